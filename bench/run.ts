@@ -1,0 +1,141 @@
+/**
+ * Benchmark runner: `npm run bench` runs every section; `npm run bench -- audio` (or any dotted
+ * prefix, e.g. `audio.ttfp`, several allowed) runs a subset. Prints a table and writes
+ * `bench/results/latest.json`, merging over the previous file so a partial run keeps the other
+ * sections' last figures (each section carries its own timestamp).
+ *
+ * Adding a section: export a `BenchSection` (bench/Section.ts) and add it to `SECTIONS`.
+ * Node runs this file directly: keep to erasable TypeScript (no enums, namespaces, parameter properties).
+ */
+import { Effect } from "effect"
+import { execFileSync } from "node:child_process"
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { cpus } from "node:os"
+import { dirname, join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { audioSections } from "./audio/AudioSections.ts"
+import { closeBenchSources } from "./audio/BenchAudio.ts"
+import { discordSection } from "./discord.ts"
+import { foundationSections } from "./FoundationSections.ts"
+import type { BenchSection, Figure, SectionResult } from "./Section.ts"
+
+/**
+ * The resolver's bench (bench/resolve.ts, owned by the resolver) as a section. Imported lazily so
+ * that a resolver change that breaks it cannot stop the audio sections from running.
+ */
+const resolveSection: BenchSection = {
+  name: "resolve",
+  description: "track resolution: cached hit, yt-dlp miss, de-duplicated burst",
+  run: async () => {
+    const { runResolveBench } = await import("./resolve.ts")
+    const r = await Effect.runPromise(runResolveBench())
+    return {
+      figures: [
+        { key: "resolve_ms.miss.p50", value: r.missMs.p50, unit: "ms" },
+        { key: "resolve_ms.miss.p95", value: r.missMs.p95, unit: "ms" },
+        { key: "resolve_ms.hit.p50", value: r.hitMs.p50, unit: "ms" },
+        { key: "resolve_ms.hit.p95", value: r.hitMs.p95, unit: "ms" },
+        { key: "resolve.burst_ytdlp_runs", value: `${r.burst.ytdlpRuns} for ${r.burst.requests} requests` }
+      ],
+      details: r
+    }
+  }
+}
+
+const SECTIONS: ReadonlyArray<BenchSection> = [...foundationSections, ...audioSections, resolveSection, discordSection]
+
+const here = dirname(fileURLToPath(import.meta.url))
+const resultsPath = join(here, "results", "latest.json")
+
+const out = (line = "") => process.stdout.write(`${line}\n`)
+
+const selected = (filters: ReadonlyArray<string>): ReadonlyArray<BenchSection> =>
+  filters.length === 0
+    ? SECTIONS
+    : SECTIONS.filter((s) => filters.some((f) => s.name === f || s.name.startsWith(`${f}.`)))
+
+const ffmpegVersion = (): string => {
+  try {
+    return execFileSync("ffmpeg", ["-version"]).toString().split("\n")[0] ?? "unknown"
+  } catch {
+    return "not found"
+  }
+}
+
+const formatValue = (f: Figure): string =>
+  f.value === null ? "–" : `${f.value}${f.unit === undefined ? "" : ` ${f.unit}`}`
+
+const printTable = (rows: ReadonlyArray<readonly [string, Figure]>) => {
+  const cells = rows.map(([section, f]) => [
+    section,
+    f.key,
+    formatValue(f),
+    f.target ?? "",
+    f.ok === undefined ? "" : f.ok ? "ok" : "MISSED"
+  ])
+  const header = ["section", "figure", "value", "target", ""]
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)))
+  const line = (c: ReadonlyArray<string>) => c.map((x, i) => x.padEnd(widths[i]!)).join("  ").trimEnd()
+  out(line(header))
+  out(widths.map((w) => "-".repeat(w)).join("  "))
+  for (const c of cells) out(line(c))
+}
+
+/** Sets `value` at a dotted path in `target`. */
+const setPath = (target: Record<string, unknown>, key: string, value: unknown) => {
+  const parts = key.split(".")
+  let node = target
+  for (const part of parts.slice(0, -1)) {
+    if (typeof node[part] !== "object" || node[part] === null) node[part] = {}
+    node = node[part] as Record<string, unknown>
+  }
+  node[parts[parts.length - 1]!] = value
+}
+
+const main = async () => {
+  const sections = selected(process.argv.slice(2))
+  if (sections.length === 0) {
+    out(`no section matches ${process.argv.slice(2).join(" ")}; sections: ${SECTIONS.map((s) => s.name).join(", ")}`)
+    process.exitCode = 2
+    return
+  }
+  out(`Reprise bench: ${sections.map((s) => s.name).join(", ")} (${cpus().length} cores, Node ${process.version})`)
+  const rows: Array<readonly [string, Figure]> = []
+  const results: Record<string, SectionResult & { readonly at: string; readonly seconds: number }> = {}
+  for (const section of sections) {
+    out(`\n▶ ${section.name}: ${section.description}`)
+    const started = performance.now()
+    const result = await section.run()
+    const seconds = Math.round((performance.now() - started) / 100) / 10
+    out(`  done in ${seconds} s`)
+    results[section.name] = { ...result, at: new Date().toISOString(), seconds }
+    for (const f of result.figures) rows.push([section.name, f])
+  }
+  await closeBenchSources()
+
+  out()
+  printTable(rows)
+
+  const previous = existsSync(resultsPath)
+    ? JSON.parse(readFileSync(resultsPath, "utf8")) as Record<string, unknown>
+    : {}
+  const summary: Record<string, unknown> = (previous.summary as Record<string, unknown> | undefined) ?? {}
+  for (const [, f] of rows) setPath(summary, f.key, f.value)
+  const sectionsJson = { ...(previous.sections as Record<string, unknown> | undefined), ...results }
+  const json = {
+    machine: {
+      cores: cpus().length,
+      cpu: cpus()[0]?.model ?? "unknown",
+      node: process.version,
+      ffmpeg: ffmpegVersion()
+    },
+    updatedAt: new Date().toISOString(),
+    summary,
+    sections: sectionsJson
+  }
+  mkdirSync(dirname(resultsPath), { recursive: true })
+  writeFileSync(resultsPath, `${JSON.stringify(json, null, 2)}\n`)
+  out(`\nwrote ${resultsPath}`)
+}
+
+await main()

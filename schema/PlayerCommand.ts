@@ -1,0 +1,134 @@
+import { Schema } from "effect"
+import { EffectName, Equalizer, Volume } from "./Effects.ts"
+import { UserId } from "./Ids.ts"
+import { LoopMode } from "./PlayerState.ts"
+import { Track } from "./Track.ts"
+
+/** A position as users type it: 1 is the first entry after the current track. */
+export const QueuePosition = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
+
+/** Where Enqueue puts its tracks: after the last entry, right after the current track, or at a 1-based position. */
+export const EnqueueAt = Schema.Union([Schema.Literals(["end", "next"]), QueuePosition])
+export type EnqueueAt = typeof EnqueueAt.Type
+
+export class Enqueue extends Schema.TaggedClass<Enqueue>()("Enqueue", {
+  tracks: Schema.NonEmptyArray(Track),
+  position: EnqueueAt,
+  requester: UserId
+}) {}
+
+/** Skips the current track and `count - 1` queued ones. */
+export class Skip extends Schema.TaggedClass<Skip>()("Skip", {
+  count: QueuePosition,
+  requester: UserId
+}) {}
+
+export class SkipTo extends Schema.TaggedClass<SkipTo>()("SkipTo", {
+  position: QueuePosition,
+  requester: UserId
+}) {}
+
+export class Previous extends Schema.TaggedClass<Previous>()("Previous", {
+  requester: UserId
+}) {}
+
+export class Seek extends Schema.TaggedClass<Seek>()("Seek", {
+  positionMs: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
+  requester: UserId
+}) {}
+
+export class Pause extends Schema.TaggedClass<Pause>()("Pause", {
+  requester: UserId
+}) {}
+
+export class Resume extends Schema.TaggedClass<Resume>()("Resume", {
+  requester: UserId
+}) {}
+
+/** Stops playback and clears the queue; the player leaves voice after its idle window. */
+export class Stop extends Schema.TaggedClass<Stop>()("Stop", {
+  requester: UserId
+}) {}
+
+/** Removes the entry at `position`, or the range `position..to` (inclusive). */
+export class Remove extends Schema.TaggedClass<Remove>()("Remove", {
+  position: QueuePosition,
+  to: Schema.optional(QueuePosition),
+  requester: UserId
+}) {}
+
+export class Move extends Schema.TaggedClass<Move>()("Move", {
+  from: QueuePosition,
+  to: QueuePosition,
+  requester: UserId
+}) {}
+
+export class Shuffle extends Schema.TaggedClass<Shuffle>()("Shuffle", {
+  requester: UserId
+}) {}
+
+/** Empties the upcoming queue; the current track keeps playing. */
+export class Clear extends Schema.TaggedClass<Clear>()("Clear", {
+  requester: UserId
+}) {}
+
+export class SetLoop extends Schema.TaggedClass<SetLoop>()("SetLoop", {
+  mode: LoopMode,
+  requester: UserId
+}) {}
+
+export class SetVolume extends Schema.TaggedClass<SetVolume>()("SetVolume", {
+  volume: Volume,
+  requester: UserId
+}) {}
+
+export class SetEffects extends Schema.TaggedClass<SetEffects>()("SetEffects", {
+  effects: Schema.Array(EffectName),
+  equalizer: Equalizer,
+  normalize: Schema.Boolean,
+  requester: UserId
+}) {}
+
+/**
+ * Sent by a playback run to its own player. `runId` names the run, so a report from a
+ * pipeline that has since been replaced (seek, volume, effects, skip) is ignored.
+ */
+export class TrackEnded extends Schema.TaggedClass<TrackEnded>()("TrackEnded", {
+  runId: Schema.Int
+}) {}
+
+export class TrackFailed extends Schema.TaggedClass<TrackFailed>()("TrackFailed", {
+  runId: Schema.Int,
+  /** Short, user-presentable reason. */
+  reason: Schema.String,
+  /** Longer technical detail for logs. */
+  detail: Schema.String
+}) {}
+
+/** What users (Discord, HTTP) may ask of a player. */
+export const UserCommand = Schema.Union([
+  Enqueue,
+  Skip,
+  SkipTo,
+  Previous,
+  Seek,
+  Pause,
+  Resume,
+  Stop,
+  Remove,
+  Move,
+  Shuffle,
+  Clear,
+  SetLoop,
+  SetVolume,
+  SetEffects
+])
+export type UserCommand = typeof UserCommand.Type
+
+/** Reports a playback run sends to its player's mailbox; never accepted from users. */
+export const PlaybackReport = Schema.Union([TrackEnded, TrackFailed])
+export type PlaybackReport = typeof PlaybackReport.Type
+
+/** Everything a player's mailbox carries. */
+export const PlayerCommand = Schema.Union([UserCommand, PlaybackReport])
+export type PlayerCommand = typeof PlayerCommand.Type

@@ -1,0 +1,34 @@
+import { Schema } from "effect"
+import { UserId } from "./Ids.ts"
+
+/**
+ * Where a track comes from. `file` and `http` are handed straight to FFmpeg;
+ * the other kinds are resolved to a playable location first (yt-dlp, Spotify match, …).
+ */
+export const SourceKind = Schema.Literals([
+  "file",
+  "http",
+  "attachment",
+  "local",
+  "youtube",
+  "soundcloud",
+  "bandcamp",
+  "spotify",
+  "ytdlp"
+])
+export type SourceKind = typeof SourceKind.Type
+
+/** A track as the queue, the API and the database know it: metadata, never a stream URL that expires. */
+export class Track extends Schema.Class<Track>("reprise/Track")({
+  /** Canonical identity of the audio (e.g. `youtube:dQw4w9WgXcQ`, `file:/music/a.flac`): duplicate detection keys on it. */
+  id: Schema.NonEmptyString,
+  kind: SourceKind,
+  /** URL or file path the source kind understands. */
+  location: Schema.NonEmptyString,
+  title: Schema.NonEmptyString,
+  author: Schema.NullOr(Schema.String),
+  /** Unknown for live streams. */
+  durationMs: Schema.NullOr(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
+  artworkUrl: Schema.NullOr(Schema.String),
+  requester: UserId
+}) {}

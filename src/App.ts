@@ -1,0 +1,84 @@
+import { NodeServices } from "@effect/platform-node"
+import { Effect, Layer } from "effect"
+import type { Track } from "../schema/Track.ts"
+import { ffmpegReadiness } from "./audio/FfmpegBinary.ts"
+import { FfmpegPipeline } from "./audio/FfmpegPipeline.ts"
+import { SourceResolver } from "./audio/sources/SourceResolver.ts"
+import { TrackResolver } from "./audio/TrackResolver.ts"
+import { AppConfig, type AppConfigShape } from "./config/AppConfig.ts"
+import { DiscordClient } from "./discord/DiscordClient.ts"
+import { DiscordEdge } from "./discord/DiscordEdge.ts"
+import { NowPlaying } from "./discord/NowPlaying.ts"
+import { VoteSkips } from "./discord/VoteSkips.ts"
+import { layerHttpServer } from "./http/HttpServer.ts"
+import { layerLogging } from "./observability/Logging.ts"
+import { Readiness } from "./observability/Readiness.ts"
+import { layerTracing } from "./observability/Tracing.ts"
+import { layerDatabase } from "./persistence/Database.ts"
+import { databaseReadiness } from "./persistence/DatabaseReadiness.ts"
+import { GuildSettingsRepo } from "./persistence/GuildSettingsRepo.ts"
+import { layerAutoplay } from "./player/Autoplay.ts"
+import { countCommand } from "./player/PlayerMetrics.ts"
+import { PlayerRegistry } from "./player/PlayerRegistry.ts"
+import { DiscordVoice } from "./voice/DiscordVoice.ts"
+
+/** The player plays what track resolution makes playable. */
+const trackResolver = Layer.effect(
+  TrackResolver,
+  Effect.gen(function*() {
+    const sources = yield* SourceResolver
+    return TrackResolver.of({ playable: sources.playable })
+  })
+)
+
+/**
+ * The whole program as one layer. Dependencies are built first and released last, so
+ * shutdown stops the Discord edge, then the players (leaving voice, killing FFmpeg), then
+ * the HTTP server, the Discord client, the database pool and the embedded database.
+ */
+export const makeApp = (config: AppConfigShape) => {
+  const database = databaseReadiness.pipe(Layer.provideMerge(layerDatabase()))
+  const discord = DiscordClient.readiness.pipe(Layer.provideMerge(DiscordClient.layer))
+  const sources = SourceResolver.layer.pipe(Layer.provide(NodeServices.layer))
+  const voice = DiscordVoice.output.pipe(Layer.provideMerge(DiscordVoice.layer))
+  const players = Layer.unwrap(
+    Effect.gen(function*() {
+      const settings = yield* GuildSettingsRepo
+      return PlayerRegistry.layerWith({
+        idleWindow: config.player.idleTimeout,
+        // A guild's stored rules apply when its player starts; the defaults stand in if the database fails.
+        guildSettings: (guildId) =>
+          settings.queue(guildId).pipe(
+            Effect.catchCause((cause) =>
+              Effect.as(Effect.logWarning("guild settings unavailable; using defaults", cause), {})
+            )
+          ),
+        onCommand: countCommand
+      })
+    })
+  ).pipe(
+    Layer.provide([FfmpegPipeline.layerWith({ ffmpegPath: config.audio.ffmpegPath, referenceGain: config.audio.referenceGain }), trackResolver])
+  )
+  const autoplay = layerAutoplay(
+    Effect.gen(function*() {
+      const settings = yield* GuildSettingsRepo
+      const resolver = yield* SourceResolver
+      return {
+        enabled: settings.autoplay,
+        related: (after: Track, recentIds: ReadonlyArray<string>) => resolver.related(after, recentIds, after.requester)
+      }
+    })
+  )
+  const edge = Layer.merge(DiscordEdge.layer, autoplay).pipe(
+    Layer.provideMerge(NowPlaying.layer),
+    Layer.provideMerge(Layer.mergeAll(players.pipe(Layer.provideMerge(GuildSettingsRepo.layer)), VoteSkips.layer)),
+    Layer.provideMerge(Layer.mergeAll(sources, voice))
+  )
+  return Layer.mergeAll(edge, layerHttpServer, ffmpegReadiness).pipe(
+    Layer.provideMerge(discord),
+    Layer.provideMerge(database),
+    Layer.provideMerge(Readiness.layer),
+    Layer.provideMerge(AppConfig.layerFrom(config)),
+    Layer.provideMerge(Layer.mergeAll(layerLogging(config.log), layerTracing(config.otel)))
+  )
+}

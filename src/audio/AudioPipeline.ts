@@ -1,0 +1,34 @@
+import { Context, Schema, type Stream } from "effect"
+import type { EffectName, Equalizer } from "../../schema/Effects.ts"
+import type { Playable } from "./Playable.ts"
+
+/** One Opus packet holding 20 ms of 48 kHz stereo audio. */
+export type OpusPacket = Uint8Array
+
+/** Everything that shapes the sound of one pipeline run. */
+export interface PipelineRequest {
+  readonly source: Playable
+  /** Position in the track to start from, in milliseconds. */
+  readonly startMs: number
+  readonly effects: ReadonlyArray<EffectName>
+  readonly equalizer: Equalizer
+  /** Volume as shown to users, 0–200 %. */
+  readonly volume: number
+  /** Per-guild loudness normalisation. */
+  readonly normalize: boolean
+}
+
+export class PipelineError extends Schema.TaggedError<PipelineError>()("PipelineError", {
+  /** Short, user-presentable reason (e.g. "the file could not be decoded"). */
+  reason: Schema.String,
+  /** FFmpeg's own words (its last stderr lines), for logs and traces. */
+  detail: Schema.String
+}) {}
+
+/**
+ * Turns a source into a stream of Opus packets. Each stream owns its FFmpeg process:
+ * ending or interrupting the stream kills it.
+ */
+export class AudioPipeline extends Context.Service<AudioPipeline, {
+  readonly open: (request: PipelineRequest) => Stream.Stream<OpusPacket, PipelineError>
+}>()("reprise/audio/AudioPipeline") {}

@@ -1,0 +1,168 @@
+import type { PipelineRequest } from "./AudioPipeline.ts"
+import { equalizerFilters, formatNumber, orderEffects } from "./EffectCatalog.ts"
+import type { Playable } from "./Playable.ts"
+import { DEFAULT_REFERENCE_GAIN, volumeGain } from "./Volume.ts"
+
+/**
+ * FFmpeg command lines for the pipeline, as pure functions of the request (unit-tested without
+ * running anything). Every list here is an argument array: nothing ever goes through a shell.
+ */
+
+export interface FfmpegOptions {
+  /** Gain at 100 % shown volume (see Volume.ts). */
+  readonly referenceGain: number
+  /** Opus bitrate in bits per second. */
+  readonly bitrate: number
+}
+
+export const DEFAULT_FFMPEG_OPTIONS: FfmpegOptions = { referenceGain: DEFAULT_REFERENCE_GAIN, bitrate: 128_000 }
+
+/**
+ * Loudness normalisation, live. `loudnorm` (EBU R128) costs ~17× a plain transcode here (PERF.md),
+ * so it is out. `dynaudnorm` costs about as much as no filter and needs no per-track analysis:
+ * it evens out the level frame by frame (250 ms frames, smoothed over 15 frames ≈ 3.75 s, so it
+ * rides the song's loudness, not its transients), boosts at most 8× and keeps peaks under 0.9.
+ * It looks 15 frames ahead, which FFmpeg reads at decode speed, not in real time (but a live
+ * stream arrives in real time: there it delays the first packet by ~3.75 s). A track shorter than
+ * the window passes unchanged.
+ * `b=1` (alternative boundary mode) applies the computed gain from the first frame: the default
+ * ramps from gain 1 at the start, so every pipeline restart (a live volume or effect change) would
+ * dip audibly for a few seconds.
+ * A measured per-track gain (loudnorm once, stored) would preserve dynamics better; it needs a
+ * store of track loudness, which this request has no room for.
+ */
+export const NORMALIZE_FILTER = "dynaudnorm=f=250:g=15:p=0.9:m=8:b=1"
+
+const isHttp = (input: string): boolean => /^https?:\/\//i.test(input)
+
+/** FFmpeg's `-headers` value: CRLF-terminated lines; CR/LF inside a name or value are dropped. */
+export const headersArg = (headers: Readonly<Record<string, string>>): string =>
+  Object.entries(headers)
+    .map(([k, v]) => `${k.replace(/[\r\n:]/g, "")}: ${v.replace(/[\r\n]/g, "")}\r\n`)
+    .join("")
+
+/** Seconds with millisecond precision, as `-ss` takes them. */
+export const secondsArg = (ms: number): string => formatNumber(Math.max(0, Math.round(ms)) / 1000)
+
+/**
+ * Everything up to and including `-i`. `-ss` before `-i` seeks in the demuxer (fast, and exact
+ * when decoding, since FFmpeg then drops the decoded samples before the target).
+ */
+export const inputArgs = (source: Playable, startMs: number): Array<string> => {
+  const args = ["-hide_banner", "-nostdin", "-loglevel", "error", "-filter_threads", "1"]
+  if (isHttp(source.input)) {
+    args.push(
+      // HLS (live streams) fetches segments over the same protocols; nothing else may be opened.
+      "-protocol_whitelist",
+      "http,https,tcp,tls,crypto",
+      "-reconnect",
+      "1",
+      "-reconnect_streamed",
+      "1",
+      "-reconnect_delay_max",
+      "5",
+      // a server that accepts and then says nothing fails the track after 15 s instead of hanging it
+      "-rw_timeout",
+      "15000000"
+    )
+    const headers = headersArg(source.httpHeaders)
+    if (headers.length > 0) args.push("-headers", headers)
+  } else {
+    args.push("-protocol_whitelist", "file")
+  }
+  if (startMs > 0 && !source.isLive) args.push("-ss", secondsArg(startMs))
+  // `file:` keeps a path such as "concat:a|b" or "subfile,,…" from being read as a protocol.
+  args.push("-i", isHttp(source.input) ? source.input : `file:${source.input}`)
+  return args
+}
+
+/**
+ * The whole filter graph for a request, or undefined when it would not change the sound.
+ * Order: resample to 48 kHz, tempo/pitch, tone, modulation, spatial, equalizer, normalisation,
+ * volume, limiter. The limiter comes last so nothing after it can push peaks past its ceiling.
+ */
+export const filterGraph = (request: PipelineRequest, options: FfmpegOptions = DEFAULT_FFMPEG_OPTIONS) => {
+  const ordered = orderEffects(request.effects)
+  const parts: Array<string> = []
+  for (const effect of ordered) if (effect.stage !== "dynamics") parts.push(effect.filters)
+  const eq = equalizerFilters(request.equalizer)
+  if (eq !== undefined) parts.push(eq)
+  if (request.normalize) parts.push(NORMALIZE_FILTER)
+  const gain = volumeGain(request.volume, options.referenceGain)
+  if (gain !== 1) parts.push(`volume=${formatNumber(gain)}`)
+  for (const effect of ordered) if (effect.stage === "dynamics") parts.push(effect.filters)
+  if (parts.length === 0) return undefined
+  return [`aresample=48000`, ...parts].join(",")
+}
+
+const oggOutput = ["-f", "ogg", "-page_duration", "20000", "-flush_packets", "1", "pipe:1"]
+
+/**
+ * libopus encoder complexity (0–10; FFmpeg's default is 10). Encoding is most of a transcode's CPU
+ * and the transcode path's capacity is CPU-bound. Measured here (60 s of pink noise + chord, bass
+ * boost, 128 kb/s, one core): decode + filter 0.15 CPU-s, with encoding at 10 → 0.65, 7 → 0.49,
+ * 6 → 0.42, 5 → 0.44, 0 → 0.37. So 6 cuts a stream's CPU by about a third; below it the savings
+ * flatten while quality keeps dropping. At 128 kb/s the difference from 10 is hard to hear, and
+ * the decoded waveform's SNR against the filtered source moved from 23.9 to 23.3 dB.
+ * `-application audio` vs `lowdelay` cost the same here; `audio` is kept (better for music).
+ */
+export const OPUS_COMPRESSION_LEVEL = 6
+
+/** Decode, filter, encode 20 ms Opus frames in Ogg on stdout (PERF.md path B). */
+export const transcodeArgs = (
+  request: PipelineRequest,
+  options: FfmpegOptions = DEFAULT_FFMPEG_OPTIONS
+): Array<string> => {
+  const graph = filterGraph(request, options)
+  return [
+    ...inputArgs(request.source, request.startMs),
+    "-map",
+    "0:a:0",
+    ...(graph === undefined ? [] : ["-af", graph]),
+    "-c:a",
+    "libopus",
+    "-b:a",
+    String(options.bitrate),
+    "-ar",
+    "48000",
+    "-ac",
+    "2",
+    "-frame_duration",
+    "20",
+    "-application",
+    "audio",
+    "-compression_level",
+    String(OPUS_COMPRESSION_LEVEL),
+    ...oggOutput
+  ]
+}
+
+/**
+ * Copy the Opus packets into Ogg without decoding (PERF.md path C): used to seek in an Opus source.
+ * `-copypriorss 0` drops the packets between the demuxer's seek point (a WebM cue, possibly seconds
+ * earlier) and the requested position, which stream copy would otherwise keep.
+ */
+export const remuxArgs = (request: PipelineRequest): Array<string> => [
+  ...inputArgs(request.source, request.startMs),
+  "-map",
+  "0:a:0",
+  "-c:a",
+  "copy",
+  "-copypriorss",
+  "0",
+  ...oggOutput
+]
+
+/** FFmpeg runs at lower priority: 100 busy encoders must not starve the event loop that paces packets. */
+export const NICE_LEVEL = 10
+
+/**
+ * The process to spawn: `nice` execs FFmpeg in place, so the pid (and its process group) stay the same.
+ * `chrt --idle 0` (SCHED_IDLE) was measured as well: no fewer late frames at 100 filtered streams
+ * (the stalls were not FFmpeg taking the CPU from Node), and on a shared machine it lets any other
+ * busy process starve the encoders into underruns. So plain `nice`.
+ */
+export const niceCommand = (ffmpegArgs: ReadonlyArray<string>, ffmpegPath = "ffmpeg") => ({
+  command: "nice",
+  args: ["-n", String(NICE_LEVEL), ffmpegPath, ...ffmpegArgs]
+})

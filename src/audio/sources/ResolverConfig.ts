@@ -1,0 +1,91 @@
+import { type Duration, Option, type Redacted } from "effect"
+import { existsSync } from "node:fs"
+import { createRequire } from "node:module"
+import type { Env } from "../../config/Env.ts"
+
+/** Settings of track resolution, read once at start-up from the configuration. */
+export interface ResolverSettings {
+  readonly ytdlp: {
+    readonly path: string
+    readonly cookies: string | null
+    readonly concurrency: number
+    /** How long a request may wait for a free yt-dlp slot. */
+    readonly queueTimeout: Duration.Duration
+    /** How many requests may wait for a slot at once; more are refused at once. */
+    readonly maxQueue: number
+    /** Per attempt, for metadata and stream URLs. */
+    readonly timeout: Duration.Duration
+    /** "node" passes this Node as yt-dlp's JavaScript runtime when yt-dlp supports it; "" disables. */
+    readonly jsRuntime: string
+    readonly extraArgs: ReadonlyArray<string>
+    /** yt-dlp search prefix for plain queries: ytsearch, scsearch, … */
+    readonly searchPrefix: string
+  }
+  readonly retry: { readonly times: number; readonly base: Duration.Duration }
+  readonly breaker: { readonly failures: number; readonly openDuration: Duration.Duration }
+  readonly cache: { readonly capacity: number; readonly ttl: Duration.Duration }
+  readonly spotify: {
+    readonly clientId: string | null
+    readonly clientSecret: Redacted.Redacted<string> | null
+    readonly apiBase: string
+    readonly accountsBase: string
+    readonly matchTolerance: Duration.Duration
+  }
+  /** Budget of one HTTP call or ffprobe run. */
+  readonly httpTimeout: Duration.Duration
+  readonly musicDir: string | null
+  readonly allowPrivateNetwork: boolean
+  readonly maxPlaylistSize: number
+  readonly playlistBatchSize: number
+  readonly attachmentMaxBytes: number
+  readonly queryMaxLength: number
+  readonly autocompleteTimeout: Duration.Duration
+}
+
+/**
+ * The yt-dlp binary youtube-dl-exec downloads at install time, when it is there (it is not when
+ * installed with YOUTUBE_DL_SKIP_DOWNLOAD); else whatever `yt-dlp` the PATH finds.
+ */
+export const defaultYtDlpPath = (): string => {
+  const require = createRequire(import.meta.url)
+  const bundled = Option.liftThrowable(
+    () => (require("youtube-dl-exec") as { constants: { YOUTUBE_DL_PATH: string } }).constants.YOUTUBE_DL_PATH
+  )()
+  return Option.isSome(bundled) && existsSync(bundled.value) ? bundled.value : "yt-dlp"
+}
+
+const words = (s: string): ReadonlyArray<string> => s.split(/\s+/).filter((w) => w.length > 0)
+
+/** Resolution settings from the decoded environment (variables and defaults are in src/config/Env.ts). */
+export const resolverSettings = (e: Env): ResolverSettings => ({
+  ytdlp: {
+    path: e.YTDLP_PATH ?? defaultYtDlpPath(),
+    cookies: e.YTDLP_COOKIES ?? null,
+    concurrency: e.YTDLP_CONCURRENCY,
+    queueTimeout: e.YTDLP_QUEUE_TIMEOUT,
+    maxQueue: e.YTDLP_MAX_QUEUE,
+    timeout: e.YTDLP_TIMEOUT,
+    // "none" switches the runtime off: an empty value would count as unset.
+    jsRuntime: e.YTDLP_JS_RUNTIME === "none" ? "" : e.YTDLP_JS_RUNTIME,
+    extraArgs: words(e.YTDLP_EXTRA_ARGS ?? ""),
+    searchPrefix: e.YTDLP_SEARCH_PREFIX
+  },
+  retry: { times: e.RESOLVE_RETRIES, base: e.RESOLVE_RETRY_BASE },
+  breaker: { failures: e.BREAKER_FAILURES, openDuration: e.BREAKER_OPEN_DURATION },
+  cache: { capacity: e.RESOLVE_CACHE_CAPACITY, ttl: e.RESOLVE_CACHE_TTL },
+  spotify: {
+    clientId: e.SPOTIFY_CLIENT_ID ?? null,
+    clientSecret: e.SPOTIFY_CLIENT_SECRET ?? null,
+    apiBase: e.SPOTIFY_API_BASE.replace(/\/+$/, ""),
+    accountsBase: e.SPOTIFY_ACCOUNTS_BASE.replace(/\/+$/, ""),
+    matchTolerance: e.SPOTIFY_MATCH_TOLERANCE
+  },
+  httpTimeout: e.SOURCES_HTTP_TIMEOUT,
+  musicDir: e.MUSIC_DIR ?? null,
+  allowPrivateNetwork: e.SOURCES_ALLOW_PRIVATE_NETWORK,
+  maxPlaylistSize: e.MAX_PLAYLIST_SIZE,
+  playlistBatchSize: e.PLAYLIST_BATCH_SIZE,
+  attachmentMaxBytes: e.ATTACHMENT_MAX_BYTES,
+  queryMaxLength: e.QUERY_MAX_LENGTH,
+  autocompleteTimeout: e.AUTOCOMPLETE_TIMEOUT
+})

@@ -1,0 +1,311 @@
+import { Clock, Context, Duration, Effect, Fiber, Layer, Option, Queue, Stream } from "effect"
+import { ChildProcessSpawner } from "effect/process"
+import type { UserId } from "../../../schema/Ids.ts"
+import { Track } from "../../../schema/Track.ts"
+import type { Playable } from "../Playable.ts"
+import type { ResolvedBatch, ResolvedInfo, ResolvedTracks, ResolveOptions, TrackInfo } from "../Resolution.ts"
+import { NotFound, type ResolveError, resolveError, UnsafeUrl } from "../ResolveError.ts"
+import { makeGuard } from "../../resilience/Policies.ts"
+import * as TtlCache from "../../resilience/TtlCache.ts"
+import { type HostLookup, UrlGuard } from "../../resilience/UrlGuard.ts"
+import { type AttachmentInput, makeAttachments, makeDirect, makeLocalLibrary } from "./FileSources.ts"
+import { parseQuery, queryKey } from "./Query.ts"
+import { AppConfig } from "../../config/AppConfig.ts"
+import type { ResolverSettings } from "./ResolverConfig.ts"
+import * as Spotify from "./SpotifySource.ts"
+import { YtDlp } from "./ytdlp/YtDlp.ts"
+import * as YtDlpSource from "./YtDlpSource.ts"
+
+/** One `/play` autocomplete choice, in Discord's shape (both at most 100 characters). */
+export interface Suggestion {
+  readonly name: string
+  readonly value: string
+}
+
+const stamp = (info: TrackInfo, requester: UserId): Track => new Track({ ...info, requester })
+
+const clip = (s: string, n = 100) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`)
+
+const formatDuration = (ms: number | null) => {
+  if (ms === null) return "live"
+  const s = Math.round(ms / 1000)
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`
+}
+
+/**
+ * Track resolution for every source, behind one interface. `playable` is the implementation the
+ * player's `TrackResolver.playable` delegates to.
+ */
+export class SourceResolver extends Context.Service<SourceResolver, {
+  /** Query or URL → tracks. Concurrent identical queries (without `onProgress`) share one resolution. */
+  readonly resolve: (query: string, requester: UserId, options?: ResolveOptions) => Effect.Effect<ResolvedTracks, ResolveError>
+  /**
+   * The same as a stream of batches: a playlist's first track comes alone and at once, the rest
+   * in batches of PLAYLIST_BATCH_SIZE while yt-dlp still reads the playlist.
+   */
+  readonly resolveStream: (
+    query: string,
+    requester: UserId,
+    options?: { readonly maxTracks?: number | undefined }
+  ) => Stream.Stream<ResolvedBatch, ResolveError>
+  /** An uploaded file (`/playfile`): type and size are checked before anything is fetched. */
+  readonly resolveAttachment: (attachment: AttachmentInput, requester: UserId) => Effect.Effect<ResolvedTracks, ResolveError>
+  /** What FFmpeg reads for a track: cached (TTL within the stream URL's expiry), de-duplicated. */
+  readonly playable: (track: TrackInfo) => Effect.Effect<Playable, ResolveError>
+  /** Suggestions while typing; never fails and answers within AUTOCOMPLETE_TIMEOUT. */
+  readonly autocomplete: (input: string) => Effect.Effect<ReadonlyArray<Suggestion>>
+  /** Autoplay: a track related to `after`, none of whose ids is in `recentIds`. */
+  readonly related: (
+    after: Track,
+    recentIds: ReadonlyArray<string>,
+    requester: UserId
+  ) => Effect.Effect<Option.Option<Track>, ResolveError>
+  readonly cacheStats: Effect.Effect<{ readonly hits: number; readonly misses: number; readonly evictions: number; readonly size: number }>
+}>()("reprise/audio/sources/SourceResolver") {
+  /** Needs YtDlp, UrlGuard and a ChildProcessSpawner. */
+  static readonly make = Effect.fnUntraced(function*(settings: ResolverSettings, options?: {
+    readonly fetch?: typeof globalThis.fetch | undefined
+  }) {
+    const ytdlp = yield* YtDlp
+    const urlGuard = yield* UrlGuard
+    const spawner = yield* ChildProcessSpawner.ChildProcessSpawner
+    const guard = yield* makeGuard({ retry: settings.retry, breaker: settings.breaker })
+
+    // Set once the cache exists; sources prime it with stream URLs that came with metadata.
+    let primeRef: (id: string, p: Playable) => Effect.Effect<void> = () => Effect.void
+    const primePlayable = (id: string, p: Playable) => Effect.suspend(() => primeRef(id, p))
+
+    const yt = YtDlpSource.make({ ytdlp, guard, settings, primePlayable })
+    const direct = makeDirect({ spawner, urlGuard, guard, settings, primePlayable })
+    const attachments = makeAttachments({ spawner, urlGuard, settings, primePlayable })
+    const local = makeLocalLibrary({ spawner, settings })
+    const spotify = yield* Spotify.make({ settings, guard, search: (t, n) => yt.search(t, n), fetch: options?.fetch })
+
+    const checkUrl = (url: string) =>
+      urlGuard.check(url).pipe(Effect.mapError((e) => resolveError("ytdlp", new UnsafeUrl({ message: e.message }))))
+    // What yt-dlp hands back (a playlist entry's page, a stream URL) was never typed by the user:
+    // it is checked like a typed URL, so a public feed cannot point the bot at a private address.
+    const checkedStream = (found: Effect.Effect<Playable, ResolveError>) =>
+      Effect.tap(found, (p) => /^https?:\/\//i.test(p.input) ? checkUrl(p.input) : Effect.void)
+
+    const playableUncached = (track: TrackInfo): Effect.Effect<Playable, ResolveError> => {
+      switch (track.kind) {
+        case "youtube":
+        case "soundcloud":
+        case "bandcamp":
+          return checkedStream(yt.playable(track))
+        case "ytdlp":
+          return checkUrl(track.location).pipe(Effect.andThen(checkedStream(yt.playable(track))))
+        case "spotify":
+          return checkedStream(Effect.flatMap(spotify.match(track), yt.playable))
+        case "http":
+          return direct.playable(track)
+        case "attachment":
+          return attachments.playable(track)
+        case "local":
+          return local.playable(track)
+        case "file":
+          // Plain files are only ever created by the bot itself (tests, fixtures): play as they are.
+          return Effect.succeed({ input: track.location, httpHeaders: {}, codec: "unknown", expiresAt: null, isLive: false })
+      }
+    }
+
+    const maxTtl = Duration.toMillis(settings.cache.ttl)
+    // Keep a stream URL at most until 10 minutes before it expires, so a cached URL still has
+    // time to be opened; live streams' manifests are short-lived, keep those briefly.
+    const playableTtl = (p: Playable, _key: TrackInfo, now: number) =>
+      Math.min(maxTtl, p.isLive ? 60_000 : maxTtl, p.expiresAt === null ? maxTtl : p.expiresAt - now - 10 * 60_000)
+    const playables = yield* TtlCache.make({
+      name: "playable",
+      capacity: settings.cache.capacity,
+      timeToLive: playableTtl,
+      lookup: playableUncached,
+      keyOf: (t: TrackInfo) => t.id
+    })
+    primeRef = (id, p) => playables.set({ id } as TrackInfo, p)
+
+    const resolveInfo = (query: string, options: {
+      readonly maxTracks: number
+      readonly onBatch?: ((b: YtDlpSource.InfoBatch) => Effect.Effect<void>) | undefined
+    }): Effect.Effect<ResolvedInfo, ResolveError> =>
+      Effect.flatMap(parseQuery(query, { maxLength: settings.queryMaxLength }), (q) => {
+        switch (q._tag) {
+          case "Search":
+            return Effect.flatMap(yt.search(q.text, 1), (found) =>
+              found.length === 0
+                ? Effect.fail(resolveError("ytdlp", new NotFound({ message: `Nothing found for "${q.text}".` })))
+                : Effect.succeed({ tracks: found.slice(0, 1), playlist: null }))
+          case "Local":
+            return local.resolve(q.name)
+          case "Spotify":
+            return spotify.resolve(q.type, q.id, options.maxTracks)
+          case "Direct":
+            return direct.resolve(q.url, q.hls)
+          case "Url":
+            return Effect.flatMap(
+              urlGuard.check(q.url).pipe(
+                Effect.mapError((e) => resolveError("ytdlp", new UnsafeUrl({ message: e.message })))
+              ),
+              (url) => yt.resolveUrl(url.href, options)
+            )
+        }
+      })
+
+    // Single results are kept briefly so a re-queued song or a repeated search is instant;
+    // playlists are not (large, and their content changes).
+    const metadataTtl = (r: ResolvedInfo) => (r.playlist === null && r.tracks.length === 1 ? Math.min(maxTtl, 15 * 60_000) : 0)
+    const deduped = yield* TtlCache.make({
+      name: "metadata",
+      capacity: settings.cache.capacity,
+      timeToLive: metadataTtl,
+      lookup: (k: { readonly key: string; readonly query: string; readonly maxTracks: number }) => resolveInfo(k.query, { maxTracks: k.maxTracks }),
+      keyOf: (k) => `${k.key}#${k.maxTracks}`
+    })
+
+    const toTracks = (info: ResolvedInfo, requester: UserId): ResolvedTracks => ({
+      tracks: info.tracks.map((t) => stamp(t, requester)),
+      playlist: info.playlist
+    })
+
+    const resolve = Effect.fn("SourceResolver.resolve")(function*(query: string, requester: UserId, options?: ResolveOptions) {
+      const maxTracks = Math.min(options?.maxTracks ?? settings.maxPlaylistSize, settings.maxPlaylistSize)
+      const progress = options?.onProgress
+      if (progress === undefined) {
+        const q = yield* parseQuery(query, { maxLength: settings.queryMaxLength })
+        return toTracks(yield* deduped.get({ key: queryKey(q), query, maxTracks }), requester)
+      }
+      const info = yield* resolveInfo(query, {
+        maxTracks,
+        onBatch: (b) => progress({ loaded: b.loaded, expected: b.expected })
+      })
+      return toTracks(info, requester)
+    })
+
+    /** Pages yt-dlp reads can be playlists: those stream in batches; every other query answers in one (cached) piece. */
+    const streamPages = (query: string, requester: UserId, maxTracks: number) =>
+      Stream.callback<ResolvedBatch, ResolveError>((queue) =>
+        Effect.gen(function*() {
+          let sent = 0
+          const info = yield* resolveInfo(query, {
+            maxTracks,
+            onBatch: (b) =>
+              Effect.suspend(() => {
+                sent += b.tracks.length
+                return Queue.offer(queue, { ...b, tracks: b.tracks.map((t) => stamp(t, requester)) })
+              }).pipe(Effect.asVoid)
+          })
+          // A page that turned out to be a single video arrives in one piece.
+          if (sent === 0) {
+            yield* Queue.offer(queue, {
+              tracks: info.tracks.map((t) => stamp(t, requester)),
+              playlist: info.playlist,
+              loaded: info.tracks.length,
+              expected: info.tracks.length
+            })
+          }
+          yield* Queue.end(queue)
+        }).pipe(Effect.catch((e) => Queue.fail(queue, e)))
+      )
+
+    const resolveStream = (query: string, requester: UserId, options?: { readonly maxTracks?: number | undefined }) =>
+      Stream.unwrap(
+        Effect.gen(function*() {
+          const maxTracks = Math.min(options?.maxTracks ?? settings.maxPlaylistSize, settings.maxPlaylistSize)
+          const q = yield* parseQuery(query, { maxLength: settings.queryMaxLength })
+          if (q._tag === "Url") return streamPages(query, requester, maxTracks)
+          return Stream.fromEffect(
+            Effect.map(deduped.get({ key: queryKey(q), query, maxTracks }), (info): ResolvedBatch => ({
+              ...toTracks(info, requester),
+              loaded: info.tracks.length,
+              expected: info.tracks.length
+            }))
+          )
+        })
+      )
+
+    const resolveAttachment = Effect.fn("SourceResolver.resolveAttachment")(function*(a: AttachmentInput, requester: UserId) {
+      return toTracks(yield* attachments.resolve(a), requester)
+    })
+
+    // Autocomplete: searches are cached for 10 minutes per normalised prefix and shared while in
+    // flight; a search that misses the deadline keeps running so the next keystroke finds it.
+    const searches = yield* TtlCache.make({
+      name: "autocomplete",
+      capacity: 500,
+      timeToLive: () => "10 minutes",
+      lookup: (text: string) => yt.search(text, 5, { timeout: "8 seconds" })
+    })
+    const scope = yield* Effect.scope
+    const autocomplete = Effect.fn("SourceResolver.autocomplete")(function*(input: string) {
+      const text = input.trim().replace(/\s+/g, " ")
+      if (text.length < 2 || text.length > settings.queryMaxLength || /^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return []
+      const localHits = local.enabled
+        ? yield* local.search(text.replace(/^local:/i, ""), 5).pipe(Effect.orElseSucceed(() => []))
+        : []
+      const localChoices = localHits.map((t) => ({ name: clip(`📁 ${t.title}`), value: clip(`local:${t.location}`) }))
+      if (/^local:/i.test(text)) return localChoices
+      const fiber = yield* searches.get(text.toLowerCase()).pipe(Effect.forkIn(scope))
+      const remote = yield* Fiber.join(fiber).pipe(
+        Effect.timeoutOption(settings.autocompleteTimeout),
+        Effect.map(Option.getOrElse((): ReadonlyArray<TrackInfo> => [])),
+        Effect.orElseSucceed((): ReadonlyArray<TrackInfo> => [])
+      )
+      const remoteChoices = remote
+        .filter((t) => t.location.length <= 100)
+        .map((t) => ({ name: clip(`${t.title}${t.author ? ` — ${t.author}` : ""} (${formatDuration(t.durationMs)})`), value: t.location }))
+      return [...localChoices, ...remoteChoices].slice(0, 25)
+    })
+
+    const related = Effect.fn("SourceResolver.related")(function*(after: Track, recentIds: ReadonlyArray<string>, requester: UserId) {
+      const avoid = new Set([after.id, ...recentIds])
+      const pick = (candidates: ReadonlyArray<TrackInfo>) => Option.fromNullishOr(candidates.find((c) => !avoid.has(c.id)))
+      if (after.kind === "local") {
+        const all = yield* local.search("", 200)
+        const fresh = all.filter((t) => !avoid.has(t.id))
+        if (fresh.length === 0) return Option.none()
+        const now = yield* Clock.currentTimeMillis
+        return Option.some(stamp(fresh[now % fresh.length]!, requester))
+      }
+      // A Spotify track plays as its YouTube match: relate from that.
+      const base = after.kind === "spotify" ? yield* spotify.match(after) : after
+      const found = pick(yield* yt.related(base, 25))
+      return Option.map(found, (t) => stamp(t, requester))
+    })
+
+    const playable = Effect.fn("SourceResolver.playable")(function*(track: TrackInfo) {
+      yield* Effect.annotateCurrentSpan({ "track.id": track.id, "track.kind": track.kind })
+      return yield* playables.get(track)
+    })
+
+    return SourceResolver.of({
+      resolve,
+      resolveStream,
+      resolveAttachment,
+      playable,
+      autocomplete,
+      related,
+      cacheStats: Effect.zipWith(playables.stats, playables.size, (s, size) => ({ ...s, size }))
+    })
+  })
+
+  /** Explicit settings; needs a ChildProcessSpawner (NodeServices.layer). */
+  static readonly layerWith = (settings: ResolverSettings, options?: {
+    readonly lookup?: HostLookup | undefined
+    readonly fetch?: typeof globalThis.fetch | undefined
+  }) =>
+    Layer.effect(SourceResolver, SourceResolver.make(settings, { fetch: options?.fetch })).pipe(
+      Layer.provide(Layer.mergeAll(
+        YtDlp.layer(settings.ytdlp),
+        UrlGuard.layer({ allowPrivateNetwork: settings.allowPrivateNetwork, lookup: options?.lookup })
+      ))
+    )
+
+  /** Settings from the application configuration; needs a ChildProcessSpawner (NodeServices.layer). */
+  static readonly layer = Layer.unwrap(
+    Effect.gen(function*() {
+      const config = yield* AppConfig
+      return SourceResolver.layerWith(config.sources)
+    })
+  )
+}
+

@@ -1,0 +1,112 @@
+import { Client, Events, GatewayIntentBits } from "discord.js"
+import { Context, Deferred, Duration, Effect, Layer, Option, Redacted, Ref, Schedule, Schema } from "effect"
+import { AppConfig } from "../config/AppConfig.ts"
+import { Readiness } from "../observability/Readiness.ts"
+
+/** Discord answered 401: the token is wrong or was reset. Retrying cannot help. */
+export class DiscordTokenInvalid extends Schema.TaggedError<DiscordTokenInvalid>()("DiscordTokenInvalid", {}) {
+  override get message() {
+    return "Discord rejected DISCORD_TOKEN (401 Unauthorized): copy the bot token again from the Developer Portal " +
+      "(Bot → Reset Token) into .env."
+  }
+}
+
+/** Discord could not be reached or refused the connection for a reason that may pass. */
+export class DiscordUnreachable extends Schema.TaggedError<DiscordUnreachable>()("DiscordUnreachable", {
+  reason: Schema.String
+}) {}
+
+export type GatewayStatus = "connecting" | "ready" | "reconnecting"
+
+const isTokenInvalid = (error: unknown) =>
+  typeof error === "object" && error !== null && "code" in error && error.code === "TokenInvalid"
+
+const describe = (error: unknown): string => {
+  if (!(error instanceof Error)) return String(error)
+  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : ""
+  return `${error.message}${cause}`
+}
+
+/**
+ * The discord.js client, logged in in the background so that the rest of the program
+ * (HTTP, readiness) runs while Discord is unreachable. Transient failures are retried
+ * with capped exponential backoff; a rejected token completes `fatal`.
+ */
+export class DiscordClient extends Context.Service<DiscordClient, {
+  readonly client: Client
+  readonly status: Effect.Effect<GatewayStatus>
+  /** Fails when the client can never connect (an invalid token); never succeeds. */
+  readonly fatal: Effect.Effect<never, DiscordTokenInvalid>
+}>()("reprise/discord/DiscordClient") {
+  static readonly layer = Layer.effect(
+    DiscordClient,
+    Effect.gen(function*() {
+      const config = yield* AppConfig
+      const status = yield* Ref.make<GatewayStatus>("connecting")
+      const fatal = yield* Deferred.make<never, DiscordTokenInvalid>()
+      const client = yield* Effect.acquireRelease(
+        Effect.sync(() =>
+          new Client({
+            intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildVoiceStates],
+            rest: Option.match(config.discord.apiBase, {
+              onNone: () => ({ retries: 1 }),
+              onSome: (api) => ({ api, retries: 1 })
+            })
+          })
+        ),
+        (client) =>
+          Effect.promise(() => client.destroy()).pipe(
+            Effect.andThen(Effect.logInfo("disconnected from Discord")),
+            Effect.withSpan("DiscordClient.destroy")
+          )
+      )
+
+      const setStatus = (next: GatewayStatus) => Effect.runFork(Ref.set(status, next))
+      client.on(Events.ClientReady, (ready) => {
+        setStatus("ready")
+        Effect.runFork(Effect.logInfo("connected to Discord", { user: ready.user.tag, guilds: ready.guilds.cache.size }))
+      })
+      client.on(Events.ShardResume, () => setStatus("ready"))
+      client.on(Events.ShardReady, () => setStatus("ready"))
+      client.on(Events.ShardReconnecting, () => setStatus("reconnecting"))
+      client.on(Events.ShardDisconnect, () => setStatus("reconnecting"))
+
+      const login = Effect.tryPromise({
+        try: () => client.login(Redacted.value(config.discord.token)),
+        catch: (error) =>
+          isTokenInvalid(error) ? new DiscordTokenInvalid() : new DiscordUnreachable({ reason: describe(error) })
+      }).pipe(Effect.withSpan("DiscordClient.login"))
+
+      const backoff = Schedule.exponential("1 second", 2).pipe(
+        Schedule.modifyDelay(({ duration }) => Effect.succeed(Duration.min(duration, config.discord.loginBackoffMax))),
+        Schedule.jittered
+      )
+
+      yield* login.pipe(
+        Effect.tapError((error) =>
+          error._tag === "DiscordUnreachable"
+            ? Effect.logWarning("cannot reach Discord; retrying", { reason: error.reason })
+            : Effect.void
+        ),
+        Effect.retry({ schedule: backoff, while: (error) => error._tag === "DiscordUnreachable" }),
+        Effect.catchTag("DiscordTokenInvalid", (error) => Deferred.fail(fatal, error)),
+        Effect.forkScoped
+      )
+
+      return DiscordClient.of({
+        client,
+        status: Ref.get(status),
+        fatal: Deferred.await(fatal)
+      })
+    })
+  )
+
+  /** `/api/ready` reports `discord` as not ready until the gateway session is up. */
+  static readonly readiness = Readiness.probe(
+    "discord",
+    Effect.gen(function*() {
+      const discord = yield* DiscordClient
+      return Effect.flatMap(discord.status, (status) => status === "ready" ? Effect.void : Effect.fail(status))
+    })
+  )
+}

@@ -1,0 +1,202 @@
+/**
+ * The Discord edge: registers the slash commands when they changed, routes every interaction
+ * to its handler inside a span, turns failures into answers, and stops a guild's player when
+ * the bot leaves voice on its own (kicked, alone, connection lost).
+ */
+import { type ApplicationCommand, Events, type Interaction, MessageFlags } from "discord.js"
+import { Cause, Effect, FiberSet, Layer, Option, PubSub, Random } from "effect"
+import { AppConfig } from "../config/AppConfig.ts"
+import { PlayerRegistry } from "../player/PlayerRegistry.ts"
+import { DiscordVoice } from "../voice/DiscordVoice.ts"
+import type { HandlerError, HandlerServices } from "./commands/Command.ts"
+import { componentHandlers, slashCommands } from "./commands/index.ts"
+import { DiscordClient } from "./DiscordClient.ts"
+import { type CachedInteraction, discordCall } from "./Interaction.ts"
+import { VoteSkips } from "./VoteSkips.ts"
+
+const byName = new Map(slashCommands.map((command) => [command.data.name, command]))
+const byPrefix = new Map(componentHandlers.map((handler) => [handler.prefix, handler]))
+
+/**
+ * The commands whose registration differs from ours (names, descriptions, options in order),
+ * plus any registered command we no longer have.
+ */
+export const changedCommands = (
+  registered: ReadonlyArray<ApplicationCommand>,
+  wanted: typeof slashCommands
+): ReadonlyArray<string> => [
+  ...wanted.filter((command) => {
+    const existing = registered.find((r) => r.name === command.data.name)
+    // The REST body is the API shape `equals` reads (snake_case keys). Builders leave keys set to
+    // undefined (`nsfw`), which `equals` reads as "must be undefined": the JSON round trip drops them.
+    const data: Parameters<ApplicationCommand["equals"]>[0] = JSON.parse(JSON.stringify(command.data))
+    return existing === undefined || !existing.equals(data, true)
+  }).map((command) => command.data.name),
+  ...registered.filter((r) => !wanted.some((command) => command.data.name === r.name)).map((r) => r.name)
+]
+
+const sentence = (text: string) => {
+  const trimmed = text.trim()
+  const capital = trimmed.charAt(0).toUpperCase() + trimmed.slice(1)
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`
+}
+
+/** The text for a failure the user can do something about; undefined for anything unexpected. */
+const userMessage = (error: HandlerError): string | undefined => {
+  switch (error._tag) {
+    case "DiscordApiFailure":
+      return undefined
+    case "VoiceError":
+      return sentence(error.reason)
+    case "PlayerUnavailable":
+      return sentence(`${error.message}; try again in a moment`)
+    default:
+      return sentence(error.message)
+  }
+}
+
+/** An answer only its asker sees; after a deferral the public placeholder is replaced by it. */
+const answerPrivately = (interaction: CachedInteraction, content: string) =>
+  Effect.gen(function*() {
+    if (interaction.deferred && !interaction.ephemeral) {
+      yield* discordCall("deleteReply", () => interaction.deleteReply())
+      yield* discordCall("followUp", () => interaction.followUp({ content, flags: MessageFlags.Ephemeral }))
+    } else if (interaction.deferred || interaction.replied) {
+      yield* discordCall("editReply", () => interaction.editReply({ content, components: [], embeds: [] }))
+    } else {
+      yield* discordCall("reply", () => interaction.reply({ content, flags: MessageFlags.Ephemeral }))
+    }
+  })
+
+const failed = (interaction: CachedInteraction, what: string) => (cause: Cause.Cause<HandlerError>) =>
+  Effect.gen(function*() {
+    if (Cause.hasInterruptsOnly(cause)) return
+    const error = Cause.findErrorOption(cause)
+    const message = Option.isSome(error) ? userMessage(error.value) : undefined
+    if (message !== undefined) return yield* answerPrivately(interaction, message)
+    // Unexpected: the log and the trace carry an id the user can quote.
+    const errorId = (yield* Random.nextInt).toString(36).replace("-", "").slice(0, 8).padStart(6, "0")
+    yield* Effect.annotateCurrentSpan({ "error.id": errorId })
+    yield* Effect.logError("interaction failed", { errorId, what }, cause)
+    yield* answerPrivately(
+      interaction,
+      `Something went wrong on my side. If it keeps happening, tell whoever runs me this error id: \`${errorId}\`.`
+    )
+  }).pipe(Effect.catch((error) => Effect.logWarning("could not answer an interaction", error)))
+
+const route = (interaction: Interaction): Effect.Effect<void, never, HandlerServices> => {
+  if (!interaction.inCachedGuild()) {
+    return interaction.isRepliable()
+      ? discordCall(
+        "reply",
+        () => interaction.reply({ content: "I only work in servers.", flags: MessageFlags.Ephemeral })
+      ).pipe(Effect.ignore)
+      : Effect.void
+  }
+  if (interaction.isAutocomplete()) {
+    const command = byName.get(interaction.commandName)
+    if (command?.autocomplete === undefined) return Effect.void
+    return command.autocomplete(interaction).pipe(
+      Effect.catch((error) => Effect.logWarning("autocomplete failed", error)),
+      Effect.withSpan("DiscordEdge.autocomplete", {
+        attributes: { ...spanIds(interaction), command: interaction.commandName }
+      })
+    )
+  }
+  if (interaction.isChatInputCommand()) {
+    const command = byName.get(interaction.commandName)
+    if (command === undefined) return Effect.void
+    return command.run(interaction).pipe(
+      Effect.catchCause(failed(interaction, `/${interaction.commandName}`)),
+      Effect.withSpan("DiscordEdge.command", {
+        attributes: { ...spanIds(interaction), command: interaction.commandName }
+      })
+    )
+  }
+  if (interaction.isMessageComponent()) {
+    const [prefix = "", ...args] = interaction.customId.split(":")
+    const handler = byPrefix.get(prefix)
+    if (handler === undefined) return Effect.void
+    return handler.run(interaction, args).pipe(
+      Effect.catchCause(failed(interaction, interaction.customId)),
+      Effect.withSpan("DiscordEdge.component", {
+        attributes: { ...spanIds(interaction), "component.id": interaction.customId }
+      })
+    )
+  }
+  return Effect.void
+}
+
+const spanIds = (interaction: Interaction<"cached">) => ({
+  "guild.id": interaction.guildId,
+  "user.id": interaction.user.id
+})
+
+export const DiscordEdge = {
+  /** Needs the DiscordClient, AppConfig and the handlers' services. */
+  layer: Layer.effectDiscard(
+    Effect.gen(function*() {
+      const config = yield* AppConfig
+      const { client } = yield* DiscordClient
+      const voice = yield* DiscordVoice
+      const registry = yield* PlayerRegistry
+      const votes = yield* VoteSkips
+      const runFork = yield* FiberSet.makeRuntime<HandlerServices>()
+
+      const register = Effect.gen(function*() {
+        const application = client.application
+        if (application === null) return
+        const guildId = Option.getOrUndefined(config.discord.guildId)
+        const registered = yield* discordCall(
+          "fetch commands",
+          () => guildId === undefined ? application.commands.fetch() : application.commands.fetch({ guildId })
+        )
+        const data = slashCommands.map((command) => command.data)
+        const changed = changedCommands([...registered.values()], slashCommands)
+        if (changed.length === 0) {
+          return yield* Effect.logInfo("slash commands are up to date", { count: data.length })
+        }
+        yield* discordCall(
+          "register commands",
+          () => guildId === undefined ? application.commands.set(data) : application.commands.set(data, guildId)
+        )
+        yield* Effect.logInfo("registered slash commands", {
+          count: data.length,
+          changed: changed.join(" "),
+          guildId: guildId ?? "global"
+        })
+      }).pipe(
+        Effect.catch((error) => Effect.logError("could not register the slash commands", error)),
+        Effect.withSpan("DiscordEdge.registerCommands")
+      )
+
+      const onReady = () => runFork(register)
+      const onInteraction = (interaction: Interaction) => runFork(route(interaction))
+      client.on(Events.ClientReady, onReady)
+      client.on(Events.InteractionCreate, onInteraction)
+      yield* Effect.addFinalizer(() =>
+        Effect.sync(() => {
+          client.off(Events.ClientReady, onReady)
+          client.off(Events.InteractionCreate, onInteraction)
+        })
+      )
+      // Login runs in the background: the client may have become ready before this layer was built.
+      if (client.isReady()) onReady()
+
+      // The bot left voice on its own: the guild's player has nothing to play into.
+      const left = yield* voice.subscribe
+      yield* PubSub.take(left).pipe(
+        Effect.flatMap((event) =>
+          registry.release(event.guildId).pipe(
+            Effect.andThen(votes.reset(event.guildId)),
+            Effect.withSpan("DiscordEdge.voiceLeft", {
+              attributes: { "guild.id": event.guildId, reason: event.reason }
+            })
+          )
+        ),
+        Effect.forever,
+        Effect.forkScoped
+      )
+    })
+  )
+}

@@ -1,0 +1,98 @@
+/**
+ * Who may do what, as pure functions of what Discord and the guild settings say. The
+ * handlers gather an `Actor` and a `Room`, ask here, and act on the answer.
+ */
+
+/** The member asking. */
+export interface Actor {
+  readonly userId: string
+  readonly roleIds: ReadonlyArray<string>
+  /** Manage Server (or Administrator): may always change settings and act as DJ. */
+  readonly manager: boolean
+  /** The voice channel the member is in, if any. */
+  readonly voiceChannelId: string | null
+}
+
+/** The guild's playback situation. */
+export interface Room {
+  /** The voice channel the bot is in, if any. */
+  readonly botChannelId: string | null
+  /** Humans in the bot's channel (bots excluded). */
+  readonly listeners: number
+  readonly djRoleId: string | null
+  /** Who queued what is playing now, if anything is. */
+  readonly currentRequester: string | null
+}
+
+/**
+ * - `start`: play something (any voice channel will do while the bot is in none);
+ * - `control`: pause, seek, loop, reorder... (in the bot's channel);
+ * - `dj`: stop, clear, volume, effects, leave (in the bot's channel, and a DJ);
+ * - `skip`: a DJ or the track's requester skips; anyone else votes;
+ * - `settings`: the guild's bot settings (Manage Server, or the DJ role once there is one).
+ */
+export type Action = "start" | "control" | "dj" | "skip" | "settings"
+
+export type Verdict =
+  | { readonly _tag: "Allowed" }
+  | { readonly _tag: "Refused"; readonly message: string }
+  | { readonly _tag: "Vote" }
+
+const allowed: Verdict = { _tag: "Allowed" }
+const refused = (message: string): Verdict => ({ _tag: "Refused", message })
+
+const channel = (id: string) => `<#${id}>`
+
+/**
+ * A DJ: has the DJ role, manages the server, or the guild has no DJ role (no DJ rules).
+ * Someone alone with the bot is a DJ too: there is nobody to overrule.
+ */
+export const isDj = (actor: Actor, room: Room): boolean =>
+  room.djRoleId === null ||
+  actor.manager ||
+  actor.roleIds.includes(room.djRoleId) ||
+  (actor.voiceChannelId !== null && actor.voiceChannelId === room.botChannelId && room.listeners <= 1)
+
+const inBotChannel = (actor: Actor, room: Room): Verdict | null => {
+  if (room.botChannelId === null) return refused("I'm not playing anything right now.")
+  if (actor.voiceChannelId !== room.botChannelId) {
+    return refused(`Join ${channel(room.botChannelId)} to control the music.`)
+  }
+  return null
+}
+
+export const decide = (action: Action, actor: Actor, room: Room): Verdict => {
+  switch (action) {
+    case "start": {
+      if (actor.voiceChannelId === null) return refused("Join a voice channel first, then ask again.")
+      if (room.botChannelId !== null && room.botChannelId !== actor.voiceChannelId && room.listeners > 0) {
+        return refused(`I'm already playing in ${channel(room.botChannelId)}; join it to add music.`)
+      }
+      return allowed
+    }
+    case "control":
+      return inBotChannel(actor, room) ?? allowed
+    case "dj": {
+      const where = inBotChannel(actor, room)
+      if (where !== null) return where
+      return isDj(actor, room) ? allowed : refused("Only DJs can do that here.")
+    }
+    case "skip": {
+      const where = inBotChannel(actor, room)
+      if (where !== null) return where
+      if (isDj(actor, room) || room.currentRequester === actor.userId) return allowed
+      return { _tag: "Vote" }
+    }
+    case "settings":
+      return actor.manager || (room.djRoleId !== null && actor.roleIds.includes(room.djRoleId))
+        ? allowed
+        : refused("Only people who manage this server (or DJs) can change my settings.")
+  }
+}
+
+/**
+ * Votes needed to skip: more than `ratio` of the listeners (a strict majority at the
+ * default 0.5), never more than there are listeners, and at least one.
+ */
+export const votesNeeded = (listeners: number, ratio: number): number =>
+  Math.max(1, Math.min(listeners, Math.floor(listeners * ratio) + 1))

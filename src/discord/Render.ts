@@ -1,0 +1,118 @@
+/** How player state looks in Discord: embeds, progress bars and the buttons under them. */
+import {
+  ActionRowBuilder,
+  type BaseMessageOptions,
+  ButtonBuilder,
+  ButtonStyle,
+  EmbedBuilder
+} from "discord.js"
+import { formatMs } from "../../schema/PlayerError.ts"
+import type { PlayerState, QueueEntry } from "../../schema/PlayerState.ts"
+import type { Track } from "../../schema/Track.ts"
+
+const clip = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`)
+
+/** Markdown special characters in a title must not turn into formatting. */
+const escape = (s: string) => s.replace(/([\\*_`~|>[\]()])/g, "\\$1")
+
+export const trackLine = (track: Track): string => {
+  const title = escape(clip(track.title, 80))
+  const linked = /^https?:\/\//.test(track.location) ? `[${title}](${track.location})` : `**${title}**`
+  // No duration: a live stream, or a playlist entry not yet looked at; say nothing rather than guess.
+  const duration = track.durationMs === null ? "" : ` (${formatMs(track.durationMs)})`
+  return `${linked}${track.author === null ? "" : ` — ${escape(clip(track.author, 40))}`}${duration}`
+}
+
+/** `1:23 ▬▬▬▬🔘▬▬▬▬▬ 3:45` */
+export const progressBar = (positionMs: number, durationMs: number | null, width = 14): string => {
+  if (durationMs === null || durationMs <= 0) return `${formatMs(positionMs)} · live`
+  const done = Math.min(width - 1, Math.max(0, Math.round((positionMs / durationMs) * (width - 1))))
+  return `${formatMs(positionMs)} ${"▬".repeat(done)}🔘${"▬".repeat(width - 1 - done)} ${formatMs(durationMs)}`
+}
+
+/** Where playback stands now, extrapolated from the published position. */
+export const positionNow = (state: PlayerState, nowMs: number): number =>
+  state.position.playing ? state.position.ms + Math.max(0, nowMs - state.position.atMs) : state.position.ms
+
+const loopLabel = { off: "Loop: off", track: "Loop: track", queue: "Loop: queue" } as const
+
+export const nowPlayingButtons = (state: PlayerState, enabled = true) =>
+  new ActionRowBuilder<ButtonBuilder>().addComponents(
+    new ButtonBuilder().setCustomId("np:toggle").setStyle(ButtonStyle.Primary)
+      .setLabel(state.paused ? "Resume" : "Pause").setDisabled(!enabled),
+    new ButtonBuilder().setCustomId("np:skip").setStyle(ButtonStyle.Secondary).setLabel("Skip").setDisabled(!enabled),
+    new ButtonBuilder().setCustomId("np:stop").setStyle(ButtonStyle.Danger).setLabel("Stop").setDisabled(!enabled),
+    new ButtonBuilder().setCustomId("np:loop").setStyle(ButtonStyle.Secondary)
+      .setLabel(loopLabel[state.queue.loop]).setDisabled(!enabled),
+    new ButtonBuilder().setCustomId("np:shuffle").setStyle(ButtonStyle.Secondary).setLabel("Shuffle")
+      .setDisabled(!enabled)
+  )
+
+const details = (state: PlayerState): string => {
+  const parts = [
+    `Volume ${state.volume}%`,
+    loopLabel[state.queue.loop],
+    `${state.queue.upcoming.length} queued`
+  ]
+  if (state.effects.length > 0) parts.push(`Effects: ${state.effects.join(", ")}`)
+  return parts.join(" · ")
+}
+
+/** The now-playing message: current track, progress, settings, and its buttons. */
+export const nowPlayingMessage = (state: PlayerState, nowMs: number): BaseMessageOptions => {
+  const current = state.queue.current
+  if (current === null) {
+    return {
+      content: "",
+      embeds: [new EmbedBuilder().setTitle("Nothing playing").setDescription("Use `/play` to start the music.")],
+      components: []
+    }
+  }
+  const embed = new EmbedBuilder()
+    .setTitle(state.paused ? "Paused" : "Now playing")
+    .setDescription(`${trackLine(current.track)}\n${progressBar(positionNow(state, nowMs), current.track.durationMs)}`)
+    .addFields({ name: "Requested by", value: `<@${current.track.requester}>`, inline: true })
+    .setFooter({ text: details(state) })
+  if (current.track.artworkUrl !== null) embed.setThumbnail(current.track.artworkUrl)
+  return { content: "", embeds: [embed], components: [nowPlayingButtons(state)] }
+}
+
+/** The final look of a now-playing message once the player has left. */
+export const finishedMessage = (reason: string): BaseMessageOptions => ({
+  content: "",
+  embeds: [new EmbedBuilder().setTitle("Stopped").setDescription(reason)],
+  components: []
+})
+
+export const queuePageSize = 10
+
+export const pageCount = (state: PlayerState) => Math.max(1, Math.ceil(state.queue.upcoming.length / queuePageSize))
+
+/** One page (1-based) of the queue, with buttons to the neighbouring pages. */
+export const queueMessage = (state: PlayerState, page: number, nowMs: number): BaseMessageOptions => {
+  const pages = pageCount(state)
+  const p = Math.min(Math.max(1, page), pages)
+  const start = (p - 1) * queuePageSize
+  const entries: ReadonlyArray<QueueEntry> = state.queue.upcoming.slice(start, start + queuePageSize)
+  const current = state.queue.current
+  const lines = entries.map((entry, i) => `\`${start + i + 1}.\` ${trackLine(entry.track)}`)
+  const embed = new EmbedBuilder()
+    .setTitle(`Queue — page ${p} of ${pages}`)
+    .setDescription(
+      [
+        current === null
+          ? "Nothing playing."
+          : `**Now:** ${trackLine(current.track)}\n${progressBar(positionNow(state, nowMs), current.track.durationMs)}`,
+        "",
+        lines.length === 0 ? "The queue is empty." : lines.join("\n")
+      ].join("\n")
+    )
+    .setFooter({ text: details(state) })
+  const row = new ActionRowBuilder<ButtonBuilder>().addComponents(
+    new ButtonBuilder().setCustomId(`queue:${p - 1}`).setLabel("Previous page").setStyle(ButtonStyle.Secondary)
+      .setDisabled(p <= 1),
+    new ButtonBuilder().setCustomId(`queue:${p + 1}`).setLabel("Next page").setStyle(ButtonStyle.Secondary)
+      .setDisabled(p >= pages)
+  )
+  return { content: "", embeds: [embed], components: pages > 1 ? [row] : [] }
+}

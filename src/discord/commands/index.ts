@@ -1,0 +1,34 @@
+import type { ComponentHandler, SlashCommand } from "./Command.ts"
+import { leave, pause, previous, resume, seek, skip, skipto, stop } from "./control.ts"
+import { play, playfile, search, searchPick } from "./playback.ts"
+import { clear, loop, move, nowplaying, nowPlayingButtons, queue, queuePage, remove, shuffle } from "./queue.ts"
+import { settings } from "./settings.ts"
+import { effects, eq, volume } from "./sound.ts"
+
+/** Every slash command; their names and options are part of the bot's interface. */
+export const slashCommands: ReadonlyArray<SlashCommand> = [
+  play,
+  playfile,
+  search,
+  skip,
+  skipto,
+  previous,
+  seek,
+  pause,
+  resume,
+  stop,
+  leave,
+  queue,
+  nowplaying,
+  remove,
+  move,
+  shuffle,
+  loop,
+  clear,
+  volume,
+  effects,
+  eq,
+  settings
+]
+
+export const componentHandlers: ReadonlyArray<ComponentHandler> = [nowPlayingButtons, queuePage, searchPick]

@@ -1,0 +1,41 @@
+import { NodeHttpServer } from "@effect/platform-node"
+import { Effect, Layer } from "effect"
+import { HttpRouter, HttpServerResponse } from "effect/http"
+import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
+import { PrometheusMetrics } from "effect/observability"
+import { createServer } from "node:http"
+import { AppConfig } from "../config/AppConfig.ts"
+import { sampleProcessMetrics } from "../observability/ProcessMetrics.ts"
+import { RepriseApi } from "./Api.ts"
+import { httpMetrics } from "./HttpMetrics.ts"
+import { SystemHandlers } from "./SystemHandlers.ts"
+
+const ApiRoutes = HttpApiBuilder.layer(RepriseApi, { openapiPath: "/api/openapi.json" }).pipe(
+  Layer.provide(SystemHandlers)
+)
+
+const DocsRoute = HttpApiScalar.layer(RepriseApi, { path: "/api/docs" })
+
+const MetricsRoute = HttpRouter.add(
+  "GET",
+  "/metrics",
+  Effect.gen(function*() {
+    yield* sampleProcessMetrics
+    return HttpServerResponse.text(yield* PrometheusMetrics.format(), {
+      contentType: "text/plain; version=0.0.4; charset=utf-8"
+    })
+  })
+)
+
+/** All routes, served by whatever HttpServer is provided (a port in production, a test server in tests). */
+export const Routes = Layer.mergeAll(ApiRoutes, DocsRoute, MetricsRoute)
+
+/** The HTTP server on HTTP_HOST:HTTP_PORT. Closing its scope stops listening. */
+export const layerHttpServer = Layer.unwrap(
+  Effect.gen(function*() {
+    const config = yield* AppConfig
+    return HttpRouter.serve(Routes, { middleware: httpMetrics, disableLogger: true }).pipe(
+      Layer.provide(NodeHttpServer.layer(createServer, { host: config.http.host, port: config.http.port }))
+    )
+  })
+)

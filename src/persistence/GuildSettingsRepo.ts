@@ -1,0 +1,100 @@
+import { Context, Effect, Layer, Schema } from "effect"
+import { SqlClient, type SqlError } from "effect/sql"
+import type { GuildId, RoleId } from "../../schema/Ids.ts"
+import type { QueueSettings } from "../player/Queue.ts"
+
+/** The guild settings the Discord edge reads for its permission rules. */
+export interface GuildAccessSettings {
+  /** Members with this role may stop, clear, change the sound and skip anyone's track; null: no DJ rules. */
+  readonly djRoleId: string | null
+  /** Share of the listeners that must vote to skip someone else's track (0 < r ≤ 1). */
+  readonly voteSkipRatio: number
+}
+
+export const defaultAccessSettings: GuildAccessSettings = { djRoleId: null, voteSkipRatio: 0.5 }
+
+const QueueRow = Schema.Struct({
+  allow_duplicates: Schema.Boolean,
+  max_queue_length: Schema.Number
+})
+
+const Row = Schema.Struct({
+  dj_role_id: Schema.NullOr(Schema.String),
+  vote_skip_ratio: Schema.Number
+})
+
+/** `guild_settings` (migrations/0001_initial.sql): a guild without a row has the defaults. */
+export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
+  readonly access: (guildId: GuildId) => Effect.Effect<GuildAccessSettings, SqlError.SqlError | Schema.SchemaError>
+  /** The queue rules a guild chose; defaults (an empty object) for a guild without a row. */
+  readonly queue: (guildId: GuildId) => Effect.Effect<Partial<QueueSettings>, SqlError.SqlError | Schema.SchemaError>
+  /** The guild's cap on playlist length; null without a row (the global MAX_PLAYLIST_SIZE applies). */
+  readonly playlistLimit: (guildId: GuildId) => Effect.Effect<number | null, SqlError.SqlError | Schema.SchemaError>
+  readonly autoplay: (guildId: GuildId) => Effect.Effect<boolean, SqlError.SqlError | Schema.SchemaError>
+  readonly setAutoplay: (guildId: GuildId, enabled: boolean) => Effect.Effect<void, SqlError.SqlError>
+  readonly setDjRole: (guildId: GuildId, roleId: RoleId | null) => Effect.Effect<void, SqlError.SqlError>
+  readonly setVoteSkipRatio: (guildId: GuildId, ratio: number) => Effect.Effect<void, SqlError.SqlError>
+}>()("reprise/persistence/GuildSettingsRepo") {
+  static readonly layer = Layer.effect(
+    GuildSettingsRepo,
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const decodeRows = Schema.decodeUnknownEffect(Schema.Array(Row))
+
+      const access = Effect.fn("GuildSettingsRepo.access")(function*(guildId: GuildId) {
+        const rows = yield* decodeRows(
+          yield* sql`SELECT dj_role_id, vote_skip_ratio FROM guild_settings WHERE guild_id = ${guildId}`
+        )
+        const row = rows[0]
+        return row === undefined
+          ? defaultAccessSettings
+          : { djRoleId: row.dj_role_id, voteSkipRatio: row.vote_skip_ratio }
+      })
+
+      const decodeQueueRows = Schema.decodeUnknownEffect(Schema.Array(QueueRow))
+      const queue = Effect.fn("GuildSettingsRepo.queue")(function*(guildId: GuildId) {
+        const rows = yield* decodeQueueRows(
+          yield* sql`SELECT allow_duplicates, max_queue_length FROM guild_settings WHERE guild_id = ${guildId}`
+        )
+        const row = rows[0]
+        return row === undefined ? {} : { allowDuplicates: row.allow_duplicates, maxQueueSize: row.max_queue_length }
+      })
+
+      const decodeAutoplayRows = Schema.decodeUnknownEffect(Schema.Array(Schema.Struct({ autoplay: Schema.Boolean })))
+      const autoplay = Effect.fn("GuildSettingsRepo.autoplay")(function*(guildId: GuildId) {
+        const rows = yield* decodeAutoplayRows(
+          yield* sql`SELECT autoplay FROM guild_settings WHERE guild_id = ${guildId}`
+        )
+        return rows[0]?.autoplay ?? false
+      })
+
+      const decodeLimitRows = Schema.decodeUnknownEffect(Schema.Array(Schema.Struct({ max_playlist_size: Schema.Number })))
+      const playlistLimit = Effect.fn("GuildSettingsRepo.playlistLimit")(function*(guildId: GuildId) {
+        const rows = yield* decodeLimitRows(
+          yield* sql`SELECT max_playlist_size FROM guild_settings WHERE guild_id = ${guildId}`
+        )
+        return rows[0]?.max_playlist_size ?? null
+      })
+
+      const setAutoplay = Effect.fn("GuildSettingsRepo.setAutoplay")(function*(guildId: GuildId, enabled: boolean) {
+        yield* sql`INSERT INTO guild_settings (guild_id, autoplay) VALUES (${guildId}, ${enabled})
+          ON CONFLICT (guild_id) DO UPDATE SET autoplay = EXCLUDED.autoplay, updated_at = now()`
+      })
+
+      const setDjRole = Effect.fn("GuildSettingsRepo.setDjRole")(function*(guildId: GuildId, roleId: RoleId | null) {
+        yield* sql`INSERT INTO guild_settings (guild_id, dj_role_id) VALUES (${guildId}, ${roleId})
+          ON CONFLICT (guild_id) DO UPDATE SET dj_role_id = EXCLUDED.dj_role_id, updated_at = now()`
+      })
+
+      const setVoteSkipRatio = Effect.fn("GuildSettingsRepo.setVoteSkipRatio")(function*(
+        guildId: GuildId,
+        ratio: number
+      ) {
+        yield* sql`INSERT INTO guild_settings (guild_id, vote_skip_ratio) VALUES (${guildId}, ${ratio})
+          ON CONFLICT (guild_id) DO UPDATE SET vote_skip_ratio = EXCLUDED.vote_skip_ratio, updated_at = now()`
+      })
+
+      return GuildSettingsRepo.of({ access, queue, playlistLimit, autoplay, setAutoplay, setDjRole, setVoteSkipRatio })
+    })
+  )
+}

@@ -1,0 +1,54 @@
+import { Effect, Layer, Option, Stream } from "effect"
+import type { GuildId } from "../../schema/Ids.ts"
+import { Enqueue } from "../../schema/PlayerCommand.ts"
+import type { TrackEnded } from "../../schema/PlayerEvent.ts"
+import type { Track } from "../../schema/Track.ts"
+import { PlayerRegistry } from "./PlayerRegistry.ts"
+
+export interface AutoplaySources {
+  /** Whether the guild has autoplay on. */
+  readonly enabled: (guildId: GuildId) => Effect.Effect<boolean, unknown>
+  /** A track related to `after` whose id is none of `recentIds` (the source's related/mix list). */
+  readonly related: (after: Track, recentIds: ReadonlyArray<string>) => Effect.Effect<Option.Option<Track>, unknown>
+}
+
+/**
+ * When a guild's queue runs out after a track played to its end (not after a skip or a stop)
+ * and the guild has autoplay on, queues a related track that was not among its recent ones.
+ * Guilds are served concurrently: one slow lookup never delays another guild.
+ */
+export const autoplay = (sources: AutoplaySources) =>
+  Effect.gen(function*() {
+    const registry = yield* PlayerRegistry
+    const subscription = yield* registry.subscribe
+    const lastEnded = new Map<GuildId, TrackEnded>()
+
+    const fill = Effect.fn("Autoplay.fill")(function*(guildId: GuildId, after: Track) {
+      yield* Effect.annotateCurrentSpan({ "guild.id": guildId })
+      if (!(yield* sources.enabled(guildId))) return
+      const state = yield* registry.state(guildId)
+      const recent = [...new Set([...state.queue.history.map((entry) => entry.track.id), after.id])]
+      const next = yield* sources.related(after, recent)
+      if (Option.isNone(next)) return yield* Effect.logInfo("autoplay found nothing new to play", { guildId })
+      yield* registry.send(guildId, new Enqueue({ tracks: [next.value], position: "end", requester: after.requester }))
+    }, (effect) =>
+      effect.pipe(Effect.catchCause((cause) => Effect.logWarning("autoplay could not queue a track", cause))))
+
+    yield* Stream.fromSubscription(subscription).pipe(
+      Stream.mapEffect((event) => {
+        if (event._tag === "TrackEnded") {
+          lastEnded.set(event.guildId, event)
+          return Effect.void
+        }
+        if (event._tag !== "Idle") return Effect.void
+        const ended = lastEnded.get(event.guildId)
+        lastEnded.delete(event.guildId)
+        return ended?.reason === "finished" ? fill(event.guildId, ended.entry.track) : Effect.void
+      }, { concurrency: 16, unordered: true }),
+      Stream.runDrain
+    )
+  })
+
+/** Autoplay running for the life of the program. */
+export const layerAutoplay = <R>(sources: Effect.Effect<AutoplaySources, never, R>) =>
+  Layer.effectDiscard(Effect.flatMap(sources, (s) => Effect.forkScoped(autoplay(s))))

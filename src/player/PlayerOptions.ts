@@ -1,0 +1,57 @@
+import { Duration, type Effect } from "effect"
+import type { PlayerCommand } from "../../schema/PlayerCommand.ts"
+import type { GuildId } from "../../schema/Ids.ts"
+import { defaultQueueSettings, type QueueSettings } from "./Queue.ts"
+
+/** How players behave; every field has a default so config can be wired in piece by piece. */
+export interface PlayerOptions {
+  /** How long a player with nothing playing (idle or paused) stays before it leaves voice. Default 5 minutes. */
+  readonly idleWindow?: Duration.Input | undefined
+  /** Most entries a queue may hold. Default 1000. */
+  readonly maxQueueSize?: number | undefined
+  /** Whether a track already queued may be added again. Default true; reported either way. */
+  readonly allowDuplicates?: boolean | undefined
+  /** How many played tracks Previous can go back through. Default 50. */
+  readonly historySize?: number | undefined
+  /** First delay after a crash; doubles per consecutive crash. Default 100 ms. */
+  readonly restartBaseDelay?: Duration.Input | undefined
+  /** Longest delay between restarts. Default 10 seconds. */
+  readonly restartMaxDelay?: Duration.Input | undefined
+  /** Commands waiting in a player's mailbox before senders wait. Default 256. */
+  readonly mailboxCapacity?: number | undefined
+  /** Per-guild overrides (e.g. the guild's duplicate policy from the database), read when a player starts. */
+  readonly guildSettings?: ((guildId: GuildId) => Effect.Effect<Partial<QueueSettings>>) | undefined
+  /** Runs before each command is handled, inside the player's loop (metrics, audit, fault injection in tests). */
+  readonly onCommand?: ((guildId: GuildId, command: PlayerCommand) => Effect.Effect<void>) | undefined
+}
+
+export interface ResolvedPlayerOptions {
+  readonly idleWindow: Duration.Duration
+  readonly queue: QueueSettings
+  readonly restartBaseDelay: Duration.Duration
+  readonly restartMaxDelay: Duration.Duration
+  readonly mailboxCapacity: number
+  readonly guildSettings: ((guildId: GuildId) => Effect.Effect<Partial<QueueSettings>>) | undefined
+  readonly onCommand: ((guildId: GuildId, command: PlayerCommand) => Effect.Effect<void>) | undefined
+}
+
+export const resolvePlayerOptions = (options: PlayerOptions = {}): ResolvedPlayerOptions => ({
+  idleWindow: Duration.fromInputUnsafe(options.idleWindow ?? "5 minutes"),
+  queue: {
+    maxQueueSize: options.maxQueueSize ?? defaultQueueSettings.maxQueueSize,
+    allowDuplicates: options.allowDuplicates ?? defaultQueueSettings.allowDuplicates,
+    historySize: options.historySize ?? defaultQueueSettings.historySize
+  },
+  restartBaseDelay: Duration.fromInputUnsafe(options.restartBaseDelay ?? "100 millis"),
+  restartMaxDelay: Duration.fromInputUnsafe(options.restartMaxDelay ?? "10 seconds"),
+  mailboxCapacity: options.mailboxCapacity ?? 256,
+  guildSettings: options.guildSettings,
+  onCommand: options.onCommand
+})
+
+/** The delay before the n-th consecutive restart (n ≥ 1): base · 2^(n-1), capped. */
+export const restartDelay = (options: ResolvedPlayerOptions, crashes: number): Duration.Duration =>
+  Duration.min(
+    Duration.times(options.restartBaseDelay, 2 ** Math.min(Math.max(crashes - 1, 0), 30)),
+    options.restartMaxDelay
+  )

@@ -1,0 +1,98 @@
+import { Context, Effect, FiberMap, Layer, PubSub, RcMap, Scope, Stream, type Duration } from "effect"
+import type { GuildId } from "../../schema/Ids.ts"
+import type { UserCommand } from "../../schema/PlayerCommand.ts"
+import type { PlayerError } from "../../schema/PlayerError.ts"
+import type { PlayerEvent } from "../../schema/PlayerEvent.ts"
+import type { ReplyOf } from "../../schema/PlayerReply.ts"
+import { initialPlayerState, type PlayerState } from "../../schema/PlayerState.ts"
+import type { AudioPipeline } from "../audio/AudioPipeline.ts"
+import type { TrackResolver } from "../audio/TrackResolver.ts"
+import type { VoiceOutput } from "../voice/VoiceOutput.ts"
+import { type GuildPlayer, makeGuildPlayer } from "./GuildPlayer.ts"
+import { type PlayerOptions, resolvePlayerOptions } from "./PlayerOptions.ts"
+
+const makeRegistry = Effect.fnUntraced(function*(options: PlayerOptions) {
+  const resolved = resolvePlayerOptions(options)
+  const scope = yield* Effect.scope
+  // Sliding: a stalled subscriber (a dead SSE client) loses old events instead of holding players up.
+  const events = yield* PubSub.sliding<PlayerEvent>(4096)
+  const idleTimers = yield* FiberMap.make<GuildId>()
+
+  const release = (guildId: GuildId): Effect.Effect<void> => RcMap.invalidate(players, guildId)
+
+  // The teardown is forked into the registry's scope: it closes the player's scope, which must
+  // not wait on the timer fiber that asked for it.
+  const onIdle = (guildId: GuildId) => (idle: boolean): Effect.Effect<void> =>
+    idle
+      ? FiberMap.run(
+        idleTimers,
+        guildId,
+        Effect.sleep(resolved.idleWindow).pipe(Effect.andThen(Effect.forkIn(release(guildId), scope)))
+      ).pipe(Effect.asVoid)
+      : FiberMap.remove(idleTimers, guildId)
+
+  // Players are never closed by reference counting: only the idle timer (or release) invalidates them.
+  const players: RcMap.RcMap<GuildId, GuildPlayer> = yield* RcMap.make({
+    lookup: (guildId: GuildId) =>
+      makeGuildPlayer(guildId, { options: resolved, events, onIdle: onIdle(guildId) }).pipe(
+        Effect.annotateLogs({ guildId })
+      ),
+    idleTimeToLive: "Infinity" satisfies Duration.Input
+  })
+
+  const withPlayer = <A, E>(guildId: GuildId, f: (player: GuildPlayer) => Effect.Effect<A, E>) =>
+    RcMap.get(players, guildId).pipe(Effect.flatMap(f), Effect.scoped)
+
+  const whenActive = <A>(guildId: GuildId, f: (player: GuildPlayer) => Effect.Effect<A>, otherwise: A) =>
+    RcMap.has(players, guildId).pipe(
+      Effect.flatMap((active) => (active ? withPlayer(guildId, f) : Effect.succeed(otherwise)))
+    )
+
+  return PlayerRegistry.of({
+    send: <C extends UserCommand>(guildId: GuildId, command: C) =>
+      withPlayer(guildId, (player) => player.send(command)).pipe(
+        Effect.withSpan("PlayerRegistry.send", {
+          attributes: { "guild.id": guildId, command: command._tag, "user.id": command.requester }
+        })
+      ),
+    state: (guildId) => whenActive(guildId, (player) => player.state, initialPlayerState(guildId)),
+    // Watching does not hold the player: the stream ends when the idle window tears it down.
+    changes: (guildId) => Stream.unwrap(withPlayer(guildId, (player) => Effect.succeed(player.changes))),
+    position: (guildId) => whenActive(guildId, (player) => player.position, 0),
+    events: Stream.fromPubSub(events),
+    subscribe: PubSub.subscribe(events),
+    active: RcMap.keys(players).pipe(Effect.map((keys) => Array.from(keys))),
+    release
+  })
+})
+
+/**
+ * Every guild's player: created on first command, torn down (FFmpeg killed, voice left)
+ * once it has had nothing playing for its idle window.
+ */
+export class PlayerRegistry extends Context.Service<PlayerRegistry, {
+  /** Sends a command to the guild's player (starting it if needed) and waits for the answer. */
+  readonly send: <C extends UserCommand>(guildId: GuildId, command: C) => Effect.Effect<ReplyOf<C>, PlayerError>
+  /** The guild's state; an inactive guild reads as an empty player without starting one. */
+  readonly state: (guildId: GuildId) => Effect.Effect<PlayerState>
+  /** The guild's state and every change until its player is torn down (starting it if needed). */
+  readonly changes: (guildId: GuildId) => Stream.Stream<PlayerState>
+  /** Live playback position in ms; 0 for an inactive guild. */
+  readonly position: (guildId: GuildId) => Effect.Effect<number>
+  /** Events of every guild, from the moment the stream is run. */
+  readonly events: Stream.Stream<PlayerEvent>
+  /** A subscription that already receives events when this returns (no race with the next command). */
+  readonly subscribe: Effect.Effect<PubSub.Subscription<PlayerEvent>, never, Scope.Scope>
+  /** Guilds with a live player. */
+  readonly active: Effect.Effect<ReadonlyArray<GuildId>>
+  /** Tears the guild's player down now, as the idle window would. */
+  readonly release: (guildId: GuildId) => Effect.Effect<void>
+}>()("reprise/player/PlayerRegistry") {
+  static readonly layerWith = (
+    options: PlayerOptions = {}
+  ): Layer.Layer<PlayerRegistry, never, AudioPipeline | VoiceOutput | TrackResolver> =>
+    Layer.effect(PlayerRegistry, makeRegistry(options))
+
+  /** Default options: 5-minute idle window, 1000-entry queues, duplicates allowed. */
+  static readonly layer = PlayerRegistry.layerWith()
+}

@@ -1,0 +1,236 @@
+import { Context, Duration, Effect, Layer, Schema } from "effect"
+import { lookup as dnsLookup } from "node:dns/promises"
+import { BlockList, isIP } from "node:net"
+
+/**
+ * Server-side request forgery guard: a user-supplied URL may only be fetched when it is
+ * http(s) and every address its host resolves to is public. Checked before anything (yt-dlp,
+ * ffprobe, fetch) touches the URL.
+ *
+ * Residual risk, by design of the tools we drive: yt-dlp and FFmpeg follow HTTP redirects and
+ * resolve the name again themselves, so a hostile DNS server could answer differently the second
+ * time (rebinding). Direct URLs are therefore re-checked hop by hop (`followRedirects`) and
+ * handed on as the final URL.
+ */
+
+/** Why a URL was refused; the text is shown to users. */
+export class UrlRefused extends Schema.TaggedError<UrlRefused>()("UrlRefused", { message: Schema.String }) {}
+
+/** The host could not be reached or did not answer in time while following redirects. */
+export class UrlUnreachable extends Schema.TaggedError<UrlUnreachable>()("UrlUnreachable", {
+  message: Schema.String,
+  timedOut: Schema.Boolean
+}) {}
+
+/** Resolves a host name to every address it has (A and AAAA). Injected so tests never reach DNS. */
+export type HostLookup = (hostname: string) => Effect.Effect<ReadonlyArray<string>, Error>
+
+export const systemLookup: HostLookup = (hostname) =>
+  Effect.tryPromise({
+    try: () => dnsLookup(hostname, { all: true, verbatim: true }),
+    catch: (cause) => (cause instanceof Error ? cause : new Error(String(cause)))
+  }).pipe(Effect.map((entries) => entries.map((e) => e.address)))
+
+const blocked = new BlockList()
+// IPv4: "this network", private, CGNAT (also Alibaba's metadata 100.100.100.200), loopback,
+// link-local (cloud metadata 169.254.169.254), IETF/TEST-NETs, benchmarking, multicast, reserved.
+for (
+  const [net, prefix] of [
+    ["0.0.0.0", 8],
+    ["10.0.0.0", 8],
+    ["100.64.0.0", 10],
+    ["127.0.0.0", 8],
+    ["169.254.0.0", 16],
+    ["172.16.0.0", 12],
+    ["192.0.0.0", 24],
+    ["192.0.2.0", 24],
+    ["192.88.99.0", 24],
+    ["192.168.0.0", 16],
+    ["198.18.0.0", 15],
+    ["198.51.100.0", 24],
+    ["203.0.113.0", 24],
+    ["224.0.0.0", 4],
+    ["240.0.0.0", 4]
+  ] as const
+) blocked.addSubnet(net, prefix, "ipv4")
+// IPv6: unspecified and loopback, IPv4-compatible (::/96), discard, unique local (fc00::/7, incl.
+// AWS's fd00:ec2::254), link-local, old site-local, multicast, documentation, ORCHID.
+for (
+  const [net, prefix] of [
+    ["::", 128],
+    ["::1", 128],
+    ["::", 96],
+    ["100::", 64],
+    ["fc00::", 7],
+    ["fe80::", 10],
+    ["fec0::", 10],
+    ["ff00::", 8],
+    ["2001:db8::", 32],
+    ["2001:10::", 28],
+    ["2001:20::", 28]
+  ] as const
+) blocked.addSubnet(net, prefix, "ipv6")
+
+/** Expands an IPv6 address to its 8 16-bit groups (handles `::` and a trailing dotted IPv4). */
+const ipv6Groups = (address: string): ReadonlyArray<number> | null => {
+  let text = address.toLowerCase()
+  const zone = text.indexOf("%")
+  if (zone >= 0) text = text.slice(0, zone)
+  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text)
+  if (dotted !== null) {
+    const parts = dotted[1]!.split(".").map(Number)
+    const hi = ((parts[0]! << 8) | parts[1]!).toString(16)
+    const lo = ((parts[2]! << 8) | parts[3]!).toString(16)
+    text = `${text.slice(0, dotted.index)}${hi}:${lo}`
+  }
+  const [head, tail] = text.split("::") as [string, string | undefined]
+  const h = head === "" ? [] : head.split(":")
+  const t = tail === undefined || tail === "" ? [] : tail.split(":")
+  const fill = tail === undefined ? 0 : 8 - h.length - t.length
+  const groups = [...h, ...Array.from({ length: fill }, () => "0"), ...t].map((g) => parseInt(g, 16))
+  return groups.length === 8 && groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : null
+}
+
+/**
+ * The IPv4 address an IPv6 address carries, if any: IPv4-mapped (::ffff:a.b.c.d), NAT64
+ * (64:ff9b::/96) and 6to4 (2002::/16) all reach an IPv4 host, so that host is what is checked.
+ */
+const embeddedIpv4 = (address: string): string | null => {
+  const g = ipv6Groups(address)
+  if (g === null) return null
+  const v4 = (hi: number, lo: number) => `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`
+  const zeros = (from: number, to: number) => g.slice(from, to).every((x) => x === 0)
+  if (zeros(0, 5) && g[5] === 0xffff) return v4(g[6]!, g[7]!)
+  if (g[0] === 0x64 && g[1] === 0xff9b && zeros(2, 6)) return v4(g[6]!, g[7]!)
+  if (g[0] === 0x2002) return v4(g[1]!, g[2]!)
+  return null
+}
+
+/** True when the address is not a public unicast address. */
+export const isPrivateAddress = (address: string): boolean => {
+  const family = isIP(address)
+  if (family === 4) return blocked.check(address, "ipv4")
+  if (family === 6) {
+    const v4 = embeddedIpv4(address)
+    if (v4 !== null) return blocked.check(v4, "ipv4")
+    return blocked.check(address.replace(/%.*$/, ""), "ipv6")
+  }
+  // Not an address at all: refuse rather than guess.
+  return true
+}
+
+const refuse = (message: string) => Effect.fail(new UrlRefused({ message }))
+
+export interface UrlGuardOptions {
+  readonly allowPrivateNetwork: boolean
+  readonly lookup?: HostLookup | undefined
+  readonly lookupTimeout?: Duration.Input | undefined
+}
+
+/** The checks, as a service so the resolver and tests share one configuration. */
+export class UrlGuard extends Context.Service<UrlGuard, {
+  /** Parses and checks a URL; fails with a user-presentable reason. */
+  readonly check: (input: string) => Effect.Effect<URL, UrlRefused>
+  /**
+   * Checks the URL, then follows up to `maxHops` redirects itself (HEAD, falling back to a
+   * ranged GET), checking every hop, and answers the final URL, its content type and length.
+   */
+  readonly followRedirects: (input: string, options?: {
+    readonly maxHops?: number | undefined
+    readonly timeout?: Duration.Input | undefined
+  }) => Effect.Effect<
+    {
+      readonly url: URL
+      readonly status: number
+      readonly contentType: string | null
+      readonly contentLength: number | null
+    },
+    UrlRefused | UrlUnreachable
+  >
+}>()("reprise/resilience/UrlGuard") {
+  static readonly make = (options: UrlGuardOptions) => {
+    const lookup = options.lookup ?? systemLookup
+    const lookupTimeout = options.lookupTimeout ?? "5 seconds"
+
+    const check = Effect.fn("UrlGuard.check")(function*(input: string) {
+      const url = URL.parse(input)
+      if (url === null) return yield* refuse("That is not a valid URL.")
+      if (url.protocol !== "http:" && url.protocol !== "https:") {
+        return yield* refuse(`Only http and https links can be played (not ${url.protocol.replace(/:$/, "")}://).`)
+      }
+      if (url.username !== "" || url.password !== "") return yield* refuse("Links with credentials in them are refused.")
+      if (options.allowPrivateNetwork) return url
+      // WHATWG parsing already normalised 0x7f.1, 2130706433 and friends to dotted IPv4.
+      const host = url.hostname.replace(/^\[|\]$/g, "")
+      const addresses = isIP(host) !== 0
+        ? [host]
+        : host === "localhost" || host.endsWith(".localhost")
+        ? ["127.0.0.1"]
+        : yield* lookup(host).pipe(
+          Effect.timeout(lookupTimeout),
+          Effect.catch(() => refuse(`Could not resolve the host ${host}.`))
+        )
+      if (addresses.length === 0) return yield* refuse(`Could not resolve the host ${host}.`)
+      if (addresses.some(isPrivateAddress)) {
+        return yield* refuse(
+          `Links to private, loopback, link-local or metadata addresses are refused (${host}). ` +
+            "A self-hoster can allow LAN media servers with SOURCES_ALLOW_PRIVATE_NETWORK=true."
+        )
+      }
+      return url
+    })
+
+    const followRedirects = Effect.fn("UrlGuard.followRedirects")(
+      function*(input: string, opts?: { readonly maxHops?: number | undefined; readonly timeout?: Duration.Input | undefined }) {
+        const timeout = opts?.timeout ?? "10 seconds"
+        let url = yield* check(input)
+        for (let hop = 0; hop <= (opts?.maxHops ?? 5); hop++) {
+          const target = url
+          const request = (method: "HEAD" | "GET") =>
+            Effect.tryPromise({
+              try: async (signal) => {
+                const r = await fetch(target, {
+                  method,
+                  redirect: "manual",
+                  signal,
+                  headers: method === "GET" ? { range: "bytes=0-0" } : {}
+                })
+                // Only the headers matter; do not download the body.
+                await r.body?.cancel()
+                return r
+              },
+              catch: (cause) =>
+                new UrlUnreachable({ message: `Could not reach ${target.host}: ${String(cause)}`, timedOut: false })
+            }).pipe(
+              Effect.timeout(timeout),
+              Effect.catchTag(
+                "TimeoutError",
+                () =>
+                  Effect.fail(new UrlUnreachable({ message: `${target.host} did not answer in time.`, timedOut: true }))
+              )
+            )
+          const head = yield* request("HEAD")
+          // Some servers refuse HEAD; a one-byte ranged GET tells the same.
+          const response = head.status === 405 || head.status === 501 ? yield* request("GET") : head
+          const location = response.headers.get("location")
+          if (response.status >= 300 && response.status < 400 && location !== null) {
+            url = yield* check(new URL(location, target).href)
+            continue
+          }
+          const range = /\/(\d+)$/.exec(response.headers.get("content-range") ?? "")
+          const length = Number(range?.[1] ?? response.headers.get("content-length"))
+          return {
+            url,
+            status: response.status,
+            contentType: response.headers.get("content-type"),
+            contentLength: Number.isFinite(length) && length > 0 ? length : null
+          }
+        }
+        return yield* refuse("Too many redirects.")
+      }
+    )
+    return UrlGuard.of({ check, followRedirects })
+  }
+
+  static readonly layer = (options: UrlGuardOptions) => Layer.succeed(UrlGuard, UrlGuard.make(options))
+}

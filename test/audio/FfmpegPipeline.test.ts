@@ -1,0 +1,242 @@
+import { assert, describe, layer } from "@effect/vitest"
+import { Effect, Fiber, Stream } from "effect"
+import { afterAll, beforeAll } from "vitest"
+import { EqPreset } from "../../schema/Effects.ts"
+import { AudioPipeline, PipelineError } from "../../src/audio/AudioPipeline.ts"
+import { EFFECTS, EQ_PRESETS } from "../../src/audio/EffectCatalog.ts"
+import { FfmpegPipeline } from "../../src/audio/FfmpegPipeline.ts"
+import { plan } from "../../src/audio/PipelinePlan.ts"
+import {
+  findTransition,
+  OPUS_DECODER_DELAY_MS,
+  peakFrequency,
+  rmsDb,
+  slice,
+  toneTimeline
+} from "../support/audioAnalysis.ts"
+import {
+  codecOf,
+  FIXTURE_FORMATS,
+  type FixtureFormat,
+  generateCorruptFile,
+  generateTone,
+  generateToneSequence,
+  makeFixtureDir,
+  removeFixtureDir
+} from "../support/audioFixtures.ts"
+import { type FileServer, startFileServer } from "../support/audioHttpServer.ts"
+import { collectAudio, collectPackets, pipelineRequest, playable } from "../support/audioPipeline.ts"
+import { ffmpegChildren } from "../support/audioProcesses.ts"
+
+/** Peak 0.5 sine: −9.03 dBFS RMS; at 100 % (gain 0.25, −12.04 dB) it should come out near −21.07 dBFS. */
+const EXPECTED_DB_AT_100 = -9.03 - 12.04
+const SEQUENCE = [300, 500, 700, 900, 1100]
+
+let dir: string
+let server: FileServer
+const tones = new Map<FixtureFormat, string>()
+let sequenceMp3: string
+let sequenceWebm: string
+let longWav: string
+let quietTone: string
+let lowTone: string
+let corrupt: string
+
+beforeAll(async () => {
+  dir = await makeFixtureDir("pipeline")
+  await Promise.all([
+    ...FIXTURE_FORMATS.map(async (format) =>
+      tones.set(format, await generateTone(dir, { frequency: 440, seconds: 1, format }))
+    ),
+    generateToneSequence(dir, { frequencies: SEQUENCE, format: "mp3" }).then((p) => sequenceMp3 = p),
+    generateToneSequence(dir, { frequencies: SEQUENCE, format: "webm" }).then((p) => sequenceWebm = p),
+    generateTone(dir, { frequency: 440, seconds: 30, format: "wav", name: "long" }).then((p) => longWav = p),
+    generateTone(dir, { frequency: 440, seconds: 6, format: "wav", amplitude: 0.05, name: "quiet" })
+      .then((p) => quietTone = p),
+    generateTone(dir, { frequency: 100, seconds: 1, format: "wav", name: "low" }).then((p) => lowTone = p),
+    generateCorruptFile(dir).then((p) => corrupt = p)
+  ])
+  server = await startFileServer({ "/tone.mp3": tones.get("mp3")!, "/sequence.mp3": sequenceMp3 })
+})
+
+afterAll(async () => {
+  await server?.close()
+  await removeFixtureDir(dir)
+})
+
+/** The middle 300 ms of a 1 s output: clear of encoder start-up and of the end. */
+const middle = (samples: Float32Array) => slice(samples, 300, 300)
+
+// excludeTestServices: real clock and timers (FFmpeg runs in real time)
+layer(FfmpegPipeline.layer, { timeout: "60 seconds", excludeTestServices: true })("FfmpegPipeline", (it) => {
+  describe("plays every container at the right pitch and level", () => {
+    for (const format of FIXTURE_FORMATS) {
+      it.effect(format, () =>
+        Effect.gen(function*() {
+          const request = pipelineRequest(playable(tones.get(format)!, codecOf(format)))
+          assert.strictEqual(plan(request)._tag, "Transcode")
+          const { packets, samples } = yield* collectAudio(request)
+          assert.approximately(packets.length, 50, 3)
+          assert.approximately(peakFrequency(middle(samples), 300, 600), 440, 2)
+          assert.approximately(rmsDb(middle(samples)), EXPECTED_DB_AT_100, 1)
+        }))
+    }
+  })
+
+  it.effect("plays a local HTTP URL", () =>
+    Effect.gen(function*() {
+      const { packets, samples } = yield* collectAudio(pipelineRequest(playable(server.url("/tone.mp3"))))
+      assert.approximately(packets.length, 50, 3)
+      assert.approximately(peakFrequency(middle(samples), 300, 600), 440, 2)
+    }))
+
+  describe("seek", () => {
+    const checkSeek = (input: () => string) =>
+      Effect.gen(function*() {
+        const { samples } = yield* collectAudio(pipelineRequest(playable(input()), { startMs: 3000 }))
+        // The output must open on the 900 Hz segment (0:03–0:04) and switch to 1100 Hz one second in.
+        const opening = toneTimeline(slice(samples, 0, 200), SEQUENCE, 10)
+        assert.isTrue(opening.slice(2).every((p) => p.frequency === 900), "opens on the 0:03 segment")
+        const boundary = findTransition(samples, 900, 1100)
+        assert.isDefined(boundary)
+        assert.approximately(boundary! - OPUS_DECODER_DELAY_MS, 1000, 60)
+        assert.approximately(samples.length / 48, 2000, 60)
+      })
+    it.effect("startMs 3000 lands on the segment that starts at 0:03 (MP3)", () => checkSeek(() => sequenceMp3))
+    it.effect("startMs 3000 lands on the segment that starts at 0:03 (WebM, re-encoded)", () =>
+      checkSeek(() => sequenceWebm))
+    it.effect("startMs 3000 over HTTP", () => checkSeek(() => server.url("/sequence.mp3")))
+  })
+
+  it.effect("nightcore turns 440 Hz into ≈550 Hz", () =>
+    Effect.gen(function*() {
+      const { packets, samples } = yield* collectAudio(
+        pipelineRequest(playable(tones.get("flac")!), { effects: ["nightcore"] })
+      )
+      assert.approximately(packets.length, 40, 3) // 1 s at 1.25× speed
+      assert.approximately(peakFrequency(slice(samples, 200, 400), 300, 800), 550, 3)
+    }))
+
+  it.effect("50 % is 6 dB quieter than 100 %", () =>
+    Effect.gen(function*() {
+      const source = playable(tones.get("wav")!)
+      const full = yield* collectAudio(pipelineRequest(source, { volume: 100 }))
+      const half = yield* collectAudio(pipelineRequest(source, { volume: 50 }))
+      const difference = rmsDb(middle(full.samples)) - rmsDb(middle(half.samples))
+      assert.approximately(difference, 6.02, 0.5)
+    }))
+
+  it.effect("every effect in the catalog runs through FFmpeg", () =>
+    Effect.gen(function*() {
+      const source = playable(tones.get("wav")!)
+      const results = yield* Effect.forEach(
+        EFFECTS,
+        (effect) =>
+          collectPackets(pipelineRequest(source, { effects: [effect.name] })).pipe(
+            Effect.map((packets) => ({ name: effect.name, packets: packets.length }))
+          ),
+        { concurrency: 4 }
+      )
+      for (const r of results) assert.isAbove(r.packets, 35, r.name)
+    }))
+
+  it.effect("all effects at once run (and the limiter keeps peaks down)", () =>
+    Effect.gen(function*() {
+      const { packets, samples } = yield* collectAudio(
+        pipelineRequest(playable(tones.get("wav")!), { effects: EFFECTS.map((e) => e.name), volume: 200 })
+      )
+      assert.isAbove(packets.length, 30)
+      const peak = samples.reduce((m, s) => Math.max(m, Math.abs(s)), 0)
+      assert.isBelow(peak, 0.8)
+    }))
+
+  it.effect("every EQ preset runs; the bass preset lifts a 100 Hz tone", () =>
+    Effect.gen(function*() {
+      const source = playable(lowTone)
+      const levels = yield* Effect.forEach(
+        EqPreset.literals,
+        (preset) =>
+          collectAudio(pipelineRequest(source, { equalizer: EQ_PRESETS[preset] })).pipe(
+            Effect.map(({ samples }) => [preset, rmsDb(middle(samples))] as const)
+          ),
+        { concurrency: 4 }
+      )
+      const level = new Map(levels)
+      assert.approximately(level.get("bass")! - level.get("flat")!, 5, 2.5)
+    }))
+
+  // dynaudnorm smooths over 15 frames of 250 ms: a track shorter than that passes unchanged
+  it.effect("normalisation lifts a quiet track", () =>
+    Effect.gen(function*() {
+      const source = playable(quietTone)
+      const plain = yield* collectAudio(pipelineRequest(source))
+      const normalized = yield* collectAudio(pipelineRequest(source, { normalize: true }))
+      assert.approximately(normalized.packets.length, plain.packets.length, 3)
+      const lift = rmsDb(slice(normalized.samples, 1000, 500)) - rmsDb(slice(plain.samples, 1000, 500))
+      assert.isAbove(lift, 10)
+    }))
+
+  describe("failures", () => {
+    const failure = (input: () => string) =>
+      Effect.flip(collectPackets(pipelineRequest(playable(input()))))
+
+    it.effect("a corrupt file fails with a clear reason and FFmpeg's words", () =>
+      Effect.gen(function*() {
+        const error = yield* failure(() => corrupt)
+        assert.instanceOf(error, PipelineError)
+        assert.strictEqual(error.reason, "the file could not be decoded")
+        assert.match(error.detail, /Invalid data|could not find|Failed|Error/i)
+      }))
+
+    it.effect("a missing file", () =>
+      Effect.gen(function*() {
+        const error = yield* failure(() => `${dir}/nope.mp3`)
+        assert.strictEqual(error.reason, "the file does not exist")
+      }))
+
+    it.effect("an HTTP 404", () =>
+      Effect.gen(function*() {
+        const error = yield* failure(() => server.url("/missing.mp3"))
+        assert.strictEqual(error.reason, "the source was not found (HTTP 404)")
+        assert.include(error.detail, "404")
+      }))
+  })
+
+  describe("process lifetime", () => {
+    it.effect("FFmpeg runs niced", () =>
+      Effect.gen(function*() {
+        // read at playback pace, so FFmpeg is still there to look at (drained at full speed, a
+        // 30 s tone is encoded in under the 300 ms waited below)
+        const fiber = yield* Stream.runForEach(
+          AudioPipeline.use((p) => Effect.succeed(p.open(pipelineRequest(playable(longWav))))).pipe(Stream.unwrap),
+          () => Effect.sleep("20 millis")
+        ).pipe(Effect.forkChild)
+        yield* Effect.sleep("300 millis")
+        const children = ffmpegChildren()
+        assert.strictEqual(children.length, 1)
+        const { getPriority } = yield* Effect.promise(() => import("node:os"))
+        assert.strictEqual(getPriority(children[0]!.pid), 10)
+        yield* Fiber.interrupt(fiber)
+      }))
+
+    it.effect("taking a few packets ends the stream and kills FFmpeg", () =>
+      Effect.gen(function*() {
+        const packets = yield* AudioPipeline.use((p) =>
+          Stream.runCollect(Stream.take(p.open(pipelineRequest(playable(longWav))), 10))
+        )
+        assert.strictEqual(packets.length, 10)
+        assert.deepStrictEqual(ffmpegChildren(), [])
+      }))
+
+    it.effect("interrupting the consumer kills FFmpeg", () =>
+      Effect.gen(function*() {
+        const fiber = yield* AudioPipeline.use((p) =>
+          Stream.runForEach(p.open(pipelineRequest(playable(longWav))), () => Effect.sleep("20 millis"))
+        ).pipe(Effect.forkChild)
+        yield* Effect.sleep("400 millis")
+        assert.strictEqual(ffmpegChildren().length, 1)
+        yield* Fiber.interrupt(fiber)
+        assert.deepStrictEqual(ffmpegChildren(), [])
+      }))
+  })
+})

@@ -1,0 +1,64 @@
+import { createSocket, type RemoteInfo } from "node:dgram"
+import { performance } from "node:perf_hooks"
+import { Journal } from "./Journal.ts"
+
+export interface RtpPacket {
+  /** `performance.now()` on arrival, for pacing. */
+  readonly at: number
+  readonly ssrc: number
+  readonly bytes: Buffer
+}
+
+export interface UdpRecord {
+  readonly at: number
+  readonly from: string
+}
+
+/**
+ * The voice media socket. It only files datagrams by kind (P9): decrypting here would disturb the timing
+ * being measured, so that happens after the run.
+ */
+export class Udp {
+  readonly #socket = createSocket("udp4")
+  /** Every RTP packet, in arrival order. */
+  readonly rtp = new Journal<RtpPacket>("RTP packets", (p) => `ssrc ${p.ssrc} ${p.bytes.length} bytes`)
+  readonly keepalives: Array<UdpRecord> = []
+  readonly discoveries: Array<UdpRecord & { readonly ssrc: number }> = []
+  readonly unknown: Array<UdpRecord> = []
+
+  async start(): Promise<number> {
+    this.#socket.on("message", (message, remote) => this.#receive(message, remote))
+    await new Promise<void>((resolve) => this.#socket.bind(0, "127.0.0.1", resolve))
+    return this.#socket.address().port
+  }
+
+  close(): void {
+    this.#socket.close()
+  }
+
+  #receive(message: Buffer, remote: RemoteInfo): void {
+    const at = performance.now()
+    const from = `${remote.address}:${remote.port}`
+    if (message.length === 74 && message.readUInt16BE(0) === 1) {
+      this.discoveries.push({ at, from, ssrc: message.readUInt32BE(4) })
+      this.#socket.send(discoveryReply(message.readUInt32BE(4), remote), remote.port, remote.address)
+    } else if (message.length === 8) {
+      this.keepalives.push({ at, from })
+    } else if (message.length >= 12 && (message[0] ?? 0) >> 6 === 2) {
+      this.rtp.push({ at, ssrc: message.readUInt32BE(8), bytes: message })
+    } else {
+      this.unknown.push({ at, from })
+    }
+  }
+}
+
+/** Tells the client the address and port it is seen from (type 2, NUL-terminated IPv4 text at offset 8). */
+const discoveryReply = (ssrc: number, remote: RemoteInfo): Buffer => {
+  const reply = Buffer.alloc(74)
+  reply.writeUInt16BE(2, 0)
+  reply.writeUInt16BE(70, 2)
+  reply.writeUInt32BE(ssrc, 4)
+  reply.write(remote.address, 8, "ascii")
+  reply.writeUInt16BE(remote.port, 72)
+  return reply
+}

@@ -1,0 +1,114 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Redacted } from "effect"
+import { readFileSync } from "node:fs"
+import { inspect } from "node:util"
+import { decodeConfig } from "../../src/config/AppConfig.ts"
+import { Env } from "../../src/config/Env.ts"
+
+const token = "MTIzNDU2Nzg5MDEyMzQ1Njc4.secret-token-value"
+
+describe("configuration", () => {
+  it.effect("applies the documented defaults", () =>
+    Effect.gen(function*() {
+      const config = yield* decodeConfig({ DISCORD_TOKEN: token }, false)
+      assert.strictEqual(config.http.host, "127.0.0.1")
+      assert.strictEqual(config.http.port, 8080)
+      assert.strictEqual(config.database.dataDir, "./data")
+      assert.isTrue(config.database.url._tag === "None")
+      assert.strictEqual(config.log.format, "json")
+      assert.strictEqual(config.log.level, "info")
+      assert.isTrue(config.otel.endpoint._tag === "None")
+      assert.strictEqual(Redacted.value(config.discord.token), token)
+      assert.strictEqual(config.audio.referenceGain, 0.25)
+    }))
+
+  it.effect("derives the track resolution settings", () =>
+    Effect.gen(function*() {
+      const config = yield* decodeConfig({
+        DISCORD_TOKEN: token,
+        YTDLP_CONCURRENCY: "5",
+        SOURCES_ALLOW_PRIVATE_NETWORK: "true",
+        YTDLP_JS_RUNTIME: "none",
+        SPOTIFY_CLIENT_SECRET: "spotify-secret-value"
+      }, false)
+      assert.strictEqual(config.sources.ytdlp.concurrency, 5)
+      assert.isTrue(config.sources.allowPrivateNetwork)
+      assert.strictEqual(config.sources.ytdlp.jsRuntime, "")
+      assert.strictEqual(config.sources.maxPlaylistSize, 1000)
+      assert.notInclude(inspect(config, { depth: 10 }), "spotify-secret-value")
+    }))
+
+  it.effect("picks pretty logs on a terminal unless LOG_FORMAT says otherwise", () =>
+    Effect.gen(function*() {
+      assert.strictEqual((yield* decodeConfig({ DISCORD_TOKEN: token }, true)).log.format, "pretty")
+      assert.strictEqual((yield* decodeConfig({ DISCORD_TOKEN: token, LOG_FORMAT: "json" }, true)).log.format, "json")
+    }))
+
+  it.effect("treats empty values as unset", () =>
+    Effect.gen(function*() {
+      const config = yield* decodeConfig({ DISCORD_TOKEN: token, DATABASE_URL: "", HTTP_PORT: "" }, false)
+      assert.isTrue(config.database.url._tag === "None")
+      assert.strictEqual(config.http.port, 8080)
+    }))
+
+  it.effect("explains how to set a missing DISCORD_TOKEN", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(decodeConfig({ HTTP_PORT: "9000" }, false))
+      assert.strictEqual(error.problems.length, 1)
+      assert.match(error.problems[0]!, /^DISCORD_TOKEN is not set: .*\.env/)
+    }))
+
+  it.effect("reports every bad value on its own line, naming the variable", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(decodeConfig({
+        DISCORD_TOKEN: token,
+        HTTP_PORT: "99999",
+        LOG_LEVEL: "loud",
+        LOG_FORMAT: "xml",
+        DATABASE_URL: "mysql://user:hunter2@db/app",
+        OTEL_EXPORTER_OTLP_ENDPOINT: "ftp://collector",
+        PLAYER_IDLE_TIMEOUT: "soon",
+        DISCORD_API_BASE: "not a url",
+        YTDLP_CONCURRENCY: "0",
+        VOLUME_REFERENCE_GAIN: "2",
+        SOURCES_ALLOW_PRIVATE_NETWORK: "yes"
+      }, false))
+      const byKey = new Map(error.problems.map((line) => [line.split(" ")[0]!, line]))
+      assert.deepStrictEqual(
+        [...byKey.keys()].sort(),
+        [
+          "DATABASE_URL",
+          "DISCORD_API_BASE",
+          "HTTP_PORT",
+          "LOG_FORMAT",
+          "LOG_LEVEL",
+          "OTEL_EXPORTER_OTLP_ENDPOINT",
+          "PLAYER_IDLE_TIMEOUT",
+          "SOURCES_ALLOW_PRIVATE_NETWORK",
+          "VOLUME_REFERENCE_GAIN",
+          "YTDLP_CONCURRENCY"
+        ]
+      )
+      assert.strictEqual(byKey.get("YTDLP_CONCURRENCY"), "YTDLP_CONCURRENCY must be 1 or more")
+      assert.strictEqual(byKey.get("VOLUME_REFERENCE_GAIN"), "VOLUME_REFERENCE_GAIN must be a number between 0.05 and 1")
+      assert.strictEqual(byKey.get("HTTP_PORT"), "HTTP_PORT must be a port number between 0 and 65535")
+      assert.strictEqual(byKey.get("DATABASE_URL"), "DATABASE_URL must be a postgres:// or postgresql:// URL")
+      assert.match(byKey.get("LOG_LEVEL")!, /"trace" \| "debug" \| "info"/)
+      assert.notInclude(error.message, "hunter2", "a secret's value is never echoed back")
+    }))
+
+  it.effect("never shows the token when the configuration is printed, logged or serialised", () =>
+    Effect.gen(function*() {
+      const config = yield* decodeConfig({ DISCORD_TOKEN: token }, false)
+      for (const rendering of [inspect(config, { depth: 10 }), JSON.stringify(config), String(config.discord.token)]) {
+        assert.notInclude(rendering, token)
+        assert.notInclude(rendering, "secret-token-value")
+      }
+    }))
+
+  it("documents every variable in .env.example", () => {
+    const example = readFileSync(new URL("../../.env.example", import.meta.url), "utf8")
+    const documented = new Set(Array.from(example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm), (m) => m[1]))
+    for (const key of Object.keys(Env.fields)) assert.isTrue(documented.has(key), `${key} is missing from .env.example`)
+  })
+})

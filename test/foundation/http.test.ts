@@ -1,0 +1,79 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Context, Effect, Layer, Logger } from "effect"
+import { ffmpegReadiness } from "../../src/audio/FfmpegBinary.ts"
+import { AppConfig, decodeConfig } from "../../src/config/AppConfig.ts"
+import { layerHttpServer } from "../../src/http/HttpServer.ts"
+import { Readiness } from "../../src/observability/Readiness.ts"
+import { databaseReadiness } from "../../src/persistence/DatabaseReadiness.ts"
+import { embeddedDatabase, tempDir } from "../support/database.ts"
+import { freePort } from "../support/program.ts"
+
+/** The HTTP server as the program runs it, on a free port, with the database and ffmpeg probes. */
+const serve = (env: Readonly<Record<string, string>>) =>
+  Effect.gen(function*() {
+    const port = yield* Effect.promise(freePort)
+    const config = yield* decodeConfig({ DISCORD_TOKEN: "t", HTTP_PORT: String(port), ...env }, false)
+    const services = yield* Layer.build(
+      Layer.mergeAll(layerHttpServer, ffmpegReadiness, databaseReadiness).pipe(
+        Layer.provideMerge(Readiness.layer),
+        Layer.provideMerge(embeddedDatabase(tempDir("http"))),
+        Layer.provideMerge(AppConfig.layerFrom(config)),
+        Layer.provide(Logger.layer([]))
+      )
+    )
+    return { base: `http://127.0.0.1:${port}`, readiness: Context.get(services, Readiness) }
+  })
+
+const get = (url: string) =>
+  Effect.promise(async () => {
+    const response = await fetch(url)
+    return { status: response.status, type: response.headers.get("content-type") ?? "", body: await response.text() }
+  })
+
+describe("HTTP API", () => {
+  it.live("answers health, readiness, metrics, the OpenAPI document and the docs page", () =>
+    Effect.gen(function*() {
+      const { base } = yield* serve({})
+      const health = yield* get(`${base}/api/health`)
+      assert.strictEqual(health.status, 200)
+      assert.strictEqual(JSON.parse(health.body).status, "ok")
+
+      const ready = yield* get(`${base}/api/ready`)
+      assert.strictEqual(ready.status, 200, ready.body)
+      assert.deepStrictEqual(
+        JSON.parse(ready.body).checks.map((check: { name: string; ok: boolean }) => [check.name, check.ok]),
+        [["ffmpeg", true], ["database", true]]
+      )
+
+      const openapi = yield* get(`${base}/api/openapi.json`)
+      assert.strictEqual(openapi.status, 200)
+      assert.includeMembers(Object.keys(JSON.parse(openapi.body).paths), ["/api/health", "/api/ready"])
+
+      const docs = yield* get(`${base}/api/docs`)
+      assert.strictEqual(docs.status, 200)
+      assert.include(docs.type, "text/html")
+      assert.notMatch(docs.body, /<script[^>]+src="https?:\/\//, "the docs page loads nothing from the internet")
+
+      const metrics = yield* get(`${base}/metrics`)
+      assert.strictEqual(metrics.status, 200)
+      assert.include(metrics.type, "text/plain")
+      assert.match(metrics.body, /^http_requests_total\{method="GET",route="\/api\/health",status="200"\} 1$/m)
+      assert.match(metrics.body, /^http_requests_total\{method="GET",route="\/api\/ready",status="200"\} 1$/m)
+      assert.match(metrics.body, /^http_request_duration_seconds_count\{method="GET",route="\/api\/health"\} 1$/m)
+      assert.match(metrics.body, /^process_resident_memory_bytes \d+/m)
+      assert.match(metrics.body, /^process_cpu_seconds_total [\d.e+-]+$/m)
+    }).pipe(Effect.scoped), 60_000)
+
+  it.live("reports 503 naming each failing check", () =>
+    Effect.gen(function*() {
+      const { base, readiness } = yield* serve({ FFMPEG_PATH: "/nonexistent/ffmpeg" })
+      yield* readiness.register("discord", Effect.fail("connecting"))
+      const ready = yield* get(`${base}/api/ready`)
+      assert.strictEqual(ready.status, 503)
+      const body = JSON.parse(ready.body)
+      assert.deepStrictEqual([...body.failing].sort(), ["discord", "ffmpeg"])
+      const ffmpeg = body.checks.find((check: { name: string }) => check.name === "ffmpeg")
+      assert.include(ffmpeg.detail, "/nonexistent/ffmpeg was not found")
+      assert.strictEqual((yield* get(`${base}/api/health`)).status, 200, "liveness does not depend on readiness")
+    }).pipe(Effect.scoped), 60_000)
+})

@@ -1,0 +1,79 @@
+/**
+ * Stand-ins for the audio pipeline and voice output, for tests about the actor's mailbox,
+ * supervision and lifetime (not about sound). Each fake packet names its track and the
+ * 20 ms slot it holds, and the voice paces on the (test) clock.
+ */
+import { Clock, Effect, Layer, Stream } from "effect"
+import type { GuildId } from "../../../schema/Ids.ts"
+import { AudioPipeline, PipelineError } from "../../../src/audio/AudioPipeline.ts"
+import { TrackResolver } from "../../../src/audio/TrackResolver.ts"
+import { VoiceOutput } from "../../../src/voice/VoiceOutput.ts"
+
+export interface Sent {
+  readonly guildId: GuildId
+  /** Track location the packet came from. */
+  readonly source: string
+  /** Which 20 ms slot of the track it holds. */
+  readonly slot: number
+  readonly atMs: number
+}
+
+export interface FakeLog {
+  readonly sent: Array<Sent>
+  readonly opened: Array<{ readonly source: string; readonly startMs: number; readonly volume: number }>
+  readonly closed: Array<string>
+  readonly disconnected: Array<GuildId>
+}
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+
+/** Track length comes from the location: `/x/name-600.flac` lasts 600 ms. Locations containing "corrupt" fail. */
+const lengthMs = (source: string) => Number(/-(\d+)\.\w+$/.exec(source)?.[1] ?? "200")
+
+export const makeFakeAudio = () => {
+  const log: FakeLog = { sent: [], opened: [], closed: [], disconnected: [] }
+  const pipeline = Layer.succeed(
+    AudioPipeline,
+    AudioPipeline.of({
+      open: (request) => {
+        const source = request.source.input
+        log.opened.push({ source, startMs: request.startMs, volume: request.volume })
+        if (source.includes("corrupt")) {
+          return Stream.fail(new PipelineError({ reason: "the file could not be decoded", detail: "fake" }))
+        }
+        const first = Math.floor(request.startMs / 20)
+        const last = Math.floor(lengthMs(source) / 20)
+        return Stream.range(first, last - 1).pipe(
+          Stream.map((slot) => encoder.encode(`${source}#${slot}`)),
+          Stream.ensuring(Effect.sync(() => void log.closed.push(source)))
+        )
+      }
+    })
+  )
+  const voice = Layer.succeed(
+    VoiceOutput,
+    VoiceOutput.of({
+      play: (guildId, packets) =>
+        packets.pipe(
+          Stream.runForEach((packet) =>
+            Effect.gen(function*() {
+              yield* Effect.sleep("20 millis")
+              const [source = "", slot = "0"] = decoder.decode(packet).split("#")
+              log.sent.push({ guildId, source, slot: Number(slot), atMs: yield* Clock.currentTimeMillis })
+            })
+          )
+        ),
+      disconnect: (guildId) => Effect.sync(() => void log.disconnected.push(guildId))
+    })
+  )
+  // Locations are names, not files: hand them over as they are.
+  const resolver = Layer.succeed(
+    TrackResolver,
+    TrackResolver.of({
+      playable: (track) =>
+        Effect.succeed({ input: track.location, httpHeaders: {}, codec: "unknown", expiresAt: null, isLive: false })
+    })
+  )
+  return { log, layer: Layer.mergeAll(pipeline, voice, resolver) }
+}

@@ -1,0 +1,96 @@
+import { NodeServices } from "@effect/platform-node"
+import { Duration, Effect, Layer } from "effect"
+import { ChildProcessSpawner } from "effect/process"
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
+import type { AddressInfo } from "node:net"
+import type { ResolverSettings } from "../../src/audio/sources/ResolverConfig.ts"
+
+export const settings = (over: {
+  readonly ytdlp?: Partial<ResolverSettings["ytdlp"]>
+  readonly retry?: Partial<ResolverSettings["retry"]>
+  readonly breaker?: Partial<ResolverSettings["breaker"]>
+} & Partial<Omit<ResolverSettings, "ytdlp" | "retry" | "breaker">> = {}): ResolverSettings => ({
+  ytdlp: {
+    path: "yt-dlp",
+    cookies: null,
+    concurrency: 3,
+    queueTimeout: Duration.seconds(20),
+    maxQueue: 100,
+    timeout: Duration.seconds(20),
+    jsRuntime: "",
+    extraArgs: [],
+    searchPrefix: "ytsearch",
+    ...over.ytdlp
+  },
+  retry: { times: 2, base: Duration.millis(50), ...over.retry },
+  breaker: { failures: 5, openDuration: Duration.seconds(30), ...over.breaker },
+  cache: over.cache ?? { capacity: 100, ttl: Duration.hours(1) },
+  spotify: over.spotify ?? {
+    clientId: null,
+    clientSecret: null,
+    apiBase: "http://127.0.0.1:1/v1",
+    accountsBase: "http://127.0.0.1:1",
+    matchTolerance: Duration.seconds(5)
+  },
+  httpTimeout: over.httpTimeout ?? Duration.seconds(10),
+  musicDir: over.musicDir ?? null,
+  allowPrivateNetwork: over.allowPrivateNetwork ?? true,
+  maxPlaylistSize: over.maxPlaylistSize ?? 1000,
+  playlistBatchSize: over.playlistBatchSize ?? 50,
+  attachmentMaxBytes: over.attachmentMaxBytes ?? 25 * 1024 * 1024,
+  queryMaxLength: over.queryMaxLength ?? 200,
+  autocompleteTimeout: over.autocompleteTimeout ?? Duration.seconds(2)
+})
+
+/** Node's spawner, counting every process started (and remembering its arguments). */
+export const countingSpawner = () => {
+  const spawned: Array<ReadonlyArray<string>> = []
+  const layer = Layer.effect(
+    ChildProcessSpawner.ChildProcessSpawner,
+    Effect.map(Effect.service(ChildProcessSpawner.ChildProcessSpawner), (inner) =>
+      ChildProcessSpawner.make((command) => {
+        if (command._tag === "StandardCommand") spawned.push([command.command, ...command.args.map(String)])
+        return inner.spawn(command)
+      }))
+  ).pipe(Layer.provide(NodeServices.layer))
+  return { layer, spawned, ytdlpRuns: () => spawned.filter((a) => a[0]?.includes("yt-dlp") && !a.includes("--version")).length }
+}
+
+export type Handler = (req: IncomingMessage, res: ServerResponse) => void
+
+/** A local HTTP server on an ephemeral port, closed with the scope. */
+export const httpServer = (handler: Handler) =>
+  Effect.acquireRelease(
+    Effect.callback<{ readonly base: string; readonly close: () => void }>((resume) => {
+      const server = createServer(handler)
+      server.listen(0, "127.0.0.1", () => {
+        const { port } = server.address() as AddressInfo
+        resume(Effect.succeed({
+          base: `http://127.0.0.1:${port}`,
+          close: () => {
+            server.closeAllConnections()
+            server.close()
+          }
+        }))
+      })
+    }),
+    (s) => Effect.sync(s.close)
+  )
+
+/**
+ * A podcast feed of `count` episodes ("Episode 1", …, guid "ep-1", …). yt-dlp's generic extractor
+ * reads RSS as a playlist: one entry per `<enclosure>`, which it smuggles the guid into.
+ */
+export const rssFeed = (
+  title: string,
+  count: number,
+  enclosure: (i: number) => { readonly url: string; readonly length: number }
+): string => {
+  const items = Array.from({ length: count }, (_, k) => k + 1).map((i) => {
+    const { length, url } = enclosure(i)
+    return `<item><title>Episode ${i}</title><guid>ep-${i}</guid>` +
+      `<enclosure url="${url}" type="audio/mpeg" length="${length}"/></item>`
+  })
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>${title}</title>` +
+    `<link>http://example.invalid/</link><description>A test feed</description>${items.join("")}</channel></rss>`
+}

@@ -1,0 +1,76 @@
+/**
+ * Which child processes this process has, read from /proc (Linux): lets tests assert that a
+ * pipeline spawned FFmpeg (or did not: passthrough) and that interrupting it left none behind,
+ * and lets the benchmark read FFmpeg's memory (PSS from smaps_rollup).
+ */
+import { readdirSync, readFileSync } from "node:fs"
+
+export interface ProcessInfo {
+  readonly pid: number
+  readonly ppid: number
+  /** The executable name as the kernel keeps it (`ffmpeg`, `nice`, …), at most 15 characters. */
+  readonly comm: string
+  /** 'Z' for a zombie: exited, not yet reaped. */
+  readonly state: string
+}
+
+const readStat = (pid: number): ProcessInfo | undefined => {
+  let text: string
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, "utf8")
+  } catch {
+    return undefined // exited between readdir and read
+  }
+  // comm is in parentheses and may itself contain spaces or parentheses: split at the last ')'
+  const open = text.indexOf("(")
+  const close = text.lastIndexOf(")")
+  const rest = text.slice(close + 2).split(" ")
+  return { pid, comm: text.slice(open + 1, close), state: rest[0]!, ppid: Number(rest[1]) }
+}
+
+/** Live (non-zombie) children of `parent` (default: this process) named `comm`, or all of them. */
+export const childProcesses = (comm?: string, parent: number = process.pid): Array<ProcessInfo> => {
+  const out: Array<ProcessInfo> = []
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue
+    const info = readStat(Number(entry))
+    if (info === undefined || info.ppid !== parent || info.state === "Z") continue
+    if (comm === undefined || info.comm === comm) out.push(info)
+  }
+  return out
+}
+
+/** FFmpeg processes this process started (a niced one shows as `nice` for the instant before its exec). */
+export const ffmpegChildren = (): Array<ProcessInfo> =>
+  childProcesses().filter((p) => p.comm === "ffmpeg" || p.comm === "nice")
+
+/** Proportional set size of a process in KiB (shared libraries split between their users), if readable. */
+export const pssKib = (pid: number): number | undefined => {
+  try {
+    const match = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"))
+    return match === null ? undefined : Number(match[1])
+  } catch {
+    return undefined
+  }
+}
+
+/** Resident set size of a process in KiB, if readable. */
+export const rssKib = (pid: number): number | undefined => {
+  try {
+    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))
+    return match === null ? undefined : Number(match[1])
+  } catch {
+    return undefined
+  }
+}
+
+/** Process CPU time (user + system) in clock ticks (normally 1/100 s). */
+export const cpuTicks = (pid: number): number | undefined => {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, "utf8")
+    const rest = text.slice(text.lastIndexOf(")") + 2).split(" ")
+    return Number(rest[11]) + Number(rest[12])
+  } catch {
+    return undefined
+  }
+}
