@@ -35,7 +35,6 @@ const make = Effect.fnUntraced(function*(options: { readonly minEditInterval: Du
     Effect.gen(function*() {
       const channel = channelOf(board)
       if (channel === null) return
-      board.lastEditAt = yield* Clock.currentTimeMillis
       if (board.messageId === null) {
         const message = yield* discordCall("send now playing", async () => (await channel.send(body)).id)
         board.messageId = message
@@ -44,6 +43,8 @@ const make = Effect.fnUntraced(function*(options: { readonly minEditInterval: Du
         yield* discordCall("edit now playing", async () => void (await channel.messages.edit(id, body)))
       }
     }).pipe(
+      // The pace counts from when Discord answered, so a slow answer can never bunch two edits.
+      Effect.ensuring(Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sync(() => board.lastEditAt = now))),
       Effect.catch((error) => Effect.logWarning("could not update the now-playing message", error)),
       Effect.annotateLogs({ guildId }),
       Effect.withSpan("NowPlaying.write", { attributes: { "guild.id": guildId } })
