@@ -157,10 +157,10 @@ export const remuxArgs = (request: PipelineRequest): Array<string> => [
 export const NICE_LEVEL = 10
 
 /**
- * The process to spawn: `nice` execs FFmpeg in place, so the pid (and its process group) stay the same.
- * `chrt --idle 0` (SCHED_IDLE) was measured as well: no fewer late frames at 100 filtered streams
- * (the stalls were not FFmpeg taking the CPU from Node), and on a shared machine it lets any other
- * busy process starve the encoders into underruns. So plain `nice`.
+ * The process to spawn: `nice` execs FFmpeg in place, so the pid stays the same. The level only
+ * counts while FFmpeg shares Node's session (see FfmpegPipeline.ts: not detached). `chrt --idle 0`
+ * (SCHED_IDLE) was measured as well: no fewer late frames at 100 filtered streams, and it lets any
+ * other busy process starve the encoders into underruns. So plain `nice`.
  */
 export const niceCommand = (ffmpegArgs: ReadonlyArray<string>, ffmpegPath = "ffmpeg") => ({
   command: "nice",
