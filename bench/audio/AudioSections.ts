@@ -13,7 +13,7 @@ import { runStep, searchCapacity, type StepOptions } from "./Capacity.ts"
 
 const log = (line: string) => process.stdout.write(`${line}\n`)
 
-const FFMPEG_STEP: StepOptions = { rampPerSecond: 25, settleMs: 2000, maxSettleMs: 40_000, measureMs: 8000 }
+const FFMPEG_STEP: StepOptions = { rampPerSecond: 25, settleMs: 2000, maxSettleMs: 40_000, measureMs: 15_000 }
 const PASSTHROUGH_STEP: StepOptions = { rampPerSecond: 250, settleMs: 2000, measureMs: 8000 }
 
 const streamsSection: BenchSection = {

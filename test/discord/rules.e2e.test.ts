@@ -191,6 +191,29 @@ describe("Reprise against the fake Discord: rules and resilience", () => {
     assert.approximately(analyse(stream(), performance.now() - 400).frequency({ fromMs: 0, durationMs: 300 }), 550, 6)
   }, 30_000)
 
+  it("answers an unexpected failure privately with an error id that the log carries too", async () => {
+    const { fake } = h
+    // Discord refuses the edit of /play's deferred answer once: nothing the user can fix.
+    fake.failNextRest("PATCH", /^\/webhooks\/\d+\/[^/]+\/messages\/@original$/, {
+      status: 403,
+      code: 50013,
+      message: "Missing Permissions"
+    })
+    const { answer, text } = await command(fake, ids.alice, "play", { query: h.files.url("/b660.ogg") }, /error id/)
+    assert.isTrue(isEphemeral(answer))
+    assert.match(text, /Something went wrong on my side/)
+    const errorId = /error id: `(\w+)`/.exec(text)?.[1] ?? ""
+    assert.isAtLeast(errorId.length, 6)
+    await eventually(() => h.bot.output().includes(errorId), "the error id in the bot's log")
+    const logged = h.bot.output().split("\n").find((line) => line.includes(errorId)) ?? ""
+    assert.match(logged, /interaction failed/)
+    assert.match(logged, /Missing Permissions/)
+    assert.notInclude(h.bot.output(), fake.endpoints.token, "the token never reaches the log")
+    // Nothing was lost: the track was queued before the answer failed.
+    await command(fake, ids.alice, "queue", {}, /b660/)
+    await command(fake, ids.alice, "clear", {}, /Cleared 1 track/)
+  }, 30_000)
+
   it("/playfile queues an uploaded file", async () => {
     const { fake } = h
     const file = { filename: "b660.ogg", url: h.files.url("/b660.ogg"), size: 1000, contentType: "audio/ogg" }

@@ -235,6 +235,11 @@ export class FakeDiscord {
   }
 
   /** Closes the main gateway socket with a resumable code (4000 by default). */
+  /** Discord refuses the next matching REST request once, e.g. 403 / 50013 "Missing Permissions". */
+  failNextRest(method: string, path: RegExp, failure: { status: number; code: number; message: string }): void {
+    this.#rest.failNext(method, path, failure.status, failure.code, failure.message)
+  }
+
   dropGateway(code?: number): void {
     this.#gateway.drop(code)
   }

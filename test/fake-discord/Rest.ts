@@ -77,10 +77,18 @@ const readBody = async (req: IncomingMessage): Promise<Pick<Request, "body" | "f
   return { raw, body: Array.isArray(raw) ? { items: raw } : isObject(raw) ? raw : {}, files: [] }
 }
 
+/** A request Discord will refuse once (see `Rest.failNext`). */
+interface Fault {
+  readonly method: string
+  readonly path: RegExp
+  readonly reply: Reply
+}
+
 export class Rest {
   readonly #world: World
   readonly #options: RestOptions
   readonly #routes: ReadonlyArray<Route>
+  readonly #faults: Array<Fault> = []
 
   constructor(world: World, options: RestOptions) {
     this.#world = world
@@ -156,7 +164,14 @@ export class Rest {
     }
   }
 
+  /** The next request matching `method` and `path` is refused with a Discord error, once. */
+  failNext(method: string, path: RegExp, status: number, code: number, message: string): void {
+    this.#faults.push({ method, path, reply: error(status, code, message) })
+  }
+
   #dispatch(path: string, auth: string | null, request: Request): Reply {
+    const fault = this.#faults.findIndex((f) => f.method === request.method && f.path.test(path))
+    if (fault >= 0) return this.#faults.splice(fault, 1)[0]!.reply
     for (const candidate of this.#routes) {
       const match = candidate.method === request.method ? candidate.pattern.exec(path) : null
       if (match === null) continue
