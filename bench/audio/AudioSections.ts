@@ -2,10 +2,13 @@
  * The audio benchmark sections: capacity per path, time to first packet, the live-change restart
  * gap, and pacing under a busy event loop. Targets are the ones the project set for itself.
  */
+import { NodeServices } from "@effect/platform-node"
 import { Deferred, Effect, Fiber, Stream } from "effect"
+import { ChildProcessSpawner } from "effect/process"
 import { GuildId } from "../../schema/Ids.ts"
 import { AudioPipeline, type PipelineRequest } from "../../src/audio/AudioPipeline.ts"
 import { RecordingVoiceOutput } from "../../src/voice/RecordingVoiceOutput.ts"
+import { helperCommand } from "../../src/resilience/HelperProcess.ts"
 import { VoiceOutput } from "../../src/voice/VoiceOutput.ts"
 import { type BenchSection, type Figure, percentile, round, type SectionResult } from "../Section.ts"
 import { benchLayer, benchSources, CORES, nowMs, PATHS, playable, request } from "./BenchAudio.ts"
@@ -197,9 +200,44 @@ const eventLoopSection: BenchSection = {
   }
 }
 
+/** `count` yt-dlp resolutions of `url` running back to back, as the default pool allows, until the scope closes. */
+const resolvingInBackground = (url: string, count: number) =>
+  Effect.gen(function*() {
+    const spawner = yield* ChildProcessSpawner.ChildProcessSpawner
+    const resolveOnce = spawner.exitCode(helperCommand("yt-dlp", ["--ignore-config", "-J", "--", url]))
+    for (let i = 0; i < count; i++) yield* Effect.forkScoped(Effect.forever(Effect.ignore(resolveOnce)))
+  }).pipe(Effect.provide(NodeServices.layer))
+
+/** Pacing of 100 filtered streams while yt-dlp resolves tracks beside them (people queueing while others listen). */
+const resolvingSection: BenchSection = {
+  name: "audio.resolving",
+  description: "late frames with 100 filtered streams while 3 yt-dlp resolutions run back to back",
+  run: async () => {
+    const sources = await benchSources()
+    const figures: Array<Figure> = []
+    const details = []
+    for (const resolutions of [0, 3]) {
+      const step = await Effect.runPromise(
+        Effect.gen(function*() {
+          yield* resolvingInBackground(sources.server.url("/music.mp3"), resolutions)
+          return yield* runStep(PATHS.filtered, sources, 100, FFMPEG_STEP)
+        }).pipe(Effect.scoped, Effect.provide(benchLayer(PATHS.filtered.referenceGain)))
+      )
+      log(
+        `  ${resolutions} yt-dlp running: late ${step.latePct}% (max ${step.maxLateMs} ms), loop p99 ` +
+          `${step.eventLoopP99Ms} ms, cpu ${step.cpuPct}%`
+      )
+      figures.push({ key: `resolving_late_pct.ytdlp_${resolutions}`, value: step.latePct, unit: "%" })
+      details.push({ resolutions, step })
+    }
+    return { figures, details }
+  }
+}
+
 export const audioSections: ReadonlyArray<BenchSection> = [
   ttfpSection,
   restartSection,
   eventLoopSection,
+  resolvingSection,
   streamsSection
 ]

@@ -152,17 +152,3 @@ export const remuxArgs = (request: PipelineRequest): Array<string> => [
   "0",
   ...oggOutput
 ]
-
-/** FFmpeg runs at lower priority: 100 busy encoders must not starve the event loop that paces packets. */
-export const NICE_LEVEL = 10
-
-/**
- * The process to spawn: `nice` execs FFmpeg in place, so the pid stays the same. The level only
- * counts while FFmpeg shares Node's session (see FfmpegPipeline.ts: not detached). `chrt --idle 0`
- * (SCHED_IDLE) was measured as well: no fewer late frames at 100 filtered streams, and it lets any
- * other busy process starve the encoders into underruns. So plain `nice`.
- */
-export const niceCommand = (ffmpegArgs: ReadonlyArray<string>, ffmpegPath = "ffmpeg") => ({
-  command: "nice",
-  args: ["-n", String(NICE_LEVEL), ffmpegPath, ...ffmpegArgs]
-})

@@ -1,9 +1,10 @@
 import { NodeChildProcessSpawner, NodeFileSystem, NodePath, NodeStream } from "@effect/platform-node"
 import { Effect, Fiber, Layer, Stream } from "effect"
-import { ChildProcess, ChildProcessSpawner } from "effect/process"
+import { ChildProcessSpawner } from "effect/process"
 import { createReadStream } from "node:fs"
 import { AudioPipeline, type OpusPacket, PipelineError, type PipelineRequest } from "./AudioPipeline.ts"
-import { DEFAULT_FFMPEG_OPTIONS, type FfmpegOptions, niceCommand } from "./FfmpegArgs.ts"
+import { helperCommand, helperNotStarted } from "../resilience/HelperProcess.ts"
+import { DEFAULT_FFMPEG_OPTIONS, type FfmpegOptions } from "./FfmpegArgs.ts"
 import { OggOpusDemuxer } from "./OggOpusDemuxer.ts"
 import { appendTail, ffmpegFailure, httpFailure, redactUrl } from "./PipelineFailure.ts"
 import { plan } from "./PipelinePlan.ts"
@@ -11,7 +12,7 @@ import type { Playable } from "./Playable.ts"
 import { WebmOpusDemuxer } from "./WebmOpusDemuxer.ts"
 
 /**
- * The `AudioPipeline` implementation: FFmpeg (niced, as a scoped child process) for transcoding
+ * The `AudioPipeline` implementation: FFmpeg (a niced helper process, scoped) for transcoding
  * and seeking, Node-side demuxing for Opus passthrough. See PipelinePlan.ts for which path a
  * request takes.
  */
@@ -110,20 +111,9 @@ export const makeFfmpegPipeline = (options: FfmpegPipelineOptions = DEFAULT_PIPE
     /** FFmpeg's Ogg output; fails with its stderr tail when it exits non-zero. */
     const ffmpegOgg = (args: ReadonlyArray<string>): Stream.Stream<Uint8Array, PipelineError> =>
       Stream.unwrap(Effect.gen(function*() {
-        const { args: niced, command } = niceCommand(args, options.ffmpegPath)
         const handle = yield* spawner.spawn(
-          ChildProcess.make(command, niced, {
-            stdin: "ignore",
-            stdout: "pipe",
-            stderr: "pipe",
-            // SIGKILL: a SIGTERMed FFmpeg blocked on a full stdout pipe would not exit until it is read.
-            killSignal: "SIGKILL",
-            // Not detached: a detached child starts its own session, and Linux (autogroup) gives each
-            // session an equal share of the CPU, so `nice` meant nothing and 100 encoders refilling
-            // their pipes together took the CPU from the event loop. In Node's session the nice
-            // level holds: at 100 filtered streams, late frames fell from 0.2–1.75 % to 0.1–0.2 %.
-            detached: false
-          })
+          // SIGKILL: a SIGTERMed FFmpeg blocked on a full stdout pipe would not exit until it is read.
+          helperCommand(options.ffmpegPath, args, { stdin: "ignore", stdout: "pipe", stderr: "pipe", killSignal: "SIGKILL" })
         ).pipe(
           Effect.mapError((cause) =>
             new PipelineError({ reason: "could not start the audio process", detail: cause.message })
@@ -139,6 +129,9 @@ export const makeFfmpegPipeline = (options: FfmpegPipelineOptions = DEFAULT_PIPE
         const checkExit = Effect.gen(function*() {
           const code = yield* handle.exitCode.pipe(Effect.catch(() => Effect.succeed(null)))
           yield* Fiber.join(stderrFiber)
+          if (helperNotStarted(code)) {
+            return yield* new PipelineError({ reason: "could not start the audio process", detail: stderr.trim() })
+          }
           if (code !== 0) return yield* ffmpegFailure(stderr, code)
         })
         return handle.stdout.pipe(

@@ -49,7 +49,11 @@ export const countingSpawner = () => {
     ChildProcessSpawner.ChildProcessSpawner,
     Effect.map(Effect.service(ChildProcessSpawner.ChildProcessSpawner), (inner) =>
       ChildProcessSpawner.make((command) => {
-        if (command._tag === "StandardCommand") spawned.push([command.command, ...command.args.map(String)])
+        if (command._tag === "StandardCommand") {
+          // Helpers run as `nice -n 10 <helper> …` (HelperProcess.ts): remember the helper's own line.
+          const line = [command.command, ...command.args.map(String)]
+          spawned.push(line[0] === "nice" ? line.slice(3) : line)
+        }
         return inner.spawn(command)
       }))
   ).pipe(Layer.provide(NodeServices.layer))

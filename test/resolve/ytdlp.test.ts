@@ -75,6 +75,16 @@ describe("yt-dlp against a local HTTP server", () => {
     }).pipe(Effect.scoped, Effect.provide(layer))
   })
 
+  it.live("a missing yt-dlp is reported as not started, naming YTDLP_PATH", () => {
+    const { layer } = resolverWith({ ytdlp: { path: join(dir, "no-such-yt-dlp") }, retry: { times: 0 } })
+    return Effect.gen(function*() {
+      const server = yield* httpServer(handler(new Map()))
+      const resolver = yield* SourceResolver
+      const error = failure(yield* Effect.exit(resolver.resolve(`${server.base}/tone`, user)))
+      assert.match(error.message, /yt-dlp could not be started; check YTDLP_PATH/)
+    }).pipe(Effect.scoped, Effect.provide(layer))
+  })
+
   it.live("a slow server trips the timeout and the process is killed", () => {
     const { layer } = resolverWith({ ytdlp: { timeout: Duration.millis(1500) }, retry: { times: 0 } })
     return Effect.gen(function*() {

@@ -1,5 +1,6 @@
 import { Duration, Effect, Schema, Stream } from "effect"
-import { ChildProcess, type ChildProcessSpawner } from "effect/process"
+import type { ChildProcessSpawner } from "effect/process"
+import { helperCommand, helperNotStarted } from "../../resilience/HelperProcess.ts"
 import { Failed, NotFound, type ResolveError, resolveError, timeoutError, Transient } from "../ResolveError.ts"
 
 const ProbeStream = Schema.Struct({
@@ -45,7 +46,7 @@ export const probe = (
   const timeout = Duration.fromInputUnsafe(options.timeout)
   const fail = (reason: Parameters<typeof resolveError>[1]) => Effect.fail(resolveError(options.source, reason))
   const run = Effect.scoped(Effect.gen(function*() {
-    const handle = yield* spawner.spawn(ChildProcess.make(options.ffprobePath ?? "ffprobe", [
+    const handle = yield* spawner.spawn(helperCommand(options.ffprobePath ?? "ffprobe", [
       "-v",
       "error",
       "-protocol_whitelist",
@@ -71,6 +72,9 @@ export const probe = (
     Effect.timeout(timeout),
     Effect.catchTag("TimeoutError", () => Effect.fail(timeoutError(options.source, "Probing the file", timeout))),
     Effect.flatMap(({ code, stderr, stdout }) => {
+      if (helperNotStarted(code)) {
+        return fail(new Failed({ message: "ffprobe could not be run.", detail: stderr.trim() }))
+      }
       if (code !== 0) {
         const detail = stderr.trim().slice(-500)
         return /Server returned 5\d\d|Connection refused|Connection reset|timed out/i.test(detail)

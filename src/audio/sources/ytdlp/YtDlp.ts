@@ -1,6 +1,7 @@
 import { Context, Duration, Effect, Fiber, Layer, Metric, Stream } from "effect"
-import { ChildProcess, ChildProcessSpawner } from "effect/process"
+import { ChildProcessSpawner } from "effect/process"
 import { Busy, Failed, type ResolveError, resolveError, timeoutError } from "../../ResolveError.ts"
+import { helperCommand, helperNotStarted } from "../../../resilience/HelperProcess.ts"
 import * as ProcessPool from "../../../resilience/ProcessPool.ts"
 import type { ResolverSettings } from "../ResolverConfig.ts"
 import { classifyStderr, parseEntry, type YtDlpEntry } from "./YtDlpJson.ts"
@@ -109,7 +110,7 @@ export class YtDlp extends Context.Service<YtDlp, {
     const version = yield* Effect.cached(
       settings.jsRuntime === ""
         ? Effect.succeed<string | null>(null)
-        : spawner.string(ChildProcess.make(settings.path, ["--version"], { stdin: "ignore" })).pipe(
+        : spawner.string(helperCommand(settings.path, ["--version"], { stdin: "ignore" })).pipe(
           Effect.map((s): string | null => s.trim()),
           Effect.tap(() => Metric.update(ytdlpSpawns, 1)),
           Effect.timeout("15 seconds"),
@@ -120,7 +121,7 @@ export class YtDlp extends Context.Service<YtDlp, {
     const runProcess = (args: ReadonlyArray<string>, onLine: (line: string) => Effect.Effect<void, ResolveError>) =>
       Effect.scoped(Effect.gen(function*() {
         const handle = yield* spawner.spawn(
-          ChildProcess.make(settings.path, args, {
+          helperCommand(settings.path, args, {
             stdin: "ignore",
             stdout: "pipe",
             stderr: "pipe",
@@ -142,6 +143,7 @@ export class YtDlp extends Context.Service<YtDlp, {
           Stream.runForEach(onLine)
         )
         const exitCode = yield* handle.exitCode.pipe(Effect.mapError(notStarted))
+        if (helperNotStarted(exitCode)) return yield* notStarted(yield* Fiber.join(stderr))
         return { exitCode, stderr: yield* Fiber.join(stderr) }
       }))
 
