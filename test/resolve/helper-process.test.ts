@@ -1,8 +1,9 @@
 import { NodeServices } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Duration, Effect } from "effect"
 import { ChildProcessSpawner } from "effect/process"
 import { readFileSync } from "node:fs"
+import { probe } from "../../src/audio/sources/Probe.ts"
 import { HELPER_NICE_LEVEL, helperCommand, helperNotStarted } from "../../src/resilience/HelperProcess.ts"
 
 /** Session id and nice value from a /proc/<pid>/stat line (fields 6 and 19; the name may hold spaces). */
@@ -29,5 +30,13 @@ describe("helper processes", () => {
       assert.isTrue(helperNotStarted(code))
       assert.isFalse(helperNotStarted(0))
       assert.isFalse(helperNotStarted(1))
+    }).pipe(Effect.provide(NodeServices.layer)))
+
+  it.live("an ffprobe that cannot be run is reported as such, not as a file that is not audio", () =>
+    Effect.gen(function*() {
+      const spawner = yield* ChildProcessSpawner.ChildProcessSpawner
+      const options = { source: "file", timeout: Duration.seconds(5), network: false, ffprobePath: "/nonexistent/ffprobe" }
+      const error = yield* Effect.flip(probe(spawner, "/etc/hostname", options))
+      assert.strictEqual(error.message, "ffprobe could not be run.")
     }).pipe(Effect.provide(NodeServices.layer)))
 })
