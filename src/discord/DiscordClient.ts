@@ -1,5 +1,5 @@
 import { Client, Events, GatewayIntentBits } from "discord.js"
-import { Context, Deferred, Duration, Effect, Layer, Option, Redacted, Ref, Schedule, Schema } from "effect"
+import { Context, Deferred, Duration, Effect, FiberSet, Layer, Option, Redacted, Ref, Schedule, Schema } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
 import { Readiness } from "../observability/Readiness.ts"
 
@@ -61,10 +61,12 @@ export class DiscordClient extends Context.Service<DiscordClient, {
           )
       )
 
-      const setStatus = (next: GatewayStatus) => Effect.runFork(Ref.set(status, next))
+      // discord.js calls back outside any fiber: run there with this layer's services (its logger included).
+      const runFork = yield* FiberSet.makeRuntime<never>()
+      const setStatus = (next: GatewayStatus) => runFork(Ref.set(status, next))
       client.on(Events.ClientReady, (ready) => {
         setStatus("ready")
-        Effect.runFork(Effect.logInfo("connected to Discord", { user: ready.user.tag, guilds: ready.guilds.cache.size }))
+        runFork(Effect.logInfo("connected to Discord", { user: ready.user.tag, guilds: ready.guilds.cache.size }))
       })
       client.on(Events.ShardResume, () => setStatus("ready"))
       client.on(Events.ShardReady, () => setStatus("ready"))

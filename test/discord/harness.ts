@@ -48,6 +48,8 @@ export const startHarness = async (options: {
   readonly tones: Readonly<Record<string, readonly [number, number]>>
   /** File name → tone, in the local music library (MUSIC_DIR). */
   readonly music?: Readonly<Record<string, readonly [number, number]>> | undefined
+  /** Run the bot in its own process group (see `startProgram`). */
+  readonly ownProcessGroup?: boolean | undefined
 }): Promise<Harness> => {
   const dataDir = tempDir("discord-e2e")
   const files: Record<string, string> = {}
@@ -72,7 +74,8 @@ export const startHarness = async (options: {
     LOG_LEVEL: "info",
     ...options.env
   }
-  let bot = startProgram(env)
+  const spawnOptions = { ownProcessGroup: options.ownProcessGroup === true }
+  let bot = startProgram(env, undefined, spawnOptions)
   const stopBot = async () => {
     if (bot.process.exitCode === null && bot.process.signalCode === null) {
       bot.process.kill("SIGTERM")
@@ -88,7 +91,7 @@ export const startHarness = async (options: {
   }
   const restart = async () => {
     await stopBot()
-    bot = startProgram(env)
+    bot = startProgram(env, undefined, spawnOptions)
   }
   return {
     fake,

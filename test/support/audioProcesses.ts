@@ -12,6 +12,8 @@ export interface ProcessInfo {
   readonly comm: string
   /** 'Z' for a zombie: exited, not yet reaped. */
   readonly state: string
+  /** The process group: a terminal's Ctrl-C signals every member of its foreground group. */
+  readonly pgrp: number
 }
 
 const readStat = (pid: number): ProcessInfo | undefined => {
@@ -25,7 +27,7 @@ const readStat = (pid: number): ProcessInfo | undefined => {
   const open = text.indexOf("(")
   const close = text.lastIndexOf(")")
   const rest = text.slice(close + 2).split(" ")
-  return { pid, comm: text.slice(open + 1, close), state: rest[0]!, ppid: Number(rest[1]) }
+  return { pid, comm: text.slice(open + 1, close), state: rest[0]!, ppid: Number(rest[1]), pgrp: Number(rest[2]) }
 }
 
 /** Live (non-zombie) children of `parent` (default: this process) named `comm`, or all of them. */
@@ -35,6 +37,18 @@ export const childProcesses = (comm?: string, parent: number = process.pid): Arr
     if (!/^\d+$/.test(entry)) continue
     const info = readStat(Number(entry))
     if (info === undefined || info.ppid !== parent || info.state === "Z") continue
+    if (comm === undefined || info.comm === comm) out.push(info)
+  }
+  return out
+}
+
+/** Live members of process group `pgrp`, optionally only those named `comm`. */
+export const processGroup = (pgrp: number, comm?: string): Array<ProcessInfo> => {
+  const out: Array<ProcessInfo> = []
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue
+    const info = readStat(Number(entry))
+    if (info === undefined || info.pgrp !== pgrp || info.state === "Z") continue
     if (comm === undefined || info.comm === comm) out.push(info)
   }
   return out

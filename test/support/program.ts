@@ -35,9 +35,17 @@ export interface RunningProgram {
  * Runs Reprise as users do (`node src/start.js`, the body of `npm start`) with only the
  * given environment on top of PATH and HOME, so the developer's own settings never leak in.
  */
-export const startProgram = (env: Readonly<Record<string, string>>, cwd: string = root): RunningProgram => {
+export const startProgram = (
+  env: Readonly<Record<string, string>>,
+  cwd: string = root,
+  options: {
+    /** Its own process group (as a shell's job), so a test can signal the program and its helpers as Ctrl-C does. */
+    readonly ownProcessGroup?: boolean
+  } = {}
+): RunningProgram => {
   const child = spawn(process.execPath, [`${root}/src/start.js`], {
     cwd,
+    detached: options.ownProcessGroup === true,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", LOG_FORMAT: "json", ...env },
     stdio: ["ignore", "pipe", "pipe"]
   })
