@@ -30,29 +30,25 @@ const readStat = (pid: number): ProcessInfo | undefined => {
   return { pid, comm: text.slice(open + 1, close), state: rest[0]!, ppid: Number(rest[1]), pgrp: Number(rest[2]) }
 }
 
-/** Live (non-zombie) children of `parent` (default: this process) named `comm`, or all of them. */
-export const childProcesses = (comm?: string, parent: number = process.pid): Array<ProcessInfo> => {
+/** Live (non-zombie) processes that satisfy `keep`, optionally only those named `comm`. */
+const liveProcesses = (keep: (info: ProcessInfo) => boolean, comm: string | undefined): Array<ProcessInfo> => {
   const out: Array<ProcessInfo> = []
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue
     const info = readStat(Number(entry))
-    if (info === undefined || info.ppid !== parent || info.state === "Z") continue
+    if (info === undefined || info.state === "Z" || !keep(info)) continue
     if (comm === undefined || info.comm === comm) out.push(info)
   }
   return out
 }
 
+/** Live children of `parent` (default: this process) named `comm`, or all of them. */
+export const childProcesses = (comm?: string, parent: number = process.pid): Array<ProcessInfo> =>
+  liveProcesses((info) => info.ppid === parent, comm)
+
 /** Live members of process group `pgrp`, optionally only those named `comm`. */
-export const processGroup = (pgrp: number, comm?: string): Array<ProcessInfo> => {
-  const out: Array<ProcessInfo> = []
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue
-    const info = readStat(Number(entry))
-    if (info === undefined || info.pgrp !== pgrp || info.state === "Z") continue
-    if (comm === undefined || info.comm === comm) out.push(info)
-  }
-  return out
-}
+export const processGroup = (pgrp: number, comm?: string): Array<ProcessInfo> =>
+  liveProcesses((info) => info.pgrp === pgrp, comm)
 
 /** FFmpeg processes this process started (a niced one shows as `nice` for the instant before its exec). */
 export const ffmpegChildren = (): Array<ProcessInfo> =>
