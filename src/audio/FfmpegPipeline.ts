@@ -56,6 +56,8 @@ const demux = <E>(
       : Effect.fail(new PipelineError({ reason, detail: demuxer.error }))
   })
 
+const notStarted = (detail: string) => new PipelineError({ reason: "could not start the audio process", detail })
+
 const errorText = (cause: unknown): string => cause instanceof Error ? cause.message : String(cause)
 
 /** The bytes of a passthrough source, read by Node. */
@@ -115,9 +117,7 @@ export const makeFfmpegPipeline = (options: FfmpegPipelineOptions = DEFAULT_PIPE
           // SIGKILL: a SIGTERMed FFmpeg blocked on a full stdout pipe would not exit until it is read.
           helperCommand(options.ffmpegPath, args, { stdin: "ignore", stdout: "pipe", stderr: "pipe", killSignal: "SIGKILL" })
         ).pipe(
-          Effect.mapError((cause) =>
-            new PipelineError({ reason: "could not start the audio process", detail: cause.message })
-          )
+          Effect.mapError((cause) => notStarted(cause.message))
         )
         let stderr = ""
         const decoder = new TextDecoder()
@@ -129,9 +129,7 @@ export const makeFfmpegPipeline = (options: FfmpegPipelineOptions = DEFAULT_PIPE
         const checkExit = Effect.gen(function*() {
           const code = yield* handle.exitCode.pipe(Effect.catch(() => Effect.succeed(null)))
           yield* Fiber.join(stderrFiber)
-          if (helperNotStarted(code)) {
-            return yield* new PipelineError({ reason: "could not start the audio process", detail: stderr.trim() })
-          }
+          if (helperNotStarted(code)) return yield* notStarted(stderr.trim())
           if (code !== 0) return yield* ffmpegFailure(stderr, code)
         })
         return handle.stdout.pipe(

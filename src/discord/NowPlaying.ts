@@ -44,7 +44,7 @@ const make = Effect.fnUntraced(function*(options: { readonly minEditInterval: Du
       }
     }).pipe(
       // The pace counts from when Discord answered, so a slow answer can never bunch two edits.
-      Effect.ensuring(Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sync(() => board.lastEditAt = now))),
+      Effect.ensuring(Effect.map(Clock.currentTimeMillis, (now) => void (board.lastEditAt = now))),
       Effect.catch((error) => Effect.logWarning("could not update the now-playing message", error)),
       Effect.annotateLogs({ guildId }),
       Effect.withSpan("NowPlaying.write", { attributes: { "guild.id": guildId } })

@@ -38,6 +38,8 @@ const tag = (tags: Readonly<Record<string, string>> | undefined, name: string): 
  * Runs ffprobe on a file or URL. Network inputs are limited to http(s) (and what HLS needs),
  * so a crafted playlist cannot make ffprobe read local files.
  */
+const notRun = (detail: string) => new Failed({ message: "ffprobe could not be run.", detail })
+
 export const probe = (
   spawner: ChildProcessSpawner.ChildProcessSpawner["Service"],
   input: string,
@@ -68,13 +70,11 @@ export const probe = (
     return { stdout, stderr, code }
   }))
   return run.pipe(
-    Effect.mapError((cause) => resolveError(options.source, new Failed({ message: "ffprobe could not be run.", detail: String(cause) }))),
+    Effect.mapError((cause) => resolveError(options.source, notRun(String(cause)))),
     Effect.timeout(timeout),
     Effect.catchTag("TimeoutError", () => Effect.fail(timeoutError(options.source, "Probing the file", timeout))),
     Effect.flatMap(({ code, stderr, stdout }) => {
-      if (helperNotStarted(code)) {
-        return fail(new Failed({ message: "ffprobe could not be run.", detail: stderr.trim() }))
-      }
+      if (helperNotStarted(code)) return fail(notRun(stderr.trim()))
       if (code !== 0) {
         const detail = stderr.trim().slice(-500)
         return /Server returned 5\d\d|Connection refused|Connection reset|timed out/i.test(detail)

@@ -143,8 +143,9 @@ export class YtDlp extends Context.Service<YtDlp, {
           Stream.runForEach(onLine)
         )
         const exitCode = yield* handle.exitCode.pipe(Effect.mapError(notStarted))
-        if (helperNotStarted(exitCode)) return yield* notStarted(yield* Fiber.join(stderr))
-        return { exitCode, stderr: yield* Fiber.join(stderr) }
+        const errorOutput = yield* Fiber.join(stderr)
+        if (helperNotStarted(exitCode)) return yield* notStarted(errorOutput)
+        return { exitCode, stderr: errorOutput }
       }))
 
     const extract = Effect.fn("YtDlp.extract")(function*(target: string, options: ExtractOptions) {
