@@ -1,6 +1,6 @@
 import { Schema } from "effect"
-import { EffectName, Equalizer, Volume } from "./Effects.ts"
-import { UserId } from "./Ids.ts"
+import { EffectName, EqPreset, Volume } from "./Effects.ts"
+import { ChannelId, UserId } from "./Ids.ts"
 import { LoopMode } from "./PlayerState.ts"
 import { Track } from "./Track.ts"
 
@@ -14,12 +14,29 @@ export type EnqueueAt = typeof EnqueueAt.Type
 export class Enqueue extends Schema.TaggedClass<Enqueue>()("Enqueue", {
   tracks: Schema.NonEmptyArray(Track),
   position: EnqueueAt,
+  requester: UserId,
+  /** The text channel that hears about playback (the now-playing message), when the player has none yet. */
+  announceIn: Schema.optional(ChannelId)
+}) {}
+
+/** Joins (or moves to) a voice channel; the player owns its guild's voice connection. */
+export class Connect extends Schema.TaggedClass<Connect>()("Connect", {
+  channelId: ChannelId,
   requester: UserId
 }) {}
 
 /** Skips the current track and `count - 1` queued ones. */
 export class Skip extends Schema.TaggedClass<Skip>()("Skip", {
   count: QueuePosition,
+  requester: UserId
+}) {}
+
+/**
+ * One listener's vote to skip the current entry. The player keeps the ballot, so a new entry
+ * starts a new one and two votes at once are both counted; `needed` votes skip it.
+ */
+export class VoteSkip extends Schema.TaggedClass<VoteSkip>()("VoteSkip", {
+  needed: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)),
   requester: UserId
 }) {}
 
@@ -42,6 +59,11 @@ export class Pause extends Schema.TaggedClass<Pause>()("Pause", {
 }) {}
 
 export class Resume extends Schema.TaggedClass<Resume>()("Resume", {
+  requester: UserId
+}) {}
+
+/** Pauses when playing, resumes when paused: decided by the player, so two presses are two toggles. */
+export class TogglePause extends Schema.TaggedClass<TogglePause>()("TogglePause", {
   requester: UserId
 }) {}
 
@@ -77,15 +99,30 @@ export class SetLoop extends Schema.TaggedClass<SetLoop>()("SetLoop", {
   requester: UserId
 }) {}
 
+/** off → track → queue → off. */
+export class CycleLoop extends Schema.TaggedClass<CycleLoop>()("CycleLoop", {
+  requester: UserId
+}) {}
+
 export class SetVolume extends Schema.TaggedClass<SetVolume>()("SetVolume", {
   volume: Volume,
   requester: UserId
 }) {}
 
+/** Replaces the set of effects (the equalizer stays). */
 export class SetEffects extends Schema.TaggedClass<SetEffects>()("SetEffects", {
   effects: Schema.Array(EffectName),
-  equalizer: Equalizer,
-  normalize: Schema.Boolean,
+  requester: UserId
+}) {}
+
+/** Switches one effect on when it is off and off when it is on; the others stay as they are. */
+export class ToggleEffect extends Schema.TaggedClass<ToggleEffect>()("ToggleEffect", {
+  effect: EffectName,
+  requester: UserId
+}) {}
+
+export class SetEqualizer extends Schema.TaggedClass<SetEqualizer>()("SetEqualizer", {
+  preset: EqPreset,
   requester: UserId
 }) {}
 
@@ -105,23 +142,29 @@ export class TrackFailed extends Schema.TaggedClass<TrackFailed>()("TrackFailed"
   detail: Schema.String
 }) {}
 
-/** What users (Discord, HTTP) may ask of a player. */
+/** What users (through the application core) may ask of a player. */
 export const UserCommand = Schema.Union([
   Enqueue,
+  Connect,
   Skip,
+  VoteSkip,
   SkipTo,
   Previous,
   Seek,
   Pause,
   Resume,
+  TogglePause,
   Stop,
   Remove,
   Move,
   Shuffle,
   Clear,
   SetLoop,
+  CycleLoop,
   SetVolume,
-  SetEffects
+  SetEffects,
+  ToggleEffect,
+  SetEqualizer
 ])
 export type UserCommand = typeof UserCommand.Type
 

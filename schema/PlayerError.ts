@@ -2,93 +2,97 @@ import { Schema } from "effect"
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`
 
-/** Errors a player command answers with. Each renders a short message fit to show the user. */
-export class NothingPlaying extends Schema.TaggedError<NothingPlaying>()("NothingPlaying", {}) {
-  override get message() {
+/**
+ * Why a player refused a command. Each reason renders a short message fit to show the user;
+ * the pure queue model answers with these, the player wraps them in one `PlayerError`.
+ */
+export class NothingPlaying extends Schema.TaggedClass<NothingPlaying>()("NothingPlaying", {}) {
+  get message() {
     return "nothing is playing"
   }
 }
 
-export class PositionOutOfRange extends Schema.TaggedError<PositionOutOfRange>()("PositionOutOfRange", {
+export class PositionOutOfRange extends Schema.TaggedClass<PositionOutOfRange>()("PositionOutOfRange", {
   /** The 1-based position the user gave. */
   position: Schema.Number,
   /** How many entries the queue holds (the current one excluded). */
   size: Schema.Int
 }) {
-  override get message() {
+  get message() {
     return this.size === 0
       ? `position ${this.position} does not exist, the queue is empty`
       : `position ${this.position} does not exist, the queue has ${plural(this.size, "track")}`
   }
 }
 
-export class DuplicateTrack extends Schema.TaggedError<DuplicateTrack>()("DuplicateTrack", {
+export class DuplicateTrack extends Schema.TaggedClass<DuplicateTrack>()("DuplicateTrack", {
   trackId: Schema.String,
   title: Schema.String
 }) {
-  override get message() {
+  get message() {
     return `"${this.title}" is already in the queue`
   }
 }
 
-export class QueueFull extends Schema.TaggedError<QueueFull>()("QueueFull", {
+export class QueueFull extends Schema.TaggedClass<QueueFull>()("QueueFull", {
   limit: Schema.Int,
   queued: Schema.Int,
   requested: Schema.Int
 }) {
-  override get message() {
+  get message() {
     return `the queue is full: ${plural(this.queued, "track")} queued, the limit is ${this.limit}, ` +
       `${this.requested} more requested`
   }
 }
 
-export class NothingToGoBack extends Schema.TaggedError<NothingToGoBack>()("NothingToGoBack", {}) {
-  override get message() {
+export class NothingToGoBack extends Schema.TaggedClass<NothingToGoBack>()("NothingToGoBack", {}) {
+  get message() {
     return "there is no previous track"
   }
 }
 
-export class AlreadyPaused extends Schema.TaggedError<AlreadyPaused>()("AlreadyPaused", {}) {
-  override get message() {
+export class AlreadyPaused extends Schema.TaggedClass<AlreadyPaused>()("AlreadyPaused", {}) {
+  get message() {
     return "playback is already paused"
   }
 }
 
-export class NotPaused extends Schema.TaggedError<NotPaused>()("NotPaused", {}) {
-  override get message() {
+export class NotPaused extends Schema.TaggedClass<NotPaused>()("NotPaused", {}) {
+  get message() {
     return "playback is not paused"
   }
 }
 
-export class SeekOutOfRange extends Schema.TaggedError<SeekOutOfRange>()("SeekOutOfRange", {
+export class SeekOutOfRange extends Schema.TaggedClass<SeekOutOfRange>()("SeekOutOfRange", {
   positionMs: Schema.Number,
   /** null for live streams, which cannot seek at all. */
   durationMs: Schema.NullOr(Schema.Number)
 }) {
-  override get message() {
+  get message() {
     return this.durationMs === null
       ? "this track is a live stream and cannot seek"
       : `cannot seek to ${formatMs(this.positionMs)}, the track is ${formatMs(this.durationMs)} long`
   }
 }
 
-export class InvalidArgument extends Schema.TaggedError<InvalidArgument>()("InvalidArgument", {
+export class InvalidArgument extends Schema.TaggedClass<InvalidArgument>()("InvalidArgument", {
   reason: Schema.String
 }) {
-  override get message() {
+  get message() {
     return this.reason
   }
 }
 
-/** The player could not take the command: it is shutting down, or crashed while handling it (and restarts). */
-export class PlayerUnavailable extends Schema.TaggedError<PlayerUnavailable>()("PlayerUnavailable", {
+/** The player could not take the command: it is shutting down, or it crashed and restarts. */
+export class PlayerUnavailable extends Schema.TaggedClass<PlayerUnavailable>()("PlayerUnavailable", {
   reason: Schema.String
 }) {
-  override get message() {
+  get message() {
     return `the player is unavailable: ${this.reason}`
   }
 }
 
+/** What the pure queue model can answer with. */
 export const QueueError = Schema.Union([
   NothingPlaying,
   PositionOutOfRange,
@@ -99,7 +103,7 @@ export const QueueError = Schema.Union([
 ])
 export type QueueError = typeof QueueError.Type
 
-export const PlayerError = Schema.Union([
+export const PlayerErrorReason = Schema.Union([
   NothingPlaying,
   PositionOutOfRange,
   DuplicateTrack,
@@ -111,7 +115,18 @@ export const PlayerError = Schema.Union([
   InvalidArgument,
   PlayerUnavailable
 ])
-export type PlayerError = typeof PlayerError.Type
+export type PlayerErrorReason = typeof PlayerErrorReason.Type
+
+/** The one error of a guild player; `reason` says which rule refused the command. */
+export class PlayerError extends Schema.TaggedError<PlayerError>()("PlayerError", {
+  reason: PlayerErrorReason
+}) {
+  override get message(): string {
+    return this.reason.message
+  }
+}
+
+export const playerError = (reason: PlayerErrorReason): PlayerError => new PlayerError({ reason })
 
 /** `m:ss` (or `h:mm:ss`), as users read track times. */
 export const formatMs = (ms: number): string => {

@@ -1,5 +1,6 @@
 import { Schema } from "effect"
 import { EffectName, Equalizer, Volume } from "./Effects.ts"
+import { ChannelId } from "./Ids.ts"
 import { LoopMode, QueueEntry } from "./PlayerState.ts"
 import { Track } from "./Track.ts"
 
@@ -22,11 +23,24 @@ export const SkipReply = Schema.Struct({
 })
 export type SkipReply = typeof SkipReply.Type
 
+/** A vote that did not reach `needed` yet, or the skip it caused. */
+export const VoteReply = Schema.Union([
+  Schema.TaggedStruct("Voted", { entry: QueueEntry, votes: Schema.Int, needed: Schema.Int }),
+  Schema.TaggedStruct("Skipped", { skipped: Schema.Array(QueueEntry), now: Schema.NullOr(QueueEntry) })
+])
+export type VoteReply = typeof VoteReply.Type
+
+export const ConnectReply = Schema.Struct({ channelId: ChannelId })
+export type ConnectReply = typeof ConnectReply.Type
+
 export const NowReply = Schema.Struct({ now: QueueEntry })
 export type NowReply = typeof NowReply.Type
 
 export const PositionReply = Schema.Struct({ positionMs: Schema.Int })
 export type PositionReply = typeof PositionReply.Type
+
+export const ToggleReply = Schema.Struct({ paused: Schema.Boolean, positionMs: Schema.Int })
+export type ToggleReply = typeof ToggleReply.Type
 
 export const RemoveReply = Schema.Struct({ removed: Schema.Array(QueueEntry) })
 export type RemoveReply = typeof RemoveReply.Type
@@ -52,12 +66,15 @@ export type EffectsReply = typeof EffectsReply.Type
 
 export interface Replies {
   readonly Enqueue: EnqueueReply
+  readonly Connect: ConnectReply
   readonly Skip: SkipReply
+  readonly VoteSkip: VoteReply
   readonly SkipTo: SkipReply
   readonly Previous: NowReply
   readonly Seek: PositionReply
   readonly Pause: PositionReply
   readonly Resume: PositionReply
+  readonly TogglePause: ToggleReply
   /** How many entries were dropped, the current one included. */
   readonly Stop: CountReply
   readonly Remove: RemoveReply
@@ -65,8 +82,11 @@ export interface Replies {
   readonly Shuffle: CountReply
   readonly Clear: CountReply
   readonly SetLoop: LoopReply
+  readonly CycleLoop: LoopReply
   readonly SetVolume: VolumeReply
   readonly SetEffects: EffectsReply
+  readonly ToggleEffect: EffectsReply
+  readonly SetEqualizer: EffectsReply
 }
 
 /** The success type of a command: `ReplyOf<Skip>` is `SkipReply`. */

@@ -1,6 +1,6 @@
 import { Schema } from "effect"
 import { EffectName, Equalizer, Volume } from "./Effects.ts"
-import { GuildId } from "./Ids.ts"
+import { ChannelId, GuildId } from "./Ids.ts"
 import { Track } from "./Track.ts"
 
 /**
@@ -52,7 +52,9 @@ export const PlayerState = Schema.Struct({
   equalizer: Equalizer,
   normalize: Schema.Boolean,
   paused: Schema.Boolean,
-  position: PlaybackPosition
+  position: PlaybackPosition,
+  /** Where the now-playing message goes: the text channel playback was first started from. */
+  textChannelId: Schema.NullOr(ChannelId)
 })
 export type PlayerState = typeof PlayerState.Type
 
@@ -75,5 +77,6 @@ export const initialPlayerState = (guildId: GuildId): PlayerState => ({
   equalizer: flatEqualizer,
   normalize: false,
   paused: false,
-  position: { ms: 0, atMs: 0, playing: false }
+  position: { ms: 0, atMs: 0, playing: false },
+  textChannelId: null
 })

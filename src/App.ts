@@ -6,10 +6,11 @@ import { FfmpegPipeline } from "./audio/FfmpegPipeline.ts"
 import { SourceResolver } from "./audio/sources/SourceResolver.ts"
 import { TrackResolver } from "./audio/TrackResolver.ts"
 import { AppConfig, type AppConfigShape } from "./config/AppConfig.ts"
-import { DiscordClient } from "./discord/DiscordClient.ts"
+import { Control } from "./control/Control.ts"
 import { DiscordEdge } from "./discord/DiscordEdge.ts"
 import { NowPlaying } from "./discord/NowPlaying.ts"
-import { VoteSkips } from "./discord/VoteSkips.ts"
+import { DiscordGateway } from "./gateway/DiscordGateway.ts"
+import { GuildDirectory } from "./gateway/GuildDirectory.ts"
 import { layerHttpServer } from "./http/HttpServer.ts"
 import { layerLogging } from "./observability/Logging.ts"
 import { Readiness } from "./observability/Readiness.ts"
@@ -38,13 +39,12 @@ const trackResolver = Layer.effect(
  */
 export const makeApp = (config: AppConfigShape) => {
   const database = databaseReadiness.pipe(Layer.provideMerge(layerDatabase()))
-  const discord = DiscordClient.readiness.pipe(Layer.provideMerge(DiscordClient.layer))
+  const discord = DiscordGateway.readiness.pipe(Layer.provideMerge(DiscordGateway.layerConfig))
   const sources = SourceResolver.layer.pipe(Layer.provide(NodeServices.layer))
-  const voice = DiscordVoice.output.pipe(Layer.provideMerge(DiscordVoice.layer))
   const players = Layer.unwrap(
     Effect.gen(function*() {
       const settings = yield* GuildSettingsRepo
-      return PlayerRegistry.layerWith({
+      return PlayerRegistry.layer({
         idleWindow: config.player.idleTimeout,
         // A guild's stored rules apply when its player starts; the defaults stand in if the database fails.
         guildSettings: (guildId) =>
@@ -70,9 +70,9 @@ export const makeApp = (config: AppConfigShape) => {
     })
   )
   const edge = Layer.merge(DiscordEdge.layer, autoplay).pipe(
-    Layer.provideMerge(NowPlaying.layer),
-    Layer.provideMerge(Layer.mergeAll(players.pipe(Layer.provideMerge(GuildSettingsRepo.layer)), VoteSkips.layer)),
-    Layer.provideMerge(Layer.mergeAll(sources, voice))
+    Layer.provideMerge(Layer.merge(NowPlaying.layer(), Control.layer)),
+    Layer.provideMerge(Layer.mergeAll(players.pipe(Layer.provideMerge(GuildSettingsRepo.layerSql)), GuildDirectory.layer)),
+    Layer.provideMerge(Layer.mergeAll(sources, DiscordVoice.layerConfig))
   )
   return Layer.mergeAll(edge, layerHttpServer, ffmpegReadiness).pipe(
     Layer.provideMerge(discord),

@@ -2,14 +2,14 @@ import { NodeRuntime } from "@effect/platform-node"
 import { Cause, Console, Effect, Exit } from "effect"
 import { makeApp } from "./App.ts"
 import { decodeConfig, readEnvironment } from "./config/AppConfig.ts"
-import { DiscordClient } from "./discord/DiscordClient.ts"
+import { DiscordGateway } from "./gateway/DiscordGateway.ts"
 
 /** What the user reads when start-up fails: one line per problem, never a stack trace. */
 const explain = (error: unknown): ReadonlyArray<string> => {
   if (typeof error !== "object" || error === null || !("_tag" in error)) return [String(error)]
   switch (error._tag) {
     case "ConfigInvalid":
-    case "DiscordTokenInvalid":
+    case "GatewayError":
       return (error as unknown as Error).message.split("\n")
     case "SqlError":
     case "MigrationError":
@@ -41,7 +41,7 @@ const started = performance.now()
 const program = Effect.gen(function*() {
   const config = yield* decodeConfig(readEnvironment(), process.stdout.isTTY === true)
   yield* Effect.gen(function*() {
-    const discord = yield* DiscordClient
+    const discord = yield* DiscordGateway
     yield* Effect.logInfo("Reprise is up", {
       http: `http://${config.http.host}:${config.http.port}`,
       startupMs: Math.round(performance.now() - started)

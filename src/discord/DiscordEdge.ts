@@ -1,18 +1,15 @@
 /**
  * The Discord edge: registers the slash commands when they changed, routes every interaction
- * to its handler inside a span, turns failures into answers, and stops a guild's player when
- * the bot leaves voice on its own (kicked, alone, connection lost).
+ * to its handler inside a span, and turns failures into answers. The handlers only decode,
+ * call the application core and render.
  */
 import { type ApplicationCommand, Events, type Interaction, MessageFlags } from "discord.js"
-import { Cause, Effect, FiberSet, Layer, Option, PubSub, Random } from "effect"
+import { Cause, Effect, FiberSet, Layer, Option, Random } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
-import { PlayerRegistry } from "../player/PlayerRegistry.ts"
-import { DiscordVoice } from "../voice/DiscordVoice.ts"
+import { DiscordGateway } from "../gateway/DiscordGateway.ts"
 import type { HandlerError, HandlerServices } from "./commands/Command.ts"
 import { componentHandlers, slashCommands } from "./commands/index.ts"
-import { DiscordClient } from "./DiscordClient.ts"
 import { type CachedInteraction, discordCall } from "./Interaction.ts"
-import { VoteSkips } from "./VoteSkips.ts"
 
 const byName = new Map(slashCommands.map((command) => [command.data.name, command]))
 const byPrefix = new Map(componentHandlers.map((handler) => [handler.prefix, handler]))
@@ -46,10 +43,10 @@ const userMessage = (error: HandlerError): string | undefined => {
   switch (error._tag) {
     case "DiscordApiFailure":
       return undefined
-    case "VoiceError":
-      return sentence(error.reason)
-    case "PlayerUnavailable":
-      return sentence(`${error.message}; try again in a moment`)
+    case "PlayerError":
+      return error.reason._tag === "PlayerUnavailable"
+        ? sentence(`${error.message}; try again in a moment`)
+        : sentence(error.message)
     default:
       return sentence(error.message)
   }
@@ -133,14 +130,11 @@ const spanIds = (interaction: Interaction<"cached">) => ({
 })
 
 export const DiscordEdge = {
-  /** Needs the DiscordClient, AppConfig and the handlers' services. */
+  /** Needs the DiscordGateway, AppConfig and the handlers' services. */
   layer: Layer.effectDiscard(
     Effect.gen(function*() {
       const config = yield* AppConfig
-      const { client } = yield* DiscordClient
-      const voice = yield* DiscordVoice
-      const registry = yield* PlayerRegistry
-      const votes = yield* VoteSkips
+      const { client } = yield* DiscordGateway
       const runFork = yield* FiberSet.makeRuntime<HandlerServices>()
 
       const register = Effect.gen(function*() {
@@ -183,20 +177,6 @@ export const DiscordEdge = {
       // Login runs in the background: the client may have become ready before this layer was built.
       if (client.isReady()) onReady()
 
-      // The bot left voice on its own: the guild's player has nothing to play into.
-      const left = yield* voice.subscribe
-      yield* PubSub.take(left).pipe(
-        Effect.flatMap((event) =>
-          registry.release(event.guildId).pipe(
-            Effect.andThen(votes.reset(event.guildId)),
-            Effect.withSpan("DiscordEdge.voiceLeft", {
-              attributes: { "guild.id": event.guildId, reason: event.reason }
-            })
-          )
-        ),
-        Effect.forever,
-        Effect.forkScoped
-      )
     })
   )
 }

@@ -1,14 +1,14 @@
 /**
- * The now-playing message: posted in the channel where playback started when the first
- * track starts, then kept current from player events by editing it (never re-posting),
+ * The now-playing message: posted in the player's text channel (where playback was started) when
+ * the first track starts, then kept current from player events by editing it (never re-posting),
  * at most once per `minEditInterval`. When the player leaves it shows that it stopped.
  */
 import { Clock, Context, Duration, Effect, FiberMap, Layer, PubSub } from "effect"
 import type { BaseMessageOptions } from "discord.js"
 import type { GuildId } from "../../schema/Ids.ts"
 import type { PlayerEvent } from "../../schema/PlayerEvent.ts"
+import { DiscordGateway } from "../gateway/DiscordGateway.ts"
 import { PlayerRegistry } from "../player/PlayerRegistry.ts"
-import { DiscordClient } from "./DiscordClient.ts"
 import { discordCall } from "./Interaction.ts"
 import { finishedMessage, nowPlayingMessage } from "./Render.ts"
 
@@ -19,7 +19,7 @@ interface Board {
 }
 
 const make = Effect.fnUntraced(function*(options: { readonly minEditInterval: Duration.Input }) {
-  const { client } = yield* DiscordClient
+  const { client } = yield* DiscordGateway
   const registry = yield* PlayerRegistry
   const interval = Duration.toMillis(Duration.fromInputUnsafe(options.minEditInterval))
   const boards = new Map<GuildId, Board>()
@@ -69,9 +69,21 @@ const make = Effect.fnUntraced(function*(options: { readonly minEditInterval: Du
       })
     })
 
+  /** The guild's board, created from the player's text channel when its first track starts. */
+  const boardFor = (event: PlayerEvent) =>
+    Effect.gen(function*() {
+      const existing = boards.get(event.guildId)
+      if (existing !== undefined || event._tag !== "TrackStarted") return existing
+      const { textChannelId } = yield* registry.state(event.guildId)
+      if (textChannelId === null) return undefined
+      const board: Board = { channelId: textChannelId, messageId: null, lastEditAt: 0 }
+      boards.set(event.guildId, board)
+      return board
+    })
+
   const handle = (event: PlayerEvent) =>
     Effect.gen(function*() {
-      const board = boards.get(event.guildId)
+      const board = yield* boardFor(event)
       if (board === undefined) return
       if (event._tag === "Disconnected") {
         boards.delete(event.guildId)
@@ -97,30 +109,20 @@ const make = Effect.fnUntraced(function*(options: { readonly minEditInterval: Du
   )
 
   return NowPlaying.of({
-    attach: (guildId, channelId) =>
-      Effect.sync(() => {
-        if (!boards.has(guildId)) boards.set(guildId, { channelId, messageId: null, lastEditAt: 0 })
-      }),
     touched: (guildId, messageId) =>
       Effect.gen(function*() {
         const board = boards.get(guildId)
         if (board === undefined || board.messageId !== messageId) return
         board.lastEditAt = yield* Clock.currentTimeMillis
-      }),
-    messageId: (guildId) => Effect.sync(() => boards.get(guildId)?.messageId ?? null)
+      })
   })
 })
 
 export class NowPlaying extends Context.Service<NowPlaying, {
-  /** Where the guild's now-playing message goes (the first channel playback was started from). */
-  readonly attach: (guildId: GuildId, channelId: string) => Effect.Effect<void>
   /** The message was just updated in answer to a button press: that counts as an edit. */
   readonly touched: (guildId: GuildId, messageId: string) => Effect.Effect<void>
-  readonly messageId: (guildId: GuildId) => Effect.Effect<string | null>
 }>()("reprise/discord/NowPlaying") {
-  static readonly layerWith = (options: { readonly minEditInterval: Duration.Input }) =>
+  /** Discord's rate limits on edits make 5 seconds a good interval. */
+  static readonly layer = (options: { readonly minEditInterval: Duration.Input } = { minEditInterval: "5 seconds" }) =>
     Layer.effect(NowPlaying, make(options))
-
-  /** Edits at most every 5 seconds. */
-  static readonly layer = NowPlaying.layerWith({ minEditInterval: "5 seconds" })
 }

@@ -9,6 +9,8 @@ import {
 import { formatMs } from "../../schema/PlayerError.ts"
 import type { PlayerState, QueueEntry } from "../../schema/PlayerState.ts"
 import type { Track } from "../../schema/Track.ts"
+import type { SkipOutcome } from "../control/Control.ts"
+import type { PlayProgress } from "../control/Play.ts"
 
 const clip = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`)
 
@@ -115,4 +117,31 @@ export const queueMessage = (state: PlayerState, page: number, nowMs: number): B
       .setDisabled(p >= pages)
   )
   return { content: "", embeds: [embed], components: pages > 1 ? [row] : [] }
+}
+
+/** The reply to a request to play, as far as its load has got. */
+export const playSummary = (progress: PlayProgress): string => {
+  const batch = progress.batch
+  const lead = progress.lead === null ? "nothing new" : trackLine(progress.lead)
+  const more = progress.added > 1 ? ` and ${progress.added - 1} more` : ""
+  const from = batch.playlist === null ? "" : ` from **${batch.playlist.title}**`
+  const skipped = progress.skipped > 0 ? ` (${progress.skipped} already queued, left out)` : ""
+  const loading = progress.done || batch.playlist === null
+    ? ""
+    : ` — loading ${batch.loaded}${batch.expected === null ? "" : `/${batch.expected}`}…`
+  const head = progress.startedAt === 0 ? `Now playing: ${lead}` : `Queued ${lead}`
+  const where = progress.startedAt === 0 ? "" : ` at position ${progress.startedAt}`
+  return `${head}${more}${from}${where}${skipped}${loading}`
+}
+
+export const skipText = (outcome: SkipOutcome): string => {
+  if (outcome._tag === "Voted") {
+    return `Vote to skip ${trackLine(outcome.entry.track)}: ${outcome.votes} of ${outcome.needed} votes.`
+  }
+  const first = outcome.skipped[0]
+  const what = outcome.skipped.length === 1 && first !== undefined ? trackLine(first.track) : `${outcome.skipped.length} tracks`
+  const passed = outcome.byVote ? "Vote passed: skipped" : "Skipped"
+  return outcome.now === null
+    ? `${passed} ${what}. The queue is empty now.`
+    : `${passed} ${what}. Now playing: ${trackLine(outcome.now.track)}`
 }

@@ -1,12 +1,11 @@
 import { Context, Effect, Layer, Schema } from "effect"
 import { SqlClient, type SqlError } from "effect/sql"
-import type { GuildId, RoleId } from "../../schema/Ids.ts"
-import type { QueueSettings } from "../player/Queue.ts"
+import { type GuildId, RoleId } from "../../schema/Ids.ts"
 
-/** The guild settings the Discord edge reads for its permission rules. */
+/** The guild settings the permission rules read. */
 export interface GuildAccessSettings {
   /** Members with this role may stop, clear, change the sound and skip anyone's track; null: no DJ rules. */
-  readonly djRoleId: string | null
+  readonly djRoleId: RoleId | null
   /** Share of the listeners that must vote to skip someone else's track (0 < r ≤ 1). */
   readonly voteSkipRatio: number
 }
@@ -18,8 +17,14 @@ const QueueRow = Schema.Struct({
   max_queue_length: Schema.Number
 })
 
+/** The queue rules a guild chose; a field left out keeps the player's default. */
+export interface GuildQueueRules {
+  readonly allowDuplicates?: boolean
+  readonly maxQueueSize?: number
+}
+
 const Row = Schema.Struct({
-  dj_role_id: Schema.NullOr(Schema.String),
+  dj_role_id: Schema.NullOr(RoleId),
   vote_skip_ratio: Schema.Number
 })
 
@@ -27,7 +32,7 @@ const Row = Schema.Struct({
 export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
   readonly access: (guildId: GuildId) => Effect.Effect<GuildAccessSettings, SqlError.SqlError | Schema.SchemaError>
   /** The queue rules a guild chose; defaults (an empty object) for a guild without a row. */
-  readonly queue: (guildId: GuildId) => Effect.Effect<Partial<QueueSettings>, SqlError.SqlError | Schema.SchemaError>
+  readonly queue: (guildId: GuildId) => Effect.Effect<GuildQueueRules, SqlError.SqlError | Schema.SchemaError>
   /** The guild's cap on playlist length; null without a row (the global MAX_PLAYLIST_SIZE applies). */
   readonly playlistLimit: (guildId: GuildId) => Effect.Effect<number | null, SqlError.SqlError | Schema.SchemaError>
   readonly autoplay: (guildId: GuildId) => Effect.Effect<boolean, SqlError.SqlError | Schema.SchemaError>
@@ -35,7 +40,8 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
   readonly setDjRole: (guildId: GuildId, roleId: RoleId | null) => Effect.Effect<void, SqlError.SqlError>
   readonly setVoteSkipRatio: (guildId: GuildId, ratio: number) => Effect.Effect<void, SqlError.SqlError>
 }>()("reprise/persistence/GuildSettingsRepo") {
-  static readonly layer = Layer.effect(
+  /** Over the SQL client (PostgreSQL or the embedded database). */
+  static readonly layerSql = Layer.effect(
     GuildSettingsRepo,
     Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient
@@ -57,7 +63,9 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
           yield* sql`SELECT allow_duplicates, max_queue_length FROM guild_settings WHERE guild_id = ${guildId}`
         )
         const row = rows[0]
-        return row === undefined ? {} : { allowDuplicates: row.allow_duplicates, maxQueueSize: row.max_queue_length }
+        return row === undefined
+          ? {}
+          : { allowDuplicates: row.allow_duplicates, maxQueueSize: row.max_queue_length } satisfies GuildQueueRules
       })
 
       const decodeAutoplayRows = Schema.decodeUnknownEffect(Schema.Array(Schema.Struct({ autoplay: Schema.Boolean })))

@@ -1,14 +1,13 @@
 import { Context, Effect, FiberMap, Layer, PubSub, RcMap, Scope, Stream, type Duration } from "effect"
-import type { GuildId } from "../../schema/Ids.ts"
+import type { ChannelId, GuildId } from "../../schema/Ids.ts"
 import type { UserCommand } from "../../schema/PlayerCommand.ts"
-import type { PlayerError } from "../../schema/PlayerError.ts"
 import type { PlayerEvent } from "../../schema/PlayerEvent.ts"
 import type { ReplyOf } from "../../schema/PlayerReply.ts"
 import { initialPlayerState, type PlayerState } from "../../schema/PlayerState.ts"
 import type { AudioPipeline } from "../audio/AudioPipeline.ts"
 import type { TrackResolver } from "../audio/TrackResolver.ts"
-import type { VoiceOutput } from "../voice/VoiceOutput.ts"
-import { type GuildPlayer, makeGuildPlayer } from "./GuildPlayer.ts"
+import { VoiceOutput } from "../voice/VoiceOutput.ts"
+import { type FailureOf, type GuildPlayer, makeGuildPlayer } from "./GuildPlayer.ts"
 import { type PlayerOptions, resolvePlayerOptions } from "./PlayerOptions.ts"
 
 const makeRegistry = Effect.fnUntraced(function*(options: PlayerOptions) {
@@ -40,6 +39,19 @@ const makeRegistry = Effect.fnUntraced(function*(options: PlayerOptions) {
     idleTimeToLive: "Infinity" satisfies Duration.Input
   })
 
+  // A connection that ended on its own (kicked, alone, lost) leaves the player nothing to play into.
+  const voice = yield* VoiceOutput
+  const left = yield* voice.left
+  yield* PubSub.take(left).pipe(
+    Effect.flatMap((event) =>
+      release(event.guildId).pipe(
+        Effect.withSpan("PlayerRegistry.voiceLeft", { attributes: { "guild.id": event.guildId, reason: event.reason } })
+      )
+    ),
+    Effect.forever,
+    Effect.forkScoped
+  )
+
   const withPlayer = <A, E>(guildId: GuildId, f: (player: GuildPlayer) => Effect.Effect<A, E>) =>
     RcMap.get(players, guildId).pipe(Effect.flatMap(f), Effect.scoped)
 
@@ -59,6 +71,7 @@ const makeRegistry = Effect.fnUntraced(function*(options: PlayerOptions) {
     // Watching does not hold the player: the stream ends when the idle window tears it down.
     changes: (guildId) => Stream.unwrap(withPlayer(guildId, (player) => Effect.succeed(player.changes))),
     position: (guildId) => whenActive(guildId, (player) => player.position, 0),
+    channel: voice.channelOf,
     events: Stream.fromPubSub(events),
     subscribe: PubSub.subscribe(events),
     active: RcMap.keys(players).pipe(Effect.map((keys) => Array.from(keys))),
@@ -67,18 +80,20 @@ const makeRegistry = Effect.fnUntraced(function*(options: PlayerOptions) {
 })
 
 /**
- * Every guild's player: created on first command, torn down (FFmpeg killed, voice left)
- * once it has had nothing playing for its idle window.
+ * Every guild's player: created on first command, torn down (FFmpeg killed, voice left) once it
+ * has had nothing playing for its idle window, or at once when its voice connection ended.
  */
 export class PlayerRegistry extends Context.Service<PlayerRegistry, {
   /** Sends a command to the guild's player (starting it if needed) and waits for the answer. */
-  readonly send: <C extends UserCommand>(guildId: GuildId, command: C) => Effect.Effect<ReplyOf<C>, PlayerError>
+  readonly send: <C extends UserCommand>(guildId: GuildId, command: C) => Effect.Effect<ReplyOf<C>, FailureOf<C>>
   /** The guild's state; an inactive guild reads as an empty player without starting one. */
   readonly state: (guildId: GuildId) => Effect.Effect<PlayerState>
   /** The guild's state and every change until its player is torn down (starting it if needed). */
   readonly changes: (guildId: GuildId) => Stream.Stream<PlayerState>
   /** Live playback position in ms; 0 for an inactive guild. */
   readonly position: (guildId: GuildId) => Effect.Effect<number>
+  /** The voice channel the guild's player is in (or joining). */
+  readonly channel: (guildId: GuildId) => Effect.Effect<ChannelId | null>
   /** Events of every guild, from the moment the stream is run. */
   readonly events: Stream.Stream<PlayerEvent>
   /** A subscription that already receives events when this returns (no race with the next command). */
@@ -88,11 +103,9 @@ export class PlayerRegistry extends Context.Service<PlayerRegistry, {
   /** Tears the guild's player down now, as the idle window would. */
   readonly release: (guildId: GuildId) => Effect.Effect<void>
 }>()("reprise/player/PlayerRegistry") {
-  static readonly layerWith = (
+  /** Defaults: 5-minute idle window, 1000-entry queues, duplicates allowed. */
+  static readonly layer = (
     options: PlayerOptions = {}
   ): Layer.Layer<PlayerRegistry, never, AudioPipeline | VoiceOutput | TrackResolver> =>
     Layer.effect(PlayerRegistry, makeRegistry(options))
-
-  /** Default options: 5-minute idle window, 1000-entry queues, duplicates allowed. */
-  static readonly layer = PlayerRegistry.layerWith()
 }

@@ -21,36 +21,24 @@ import {
   VoiceConnectionStatus
 } from "@discordjs/voice"
 import { Events, type VoiceState } from "discord.js"
-import {
-  Context,
-  Deferred,
-  Duration,
-  Effect,
-  Exit,
-  FiberMap,
-  FiberSet,
-  Layer,
-  PubSub,
-  Schema,
-  type Scope,
-  Stream
-} from "effect"
-import { GuildId } from "../../schema/Ids.ts"
+import { Deferred, Duration, Effect, Exit, FiberMap, FiberSet, Layer, PubSub, Stream } from "effect"
+import { ChannelId, GuildId } from "../../schema/Ids.ts"
 import type { OpusPacket } from "../audio/AudioPipeline.ts"
 import { AppConfig } from "../config/AppConfig.ts"
-import { DiscordClient } from "../discord/DiscordClient.ts"
+import { DiscordGateway } from "../gateway/DiscordGateway.ts"
 import { PacketReadable } from "./PacketReadable.ts"
-import { VoiceError, VoiceOutput } from "./VoiceOutput.ts"
-
-/** Why the bot left a voice channel without being asked to. */
-export const VoiceLeaveReason = Schema.Literals(["kicked", "alone", "lost"])
-export type VoiceLeaveReason = typeof VoiceLeaveReason.Type
-
-/** The bot is no longer in voice in this guild; whoever owns the guild's playback should stop it. */
-export class VoiceLeft extends Schema.TaggedClass<VoiceLeft>()("VoiceLeft", {
-  guildId: GuildId,
-  reason: VoiceLeaveReason
-}) {}
+import {
+  ConnectFailed,
+  Interrupted,
+  NotConnected,
+  PlaybackFailed,
+  Unavailable,
+  voiceError,
+  type VoiceError,
+  type VoiceLeaveReason,
+  VoiceLeft,
+  VoiceOutput
+} from "./VoiceOutput.ts"
 
 export interface DiscordVoiceOptions {
   /** How long to stay in a channel nobody else is in. */
@@ -77,7 +65,7 @@ const isReconnecting = (status: VoiceConnectionStatus) =>
   status === VoiceConnectionStatus.Signalling || status === VoiceConnectionStatus.Connecting
 
 const make = Effect.fnUntraced(function*(options: DiscordVoiceOptions) {
-  const { client } = yield* DiscordClient
+  const { client } = yield* DiscordGateway
   const connectTimeout = Duration.fromInputUnsafe(options.connectTimeout ?? "15 seconds")
   const moveGrace = Duration.toMillis(Duration.fromInputUnsafe(options.moveGrace ?? "5 seconds"))
   const aloneTimeout = Duration.fromInputUnsafe(options.aloneTimeout)
@@ -194,10 +182,10 @@ const make = Effect.fnUntraced(function*(options: DiscordVoiceOptions) {
     })
   )
 
-  const join = Effect.fn("DiscordVoice.join")(function*(guildId: GuildId, channelId: string) {
+  const join = Effect.fn("DiscordVoice.join")(function*(guildId: GuildId, channelId: ChannelId) {
     yield* Effect.annotateCurrentSpan({ "guild.id": guildId, "channel.id": channelId })
     const guild = client.guilds.cache.get(guildId)
-    if (guild === undefined) return yield* new VoiceError({ reason: "the server is not available right now" })
+    if (guild === undefined) return yield* voiceError(new Unavailable())
     let session = sessions.get(guildId)
     const connected = session?.connection.state.status === VoiceConnectionStatus.Ready
     if (session !== undefined && connected && session.connection.joinConfig.channelId === channelId) return
@@ -224,11 +212,11 @@ const make = Effect.fnUntraced(function*(options: DiscordVoiceOptions) {
     const current = session
     yield* Effect.tryPromise({
       try: (signal) => entersState(current.connection, VoiceConnectionStatus.Ready, signal),
-      catch: () => new VoiceError({ reason: "I could not connect to the voice channel" })
+      catch: () => voiceError(new ConnectFailed({ timedOut: false }))
     }).pipe(
       Effect.timeoutOrElse({
         duration: connectTimeout,
-        orElse: () => Effect.fail(new VoiceError({ reason: "connecting to the voice channel took too long" }))
+        orElse: () => Effect.fail(voiceError(new ConnectFailed({ timedOut: true })))
       }),
       Effect.tapError(() => Effect.sync(() => end(current, "requested")))
     )
@@ -244,7 +232,7 @@ const make = Effect.fnUntraced(function*(options: DiscordVoiceOptions) {
   const play = <E>(guildId: GuildId, packets: Stream.Stream<OpusPacket, E>): Effect.Effect<void, E | VoiceError> =>
     Effect.gen(function*() {
       const session = sessions.get(guildId)
-      if (session === undefined) return yield* new VoiceError({ reason: "not connected to a voice channel" })
+      if (session === undefined) return yield* voiceError(new NotConnected())
       const { player } = session
       const readable = new PacketReadable()
       const started = yield* Deferred.make<boolean>()
@@ -276,12 +264,12 @@ const make = Effect.fnUntraced(function*(options: DiscordVoiceOptions) {
         if (to.status !== AudioPlayerStatus.Idle && to.resource === resource) return
         const gone = session.connection.state.status === VoiceConnectionStatus.Destroyed
         // Not fed to the end: the connection went away, or the source stalled past maxMissedFrames.
-        const reason = gone ? "playback stopped: the voice connection ended" : "playback stopped: the audio stalled"
-        Deferred.doneUnsafe(done, fed ? Exit.void : Exit.fail(new VoiceError({ reason })))
+        const stopped = voiceError(new Interrupted({ cause: gone ? "connection-ended" : "stalled" }))
+        Deferred.doneUnsafe(done, fed ? Exit.void : Exit.fail(stopped))
       }
       const onError = (error: AudioPlayerError) => {
         if (error.resource === resource) {
-          Deferred.doneUnsafe(done, Exit.fail(new VoiceError({ reason: `playback failed: ${error.message}` })))
+          Deferred.doneUnsafe(done, Exit.fail(voiceError(new PlaybackFailed({ detail: error.message }))))
         }
       }
       yield* Effect.acquireRelease(
@@ -302,46 +290,28 @@ const make = Effect.fnUntraced(function*(options: DiscordVoiceOptions) {
       yield* Deferred.await(done)
     }).pipe(Effect.scoped)
 
-  const subscribe: Effect.Effect<PubSub.Subscription<VoiceLeft>, never, Scope.Scope> = PubSub.subscribe(left)
+  const channelOf = (guildId: GuildId) =>
+    Effect.sync(() => {
+      const id = sessions.get(guildId)?.connection.joinConfig.channelId
+      return id === undefined || id === null ? null : ChannelId.make(id)
+    })
 
-  return DiscordVoice.of({
-    join,
-    leave,
-    play,
-    channelOf: (guildId) => Effect.sync(() => sessions.get(guildId)?.connection.joinConfig.channelId ?? null),
-    subscribe,
-    connections: Effect.sync(() => sessions.size)
-  })
+  return VoiceOutput.of({ join, leave, play, channelOf, left: PubSub.subscribe(left) })
 })
 
-export class DiscordVoice extends Context.Service<DiscordVoice, {
-  /** Joins (or moves to) a voice channel and waits until audio can flow. */
-  readonly join: (guildId: GuildId, channelId: string) => Effect.Effect<void, VoiceError>
-  /** Leaves the guild's voice channel, if in one; reported by no VoiceLeft. */
-  readonly leave: (guildId: GuildId) => Effect.Effect<void>
-  readonly play: <E>(guildId: GuildId, packets: Stream.Stream<OpusPacket, E>) => Effect.Effect<void, E | VoiceError>
-  /** The channel the bot is in (or joining) in this guild. */
-  readonly channelOf: (guildId: GuildId) => Effect.Effect<string | null>
-  /** Voice sessions that ended without `leave`: kicked, alone too long, or lost for good. */
-  readonly subscribe: Effect.Effect<PubSub.Subscription<VoiceLeft>, never, Scope.Scope>
-  readonly connections: Effect.Effect<number>
-}>()("reprise/voice/DiscordVoice") {
-  static readonly layerWith = (options: DiscordVoiceOptions) => Layer.effect(DiscordVoice, make(options))
+/**
+ * The voice output on Discord: one @discordjs/voice connection and audio player per guild, over
+ * the gateway's client.
+ */
+export const DiscordVoice = {
+  layer: (options: DiscordVoiceOptions): Layer.Layer<VoiceOutput, never, DiscordGateway> =>
+    Layer.effect(VoiceOutput, make(options)),
 
-  /** Settings from AppConfig; needs the DiscordClient. */
-  static readonly layer = Layer.unwrap(
+  /** Settings from AppConfig. */
+  layerConfig: Layer.unwrap(
     Effect.gen(function*() {
       const config = yield* AppConfig
-      return DiscordVoice.layerWith({ aloneTimeout: config.voice.aloneTimeout })
-    })
-  )
-
-  /** The player's VoiceOutput, backed by DiscordVoice. */
-  static readonly output = Layer.effect(
-    VoiceOutput,
-    Effect.gen(function*() {
-      const voice = yield* DiscordVoice
-      return VoiceOutput.of({ play: voice.play, disconnect: voice.leave })
+      return Layer.effect(VoiceOutput, make({ aloneTimeout: config.voice.aloneTimeout }))
     })
   )
 }

@@ -1,7 +1,7 @@
-import { Clock, Context, Effect, Layer, Stream } from "effect"
-import type { GuildId } from "../../schema/Ids.ts"
+import { Clock, Context, Effect, Layer, PubSub, Stream } from "effect"
+import type { ChannelId, GuildId } from "../../schema/Ids.ts"
 import type { OpusPacket } from "../audio/AudioPipeline.ts"
-import { VoiceOutput } from "./VoiceOutput.ts"
+import { type VoiceLeft, VoiceOutput } from "./VoiceOutput.ts"
 
 /**
  * A `VoiceOutput` that sends nowhere: it paces packets exactly as a real voice connection must
@@ -376,9 +376,19 @@ export class RecordingVoiceOutput extends Context.Service<RecordingVoiceOutput, 
           })
       })
 
+      // Nothing here ends a connection on its own: `left` never delivers.
+      const left = yield* PubSub.unbounded<VoiceLeft>()
+      const channels = new Map<GuildId, ChannelId>()
       const output = VoiceOutput.of({
+        join: (guildId, channelId) => Effect.sync(() => void channels.set(guildId, channelId)),
+        leave: (guildId) =>
+          Effect.sync(() => {
+            channels.delete(guildId)
+            logFor(guildId).disconnects++
+          }),
         play,
-        disconnect: (guildId) => Effect.sync(() => void logFor(guildId).disconnects++)
+        channelOf: (guildId) => Effect.sync(() => channels.get(guildId) ?? null),
+        left: PubSub.subscribe(left)
       })
 
       return Context.make(VoiceOutput, output).pipe(Context.add(RecordingVoiceOutput, recorder))

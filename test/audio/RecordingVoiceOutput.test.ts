@@ -85,7 +85,7 @@ layer(TestLayer, { timeout: "60 seconds", excludeTestServices: true })("Recordin
       yield* recorder.clear()
       yield* Effect.all([voice.play(guild, packets(3)), voice.play(other, packets(5))], { concurrency: 2 })
       yield* voice.play(guild, packets(2))
-      yield* voice.disconnect(guild)
+      yield* voice.leave(guild)
       const a = yield* recorder.recording(guild)
       const b = yield* recorder.recording(other)
       assert.strictEqual(a.packets.length, 5)

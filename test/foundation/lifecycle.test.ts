@@ -99,7 +99,7 @@ describe("the program (npm start)", () => {
     assert.notInclude(first.output(), "never-print-me")
     // Spans went to the OTLP endpoint (flushed at shutdown at the latest), and carry no secret.
     assert.include(otlp.received(), "Database.migrate")
-    assert.include(otlp.received(), "DiscordClient.login")
+    assert.include(otlp.received(), "DiscordGateway.login")
     assert.notInclude(otlp.received(), "never-print-me")
     otlp.server.close()
 

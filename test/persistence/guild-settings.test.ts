@@ -19,7 +19,7 @@ describe("GuildSettingsRepo", () => {
       yield* repo.setDjRole(guild, RoleId.make("555555555555555555"))
       yield* repo.setVoteSkipRatio(guild, 0.75)
       yield* sql`UPDATE guild_settings SET allow_duplicates = false, max_queue_length = 3 WHERE guild_id = ${guild}`
-      assert.deepStrictEqual(yield* repo.access(guild), { djRoleId: "555555555555555555", voteSkipRatio: 0.75 })
+      assert.deepStrictEqual(yield* repo.access(guild), { djRoleId: RoleId.make("555555555555555555"), voteSkipRatio: 0.75 })
       assert.deepStrictEqual(yield* repo.queue(guild), { allowDuplicates: false, maxQueueSize: 3 })
       assert.deepStrictEqual(yield* repo.queue(other), {}, "one guild's rules never leak into another's")
 
@@ -33,6 +33,6 @@ describe("GuildSettingsRepo", () => {
 
       yield* repo.setDjRole(guild, null)
       assert.strictEqual((yield* repo.access(guild)).djRoleId, null)
-    }).pipe(Effect.provide(GuildSettingsRepo.layer.pipe(Layer.provideMerge(embeddedDatabase(tempDir("settings")))))),
+    }).pipe(Effect.provide(GuildSettingsRepo.layerSql.pipe(Layer.provideMerge(embeddedDatabase(tempDir("settings")))))),
     60_000)
 })

@@ -20,7 +20,7 @@ const catalogue = [t("a"), t("b"), t("c")]
 const setup = (enabledGuilds: ReadonlyArray<GuildId>) => {
   const fake = makeFakeAudio()
   const asked: Array<ReadonlyArray<string>> = []
-  const registry = PlayerRegistry.layerWith().pipe(Layer.provide(fake.layer))
+  const registry = PlayerRegistry.layer().pipe(Layer.provide(fake.layer))
   const sources = Effect.succeed({
     enabled: (guildId: GuildId) => Effect.succeed(enabledGuilds.includes(guildId)),
     related: (_after: Track, recentIds: ReadonlyArray<string>) =>

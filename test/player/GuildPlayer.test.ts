@@ -20,7 +20,7 @@ const advance = (duration: Duration.Input) =>
 /** A registry over fake audio; `log` shows what was opened, sent and closed. */
 const setup = (options: PlayerOptions = {}) => {
   const fake = makeFakeAudio()
-  return { log: fake.log, layer: PlayerRegistry.layerWith(options).pipe(Layer.provide(fake.layer)) }
+  return { log: fake.log, layer: PlayerRegistry.layer(options).pipe(Layer.provide(fake.layer)) }
 }
 
 const t = (name: string, ms: number) => track(name, { location: `/m/${name}-${ms}.flac`, durationMs: ms })
@@ -201,7 +201,7 @@ describe("GuildPlayer (fake audio, test clock)", () => {
       yield* registry.send(guildB, enqueue(t("x", 60_000)))
       const shuffle = new Cmd.Shuffle({ requester: user })
       const crash = yield* registry.send(guildA, shuffle).pipe(Effect.flip)
-      assert.strictEqual(crash._tag, "PlayerUnavailable")
+      assert.strictEqual(crash.reason._tag, "PlayerUnavailable")
 
       // the next command waits out the 1 s backoff; guild B answers at once meanwhile
       const waiting = yield* registry.send(guildA, new Cmd.SetLoop({ mode: "track", requester: user })).pipe(

@@ -6,7 +6,6 @@ import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { GuildId } from "../../schema/Ids.ts"
 import * as Cmd from "../../schema/PlayerCommand.ts"
-import { flatEqualizer } from "../../schema/PlayerState.ts"
 import type { Track } from "../../schema/Track.ts"
 import { FfmpegPipeline } from "../../src/audio/FfmpegPipeline.ts"
 import { TrackResolver } from "../../src/audio/TrackResolver.ts"
@@ -24,7 +23,7 @@ import { awaitEvent, hear, isTag, sessions, toneSequence, waitForPackets } from 
 import { track, user } from "./support/tracks.ts"
 
 const layer = () =>
-  PlayerRegistry.layer.pipe(
+  PlayerRegistry.layer().pipe(
     Layer.provideMerge(Layer.mergeAll(FfmpegPipeline.layer, RecordingVoiceOutput.layer, TrackResolver.layerDirect))
   )
 
@@ -163,7 +162,7 @@ describe("GuildPlayer with the real pipeline", () => {
       const positionAtEffects = yield* registry.position(g)
       yield* registry.send(
         g,
-        new Cmd.SetEffects({ effects: ["nightcore"], equalizer: flatEqualizer, normalize: false, requester: user })
+        new Cmd.SetEffects({ effects: ["nightcore"], requester: user })
       )
       yield* waitForPackets(recorder.recording(g), 3, 25)
       yield* registry.send(g, new Cmd.Stop({ requester: user }))

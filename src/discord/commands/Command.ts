@@ -6,29 +6,17 @@ import {
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
   SlashCommandBuilder
 } from "discord.js"
-import { type Effect, Schema } from "effect"
-import type { PlayerError } from "../../../schema/PlayerError.ts"
-import type { ResolveError } from "../../audio/ResolveError.ts"
-import type { SourceResolver } from "../../audio/sources/SourceResolver.ts"
-import type { GuildSettingsRepo } from "../../persistence/GuildSettingsRepo.ts"
-import type { PlayerRegistry } from "../../player/PlayerRegistry.ts"
-import type { DiscordVoice } from "../../voice/DiscordVoice.ts"
-import type { VoiceError } from "../../voice/VoiceOutput.ts"
-import type { DiscordApiFailure, Refusal } from "../Interaction.ts"
+import { Effect, Schema } from "effect"
+import type { Actor } from "../../control/Actor.ts"
+import { Control, type ControlError } from "../../control/Control.ts"
+import { actorOf, type BadOptions, decodeOptions, type DiscordApiFailure, type Reply, respond } from "../Interaction.ts"
 import type { NowPlaying } from "../NowPlaying.ts"
-import type { VoteSkips } from "../VoteSkips.ts"
 
-/** The services handlers may use. */
-export type HandlerServices =
-  | PlayerRegistry
-  | DiscordVoice
-  | SourceResolver
-  | GuildSettingsRepo
-  | VoteSkips
-  | NowPlaying
+/** The services handlers may use: the application core, and the edge's own now-playing message. */
+export type HandlerServices = Control | NowPlaying
 
-/** What a handler may fail with: the first four are shown to the user, the last is logged with an id. */
-export type HandlerError = Refusal | PlayerError | ResolveError | VoiceError | DiscordApiFailure
+/** What a handler may fail with: all but the last are shown to the user, the last is logged with an id. */
+export type HandlerError = ControlError | BadOptions | DiscordApiFailure
 
 export interface SlashCommand {
   readonly data: RESTPostAPIChatInputApplicationCommandsJSONBody
@@ -55,3 +43,40 @@ export const guildCommand = (name: string, description: string) =>
 
 /** A 1-based queue position or page number as users type it. */
 export const Position = Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 100_000 }))
+
+const NoOptions = Schema.Struct({})
+
+type Options = Schema.Top & { readonly DecodingServices: never }
+
+/** What one slash command does, in the edge's three steps. */
+export interface SlashSpec<S extends Options, A> {
+  readonly data: RESTPostAPIChatInputApplicationCommandsJSONBody
+  /** Decoded from the interaction's options; a bad value is answered before anything runs. */
+  readonly options?: S | undefined
+  /** Calls the application core. */
+  readonly run: (
+    control: Control["Service"],
+    actor: Actor,
+    options: S["Type"],
+    interaction: ChatInputCommandInteraction<"cached">
+  ) => Effect.Effect<A, HandlerError, HandlerServices>
+  /** Turns the core's answer into the reply; null when `run` already said everything. */
+  readonly render: (result: A, options: S["Type"]) => Reply | null
+  readonly autocomplete?: SlashCommand["autocomplete"]
+}
+
+/** A slash command: decode the options, call the core as the interaction's member, render the answer. */
+export const slash = <S extends Options = typeof NoOptions, A = void>(spec: SlashSpec<S, A>): SlashCommand => {
+  // Without options the schema is the empty struct, which is what S defaults to.
+  const schema = (spec.options ?? NoOptions) as S
+  return {
+    data: spec.data,
+    run: Effect.fn(`Commands.${spec.data.name}`)(function*(interaction: ChatInputCommandInteraction<"cached">) {
+      const options = yield* decodeOptions(schema, interaction)
+      const result = yield* spec.run(yield* Control, actorOf(interaction), options, interaction)
+      const reply = spec.render(result, options)
+      if (reply !== null) yield* respond(interaction, reply)
+    }),
+    ...(spec.autocomplete === undefined ? {} : { autocomplete: spec.autocomplete })
+  }
+}

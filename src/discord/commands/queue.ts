@@ -1,107 +1,77 @@
 /** The queue: /queue, /nowplaying, /remove, /move, /shuffle, /loop, /clear, and the now-playing buttons. */
-import type { ChatInputCommandInteraction } from "discord.js"
 import { Clock, Effect, Schema } from "effect"
-import { Clear, Move, Pause, Remove, Resume, SetLoop, Shuffle } from "../../../schema/PlayerCommand.ts"
 import { LoopMode } from "../../../schema/PlayerState.ts"
-import { PlayerRegistry } from "../../player/PlayerRegistry.ts"
-import { authorize, decodeOptions, discordCall, ids, respond } from "../Interaction.ts"
+import { Control } from "../../control/Control.ts"
+import { actorOf, discordCall, respond } from "../Interaction.ts"
 import { NowPlaying } from "../NowPlaying.ts"
-import { nowPlayingMessage, queueMessage, trackLine } from "../Render.ts"
-import { skipOrVote, stopAndLeave } from "./control.ts"
-import { type ComponentHandler, guildCommand, Position, type SlashCommand } from "./Command.ts"
+import { nowPlayingMessage, queueMessage, skipText, trackLine } from "../Render.ts"
+import { type ComponentHandler, guildCommand, Position, slash } from "./Command.ts"
 
+const withClock = <A>(run: Effect.Effect<A>) => Effect.zip(run, Clock.currentTimeMillis)
 
-const QueueOptions = Schema.Struct({ page: Schema.optional(Position) })
-
-export const queue: SlashCommand = {
+export const queue = slash({
   data: guildCommand("queue", "Show the queue")
     .addIntegerOption((o) => o.setName("page").setDescription("Page number").setMinValue(1))
     .toJSON(),
-  run: Effect.fn("Commands.queue")(function*(interaction: ChatInputCommandInteraction<"cached">) {
-    const options = yield* decodeOptions(QueueOptions, interaction)
-    const state = yield* (yield* PlayerRegistry).state(ids(interaction).guildId)
-    yield* respond(interaction, queueMessage(state, options.page ?? 1, yield* Clock.currentTimeMillis))
-  })
-}
+  options: Schema.Struct({ page: Schema.optional(Position) }),
+  run: (control, actor) => withClock(control.view(actor.guildId)),
+  render: ([state, now], options) => queueMessage(state, options.page ?? 1, now)
+})
 
 /** The queue's page buttons: `queue:<page>` shows that page in place. */
 export const queuePage: ComponentHandler = {
   prefix: "queue",
   run: Effect.fn("Commands.queue.page")(function*(interaction, args) {
-    const state = yield* (yield* PlayerRegistry).state(ids(interaction).guildId)
+    const [state, now] = yield* withClock((yield* Control).view(actorOf(interaction).guildId))
     const page = Number(args[0] ?? "1")
-    const body = queueMessage(state, Number.isInteger(page) ? page : 1, yield* Clock.currentTimeMillis)
+    const body = queueMessage(state, Number.isInteger(page) ? page : 1, now)
     yield* discordCall("update", () => interaction.update(body))
   })
 }
 
-export const nowplaying: SlashCommand = {
+export const nowplaying = slash({
   data: guildCommand("nowplaying", "Show what is playing").toJSON(),
-  run: Effect.fn("Commands.nowplaying")(function*(interaction: ChatInputCommandInteraction<"cached">) {
-    const state = yield* (yield* PlayerRegistry).state(ids(interaction).guildId)
-    const body = nowPlayingMessage(state, yield* Clock.currentTimeMillis)
-    // A snapshot: its buttons would go stale, the live ones are on the now-playing message.
-    yield* respond(interaction, { ...body, components: [] })
-  })
-}
+  run: (control, actor) => withClock(control.view(actor.guildId)),
+  // A snapshot: its buttons would go stale, the live ones are on the now-playing message.
+  render: ([state, now]) => ({ ...nowPlayingMessage(state, now), components: [] })
+})
 
-const RemoveOptions = Schema.Struct({ position: Position, to: Schema.optional(Position) })
-
-export const remove: SlashCommand = {
+export const remove = slash({
   data: guildCommand("remove", "Remove a track (or a range) from the queue")
     .addIntegerOption((o) => o.setName("position").setDescription("Queue position").setMinValue(1).setRequired(true))
     .addIntegerOption((o) => o.setName("to").setDescription("Last position of a range").setMinValue(1))
     .toJSON(),
-  run: Effect.fn("Commands.remove")(function*(interaction: ChatInputCommandInteraction<"cached">) {
-    const options = yield* decodeOptions(RemoveOptions, interaction)
-    yield* authorize("control", interaction)
-    const { guildId, userId } = ids(interaction)
-    const reply = yield* (yield* PlayerRegistry).send(
-      guildId,
-      new Remove({ position: options.position, to: options.to, requester: userId })
-    )
+  options: Schema.Struct({ position: Position, to: Schema.optional(Position) }),
+  run: (control, actor, options) => control.remove(actor, options.position, options.to),
+  render: (reply) => {
     const first = reply.removed[0]
-    yield* respond(interaction, {
+    return {
       content: reply.removed.length === 1 && first !== undefined
         ? `Removed ${trackLine(first.track)}.`
         : `Removed ${reply.removed.length} tracks.`
-    })
-  })
-}
+    }
+  }
+})
 
-const MoveOptions = Schema.Struct({ from: Position, to: Position })
-
-export const move: SlashCommand = {
+export const move = slash({
   data: guildCommand("move", "Move a track to another place in the queue")
     .addIntegerOption((o) => o.setName("from").setDescription("Its position now").setMinValue(1).setRequired(true))
     .addIntegerOption((o) => o.setName("to").setDescription("Where it should go").setMinValue(1).setRequired(true))
     .toJSON(),
-  run: Effect.fn("Commands.move")(function*(interaction: ChatInputCommandInteraction<"cached">) {
-    const options = yield* decodeOptions(MoveOptions, interaction)
-    yield* authorize("control", interaction)
-    const { guildId, userId } = ids(interaction)
-    const reply = yield* (yield* PlayerRegistry).send(
-      guildId,
-      new Move({ from: options.from, to: options.to, requester: userId })
-    )
-    yield* respond(interaction, { content: `Moved ${trackLine(reply.entry.track)} to position ${reply.to}.` })
-  })
-}
+  options: Schema.Struct({ from: Position, to: Position }),
+  run: (control, actor, options) => control.move(actor, options.from, options.to),
+  render: (reply) => ({ content: `Moved ${trackLine(reply.entry.track)} to position ${reply.to}.` })
+})
 
-export const shuffle: SlashCommand = {
+export const shuffle = slash({
   data: guildCommand("shuffle", "Shuffle the queue").toJSON(),
-  run: Effect.fn("Commands.shuffle")(function*(interaction: ChatInputCommandInteraction<"cached">) {
-    yield* authorize("control", interaction)
-    const { guildId, userId } = ids(interaction)
-    const reply = yield* (yield* PlayerRegistry).send(guildId, new Shuffle({ requester: userId }))
-    yield* respond(interaction, { content: `Shuffled ${reply.count} tracks.` })
-  })
-}
+  run: (control, actor) => control.shuffle(actor),
+  render: (reply) => ({ content: `Shuffled ${reply.count} tracks.` })
+})
 
-const LoopOptions = Schema.Struct({ mode: LoopMode })
 const loopText = { off: "Looping is off.", track: "Looping the current track.", queue: "Looping the queue." } as const
 
-export const loop: SlashCommand = {
+export const loop = slash({
   data: guildCommand("loop", "Loop the track or the queue")
     .addStringOption((o) =>
       o.setName("mode").setDescription("What to loop").setRequired(true).addChoices(
@@ -111,67 +81,48 @@ export const loop: SlashCommand = {
       )
     )
     .toJSON(),
-  run: Effect.fn("Commands.loop")(function*(interaction: ChatInputCommandInteraction<"cached">) {
-    const options = yield* decodeOptions(LoopOptions, interaction)
-    yield* authorize("control", interaction)
-    const { guildId, userId } = ids(interaction)
-    const reply = yield* (yield* PlayerRegistry).send(guildId, new SetLoop({ mode: options.mode, requester: userId }))
-    yield* respond(interaction, { content: loopText[reply.mode] })
-  })
-}
+  options: Schema.Struct({ mode: LoopMode }),
+  run: (control, actor, options) => control.setLoop(actor, options.mode),
+  render: (reply) => ({ content: loopText[reply.mode] })
+})
 
-export const clear: SlashCommand = {
+export const clear = slash({
   data: guildCommand("clear", "Empty the queue (the current track keeps playing)").toJSON(),
-  run: Effect.fn("Commands.clear")(function*(interaction: ChatInputCommandInteraction<"cached">) {
-    yield* authorize("dj", interaction)
-    const { guildId, userId } = ids(interaction)
-    const reply = yield* (yield* PlayerRegistry).send(guildId, new Clear({ requester: userId }))
-    yield* respond(interaction, { content: `Cleared ${reply.count} tracks from the queue.` })
-  })
-}
+  run: (control, actor) => control.clear(actor),
+  render: (reply) => ({ content: `Cleared ${reply.count} tracks from the queue.` })
+})
 
-const nextLoop = { off: "track", track: "queue", queue: "off" } as const
-
-/** The now-playing buttons: each acts like its command, then shows the new state in place. */
+/** The now-playing buttons: each asks the core what its command would, then shows the new state in place. */
 export const nowPlayingButtons: ComponentHandler = {
   prefix: "np",
   run: Effect.fn("Commands.nowPlaying.button")(function*(interaction, args) {
-    const { guildId, userId } = ids(interaction)
-    const registry = yield* PlayerRegistry
-    const action = args[0]
-    let note: string | null = null
-    switch (action) {
-      case "toggle": {
-        const s = yield* authorize("control", interaction)
-        if (s.state.paused) yield* registry.send(guildId, new Resume({ requester: userId }))
-        else yield* registry.send(guildId, new Pause({ requester: userId }))
+    const control = yield* Control
+    const actor = actorOf(interaction)
+    switch (args[0]) {
+      case "toggle":
+        yield* control.togglePause(actor)
+        break
+      case "skip": {
+        const outcome = yield* control.skip(actor, 1)
+        if (outcome._tag === "Voted") {
+          return yield* respond(interaction, { content: skipText(outcome), ephemeral: true })
+        }
         break
       }
-      case "skip":
-        note = yield* skipOrVote(interaction, 1)
-        break
       case "stop":
-        note = yield* stopAndLeave(interaction)
+        yield* control.stop(actor)
+        return yield* discordCall("update", () => interaction.update({ components: [] }))
+      case "loop":
+        yield* control.cycleLoop(actor)
         break
-      case "loop": {
-        const s = yield* authorize("control", interaction)
-        yield* registry.send(guildId, new SetLoop({ mode: nextLoop[s.state.queue.loop], requester: userId }))
-        break
-      }
       case "shuffle":
-        yield* authorize("control", interaction)
-        yield* registry.send(guildId, new Shuffle({ requester: userId }))
+        yield* control.shuffle(actor)
         break
       default:
         return
     }
-    if (note !== null && (action === "skip" && note.startsWith("Vote to skip"))) {
-      return yield* respond(interaction, { content: note, ephemeral: true })
-    }
-    if (action === "stop") return yield* discordCall("update", () => interaction.update({ components: [] }))
-    const state = yield* registry.state(guildId)
-    const now = yield* Clock.currentTimeMillis
+    const [state, now] = yield* withClock(control.view(actor.guildId))
     yield* discordCall("update", () => interaction.update(nowPlayingMessage(state, now)))
-    yield* (yield* NowPlaying).touched(guildId, interaction.message.id)
+    yield* (yield* NowPlaying).touched(actor.guildId, interaction.message.id)
   })
 }

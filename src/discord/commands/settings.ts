@@ -1,21 +1,31 @@
 /** /settings [djrole] [nodj] [voteskip] [autoplay]: Manage Server, or the DJ role once there is one. */
-import type { ChatInputCommandInteraction } from "discord.js"
-import { Effect, Schema } from "effect"
+import { Schema } from "effect"
 import { RoleId } from "../../../schema/Ids.ts"
-import { GuildSettingsRepo } from "../../persistence/GuildSettingsRepo.ts"
-import { authorize, decodeOptions, ids, respond } from "../Interaction.ts"
-import { guildCommand, type SlashCommand } from "./Command.ts"
-
-const SettingsOptions = Schema.Struct({
-  djrole: Schema.optional(RoleId),
-  nodj: Schema.optional(Schema.Boolean),
-  voteskip: Schema.optional(Schema.Number.check(Schema.isBetween({ minimum: 0.05, maximum: 1 }))),
-  autoplay: Schema.optional(Schema.Boolean)
-})
+import type { SettingsOutcome } from "../../control/Control.ts"
+import { guildCommand, slash } from "./Command.ts"
 
 const percent = (ratio: number) => `${Math.round(ratio * 100)}%`
 
-export const settings: SlashCommand = {
+/** What changed, one line each; the settings as they were when nothing changed. */
+const settingsText = ({ applied, before }: SettingsOutcome): string => {
+  const changes: Array<string> = []
+  if (applied.djRole === null) changes.push("DJ rules are off: everyone can control the music.")
+  else if (applied.djRole !== undefined) changes.push(`DJ role set to <@&${applied.djRole}>.`)
+  if (applied.voteSkipRatio !== undefined) {
+    changes.push(`Skipping by vote now needs more than ${percent(applied.voteSkipRatio)} of listeners.`)
+  }
+  if (applied.autoplay !== undefined) {
+    changes.push(applied.autoplay ? "Autoplay is on: related tracks follow when the queue runs out." : "Autoplay is off.")
+  }
+  if (changes.length > 0) return changes.join("\n")
+  return [
+    before.djRoleId === null ? "DJ role: none (everyone is a DJ)" : `DJ role: <@&${before.djRoleId}>`,
+    `Vote skip: more than ${percent(before.voteSkipRatio)} of listeners`,
+    `Autoplay: ${before.autoplay ? "on" : "off"}`
+  ].join("\n")
+}
+
+export const settings = slash({
   data: guildCommand("settings", "Show or change how I behave in this server")
     .addRoleOption((o) =>
       o.setName("djrole").setDescription("The DJ role: only DJs may stop, clear or change the sound")
@@ -29,34 +39,17 @@ export const settings: SlashCommand = {
       o.setName("autoplay").setDescription("When the queue runs out, keep playing related tracks")
     )
     .toJSON(),
-  run: Effect.fn("Commands.settings")(function*(interaction: ChatInputCommandInteraction<"cached">) {
-    const options = yield* decodeOptions(SettingsOptions, interaction)
-    const s = yield* authorize("settings", interaction)
-    const { guildId } = ids(interaction)
-    const repo = yield* GuildSettingsRepo
-    const changes: Array<string> = []
-    if (options.nodj === true) {
-      yield* repo.setDjRole(guildId, null).pipe(Effect.orDie)
-      changes.push("DJ rules are off: everyone can control the music.")
-    } else if (options.djrole !== undefined) {
-      yield* repo.setDjRole(guildId, options.djrole).pipe(Effect.orDie)
-      changes.push(`DJ role set to <@&${options.djrole}>.`)
-    }
-    if (options.voteskip !== undefined) {
-      yield* repo.setVoteSkipRatio(guildId, options.voteskip).pipe(Effect.orDie)
-      changes.push(`Skipping by vote now needs more than ${percent(options.voteskip)} of listeners.`)
-    }
-    if (options.autoplay !== undefined) {
-      yield* repo.setAutoplay(guildId, options.autoplay).pipe(Effect.orDie)
-      changes.push(options.autoplay ? "Autoplay is on: related tracks follow when the queue runs out." : "Autoplay is off.")
-    }
-    const autoplay = yield* repo.autoplay(guildId).pipe(Effect.orDie)
-    const current = [
-      s.settings.djRoleId === null ? "DJ role: none (everyone is a DJ)" : `DJ role: <@&${s.settings.djRoleId}>`,
-      `Vote skip: more than ${percent(s.settings.voteSkipRatio)} of listeners`,
-      `Autoplay: ${autoplay ? "on" : "off"}`
-    ]
-    const content = (changes.length > 0 ? changes : current).join("\n")
-    yield* respond(interaction, { content, ephemeral: true })
-  })
-}
+  options: Schema.Struct({
+    djrole: Schema.optional(RoleId),
+    nodj: Schema.optional(Schema.Boolean),
+    voteskip: Schema.optional(Schema.Number.check(Schema.isBetween({ minimum: 0.05, maximum: 1 }))),
+    autoplay: Schema.optional(Schema.Boolean)
+  }),
+  run: (control, actor, options) =>
+    control.settings(actor, {
+      djRole: options.nodj === true ? null : options.djrole,
+      voteSkipRatio: options.voteskip,
+      autoplay: options.autoplay
+    }),
+  render: (outcome) => ({ content: settingsText(outcome), ephemeral: true })
+})

@@ -3,11 +3,11 @@
  * supervision and lifetime (not about sound). Each fake packet names its track and the
  * 20 ms slot it holds, and the voice paces on the (test) clock.
  */
-import { Clock, Effect, Layer, Stream } from "effect"
-import type { GuildId } from "../../../schema/Ids.ts"
+import { Clock, Effect, Layer, PubSub, Stream } from "effect"
+import type { ChannelId, GuildId } from "../../../schema/Ids.ts"
 import { AudioPipeline, PipelineError } from "../../../src/audio/AudioPipeline.ts"
 import { TrackResolver } from "../../../src/audio/TrackResolver.ts"
-import { VoiceOutput } from "../../../src/voice/VoiceOutput.ts"
+import { type VoiceLeft, VoiceOutput } from "../../../src/voice/VoiceOutput.ts"
 
 export interface Sent {
   readonly guildId: GuildId
@@ -51,9 +51,11 @@ export const makeFakeAudio = () => {
       }
     })
   )
-  const voice = Layer.succeed(
+  const channels = new Map<GuildId, ChannelId>()
+  // The fake never loses a connection on its own: `left` stays silent.
+  const voice = Layer.effect(
     VoiceOutput,
-    VoiceOutput.of({
+    Effect.map(PubSub.unbounded<VoiceLeft>(), (left) => VoiceOutput.of({
       play: (guildId, packets) =>
         packets.pipe(
           Stream.runForEach((packet) =>
@@ -64,8 +66,15 @@ export const makeFakeAudio = () => {
             })
           )
         ),
-      disconnect: (guildId) => Effect.sync(() => void log.disconnected.push(guildId))
-    })
+      join: (guildId, channelId) => Effect.sync(() => void channels.set(guildId, channelId)),
+      leave: (guildId) =>
+        Effect.sync(() => {
+          channels.delete(guildId)
+          log.disconnected.push(guildId)
+        }),
+      channelOf: (guildId) => Effect.sync(() => channels.get(guildId) ?? null),
+      left: PubSub.subscribe(left)
+    }))
   )
   // Locations are names, not files: hand them over as they are.
   const resolver = Layer.succeed(

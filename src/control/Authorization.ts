@@ -1,27 +1,29 @@
 /**
- * Who may do what, as pure functions of what Discord and the guild settings say. The
- * handlers gather an `Actor` and a `Room`, ask here, and act on the answer.
+ * Who may do what, as pure functions of the caller and the guild's playback situation. Every
+ * edge goes through the same rules: the application core gathers a `Room`, asks here, and acts
+ * on the verdict.
  */
-
-/** The member asking. */
-export interface Actor {
-  readonly userId: string
-  readonly roleIds: ReadonlyArray<string>
-  /** Manage Server (or Administrator): may always change settings and act as DJ. */
-  readonly manager: boolean
-  /** The voice channel the member is in, if any. */
-  readonly voiceChannelId: string | null
-}
+import type { ChannelId, RoleId, UserId } from "../../schema/Ids.ts"
+import type { Actor } from "./Actor.ts"
+import {
+  BusyElsewhere,
+  NotDj,
+  NotInBotChannel,
+  NotInVoice,
+  NotManager,
+  NotPlaying,
+  type RefusalReason
+} from "./Refusal.ts"
 
 /** The guild's playback situation. */
 export interface Room {
   /** The voice channel the bot is in, if any. */
-  readonly botChannelId: string | null
+  readonly botChannelId: ChannelId | null
   /** Humans in the bot's channel (bots excluded). */
   readonly listeners: number
-  readonly djRoleId: string | null
+  readonly djRoleId: RoleId | null
   /** Who queued what is playing now, if anything is. */
-  readonly currentRequester: string | null
+  readonly currentRequester: UserId | null
 }
 
 /**
@@ -35,13 +37,11 @@ export type Action = "start" | "control" | "dj" | "skip" | "settings"
 
 export type Verdict =
   | { readonly _tag: "Allowed" }
-  | { readonly _tag: "Refused"; readonly message: string }
+  | { readonly _tag: "Refused"; readonly reason: RefusalReason }
   | { readonly _tag: "Vote" }
 
 const allowed: Verdict = { _tag: "Allowed" }
-const refused = (message: string): Verdict => ({ _tag: "Refused", message })
-
-const channel = (id: string) => `<#${id}>`
+const refused = (reason: RefusalReason): Verdict => ({ _tag: "Refused", reason })
 
 /**
  * A DJ: has the DJ role, manages the server, or the guild has no DJ role (no DJ rules).
@@ -54,19 +54,17 @@ export const isDj = (actor: Actor, room: Room): boolean =>
   (actor.voiceChannelId !== null && actor.voiceChannelId === room.botChannelId && room.listeners <= 1)
 
 const inBotChannel = (actor: Actor, room: Room): Verdict | null => {
-  if (room.botChannelId === null) return refused("I'm not playing anything right now.")
-  if (actor.voiceChannelId !== room.botChannelId) {
-    return refused(`Join ${channel(room.botChannelId)} to control the music.`)
-  }
+  if (room.botChannelId === null) return refused(new NotPlaying())
+  if (actor.voiceChannelId !== room.botChannelId) return refused(new NotInBotChannel({ channelId: room.botChannelId }))
   return null
 }
 
 export const decide = (action: Action, actor: Actor, room: Room): Verdict => {
   switch (action) {
     case "start": {
-      if (actor.voiceChannelId === null) return refused("Join a voice channel first, then ask again.")
+      if (actor.voiceChannelId === null) return refused(new NotInVoice())
       if (room.botChannelId !== null && room.botChannelId !== actor.voiceChannelId && room.listeners > 0) {
-        return refused(`I'm already playing in ${channel(room.botChannelId)}; join it to add music.`)
+        return refused(new BusyElsewhere({ channelId: room.botChannelId }))
       }
       return allowed
     }
@@ -75,7 +73,7 @@ export const decide = (action: Action, actor: Actor, room: Room): Verdict => {
     case "dj": {
       const where = inBotChannel(actor, room)
       if (where !== null) return where
-      return isDj(actor, room) ? allowed : refused("Only DJs can do that here.")
+      return isDj(actor, room) ? allowed : refused(new NotDj())
     }
     case "skip": {
       const where = inBotChannel(actor, room)
@@ -86,7 +84,7 @@ export const decide = (action: Action, actor: Actor, room: Room): Verdict => {
     case "settings":
       return actor.manager || (room.djRoleId !== null && actor.roleIds.includes(room.djRoleId))
         ? allowed
-        : refused("Only people who manage this server (or DJs) can change my settings.")
+        : refused(new NotManager())
   }
 }
 

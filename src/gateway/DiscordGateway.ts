@@ -4,17 +4,28 @@ import { AppConfig } from "../config/AppConfig.ts"
 import { Readiness } from "../observability/Readiness.ts"
 
 /** Discord answered 401: the token is wrong or was reset. Retrying cannot help. */
-export class DiscordTokenInvalid extends Schema.TaggedError<DiscordTokenInvalid>()("DiscordTokenInvalid", {}) {
-  override get message() {
+export class TokenInvalid extends Schema.TaggedClass<TokenInvalid>()("TokenInvalid", {}) {
+  get message() {
     return "Discord rejected DISCORD_TOKEN (401 Unauthorized): copy the bot token again from the Developer Portal " +
       "(Bot → Reset Token) into .env."
   }
 }
 
 /** Discord could not be reached or refused the connection for a reason that may pass. */
-export class DiscordUnreachable extends Schema.TaggedError<DiscordUnreachable>()("DiscordUnreachable", {
-  reason: Schema.String
-}) {}
+export class Unreachable extends Schema.TaggedClass<Unreachable>()("Unreachable", { detail: Schema.String }) {
+  get message() {
+    return `cannot reach Discord: ${this.detail}`
+  }
+}
+
+/** The one error of the gateway connection. */
+export class GatewayError extends Schema.TaggedError<GatewayError>()("GatewayError", {
+  reason: Schema.Union([TokenInvalid, Unreachable])
+}) {
+  override get message(): string {
+    return this.reason.message
+  }
+}
 
 export type GatewayStatus = "connecting" | "ready" | "reconnecting"
 
@@ -28,22 +39,23 @@ const describe = (error: unknown): string => {
 }
 
 /**
- * The discord.js client, logged in in the background so that the rest of the program
- * (HTTP, readiness) runs while Discord is unreachable. Transient failures are retried
- * with capped exponential backoff; a rejected token completes `fatal`.
+ * The gateway connection: the discord.js client, logged in in the background so that the rest
+ * of the program (HTTP, readiness) runs while Discord is unreachable. Transient failures are
+ * retried with capped exponential backoff; a rejected token completes `fatal`. Voice, the guild
+ * directory and the Discord edge all build on this one client.
  */
-export class DiscordClient extends Context.Service<DiscordClient, {
+export class DiscordGateway extends Context.Service<DiscordGateway, {
   readonly client: Client
   readonly status: Effect.Effect<GatewayStatus>
   /** Fails when the client can never connect (an invalid token); never succeeds. */
-  readonly fatal: Effect.Effect<never, DiscordTokenInvalid>
-}>()("reprise/discord/DiscordClient") {
-  static readonly layer = Layer.effect(
-    DiscordClient,
+  readonly fatal: Effect.Effect<never, GatewayError>
+}>()("reprise/gateway/DiscordGateway") {
+  static readonly layerConfig = Layer.effect(
+    DiscordGateway,
     Effect.gen(function*() {
       const config = yield* AppConfig
       const status = yield* Ref.make<GatewayStatus>("connecting")
-      const fatal = yield* Deferred.make<never, DiscordTokenInvalid>()
+      const fatal = yield* Deferred.make<never, GatewayError>()
       const client = yield* Effect.acquireRelease(
         Effect.sync(() =>
           new Client({
@@ -57,7 +69,7 @@ export class DiscordClient extends Context.Service<DiscordClient, {
         (client) =>
           Effect.promise(() => client.destroy()).pipe(
             Effect.andThen(Effect.logInfo("disconnected from Discord")),
-            Effect.withSpan("DiscordClient.destroy")
+            Effect.withSpan("DiscordGateway.destroy")
           )
       )
 
@@ -76,8 +88,8 @@ export class DiscordClient extends Context.Service<DiscordClient, {
       const login = Effect.tryPromise({
         try: () => client.login(Redacted.value(config.discord.token)),
         catch: (error) =>
-          isTokenInvalid(error) ? new DiscordTokenInvalid() : new DiscordUnreachable({ reason: describe(error) })
-      }).pipe(Effect.withSpan("DiscordClient.login"))
+          new GatewayError({ reason: isTokenInvalid(error) ? new TokenInvalid() : new Unreachable({ detail: describe(error) }) })
+      }).pipe(Effect.withSpan("DiscordGateway.login"))
 
       const backoff = Schedule.exponential("1 second", 2).pipe(
         Schedule.modifyDelay(({ duration }) => Effect.succeed(Duration.min(duration, config.discord.loginBackoffMax))),
@@ -86,16 +98,16 @@ export class DiscordClient extends Context.Service<DiscordClient, {
 
       yield* login.pipe(
         Effect.tapError((error) =>
-          error._tag === "DiscordUnreachable"
-            ? Effect.logWarning("cannot reach Discord; retrying", { reason: error.reason })
+          error.reason._tag === "Unreachable"
+            ? Effect.logWarning("cannot reach Discord; retrying", { reason: error.reason.detail })
             : Effect.void
         ),
-        Effect.retry({ schedule: backoff, while: (error) => error._tag === "DiscordUnreachable" }),
-        Effect.catchTag("DiscordTokenInvalid", (error) => Deferred.fail(fatal, error)),
+        Effect.retry({ schedule: backoff, while: (error) => error.reason._tag === "Unreachable" }),
+        Effect.catch((error) => Deferred.fail(fatal, error)),
         Effect.forkScoped
       )
 
-      return DiscordClient.of({
+      return DiscordGateway.of({
         client,
         status: Ref.get(status),
         fatal: Deferred.await(fatal)
@@ -107,7 +119,7 @@ export class DiscordClient extends Context.Service<DiscordClient, {
   static readonly readiness = Readiness.probe(
     "discord",
     Effect.gen(function*() {
-      const discord = yield* DiscordClient
+      const discord = yield* DiscordGateway
       return Effect.flatMap(discord.status, (status) => status === "ready" ? Effect.void : Effect.fail(status))
     })
   )

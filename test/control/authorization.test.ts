@@ -1,14 +1,16 @@
 import { assert, describe, it } from "@effect/vitest"
-import { parsePosition } from "../../src/discord/commands/control.ts"
-import { type Actor, decide, isDj, type Room, votesNeeded } from "../../src/discord/Permissions.ts"
-import { progressBar } from "../../src/discord/Render.ts"
+import { ChannelId, GuildId, RoleId, UserId } from "../../schema/Ids.ts"
+import type { Actor } from "../../src/control/Actor.ts"
+import { decide, isDj, type Room, votesNeeded } from "../../src/control/Authorization.ts"
 
-const music = "100000000000000001"
-const lounge = "100000000000000002"
-const dj = "100000000000000009"
+const music = ChannelId.make("100000000000000001")
+const lounge = ChannelId.make("100000000000000002")
+const dj = RoleId.make("100000000000000009")
 
-const actor = (over: Partial<Actor> = {}): Actor => ({
-  userId: "200000000000000001",
+const actor = (over: Partial<Omit<Actor, "_tag">> = {}): Actor => ({
+  _tag: "Member",
+  guildId: GuildId.make("300000000000000001"),
+  userId: UserId.make("200000000000000001"),
   roleIds: [],
   manager: false,
   voiceChannelId: music,
@@ -19,7 +21,7 @@ const room = (over: Partial<Room> = {}): Room => ({
   botChannelId: music,
   listeners: 3,
   djRoleId: dj,
-  currentRequester: "200000000000000002",
+  currentRequester: UserId.make("200000000000000002"),
   ...over
 })
 
@@ -33,7 +35,8 @@ describe("permission rules", () => {
     assert.strictEqual(outside._tag, "Refused")
     const elsewhere = decide("start", actor({ voiceChannelId: lounge }), room())
     assert.strictEqual(elsewhere._tag, "Refused")
-    assert.include(elsewhere._tag === "Refused" ? elsewhere.message : "", `<#${music}>`)
+    assert.strictEqual(elsewhere._tag === "Refused" ? elsewhere.reason._tag : "", "BusyElsewhere")
+    assert.include(elsewhere._tag === "Refused" ? elsewhere.reason.message : "", `<#${music}>`)
     // Nobody left with the bot: it may follow the caller.
     assert.strictEqual(decide("start", actor({ voiceChannelId: lounge }), room({ listeners: 0 }))._tag, "Allowed")
   })
@@ -58,7 +61,7 @@ describe("permission rules", () => {
 
   it("skip: DJs and the track's requester skip; anyone else votes", () => {
     assert.strictEqual(decide("skip", actor(), room())._tag, "Vote")
-    assert.strictEqual(decide("skip", actor({ userId: "200000000000000002" }), room())._tag, "Allowed")
+    assert.strictEqual(decide("skip", actor({ userId: UserId.make("200000000000000002") }), room())._tag, "Allowed")
     assert.strictEqual(decide("skip", actor({ roleIds: [dj] }), room())._tag, "Allowed")
     assert.strictEqual(decide("skip", actor({ voiceChannelId: lounge }), room())._tag, "Refused")
   })
@@ -81,21 +84,3 @@ describe("permission rules", () => {
   })
 })
 
-describe("option parsing and rendering", () => {
-  it("reads seek positions as m:ss, h:mm:ss or seconds", () => {
-    assert.strictEqual(parsePosition("1:23"), 83_000)
-    assert.strictEqual(parsePosition("1:02:03"), 3_723_000)
-    assert.strictEqual(parsePosition("90"), 90_000)
-    assert.strictEqual(parsePosition(" 2.5 "), 2_500)
-    assert.isNull(parsePosition("1:75"))
-    assert.isNull(parsePosition("soon"))
-    assert.isNull(parsePosition("-3"))
-  })
-
-  it("draws a progress bar", () => {
-    assert.strictEqual(progressBar(0, 60_000, 5), "0:00 🔘▬▬▬▬ 1:00")
-    assert.strictEqual(progressBar(30_000, 60_000, 5), "0:30 ▬▬🔘▬▬ 1:00")
-    assert.strictEqual(progressBar(90_000, 60_000, 5), "1:30 ▬▬▬▬🔘 1:00")
-    assert.strictEqual(progressBar(5_000, null), "0:05 · live")
-  })
-})

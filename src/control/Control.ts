@@ -1,0 +1,197 @@
+/**
+ * The application core: every use-case of the bot as one operation that takes who asks (an
+ * `Actor`) and answers with a typed result or a typed refusal. Every edge — the Discord
+ * handlers today, the HTTP API and others later — calls these and only renders the answers.
+ * Authorization is decided here, once, by the pure rules in Authorization.ts.
+ */
+import { Context, Effect, Layer, Option } from "effect"
+import type { EqPreset, EffectName, Volume } from "../../schema/Effects.ts"
+import type { GuildId, RoleId, UserId } from "../../schema/Ids.ts"
+import * as Cmd from "../../schema/PlayerCommand.ts"
+import type { PlayerError } from "../../schema/PlayerError.ts"
+import type { ReplyOf, SkipReply } from "../../schema/PlayerReply.ts"
+import type { LoopMode, PlayerState, QueueEntry } from "../../schema/PlayerState.ts"
+import type { ResolveError } from "../audio/ResolveError.ts"
+import { SourceResolver, type Suggestion } from "../audio/sources/SourceResolver.ts"
+import { GuildDirectory } from "../gateway/GuildDirectory.ts"
+import { type GuildAccessSettings, GuildSettingsRepo } from "../persistence/GuildSettingsRepo.ts"
+import type { FailureOf } from "../player/GuildPlayer.ts"
+import { PlayerRegistry } from "../player/PlayerRegistry.ts"
+import type { VoiceError } from "../voice/VoiceOutput.ts"
+import { type Actor, member } from "./Actor.ts"
+import { type Action, decide, type Room, votesNeeded } from "./Authorization.ts"
+import { makePlay, type PlayProgress, type PlayRequest } from "./Play.ts"
+import { JumpNeedsDj, NothingFound, type Refusal, refusal } from "./Refusal.ts"
+
+/** What a use-case can fail with: a refusal of the core, or of the player, resolution or voice below it. */
+export type ControlError = Refusal | PlayerError | ResolveError | VoiceError
+
+/** A skip asked for: done at once, or a vote that counted but did not pass yet. */
+export type SkipOutcome =
+  | { readonly _tag: "Voted"; readonly entry: QueueEntry; readonly votes: number; readonly needed: number }
+  | (SkipReply & { readonly _tag: "Skipped"; readonly byVote: boolean })
+
+export interface SettingsChange {
+  /** A role to make the DJ role, or null to turn DJ rules off. */
+  readonly djRole?: RoleId | null | undefined
+  readonly voteSkipRatio?: number | undefined
+  readonly autoplay?: boolean | undefined
+}
+
+export interface GuildSettingsView extends GuildAccessSettings {
+  readonly autoplay: boolean
+}
+
+/** What a settings request did: the changes made (none for a plain look), and the settings before them. */
+export interface SettingsOutcome {
+  readonly applied: SettingsChange
+  readonly before: GuildSettingsView
+}
+
+type Sent<C extends Cmd.UserCommand> = Effect.Effect<ReplyOf<C>, FailureOf<C> | Refusal>
+
+export class Control extends Context.Service<Control, {
+  /** A guild member as the gateway knows them, for edges that only have ids. */
+  readonly member: (guildId: GuildId, userId: UserId) => Effect.Effect<Option.Option<Actor>>
+  readonly play: <E>(actor: Actor, request: PlayRequest<E>) => Effect.Effect<PlayProgress, ControlError | E>
+  /** Search results to pick from; refused when there are none. `onAccepted` runs once the search is allowed. */
+  readonly search: <E = never>(
+    actor: Actor,
+    query: string,
+    onAccepted?: Effect.Effect<void, E>
+  ) => Effect.Effect<ReadonlyArray<Suggestion>, ControlError | E>
+  /** Suggestions while typing: never fails, answers within AUTOCOMPLETE_TIMEOUT. */
+  readonly suggest: (query: string) => Effect.Effect<ReadonlyArray<Suggestion>>
+  /** The guild's player as it is now (an empty one when none runs); anyone may look. */
+  readonly view: (guildId: GuildId) => Effect.Effect<PlayerState>
+  readonly pause: (actor: Actor) => Sent<Cmd.Pause>
+  readonly resume: (actor: Actor) => Sent<Cmd.Resume>
+  readonly togglePause: (actor: Actor) => Sent<Cmd.TogglePause>
+  /** A DJ's or the requester's skip happens; anyone else's is a vote. */
+  readonly skip: (actor: Actor, count: number) => Effect.Effect<SkipOutcome, ControlError>
+  readonly skipTo: (actor: Actor, position: number) => Sent<Cmd.SkipTo>
+  readonly previous: (actor: Actor) => Sent<Cmd.Previous>
+  readonly seek: (actor: Actor, positionMs: number) => Sent<Cmd.Seek>
+  /** Stops, clears the queue and leaves voice. */
+  readonly stop: (actor: Actor) => Sent<Cmd.Stop>
+  readonly leave: (actor: Actor) => Effect.Effect<void, Refusal>
+  readonly remove: (actor: Actor, position: number, to?: number) => Sent<Cmd.Remove>
+  readonly move: (actor: Actor, from: number, to: number) => Sent<Cmd.Move>
+  readonly shuffle: (actor: Actor) => Sent<Cmd.Shuffle>
+  readonly setLoop: (actor: Actor, mode: LoopMode) => Sent<Cmd.SetLoop>
+  readonly cycleLoop: (actor: Actor) => Sent<Cmd.CycleLoop>
+  readonly clear: (actor: Actor) => Sent<Cmd.Clear>
+  readonly setVolume: (actor: Actor, volume: Volume) => Sent<Cmd.SetVolume>
+  /** Switches one effect on or off; `off` switches every effect off. */
+  readonly toggleEffect: (actor: Actor, effect: EffectName | "off") => Sent<Cmd.ToggleEffect>
+  readonly setEqualizer: (actor: Actor, preset: EqPreset) => Sent<Cmd.SetEqualizer>
+  readonly settings: (actor: Actor, change: SettingsChange) => Effect.Effect<SettingsOutcome, Refusal>
+}>()("reprise/control/Control") {
+  static readonly layer = Layer.effect(
+    Control,
+    Effect.gen(function*() {
+      const registry = yield* PlayerRegistry
+      const resolver = yield* SourceResolver
+      const repo = yield* GuildSettingsRepo
+      const directory = yield* GuildDirectory
+      const play = makePlay({ registry, resolver, settings: repo })
+
+      /** Everything the rules look at for this caller's guild. */
+      const situation = Effect.fn("Control.situation")(function*(actor: Actor) {
+        const settings = yield* repo.access(actor.guildId).pipe(Effect.orDie)
+        const botChannelId = yield* registry.channel(actor.guildId)
+        const listeners = botChannelId === null ? 0 : yield* directory.humansIn(actor.guildId, botChannelId)
+        const state = yield* registry.state(actor.guildId)
+        const room: Room = {
+          botChannelId,
+          listeners,
+          djRoleId: settings.djRoleId,
+          currentRequester: state.queue.current?.track.requester ?? null
+        }
+        return { room, settings }
+      })
+
+      /** Fails with the refusal unless `action` is allowed; a vote is returned for the caller to count. */
+      const authorize = Effect.fn("Control.authorize")(function*(action: Action, actor: Actor) {
+        yield* Effect.annotateCurrentSpan({ "guild.id": actor.guildId, "user.id": actor.userId, action })
+        const s = yield* situation(actor)
+        const verdict = decide(action, actor, s.room)
+        if (verdict._tag === "Refused") return yield* refusal(verdict.reason)
+        return { ...s, vote: verdict._tag === "Vote" }
+      })
+
+      const act = <C extends Cmd.UserCommand>(action: Action, actor: Actor, command: (requester: UserId) => C): Sent<C> =>
+        authorize(action, actor).pipe(Effect.andThen(registry.send(actor.guildId, command(actor.userId))))
+
+      const skip = Effect.fn("Control.skip")(function*(actor: Actor, count: number) {
+        const s = yield* authorize("skip", actor)
+        if (!s.vote) {
+          const reply = yield* registry.send(actor.guildId, new Cmd.Skip({ count, requester: actor.userId }))
+          return { _tag: "Skipped", byVote: false, ...reply } satisfies SkipOutcome
+        }
+        const needed = votesNeeded(s.room.listeners, s.settings.voteSkipRatio)
+        const vote = yield* registry.send(actor.guildId, new Cmd.VoteSkip({ needed, requester: actor.userId }))
+        return vote._tag === "Voted"
+          ? vote
+          : { _tag: "Skipped", byVote: true, skipped: vote.skipped, now: vote.now } satisfies SkipOutcome
+      })
+
+      const settings = Effect.fn("Control.settings")(function*(actor: Actor, change: SettingsChange) {
+        const s = yield* authorize("settings", actor)
+        const autoplay = yield* repo.autoplay(actor.guildId).pipe(Effect.orDie)
+        if (change.djRole !== undefined) yield* repo.setDjRole(actor.guildId, change.djRole).pipe(Effect.orDie)
+        if (change.voteSkipRatio !== undefined) {
+          yield* repo.setVoteSkipRatio(actor.guildId, change.voteSkipRatio).pipe(Effect.orDie)
+        }
+        if (change.autoplay !== undefined) yield* repo.setAutoplay(actor.guildId, change.autoplay).pipe(Effect.orDie)
+        return { applied: change, before: { ...s.settings, autoplay } } satisfies SettingsOutcome
+      })
+
+      return Control.of({
+        member: (guildId, userId) =>
+          Effect.map(directory.member(guildId, userId), Option.map((info) => member(guildId, info))),
+        play: (actor, request) => authorize("start", actor).pipe(Effect.andThen(play(actor, request))),
+        search: Effect.fn("Control.search")(function*<E>(actor: Actor, query: string, onAccepted?: Effect.Effect<void, E>) {
+          yield* authorize("start", actor)
+          if (onAccepted !== undefined) yield* onAccepted
+          const results = yield* resolver.autocomplete(query)
+          if (results.length === 0) return yield* refusal(new NothingFound({ query }))
+          return results
+        }),
+        suggest: resolver.autocomplete,
+        view: registry.state,
+        pause: (actor) => act("control", actor, (requester) => new Cmd.Pause({ requester })),
+        resume: (actor) => act("control", actor, (requester) => new Cmd.Resume({ requester })),
+        togglePause: (actor) => act("control", actor, (requester) => new Cmd.TogglePause({ requester })),
+        skip,
+        skipTo: (actor, position) =>
+          authorize("skip", actor).pipe(
+            Effect.flatMap((s) => s.vote ? Effect.fail(refusal(new JumpNeedsDj())) : Effect.void),
+            Effect.andThen(registry.send(actor.guildId, new Cmd.SkipTo({ position, requester: actor.userId })))
+          ),
+        previous: (actor) => act("control", actor, (requester) => new Cmd.Previous({ requester })),
+        seek: (actor, positionMs) => act("control", actor, (requester) => new Cmd.Seek({ positionMs, requester })),
+        stop: (actor) =>
+          act("dj", actor, (requester) => new Cmd.Stop({ requester })).pipe(
+            // Tearing the player down leaves voice now rather than after the idle window.
+            Effect.tap(() => registry.release(actor.guildId))
+          ),
+        leave: (actor) => authorize("dj", actor).pipe(Effect.andThen(registry.release(actor.guildId))),
+        remove: (actor, position, to) => act("control", actor, (requester) => new Cmd.Remove({ position, to, requester })),
+        move: (actor, from, to) => act("control", actor, (requester) => new Cmd.Move({ from, to, requester })),
+        shuffle: (actor) => act("control", actor, (requester) => new Cmd.Shuffle({ requester })),
+        setLoop: (actor, mode) => act("control", actor, (requester) => new Cmd.SetLoop({ mode, requester })),
+        cycleLoop: (actor) => act("control", actor, (requester) => new Cmd.CycleLoop({ requester })),
+        clear: (actor) => act("dj", actor, (requester) => new Cmd.Clear({ requester })),
+        setVolume: (actor, volume) => act("dj", actor, (requester) => new Cmd.SetVolume({ volume, requester })),
+        toggleEffect: (actor, effect) =>
+          act("dj", actor, (requester) =>
+            effect === "off"
+              ? new Cmd.SetEffects({ effects: [], requester })
+              : new Cmd.ToggleEffect({ effect, requester })),
+        setEqualizer: (actor, preset) => act("dj", actor, (requester) => new Cmd.SetEqualizer({ preset, requester })),
+        settings
+      })
+    })
+  )
+}

@@ -1,0 +1,112 @@
+/**
+ * The common path of every way to start music: join the caller's channel while the tracks
+ * resolve, queue each batch as it arrives (a playlist's first track plays before the rest are
+ * read), and report how far the loading got after every batch.
+ */
+import { Effect, Fiber, Stream } from "effect"
+import type { ChannelId } from "../../schema/Ids.ts"
+import { Connect, Enqueue } from "../../schema/PlayerCommand.ts"
+import type { Track } from "../../schema/Track.ts"
+import type { AttachmentInput } from "../audio/sources/FileSources.ts"
+import type { SourceResolver } from "../audio/sources/SourceResolver.ts"
+import type { ResolvedBatch, ResolvedTracks } from "../audio/Resolution.ts"
+import type { ResolveError } from "../audio/ResolveError.ts"
+import type { GuildSettingsRepo } from "../persistence/GuildSettingsRepo.ts"
+import type { PlayerRegistry } from "../player/PlayerRegistry.ts"
+import type { Actor } from "./Actor.ts"
+import { NothingFound, NotInVoice, refusal } from "./Refusal.ts"
+
+/** What to play: words or a link, an uploaded file, or a search result picked from a list. */
+export type PlaySource =
+  | { readonly _tag: "Query"; readonly query: string }
+  | { readonly _tag: "Upload"; readonly file: AttachmentInput }
+  | { readonly _tag: "Pick"; readonly value: string }
+
+export interface PlayRequest<E = never> {
+  readonly source: PlaySource
+  /** Right after the current track instead of at the end. */
+  readonly next: boolean
+  /** The text channel that hears about playback, when the guild's player has none yet. */
+  readonly announceIn?: ChannelId | undefined
+  /** Run once the request is allowed, before the slow part (an edge acknowledges it here). */
+  readonly onAccepted?: Effect.Effect<void, E> | undefined
+  /** Told after each batch is queued (a playlist loads in several). */
+  readonly onProgress?: ((progress: PlayProgress) => Effect.Effect<void, E>) | undefined
+}
+
+/** Where a load stands after a batch. */
+export interface PlayProgress {
+  /** The first track queued (null when all were already queued and duplicates are refused). */
+  readonly lead: Track | null
+  /** The 1-based queue position of the first track; 0 when it started playing at once. */
+  readonly startedAt: number
+  readonly added: number
+  /** Tracks left out as already queued. */
+  readonly skipped: number
+  /** The latest batch: its playlist and counts describe the load so far. */
+  readonly batch: ResolvedBatch
+  /** True once the last batch is in. */
+  readonly done: boolean
+}
+
+/** One answer as a stream of one batch, for the sources that answer at once. */
+const single = (resolved: Effect.Effect<ResolvedTracks, ResolveError>): Stream.Stream<ResolvedBatch, ResolveError> =>
+  Stream.fromEffect(Effect.map(resolved, (r) => ({ ...r, loaded: r.tracks.length, expected: r.tracks.length })))
+
+export const makePlay = (deps: {
+  readonly registry: PlayerRegistry["Service"]
+  readonly resolver: SourceResolver["Service"]
+  readonly settings: GuildSettingsRepo["Service"]
+}) =>
+  Effect.fn("Control.play")(function*<E>(actor: Actor, request: PlayRequest<E>) {
+    const { registry, resolver } = deps
+    const { guildId, userId } = actor
+    const channelId = actor.voiceChannelId
+    if (channelId === null) return yield* refusal(new NotInVoice())
+    if (request.onAccepted !== undefined) yield* request.onAccepted
+    const batches = yield* Effect.gen(function*() {
+      switch (request.source._tag) {
+        case "Query": {
+          // The guild's own playlist cap, if it set one; the global MAX_PLAYLIST_SIZE bounds it either way.
+          const maxTracks = yield* deps.settings.playlistLimit(guildId).pipe(
+            Effect.catchCause((cause) => Effect.as(Effect.logWarning("guild playlist limit unavailable", cause), null))
+          )
+          return resolver.resolveStream(request.source.query, userId, { maxTracks: maxTracks ?? undefined })
+        }
+        case "Upload":
+          return single(resolver.resolveAttachment(request.source.file, userId))
+        case "Pick":
+          return single(resolver.resolve(request.source.value, userId))
+      }
+    })
+    // Joining takes about as long as resolving: both run at once.
+    const joining = yield* Effect.forkChild(registry.send(guildId, new Connect({ channelId, requester: userId })))
+
+    // Where the next batch goes when the tracks were asked for "next".
+    let nextPosition = 1
+    const queueBatch = (progress: PlayProgress | null, batch: ResolvedBatch) =>
+      Effect.gen(function*() {
+        const [first, ...rest] = batch.tracks
+        if (first === undefined) return progress
+        if (progress === null) yield* Fiber.join(joining)
+        const position = !request.next ? "end" as const : progress === null ? "next" as const : nextPosition
+        const reply = yield* registry.send(
+          guildId,
+          new Enqueue({ tracks: [first, ...rest], position, requester: userId, announceIn: request.announceIn })
+        )
+        const skipped = reply.duplicatesAllowed ? 0 : reply.duplicates.length
+        nextPosition = (progress === null ? Math.max(1, reply.position) : nextPosition) + reply.added.length
+        const updated: PlayProgress = progress === null
+          ? { lead: reply.added[0]?.track ?? null, startedAt: reply.position, added: reply.added.length, skipped, batch, done: false }
+          : { ...progress, added: progress.added + reply.added.length, skipped: progress.skipped + skipped, batch }
+        if (request.onProgress !== undefined) yield* request.onProgress(updated)
+        return updated
+      })
+
+    const progress = yield* Stream.runFoldEffect(batches, (): PlayProgress | null => null, queueBatch)
+    if (progress === null) {
+      yield* Fiber.interrupt(joining)
+      return yield* refusal(new NothingFound({ query: null }))
+    }
+    return { ...progress, done: true }
+  })

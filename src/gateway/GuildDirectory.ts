@@ -1,0 +1,60 @@
+import { type GuildMember, PermissionFlagsBits } from "discord.js"
+import { Context, Effect, Layer, Option } from "effect"
+import { ChannelId, type GuildId, RoleId, UserId } from "../../schema/Ids.ts"
+import { DiscordGateway } from "./DiscordGateway.ts"
+
+/** What the permission rules need to know about a member. */
+export interface MemberInfo {
+  readonly userId: UserId
+  readonly roleIds: ReadonlyArray<RoleId>
+  /** Manage Server (or Administrator). */
+  readonly manager: boolean
+  /** The voice channel the member is in, if any. */
+  readonly voiceChannelId: ChannelId | null
+}
+
+export const memberInfo = (member: GuildMember): MemberInfo => ({
+  userId: UserId.make(member.id),
+  roleIds: [...member.roles.cache.keys()].map((id) => RoleId.make(id)),
+  manager: member.permissions.has(PermissionFlagsBits.ManageGuild),
+  voiceChannelId: member.voice.channelId === null ? null : ChannelId.make(member.voice.channelId)
+})
+
+/**
+ * Who is in a guild and where, from the gateway's cache: a member's roles and voice channel,
+ * and how many people are in a voice channel. Any edge can ask (an HTTP request has no
+ * interaction to read them from); a member missing from the cache is fetched once.
+ */
+export class GuildDirectory extends Context.Service<GuildDirectory, {
+  /** None when the guild or the member is unknown to the bot. */
+  readonly member: (guildId: GuildId, userId: UserId) => Effect.Effect<Option.Option<MemberInfo>>
+  /** Humans (bots excluded) in a voice channel; 0 when the channel is unknown. */
+  readonly humansIn: (guildId: GuildId, channelId: ChannelId) => Effect.Effect<number>
+}>()("reprise/gateway/GuildDirectory") {
+  static readonly layer = Layer.effect(
+    GuildDirectory,
+    Effect.gen(function*() {
+      const { client } = yield* DiscordGateway
+
+      const member = Effect.fn("GuildDirectory.member")(function*(guildId: GuildId, userId: UserId) {
+        const guild = client.guilds.cache.get(guildId)
+        if (guild === undefined) return Option.none()
+        const cached = guild.members.cache.get(userId)
+        if (cached !== undefined) return Option.some(memberInfo(cached))
+        return yield* Effect.tryPromise(() => guild.members.fetch(userId)).pipe(
+          Effect.timeout("5 seconds"),
+          Effect.map((fetched) => Option.some(memberInfo(fetched))),
+          Effect.catch((error) => Effect.as(Effect.logDebug("member lookup failed", { guildId, userId, error }), Option.none()))
+        )
+      })
+
+      const humansIn = (guildId: GuildId, channelId: ChannelId) =>
+        Effect.sync(() => {
+          const channel = client.guilds.cache.get(guildId)?.channels.cache.get(channelId)
+          return channel !== undefined && channel.isVoiceBased() ? channel.members.filter((m) => !m.user.bot).size : 0
+        })
+
+      return GuildDirectory.of({ member, humansIn })
+    })
+  )
+}

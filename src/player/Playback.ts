@@ -1,0 +1,148 @@
+/**
+ * The playback part of a guild player: its voice connection and the pipeline runs that feed it.
+ * It carries out the `Work` the transition decides and never touches the player's state; a run
+ * reports its end or failure back to the player's mailbox, tagged with its run id.
+ */
+import { Cause, Deferred, Effect, Fiber, Queue, Stream, type Tracer } from "effect"
+import type { ChannelId, GuildId } from "../../schema/Ids.ts"
+import * as Cmd from "../../schema/PlayerCommand.ts"
+import { AudioPipeline, type OpusPacket, PipelineError } from "../audio/AudioPipeline.ts"
+import { TrackResolver } from "../audio/TrackResolver.ts"
+import { VoiceOutput } from "../voice/VoiceOutput.ts"
+import { trackMsPerPacket } from "./Tempo.ts"
+import type { ActiveRun, Work } from "./Transition.ts"
+
+type PlayWork = Extract<Work, { readonly _tag: "Play" }>
+
+/** One pipeline run. `packets` is written by the run's fiber and read by the player's loop. */
+interface Run {
+  readonly runId: number
+  readonly entryId: number
+  readonly startMs: number
+  readonly msPerPacket: number
+  packets: number
+}
+
+const positionOf = (r: Run) => Math.round(r.startMs + r.packets * r.msPerPacket)
+
+/** A short reason for users from whatever ended a playback run. */
+const failureReason = (cause: Cause.Cause<unknown>): string => {
+  const error = Cause.squash(cause)
+  if (error instanceof PipelineError) return error.reason
+  if (error instanceof Error && error.message !== "") return error.message
+  return "the track could not be played"
+}
+
+export type Playback = Effect.Success<ReturnType<typeof makePlayback>>
+
+/** Builds a guild's playback in the current scope; closing the scope stops the run and leaves voice. */
+export const makePlayback = Effect.fnUntraced(function*(
+  guildId: GuildId,
+  report: (command: Cmd.PlaybackReport) => Effect.Effect<void>
+) {
+  const pipeline = yield* AudioPipeline
+  const voice = yield* VoiceOutput
+  const resolver = yield* TrackResolver
+  const scope = yield* Effect.scope
+  yield* Effect.addFinalizer(() => voice.leave(guildId))
+
+  // Only the player's loop calls in here, one call at a time.
+  let current: { readonly run: Run; readonly fiber: Fiber.Fiber<void> } | null = null
+  let lastRunId = 0
+
+  /**
+   * Make before break: the new pipeline is opened while the previous run still plays, and the
+   * previous run is stopped only once the first new packet is in hand, so a change costs FFmpeg's
+   * start-up in silence only when nothing was playing. With `align`, packets the previous run played
+   * meanwhile are dropped from the new one, so nothing is heard twice.
+   */
+  const runOnce = (work: PlayWork, r: Run, previous: { readonly run: Run; readonly fiber: Fiber.Fiber<void> } | null) =>
+    Effect.gen(function*() {
+      const source = yield* resolver.playable(work.entry.track)
+      // A few packets of read-ahead: the voice output still pulls at the pace it sends.
+      const buffer = yield* Queue.bounded<OpusPacket, PipelineError | Cause.Done>(4)
+      const ready = yield* Deferred.make<void>()
+      yield* pipeline.open({ source, startMs: r.startMs, ...work.sound }).pipe(
+        Stream.tap(() => Deferred.succeed(ready, undefined)),
+        Stream.runIntoQueue(buffer),
+        Effect.ensuring(Deferred.succeed(ready, undefined)),
+        Effect.forkScoped
+      )
+      yield* Deferred.await(ready)
+      let drop = 0
+      if (previous !== null) {
+        yield* Fiber.interrupt(previous.fiber)
+        if (work.handover === "align") {
+          drop = Math.max(0, Math.round((positionOf(previous.run) - r.startMs) / r.msPerPacket))
+        }
+      }
+      const packets = Stream.fromQueue(buffer).pipe(
+        Stream.tap(() => Effect.sync(() => void r.packets++)),
+        Stream.drop(drop)
+      )
+      yield* voice.play(guildId, packets)
+    }).pipe(
+      Effect.scoped,
+      // However this run ends, the one it replaces must not outlive it.
+      Effect.ensuring(previous === null ? Effect.void : Fiber.interrupt(previous.fiber)),
+      Effect.matchCauseEffect({
+        onSuccess: () => report(new Cmd.TrackEnded({ runId: r.runId })),
+        onFailure: (cause) =>
+          Cause.hasInterruptsOnly(cause)
+            ? Effect.void
+            : report(new Cmd.TrackFailed({ runId: r.runId, reason: failureReason(cause), detail: Cause.pretty(cause) }))
+      })
+    )
+
+  const stop = Effect.suspend(() => {
+    const fiber = current?.fiber
+    current = null
+    return fiber === undefined ? Effect.void : Fiber.interrupt(fiber)
+  })
+
+  /**
+   * Starts the run the transition asked for. A track can play for an hour: its span is a root of
+   * its own, linked to the command that started it, not a child of a command span long finished.
+   */
+  const play = Effect.fnUntraced(function*(work: PlayWork, cause: Tracer.AnySpan | undefined) {
+    const previous = work.handover === "none" ? null : current
+    if (previous === null) yield* stop
+    const r: Run = {
+      runId: work.runId,
+      entryId: work.entry.entryId,
+      startMs: work.startMs,
+      msPerPacket: trackMsPerPacket(work.sound.effects),
+      packets: 0
+    }
+    lastRunId = Math.max(lastRunId, work.runId)
+    const fiber = yield* runOnce(work, r, previous).pipe(
+      Effect.withSpan("GuildPlayer.playback", {
+        root: true,
+        links: cause === undefined ? [] : [{ span: cause, attributes: { "link.kind": "started-by" } }],
+        attributes: {
+          "guild.id": guildId,
+          "track.id": work.entry.track.id,
+          "run.id": work.runId,
+          "start.ms": work.startMs
+        }
+      }),
+      Effect.forkIn(scope)
+    )
+    current = { run: r, fiber }
+  })
+
+  return {
+    play,
+    stop,
+    /** The live position of the current run; `fallback` when nothing runs. */
+    position: (fallback: number): number => (current === null ? fallback : positionOf(current.run)),
+    /** The run that plays, as the transition names runs. */
+    active: (): ActiveRun | null =>
+      current === null || current.fiber.pollUnsafe() !== undefined
+        ? null
+        : { runId: current.run.runId, entryId: current.run.entryId },
+    /** The highest run id ever started: run ids are never reused, so no late report can pass for a new run. */
+    lastRunId: () => lastRunId,
+    connect: (channelId: ChannelId) => voice.join(guildId, channelId)
+  }
+})
