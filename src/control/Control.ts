@@ -53,7 +53,7 @@ type Sent<C extends Cmd.UserCommand> = Effect.Effect<ReplyOf<C>, FailureOf<C> | 
 export class Control extends Context.Service<Control, {
   /** A guild member as the gateway knows them, for edges that only have ids. */
   readonly member: (guildId: GuildId, userId: UserId) => Effect.Effect<Option.Option<Actor>>
-  readonly play: <E>(actor: Actor, request: PlayRequest<E>) => Effect.Effect<PlayProgress, ControlError | E>
+  readonly play: <E = never>(actor: Actor, request: PlayRequest<E>) => Effect.Effect<PlayProgress, ControlError | E>
   /** Search results to pick from; refused when there are none. `onAccepted` runs once the search is allowed. */
   readonly search: <E = never>(
     actor: Actor,

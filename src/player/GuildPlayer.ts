@@ -142,7 +142,6 @@ export const makeGuildPlayer = Effect.fnUntraced(function*(guildId: GuildId, dep
   /** Handles one envelope; a defect goes on to the supervisor with the command still in hand. */
   const step = (envelope: Envelope) =>
     Effect.gen(function*() {
-      good = core
       inFlight = envelope
       const exit = yield* Effect.exit(
         handle(envelope).pipe(
@@ -155,6 +154,8 @@ export const makeGuildPlayer = Effect.fnUntraced(function*(guildId: GuildId, dep
       if (Exit.isFailure(exit) && Cause.hasDies(exit.cause)) return yield* Effect.failCause(exit.cause)
       inFlight = null
       crashes = 0
+      // What a caller was told happened is what a crash must come back to.
+      good = core
       yield* answer(envelope, Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause) ? Exit.fail(shuttingDown) : exit)
     }).pipe(
       // Interrupted at shutdown mid-command: the sender still gets an answer (a no-op when it has one).
@@ -186,6 +187,7 @@ export const makeGuildPlayer = Effect.fnUntraced(function*(guildId: GuildId, dep
       )
       const recovered = recover(good, playback.active(), playback.lastRunId(), yield* Clock.currentTimeMillis)
       yield* commit(recovered.core)
+      good = recovered.core
       yield* perform(recovered.work, undefined)
       // Playback reports carry no caller and may still be true (a track that ended): keep them.
       yield* Effect.forEach(pending.filter((e) => e.reply === undefined), (e) => Queue.offer(mailbox, e), { discard: true })

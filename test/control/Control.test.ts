@@ -1,0 +1,172 @@
+import { assert, describe, it } from "@effect/vitest"
+import { type Duration, Effect, Layer, Option, Stream } from "effect"
+import { TestClock } from "effect/testing"
+import { ChannelId, GuildId, RoleId, UserId } from "../../schema/Ids.ts"
+import { Track } from "../../schema/Track.ts"
+import { SourceResolver } from "../../src/audio/sources/SourceResolver.ts"
+import type { Actor } from "../../src/control/Actor.ts"
+import { Control } from "../../src/control/Control.ts"
+import type { MemberInfo } from "../../src/gateway/GuildDirectory.ts"
+import { PlayerRegistry } from "../../src/player/PlayerRegistry.ts"
+import { makeFakeAudio } from "../player/support/FakeAudio.ts"
+import { fakeDirectory, memorySettings } from "../support/guildFakes.ts"
+
+const guild = GuildId.make("300000000000000001")
+const music = ChannelId.make("400000000000000001")
+const lounge = ChannelId.make("400000000000000002")
+const text = ChannelId.make("400000000000000009")
+const djRole = RoleId.make("500000000000000001")
+const [alice, bob, carol, dave] = ["1", "2", "3", "4"].map((n) => UserId.make(`20000000000000000${n}`)) as [
+  UserId,
+  UserId,
+  UserId,
+  UserId
+]
+
+/** Alice is a DJ and Bob is not, both in the music channel; Carol is in no channel; Dave manages the server. */
+const members = () =>
+  new Map<string, MemberInfo>([
+    [alice, { userId: alice, roleIds: [djRole], manager: false, voiceChannelId: music }],
+    [bob, { userId: bob, roleIds: [], manager: false, voiceChannelId: music }],
+    [carol, { userId: carol, roleIds: [], manager: false, voiceChannelId: null }],
+    [dave, { userId: dave, roleIds: [], manager: true, voiceChannelId: music }]
+  ])
+
+/** Every query is one track named after it; "nothing" finds nothing. */
+const resolver = Layer.mock(SourceResolver, {
+  resolveStream: (query, requester) =>
+    Stream.make({
+      tracks: query === "nothing"
+        ? []
+        : [
+          new Track({
+            id: `file:${query}`,
+            kind: "file",
+            location: `/m/${query}-600000.flac`,
+            title: query,
+            author: null,
+            durationMs: 600_000,
+            artworkUrl: null,
+            requester
+          })
+        ],
+      playlist: null,
+      loaded: 1,
+      expected: 1
+    }),
+  autocomplete: (query) => Effect.succeed(query === "nothing" ? [] : [{ name: query, value: query }])
+})
+
+const setup = () => {
+  const fake = makeFakeAudio()
+  const directory = members()
+  const layer = Control.layer.pipe(
+    Layer.provideMerge(PlayerRegistry.layer().pipe(Layer.provideMerge(fake.layer))),
+    Layer.provide([resolver, memorySettings(), fakeDirectory(directory)])
+  )
+  return { fake, directory, layer }
+}
+
+const as = (userId: UserId) =>
+  Effect.flatMap(Control, (control) => control.member(guild, userId)).pipe(
+    Effect.map((found) => Option.getOrThrow(found) satisfies Actor)
+  )
+
+const advance = (duration: Duration.Input) =>
+  TestClock.withLive(Effect.sleep("25 millis")).pipe(Effect.andThen(TestClock.adjust(duration)))
+
+const play = (actor: Actor, query: string) =>
+  Effect.flatMap(Control, (control) => control.play(actor, { source: { _tag: "Query", query }, next: false, announceIn: text }))
+
+describe("the application core, without Discord", () => {
+  it.effect("plays in the caller's voice channel, announcing where playback started; refuses whoever cannot start", () => {
+    const { fake, layer } = setup()
+    return Effect.gen(function*() {
+      const control = yield* Control
+      const registry = yield* PlayerRegistry
+      const refused = yield* play(yield* as(carol), "song").pipe(Effect.flip)
+      assert.strictEqual(refused._tag === "Refusal" ? refused.reason._tag : refused._tag, "NotInVoice")
+      assert.isNull(yield* registry.channel(guild))
+
+      const progress = yield* play(yield* as(bob), "song")
+      assert.strictEqual(progress.startedAt, 0)
+      assert.strictEqual(progress.lead?.title, "song")
+      assert.isTrue(progress.done)
+      assert.strictEqual(yield* registry.channel(guild), music)
+      const state = yield* control.view(guild)
+      assert.strictEqual(state.queue.current?.track.requester, bob)
+      assert.strictEqual(state.textChannelId, text)
+      yield* advance("100 millis")
+      assert.isAbove(fake.log.sent.length, 0)
+
+      const none = yield* play(yield* as(bob), "nothing").pipe(Effect.flip)
+      assert.strictEqual(none.message, "I found nothing to play there.")
+      const searched = yield* control.search(yield* as(bob), "nothing").pipe(Effect.flip)
+      assert.strictEqual(searched.message, `Nothing found for "nothing".`)
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("applies the guild's DJ rules and the bot's channel to every use-case", () => {
+    const { directory, layer } = setup()
+    return Effect.gen(function*() {
+      const control = yield* Control
+      yield* play(yield* as(bob), "song")
+      yield* control.settings(yield* as(dave), { djRole })
+      const notDj = yield* control.setVolume(yield* as(bob), 50).pipe(Effect.flip)
+      assert.strictEqual(notDj.message, "Only DJs can do that here.")
+      assert.strictEqual((yield* control.setVolume(yield* as(alice), 50)).volume, 50)
+      // Bob may still control playback from the channel, but not from another one.
+      assert.strictEqual((yield* control.pause(yield* as(bob))).positionMs >= 0, true)
+      directory.set(bob, { ...directory.get(bob)!, voiceChannelId: lounge })
+      const outside = yield* control.resume(yield* as(bob)).pipe(Effect.flip)
+      assert.strictEqual(outside.message, `Join <#${music}> to control the music.`)
+      const settings = yield* control.settings(yield* as(bob), { autoplay: true }).pipe(Effect.flip)
+      assert.strictEqual(settings._tag, "Refusal")
+      const looked = yield* control.settings(yield* as(alice), {})
+      assert.deepStrictEqual(looked.before, { djRoleId: djRole, voteSkipRatio: 0.5, autoplay: false })
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("a non-DJ's skip is a vote; two votes at once both count, and the second one skips", () => {
+    const { directory, layer } = setup()
+    return Effect.gen(function*() {
+      const control = yield* Control
+      yield* play(yield* as(dave), "first")
+      yield* play(yield* as(dave), "second")
+      yield* control.settings(yield* as(dave), { djRole, voteSkipRatio: 0.25 })
+      directory.set(carol, { ...directory.get(carol)!, voiceChannelId: music })
+      // Four listeners at a quarter: more than one vote, so two.
+      const [a, b] = yield* Effect.all([control.skip(yield* as(bob), 1), control.skip(yield* as(carol), 1)], {
+        concurrency: "unbounded"
+      })
+      const outcomes = [a._tag, b._tag].sort()
+      assert.deepStrictEqual(outcomes, ["Skipped", "Voted"])
+      const skipped = a._tag === "Skipped" ? a : b
+      assert.isTrue(skipped._tag === "Skipped" && skipped.byVote)
+      assert.strictEqual((yield* control.view(guild)).queue.current?.track.title, "second")
+      // The requester of what plays skips without a vote.
+      const own = yield* control.skip(yield* as(dave), 1)
+      assert.isTrue(own._tag === "Skipped" && !own.byVote)
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("toggles sent at once through the core are both applied", () => {
+    const { layer } = setup()
+    return Effect.gen(function*() {
+      const control = yield* Control
+      const dj = yield* as(alice)
+      yield* play(dj, "song")
+      yield* Effect.all([control.toggleEffect(dj, "nightcore"), control.toggleEffect(dj, "bassboost")], {
+        concurrency: "unbounded"
+      })
+      assert.sameMembers([...(yield* control.view(guild)).effects], ["nightcore", "bassboost"])
+      yield* Effect.all([control.togglePause(dj), control.togglePause(dj), control.togglePause(dj)], {
+        concurrency: "unbounded"
+      })
+      assert.isTrue((yield* control.view(guild)).paused)
+      const loops = yield* Effect.all([control.cycleLoop(dj), control.cycleLoop(dj)], { concurrency: "unbounded" })
+      assert.sameMembers(loops.map((r) => r.mode), ["track", "queue"])
+      assert.strictEqual((yield* control.toggleEffect(dj, "off")).effects.length, 0)
+    }).pipe(Effect.provide(layer))
+  })
+})

@@ -1,0 +1,43 @@
+/**
+ * Stand-ins for what the application core reads about a guild: its members as the gateway
+ * would report them, and its settings as the database would store them, in memory.
+ */
+import { Effect, Layer, Option } from "effect"
+import type { ChannelId, GuildId, RoleId } from "../../schema/Ids.ts"
+import { GuildDirectory, type MemberInfo } from "../../src/gateway/GuildDirectory.ts"
+import {
+  defaultAccessSettings,
+  type GuildAccessSettings,
+  GuildSettingsRepo
+} from "../../src/persistence/GuildSettingsRepo.ts"
+
+/** A directory over a fixed member list; `members` may be changed by the test (someone joins voice). */
+export const fakeDirectory = (members: Map<string, MemberInfo>) =>
+  Layer.succeed(
+    GuildDirectory,
+    GuildDirectory.of({
+      member: (_guildId, userId) => Effect.sync(() => Option.fromUndefinedOr(members.get(userId))),
+      humansIn: (_guildId, channelId: ChannelId) =>
+        Effect.sync(() => [...members.values()].filter((m) => m.voiceChannelId === channelId).length)
+    })
+  )
+
+/** Guild settings kept in a Map, with the same defaults as a guild without a row. */
+export const memorySettings = () => {
+  const access = new Map<GuildId, GuildAccessSettings>()
+  const autoplay = new Map<GuildId, boolean>()
+  const get = (guildId: GuildId) => access.get(guildId) ?? defaultAccessSettings
+  return Layer.succeed(
+    GuildSettingsRepo,
+    GuildSettingsRepo.of({
+      access: (guildId) => Effect.sync(() => get(guildId)),
+      queue: () => Effect.succeed({}),
+      playlistLimit: () => Effect.succeed(null),
+      autoplay: (guildId) => Effect.sync(() => autoplay.get(guildId) ?? false),
+      setAutoplay: (guildId, enabled) => Effect.sync(() => void autoplay.set(guildId, enabled)),
+      setDjRole: (guildId, roleId: RoleId | null) =>
+        Effect.sync(() => void access.set(guildId, { ...get(guildId), djRoleId: roleId })),
+      setVoteSkipRatio: (guildId, ratio) => Effect.sync(() => void access.set(guildId, { ...get(guildId), voteSkipRatio: ratio }))
+    })
+  )
+}
