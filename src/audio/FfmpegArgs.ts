@@ -18,8 +18,8 @@ export interface FfmpegOptions {
 export const DEFAULT_FFMPEG_OPTIONS: FfmpegOptions = { referenceGain: DEFAULT_REFERENCE_GAIN, bitrate: 128_000 }
 
 /**
- * Loudness normalisation, live. `loudnorm` (EBU R128) costs ~17× a plain transcode here (PERF.md),
- * so it is out. `dynaudnorm` costs about as much as no filter and needs no per-track analysis:
+ * Loudness normalisation, live. `loudnorm` (EBU R128) costs ~17× a plain transcode (measured with
+ * the audio benchmarks), so it is out. `dynaudnorm` costs about as much as no filter and needs no per-track analysis:
  * it evens out the level frame by frame (250 ms frames, smoothed over 15 frames ≈ 3.75 s, so it
  * rides the song's loudness, not its transients), boosts at most 8× and keeps peaks under 0.9.
  * It looks 15 frames ahead, which FFmpeg reads at decode speed, not in real time (but a live
@@ -108,7 +108,7 @@ const oggOutput = ["-f", "ogg", "-page_duration", "20000", "-flush_packets", "1"
  */
 export const OPUS_COMPRESSION_LEVEL = 6
 
-/** Decode, filter, encode 20 ms Opus frames in Ogg on stdout (PERF.md path B). */
+/** Decode, filter, encode 20 ms Opus frames in Ogg on stdout (the `Transcode` path of PipelinePlan.ts). */
 export const transcodeArgs = (
   request: PipelineRequest,
   options: FfmpegOptions = DEFAULT_FFMPEG_OPTIONS
@@ -138,7 +138,8 @@ export const transcodeArgs = (
 }
 
 /**
- * Copy the Opus packets into Ogg without decoding (PERF.md path C): used to seek in an Opus source.
+ * Copy the Opus packets into Ogg without decoding (the `Remux` path of PipelinePlan.ts): used to seek in an
+ * Opus source.
  * `-copypriorss 0` drops the packets between the demuxer's seek point (a WebM cue, possibly seconds
  * earlier) and the requested position, which stream copy would otherwise keep.
  */

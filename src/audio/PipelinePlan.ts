@@ -4,14 +4,14 @@ import { DEFAULT_FFMPEG_OPTIONS, type FfmpegOptions, remuxArgs, transcodeArgs } 
 import { volumeGain } from "./Volume.ts"
 
 /**
- * Which of the three audio paths a request takes (PERF.md names them):
+ * Which of the three audio paths a request takes:
  *
- * - `Passthrough` (path Cw): the source already is Opus and nothing alters the sound; Node demuxes
+ * - `Passthrough`: the source already is Opus and nothing alters the sound; Node demuxes
  *   the WebM or Ogg container itself and forwards the packets. No FFmpeg, ~100× cheaper than encoding.
- * - `Remux` (path C): the same, but starting mid-track. FFmpeg seeks and copies the packets into Ogg,
+ * - `Remux`: the same, but starting mid-track. FFmpeg seeks and copies the packets into Ogg,
  *   because it can seek an HTTP source with range requests, where Node would have to download and
  *   discard everything before the position.
- * - `Transcode` (path B): FFmpeg decodes, filters and encodes Opus.
+ * - `Transcode`: FFmpeg decodes, filters and encodes Opus.
  *
  * "Nothing alters the sound" means no effect, a flat equalizer, no normalisation and a gain of
  * exactly 1. With the default gentle mapping (100 % = gain 0.25) no shown volume reaches gain 1, so
