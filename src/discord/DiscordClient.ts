@@ -1,7 +1,8 @@
 import { Client, Events, GatewayIntentBits } from "discord.js"
-import { Context, Deferred, Duration, Effect, FiberSet, Layer, Option, Redacted, Ref, Schedule, Schema } from "effect"
+import { Context, Deferred, Effect, FiberSet, Layer, Option, Redacted, Ref, Schema } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
 import { Readiness } from "../observability/Readiness.ts"
+import * as Backoff from "../resilience/Backoff.ts"
 
 /** Discord answered 401: the token is wrong or was reset. Retrying cannot help. */
 export class DiscordTokenInvalid extends Schema.TaggedError<DiscordTokenInvalid>()("DiscordTokenInvalid", {}) {
@@ -79,10 +80,7 @@ export class DiscordClient extends Context.Service<DiscordClient, {
           isTokenInvalid(error) ? new DiscordTokenInvalid() : new DiscordUnreachable({ reason: describe(error) })
       }).pipe(Effect.withSpan("DiscordClient.login"))
 
-      const backoff = Schedule.exponential("1 second", 2).pipe(
-        Schedule.modifyDelay(({ duration }) => Effect.succeed(Duration.min(duration, config.discord.loginBackoffMax))),
-        Schedule.jittered
-      )
+      const backoff = Backoff.backoff({ base: "1 second", max: config.discord.loginBackoffMax })
 
       yield* login.pipe(
         Effect.tapError((error) =>

@@ -1,17 +1,7 @@
 import { Cause, Duration, Effect, Exit, Schedule } from "effect"
 import { CircuitBreaker } from "effect/persistence"
 import { type ResolveError, resolveError, SourceDown } from "../audio/ResolveError.ts"
-
-/**
- * Jittered exponential backoff: base, 2×base, 4×base … (each ×0.8–1.2), capped at 10 s,
- * `times` retries after the first attempt.
- */
-export const backoff = (times: number, base: Duration.Input) =>
-  Schedule.exponential(base, 2).pipe(
-    Schedule.modifyDelay(({ duration }) => Effect.succeed(Duration.min(duration, Duration.seconds(10)))),
-    Schedule.jittered,
-    Schedule.upTo({ times })
-  )
+import { backoff } from "./Backoff.ts"
 
 /**
  * A circuit breaker private to the resolver (not the app-wide `CircuitBreaker` service, so other
@@ -45,7 +35,7 @@ export const makeGuard = Effect.fnUntraced(function*(options: {
   readonly breaker: { readonly failures: number; readonly openDuration: Duration.Input }
 }) {
   const breaker = yield* makeBreaker(options.breaker)
-  const schedule = backoff(options.retry.times, options.retry.base)
+  const schedule = backoff({ base: options.retry.base, max: "10 seconds", times: options.retry.times })
 
   const classify = <A>(exit: Exit.Exit<A, ResolveError>): CircuitBreaker.Outcome => {
     if (Exit.isSuccess(exit)) return CircuitBreaker.success
