@@ -3,7 +3,7 @@ import { Effect, Layer } from "effect"
 import type { Track } from "../schema/Track.ts"
 import { ffmpegReadiness } from "./audio/FfmpegBinary.ts"
 import { FfmpegPipeline } from "./audio/FfmpegPipeline.ts"
-import { SourceResolver } from "./audio/sources/SourceResolver.ts"
+import { Resolver } from "./resolve/Resolver.ts"
 import { TrackResolver } from "./audio/TrackResolver.ts"
 import { AppConfig, type AppConfigShape } from "./config/AppConfig.ts"
 import { DiscordClient } from "./discord/DiscordClient.ts"
@@ -26,7 +26,7 @@ import { DiscordVoice } from "./voice/DiscordVoice.ts"
 const trackResolver = Layer.effect(
   TrackResolver,
   Effect.gen(function*() {
-    const sources = yield* SourceResolver
+    const sources = yield* Resolver
     return TrackResolver.of({ playable: sources.playable })
   })
 )
@@ -39,7 +39,7 @@ const trackResolver = Layer.effect(
 export const makeApp = (config: AppConfigShape) => {
   const database = databaseReadiness.pipe(Layer.provideMerge(layerDatabase()))
   const discord = DiscordClient.readiness.pipe(Layer.provideMerge(DiscordClient.layer))
-  const sources = SourceResolver.layer.pipe(Layer.provide(NodeServices.layer))
+  const sources = Resolver.layerConfig.pipe(Layer.provide(NodeServices.layer))
   const voice = DiscordVoice.output.pipe(Layer.provideMerge(DiscordVoice.layer))
   const players = Layer.unwrap(
     Effect.gen(function*() {
@@ -62,7 +62,7 @@ export const makeApp = (config: AppConfigShape) => {
   const autoplay = layerAutoplay(
     Effect.gen(function*() {
       const settings = yield* GuildSettingsRepo
-      const resolver = yield* SourceResolver
+      const resolver = yield* Resolver
       return {
         enabled: settings.autoplay,
         related: (after: Track, recentIds: ReadonlyArray<string>) => resolver.related(after, recentIds, after.requester)

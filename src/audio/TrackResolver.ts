@@ -2,7 +2,7 @@ import { stat } from "node:fs/promises"
 import { Context, Effect, Layer } from "effect"
 import type { Track } from "../../schema/Track.ts"
 import type { Playable } from "./Playable.ts"
-import { Failed, NotFound, resolveError, type ResolveError, SourceDisabled, Unsupported } from "./ResolveError.ts"
+import { Failed, NotFound, resolveError, type ResolveError, SourceDisabled, Unsupported } from "../resolve/ResolveError.ts"
 
 /**
  * Turns a queued track into something FFmpeg can read. The track-resolution issue adds

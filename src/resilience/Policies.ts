@@ -1,6 +1,6 @@
 import { Cause, Duration, Effect, Exit, Schedule } from "effect"
 import { CircuitBreaker } from "effect/persistence"
-import { type ResolveError, resolveError, SourceDown } from "../audio/ResolveError.ts"
+import { type ResolveError, resolveError, SourceDown } from "../resolve/ResolveError.ts"
 import { backoff } from "./Backoff.ts"
 
 /**

@@ -3,7 +3,7 @@ import { Duration, Effect, Layer } from "effect"
 import { ChildProcessSpawner } from "effect/process"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
-import type { ResolverSettings } from "../../src/audio/sources/ResolverConfig.ts"
+import type { ResolverSettings } from "../../src/resolve/ResolveSettings.ts"
 
 export const settings = (over: {
   readonly ytdlp?: Partial<ResolverSettings["ytdlp"]>

@@ -1,9 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Option } from "effect"
 import { readFileSync } from "node:fs"
-import { ytdlpArgs } from "../../src/audio/sources/ytdlp/YtDlp.ts"
-import { classifyStderr, parseEntry, playlistOf, toPlayable, toTrackInfo } from "../../src/audio/sources/ytdlp/YtDlpJson.ts"
-import { parseQuery } from "../../src/audio/sources/Query.ts"
+import { ytdlpArgs } from "../../src/resolve/ytdlp/YtDlp.ts"
+import { classifyStderr, parseEntry, playlistOf, toPlayable, toTrackInfo } from "../../src/resolve/ytdlp/YtDlpJson.ts"
+import { parseQuery } from "../../src/resolve/Query.ts"
 import { settings } from "./helpers.ts"
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/ytdlp/${name}`, import.meta.url), "utf8")

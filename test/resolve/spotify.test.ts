@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Redacted } from "effect"
-import type { TrackInfo } from "../../src/audio/Resolution.ts"
-import * as Spotify from "../../src/audio/sources/SpotifySource.ts"
+import type { TrackInfo } from "../../src/resolve/Resolution.ts"
+import * as Spotify from "../../src/resolve/sources/SpotifySource.ts"
 import { makeGuard } from "../../src/resilience/Policies.ts"
 import { type Handler, httpServer, settings } from "./helpers.ts"
 

@@ -8,8 +8,8 @@ import {
 } from "discord.js"
 import { type Effect, Schema } from "effect"
 import type { PlayerError } from "../../../schema/PlayerError.ts"
-import type { ResolveError } from "../../audio/ResolveError.ts"
-import type { SourceResolver } from "../../audio/sources/SourceResolver.ts"
+import type { ResolveError } from "../../resolve/ResolveError.ts"
+import type { Resolver } from "../../resolve/Resolver.ts"
 import type { GuildSettingsRepo } from "../../persistence/GuildSettingsRepo.ts"
 import type { PlayerRegistry } from "../../player/PlayerRegistry.ts"
 import type { DiscordVoice } from "../../voice/DiscordVoice.ts"
@@ -22,7 +22,7 @@ import type { VoteSkips } from "../VoteSkips.ts"
 export type HandlerServices =
   | PlayerRegistry
   | DiscordVoice
-  | SourceResolver
+  | Resolver
   | GuildSettingsRepo
   | VoteSkips
   | NowPlaying

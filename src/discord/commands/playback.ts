@@ -7,9 +7,9 @@ import {
 import { Clock, Effect, Fiber, Schema, Stream } from "effect"
 import { Enqueue } from "../../../schema/PlayerCommand.ts"
 import type { Track } from "../../../schema/Track.ts"
-import type { ResolvedBatch, ResolvedTracks } from "../../audio/Resolution.ts"
-import type { ResolveError } from "../../audio/ResolveError.ts"
-import { SourceResolver } from "../../audio/sources/SourceResolver.ts"
+import type { ResolvedBatch, ResolvedTracks } from "../../resolve/Resolution.ts"
+import type { ResolveError } from "../../resolve/ResolveError.ts"
+import { Resolver } from "../../resolve/Resolver.ts"
 import { GuildSettingsRepo } from "../../persistence/GuildSettingsRepo.ts"
 import { PlayerRegistry } from "../../player/PlayerRegistry.ts"
 import { DiscordVoice } from "../../voice/DiscordVoice.ts"
@@ -143,7 +143,7 @@ export const play: SlashCommand = {
     const options = yield* decodeOptions(PlayOptions, interaction)
     const { actor } = yield* authorize("start", interaction)
     yield* defer(interaction)
-    const resolver = yield* SourceResolver
+    const resolver = yield* Resolver
     const { guildId, userId } = ids(interaction)
     // The guild's own playlist cap, if it set one; the global MAX_PLAYLIST_SIZE bounds it either way.
     const maxTracks = yield* (yield* GuildSettingsRepo).playlistLimit(guildId).pipe(
@@ -157,7 +157,7 @@ export const play: SlashCommand = {
     )
   }),
   autocomplete: Effect.fn("Commands.play.autocomplete")(function*(interaction) {
-    const resolver = yield* SourceResolver
+    const resolver = yield* Resolver
     const focused = interaction.options.getFocused()
     const choices = yield* resolver.autocomplete(focused)
     const options = choices.map((c) => ({ name: c.name, value: c.value }))
@@ -183,7 +183,7 @@ export const playfile: SlashCommand = {
     const options = yield* decodeOptions(PlayFileOptions, interaction)
     const { actor } = yield* authorize("start", interaction)
     yield* defer(interaction)
-    const resolver = yield* SourceResolver
+    const resolver = yield* Resolver
     const { userId } = ids(interaction)
     yield* enqueue(
       interaction,
@@ -204,7 +204,7 @@ export const search: SlashCommand = {
     const options = yield* decodeOptions(SearchOptions, interaction)
     yield* authorize("start", interaction)
     yield* defer(interaction, { ephemeral: true })
-    const resolver = yield* SourceResolver
+    const resolver = yield* Resolver
     const results = yield* resolver.autocomplete(options.query)
     if (results.length === 0) return yield* new Refusal({ message: `Nothing found for "${options.query}".` })
     const menu = new StringSelectMenuBuilder()
@@ -227,7 +227,7 @@ export const searchPick: ComponentHandler = {
     if (value === undefined) return
     const { actor } = yield* authorize("start", interaction)
     yield* discordCall("deferUpdate", () => interaction.deferUpdate())
-    const resolver = yield* SourceResolver
+    const resolver = yield* Resolver
     const { userId } = ids(interaction)
     yield* enqueue(interaction, single(resolver.resolve(value, userId)), false, actor.voiceChannelId ?? "")
   })

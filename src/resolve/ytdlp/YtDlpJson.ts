@@ -1,7 +1,7 @@
 import { Effect, Option, Schema } from "effect"
-import type { Playable } from "../../Playable.ts"
-import type { PlaylistInfo, TrackInfo } from "../../Resolution.ts"
-import { BotCheck, Failed, NotFound, type ResolveError, resolveError, Transient, Unsupported } from "../../ResolveError.ts"
+import type { Playable } from "../../audio/Playable.ts"
+import type { PlaylistInfo, TrackInfo } from "../Resolution.ts"
+import { BotCheck, Failed, NotFound, type ResolveError, resolveError, Transient, Unsupported } from "../ResolveError.ts"
 
 const OptString = Schema.optional(Schema.NullOr(Schema.String))
 const OptNumber = Schema.optional(Schema.NullOr(Schema.Number))

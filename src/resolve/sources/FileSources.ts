@@ -2,7 +2,7 @@ import { Clock, Duration, Effect } from "effect"
 import type { ChildProcessSpawner } from "effect/process"
 import { realpath, readdir, stat } from "node:fs/promises"
 import * as NodePath from "node:path"
-import type { Playable } from "../Playable.ts"
+import type { Playable } from "../../audio/Playable.ts"
 import type { ResolvedInfo, TrackInfo } from "../Resolution.ts"
 import {
   Failed,
@@ -17,9 +17,9 @@ import {
 } from "../ResolveError.ts"
 import type { Guard } from "../../resilience/Policies.ts"
 import type { UrlGuard } from "../../resilience/UrlGuard.ts"
-import { probe } from "./Probe.ts"
-import { DIRECT_EXTENSIONS } from "./Query.ts"
-import type { ResolverSettings } from "./ResolverConfig.ts"
+import { probe } from "../Probe.ts"
+import { DIRECT_EXTENSIONS } from "../Query.ts"
+import type { ResolverSettings } from "../ResolveSettings.ts"
 
 type Spawner = ChildProcessSpawner.ChildProcessSpawner["Service"]
 

@@ -1,6 +1,6 @@
 import type { Effect } from "effect"
 import type { SourceKind, Track } from "../../schema/Track.ts"
-import type { Playable } from "./Playable.ts"
+import type { Playable } from "../audio/Playable.ts"
 import type { ResolveError } from "./ResolveError.ts"
 
 /**

@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import { InvalidQuery, type ResolveError, resolveError } from "../ResolveError.ts"
+import { InvalidQuery, type ResolveError, resolveError } from "./ResolveError.ts"
 
 /** The longest URL accepted; longer ones are junk or an attack on a parser. */
 export const URL_MAX_LENGTH = 2048

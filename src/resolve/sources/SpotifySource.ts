@@ -11,7 +11,7 @@ import {
 } from "../ResolveError.ts"
 import type { Guard } from "../../resilience/Policies.ts"
 import * as TtlCache from "../../resilience/TtlCache.ts"
-import type { ResolverSettings } from "./ResolverConfig.ts"
+import type { ResolverSettings } from "../ResolveSettings.ts"
 
 const Image = Schema.Struct({ url: Schema.String })
 const Artist = Schema.Struct({ name: Schema.String })

@@ -1,20 +1,20 @@
 import { Clock, Context, Duration, Effect, Fiber, Layer, Option, Queue, Stream } from "effect"
 import { ChildProcessSpawner } from "effect/process"
-import type { UserId } from "../../../schema/Ids.ts"
-import { Track } from "../../../schema/Track.ts"
-import type { Playable } from "../Playable.ts"
-import type { ResolvedBatch, ResolvedInfo, ResolvedTracks, ResolveOptions, TrackInfo } from "../Resolution.ts"
-import { NotFound, type ResolveError, resolveError, UnsafeUrl } from "../ResolveError.ts"
-import { makeGuard } from "../../resilience/Policies.ts"
-import * as TtlCache from "../../resilience/TtlCache.ts"
-import { type HostLookup, UrlGuard } from "../../resilience/UrlGuard.ts"
-import { type AttachmentInput, makeAttachments, makeDirect, makeLocalLibrary } from "./FileSources.ts"
+import type { UserId } from "../../schema/Ids.ts"
+import { Track } from "../../schema/Track.ts"
+import type { Playable } from "../audio/Playable.ts"
+import type { ResolvedBatch, ResolvedInfo, ResolvedTracks, ResolveOptions, TrackInfo } from "./Resolution.ts"
+import { NotFound, type ResolveError, resolveError, UnsafeUrl } from "./ResolveError.ts"
+import { makeGuard } from "../resilience/Policies.ts"
+import * as TtlCache from "../resilience/TtlCache.ts"
+import { type HostLookup, UrlGuard } from "../resilience/UrlGuard.ts"
+import { type AttachmentInput, makeAttachments, makeDirect, makeLocalLibrary } from "./sources/FileSources.ts"
 import { parseQuery, queryKey } from "./Query.ts"
-import { AppConfig } from "../../config/AppConfig.ts"
-import type { ResolverSettings } from "./ResolverConfig.ts"
-import * as Spotify from "./SpotifySource.ts"
+import { AppConfig } from "../config/AppConfig.ts"
+import type { ResolverSettings } from "./ResolveSettings.ts"
+import * as Spotify from "./sources/SpotifySource.ts"
 import { YtDlp } from "./ytdlp/YtDlp.ts"
-import * as YtDlpSource from "./YtDlpSource.ts"
+import * as YtDlpSource from "./sources/YtDlpSource.ts"
 
 /** One `/play` autocomplete choice, in Discord's shape (both at most 100 characters). */
 export interface Suggestion {
@@ -36,7 +36,7 @@ const formatDuration = (ms: number | null) => {
  * Track resolution for every source, behind one interface. `playable` is the implementation the
  * player's `TrackResolver.playable` delegates to.
  */
-export class SourceResolver extends Context.Service<SourceResolver, {
+export class Resolver extends Context.Service<Resolver, {
   /** Query or URL → tracks. Concurrent identical queries (without `onProgress`) share one resolution. */
   readonly resolve: (query: string, requester: UserId, options?: ResolveOptions) => Effect.Effect<ResolvedTracks, ResolveError>
   /**
@@ -61,7 +61,7 @@ export class SourceResolver extends Context.Service<SourceResolver, {
     requester: UserId
   ) => Effect.Effect<Option.Option<Track>, ResolveError>
   readonly cacheStats: Effect.Effect<{ readonly hits: number; readonly misses: number; readonly evictions: number; readonly size: number }>
-}>()("reprise/audio/sources/SourceResolver") {
+}>()("reprise/resolve/Resolver") {
   /** Needs YtDlp, UrlGuard and a ChildProcessSpawner. */
   static readonly make = Effect.fnUntraced(function*(settings: ResolverSettings, options?: {
     readonly fetch?: typeof globalThis.fetch | undefined
@@ -167,7 +167,7 @@ export class SourceResolver extends Context.Service<SourceResolver, {
       playlist: info.playlist
     })
 
-    const resolve = Effect.fn("SourceResolver.resolve")(function*(query: string, requester: UserId, options?: ResolveOptions) {
+    const resolve = Effect.fn("Resolver.resolve")(function*(query: string, requester: UserId, options?: ResolveOptions) {
       const maxTracks = Math.min(options?.maxTracks ?? settings.maxPlaylistSize, settings.maxPlaylistSize)
       const progress = options?.onProgress
       if (progress === undefined) {
@@ -223,7 +223,7 @@ export class SourceResolver extends Context.Service<SourceResolver, {
         })
       )
 
-    const resolveAttachment = Effect.fn("SourceResolver.resolveAttachment")(function*(a: AttachmentInput, requester: UserId) {
+    const resolveAttachment = Effect.fn("Resolver.resolveAttachment")(function*(a: AttachmentInput, requester: UserId) {
       return toTracks(yield* attachments.resolve(a), requester)
     })
 
@@ -236,7 +236,7 @@ export class SourceResolver extends Context.Service<SourceResolver, {
       lookup: (text: string) => yt.search(text, 5, { timeout: "8 seconds" })
     })
     const scope = yield* Effect.scope
-    const autocomplete = Effect.fn("SourceResolver.autocomplete")(function*(input: string) {
+    const autocomplete = Effect.fn("Resolver.autocomplete")(function*(input: string) {
       const text = input.trim().replace(/\s+/g, " ")
       if (text.length < 2 || text.length > settings.queryMaxLength || /^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return []
       const localHits = local.enabled
@@ -256,7 +256,7 @@ export class SourceResolver extends Context.Service<SourceResolver, {
       return [...localChoices, ...remoteChoices].slice(0, 25)
     })
 
-    const related = Effect.fn("SourceResolver.related")(function*(after: Track, recentIds: ReadonlyArray<string>, requester: UserId) {
+    const related = Effect.fn("Resolver.related")(function*(after: Track, recentIds: ReadonlyArray<string>, requester: UserId) {
       const avoid = new Set([after.id, ...recentIds])
       const pick = (candidates: ReadonlyArray<TrackInfo>) => Option.fromNullishOr(candidates.find((c) => !avoid.has(c.id)))
       if (after.kind === "local") {
@@ -272,12 +272,12 @@ export class SourceResolver extends Context.Service<SourceResolver, {
       return Option.map(found, (t) => stamp(t, requester))
     })
 
-    const playable = Effect.fn("SourceResolver.playable")(function*(track: TrackInfo) {
+    const playable = Effect.fn("Resolver.playable")(function*(track: TrackInfo) {
       yield* Effect.annotateCurrentSpan({ "track.id": track.id, "track.kind": track.kind })
       return yield* playables.get(track)
     })
 
-    return SourceResolver.of({
+    return Resolver.of({
       resolve,
       resolveStream,
       resolveAttachment,
@@ -289,11 +289,11 @@ export class SourceResolver extends Context.Service<SourceResolver, {
   })
 
   /** Explicit settings; needs a ChildProcessSpawner (NodeServices.layer). */
-  static readonly layerWith = (settings: ResolverSettings, options?: {
+  static readonly layer = (settings: ResolverSettings, options?: {
     readonly lookup?: HostLookup | undefined
     readonly fetch?: typeof globalThis.fetch | undefined
   }) =>
-    Layer.effect(SourceResolver, SourceResolver.make(settings, { fetch: options?.fetch })).pipe(
+    Layer.effect(Resolver, Resolver.make(settings, { fetch: options?.fetch })).pipe(
       Layer.provide(Layer.mergeAll(
         YtDlp.layer(settings.ytdlp),
         UrlGuard.layer({ allowPrivateNetwork: settings.allowPrivateNetwork, lookup: options?.lookup })
@@ -301,10 +301,10 @@ export class SourceResolver extends Context.Service<SourceResolver, {
     )
 
   /** Settings from the application configuration; needs a ChildProcessSpawner (NodeServices.layer). */
-  static readonly layer = Layer.unwrap(
+  static readonly layerConfig = Layer.unwrap(
     Effect.gen(function*() {
       const config = yield* AppConfig
-      return SourceResolver.layerWith(config.sources)
+      return Resolver.layer(config.sources)
     })
   )
 }

@@ -1,11 +1,11 @@
 import { Duration, Effect, Option } from "effect"
-import type { Playable } from "../Playable.ts"
+import type { Playable } from "../../audio/Playable.ts"
 import type { PlaylistInfo, ResolvedInfo, TrackInfo } from "../Resolution.ts"
 import { Failed, NotFound, type ResolveError, resolveError } from "../ResolveError.ts"
 import type { Guard } from "../../resilience/Policies.ts"
-import type { ResolverSettings } from "./ResolverConfig.ts"
-import type { YtDlp } from "./ytdlp/YtDlp.ts"
-import { playlistOf, toPlayable, toTrackInfo, type YtDlpEntry } from "./ytdlp/YtDlpJson.ts"
+import type { ResolverSettings } from "../ResolveSettings.ts"
+import type { YtDlp } from "../ytdlp/YtDlp.ts"
+import { playlistOf, toPlayable, toTrackInfo, type YtDlpEntry } from "../ytdlp/YtDlpJson.ts"
 
 /** A batch of a progressive playlist load. */
 export interface InfoBatch {
