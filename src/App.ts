@@ -3,8 +3,6 @@ import { Effect, Layer } from "effect"
 import type { Track } from "../schema/Track.ts"
 import { ffmpegReadiness } from "./audio/FfmpegBinary.ts"
 import { FfmpegPipeline } from "./audio/FfmpegPipeline.ts"
-import { Resolver } from "./resolve/Resolver.ts"
-import { TrackResolver } from "./audio/TrackResolver.ts"
 import { AppConfig, type AppConfigShape } from "./config/AppConfig.ts"
 import { DiscordClient } from "./discord/DiscordClient.ts"
 import { DiscordEdge } from "./discord/DiscordEdge.ts"
@@ -20,16 +18,8 @@ import { GuildSettingsRepo } from "./persistence/GuildSettingsRepo.ts"
 import { layerAutoplay } from "./player/Autoplay.ts"
 import { countCommand } from "./player/PlayerMetrics.ts"
 import { PlayerRegistry } from "./player/PlayerRegistry.ts"
+import { Resolver } from "./resolve/Resolver.ts"
 import { DiscordVoice } from "./voice/DiscordVoice.ts"
-
-/** The player plays what track resolution makes playable. */
-const trackResolver = Layer.effect(
-  TrackResolver,
-  Effect.gen(function*() {
-    const sources = yield* Resolver
-    return TrackResolver.of({ playable: sources.playable })
-  })
-)
 
 /**
  * The whole program as one layer. Dependencies are built first and released last, so
@@ -57,7 +47,7 @@ export const makeApp = (config: AppConfigShape) => {
       })
     })
   ).pipe(
-    Layer.provide([FfmpegPipeline.layerWith({ ffmpegPath: config.audio.ffmpegPath, referenceGain: config.audio.referenceGain }), trackResolver])
+    Layer.provide(FfmpegPipeline.layerWith({ ffmpegPath: config.audio.ffmpegPath, referenceGain: config.audio.referenceGain }))
   )
   const autoplay = layerAutoplay(
     Effect.gen(function*() {

@@ -35,7 +35,7 @@ import * as Ev from "../../schema/PlayerEvent.ts"
 import type { ReplyOf } from "../../schema/PlayerReply.ts"
 import { initialPlayerState, type PlayerState, type QueueEntry } from "../../schema/PlayerState.ts"
 import { AudioPipeline, type OpusPacket, PipelineError } from "../audio/AudioPipeline.ts"
-import { TrackResolver } from "../audio/TrackResolver.ts"
+import { Resolver } from "../resolve/Resolver.ts"
 import { VoiceOutput } from "../voice/VoiceOutput.ts"
 import * as Q from "./Queue.ts"
 import { type ResolvedPlayerOptions, restartDelay } from "./PlayerOptions.ts"
@@ -88,7 +88,7 @@ export const makeGuildPlayer = Effect.fnUntraced(function*(guildId: GuildId, dep
   const { events, onIdle, options } = deps
   const pipeline = yield* AudioPipeline
   const voice = yield* VoiceOutput
-  const resolver = yield* TrackResolver
+  const resolver = yield* Resolver
   const overrides = options.guildSettings === undefined ? {} : yield* options.guildSettings(guildId)
   const settings: Q.QueueSettings = { ...options.queue, ...overrides }
 

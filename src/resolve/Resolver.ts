@@ -33,8 +33,8 @@ const formatDuration = (ms: number | null) => {
 }
 
 /**
- * Track resolution for every source, behind one interface. `playable` is the implementation the
- * player's `TrackResolver.playable` delegates to.
+ * Track resolution for every source, behind one interface: commands resolve queries and uploads
+ * with it, the player asks it for `playable` and autoplay for `related`.
  */
 export class Resolver extends Context.Service<Resolver, {
   /** Query or URL → tracks. Concurrent identical queries (without `onProgress`) share one resolution. */
