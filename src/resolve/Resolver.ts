@@ -4,7 +4,7 @@ import type { UserId } from "../../schema/Ids.ts"
 import { Track } from "../../schema/Track.ts"
 import type { Playable } from "../audio/Playable.ts"
 import type { ResolvedBatch, ResolvedInfo, ResolvedTracks, ResolveOptions, TrackInfo } from "./Resolution.ts"
-import { NotFound, type ResolveError, resolveError, UnsafeUrl } from "./ResolveError.ts"
+import { NotFound, type ResolveError, resolveError } from "./ResolveError.ts"
 import { makeGuard } from "../resilience/Policies.ts"
 import * as TtlCache from "../resilience/TtlCache.ts"
 import { type HostLookup, UrlGuard } from "../resilience/UrlGuard.ts"
@@ -12,6 +12,7 @@ import { type AttachmentInput, makeAttachments, makeDirect, makeLocalLibrary } f
 import { parseQuery, queryKey } from "./Query.ts"
 import { AppConfig } from "../config/AppConfig.ts"
 import type { ResolverSettings } from "./ResolveSettings.ts"
+import { safeUrls } from "./SafeUrls.ts"
 import * as Spotify from "./sources/SpotifySource.ts"
 import { YtDlp } from "./ytdlp/YtDlp.ts"
 import * as YtDlpSource from "./sources/YtDlpSource.ts"
@@ -67,7 +68,7 @@ export class Resolver extends Context.Service<Resolver, {
     readonly fetch?: typeof globalThis.fetch | undefined
   }) {
     const ytdlp = yield* YtDlp
-    const urlGuard = yield* UrlGuard
+    const urls = safeUrls(yield* UrlGuard)
     const spawner = yield* ChildProcessSpawner.ChildProcessSpawner
     const guard = yield* makeGuard({ retry: settings.retry, breaker: settings.breaker })
 
@@ -76,13 +77,12 @@ export class Resolver extends Context.Service<Resolver, {
     const primePlayable = (id: string, p: Playable) => Effect.suspend(() => primeRef(id, p))
 
     const yt = YtDlpSource.make({ ytdlp, guard, settings, primePlayable })
-    const direct = makeDirect({ spawner, urlGuard, guard, settings, primePlayable })
-    const attachments = makeAttachments({ spawner, urlGuard, settings, primePlayable })
+    const direct = makeDirect({ spawner, urls, guard, settings, primePlayable })
+    const attachments = makeAttachments({ spawner, urls, settings, primePlayable })
     const local = makeLocalLibrary({ spawner, settings })
     const spotify = yield* Spotify.make({ settings, guard, search: (t, n) => yt.search(t, n), fetch: options?.fetch })
 
-    const checkUrl = (url: string) =>
-      urlGuard.check(url).pipe(Effect.mapError((e) => resolveError("ytdlp", new UnsafeUrl({ message: e.message }))))
+    const checkUrl = (url: string) => urls.check("ytdlp", url)
     // What yt-dlp hands back (a playlist entry's page, a stream URL) was never typed by the user:
     // it is checked like a typed URL, so a public feed cannot point the bot at a private address.
     const checkedStream = (found: Effect.Effect<Playable, ResolveError>) =>
@@ -142,12 +142,7 @@ export class Resolver extends Context.Service<Resolver, {
           case "Direct":
             return direct.resolve(q.url, q.hls)
           case "Url":
-            return Effect.flatMap(
-              urlGuard.check(q.url).pipe(
-                Effect.mapError((e) => resolveError("ytdlp", new UnsafeUrl({ message: e.message })))
-              ),
-              (url) => yt.resolveUrl(url.href, options)
-            )
+            return Effect.flatMap(checkUrl(q.url), (url) => yt.resolveUrl(url.href, options))
         }
       })
 

@@ -11,15 +11,13 @@ import {
   type ResolveError,
   resolveError,
   SourceDisabled,
-  timeoutError,
-  Transient,
-  UnsafeUrl
+  Transient
 } from "../ResolveError.ts"
 import type { Guard } from "../../resilience/Policies.ts"
-import type { UrlGuard } from "../../resilience/UrlGuard.ts"
 import { probe } from "../Probe.ts"
 import { DIRECT_EXTENSIONS } from "../Query.ts"
 import type { ResolverSettings } from "../ResolveSettings.ts"
+import type { SafeUrls } from "../SafeUrls.ts"
 
 type Spawner = ChildProcessSpawner.ChildProcessSpawner["Service"]
 
@@ -27,9 +25,6 @@ const fileTitle = (path: string): string => {
   const base = decodeURIComponent(path.split("/").pop() ?? path)
   return base.replace(/\.[a-z0-9]{2,5}$/i, "").replace(/[_]+/g, " ").trim() || base
 }
-
-const guardUrl = (urlGuard: UrlGuard["Service"], source: string, url: string) =>
-  urlGuard.check(url).pipe(Effect.mapError((e) => resolveError(source, new UnsafeUrl({ message: e.message }))))
 
 // ---------------------------------------------------------------------------------------------
 // Direct http(s) audio files and HLS streams
@@ -42,7 +37,7 @@ export interface DirectSource {
 
 export const makeDirect = (deps: {
   readonly spawner: Spawner
-  readonly urlGuard: UrlGuard["Service"]
+  readonly urls: SafeUrls
   readonly guard: Guard
   readonly settings: ResolverSettings
   readonly primePlayable: (id: string, playable: Playable) => Effect.Effect<void>
@@ -55,17 +50,7 @@ export const makeDirect = (deps: {
 
   const resolve = Effect.fn("DirectSource.resolve")(function*(input: string, hls: boolean) {
     // Redirects are followed here, hop by hop through the guard, so ffprobe gets a checked URL.
-    const head = yield* deps.urlGuard.followRedirects(input, { timeout: settings.httpTimeout }).pipe(
-      Effect.catchTags({
-        UrlRefused: (e) => Effect.fail(resolveError("direct", new UnsafeUrl({ message: e.message }))),
-        UrlUnreachable: (e) =>
-          Effect.fail(
-            e.timedOut
-              ? timeoutError("direct", "The file's server", settings.httpTimeout)
-              : resolveError("direct", new Transient({ message: "Could not reach the file's server.", detail: e.message }))
-          )
-      })
-    )
+    const head = yield* deps.urls.followRedirects("direct", input, settings.httpTimeout)
     if (head.status >= 400 && head.status !== 405) {
       return yield* resolveError(
         "direct",
@@ -90,7 +75,7 @@ export const makeDirect = (deps: {
   })
 
   const playable = Effect.fn("DirectSource.playable")(function*(track: TrackInfo) {
-    const url = yield* guardUrl(deps.urlGuard, "direct", track.location)
+    const url = yield* deps.urls.check("direct", track.location)
     const info = yield* probeUrl(url)
     return {
       input: url.href,
@@ -130,7 +115,7 @@ const mb = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`
 
 export const makeAttachments = (deps: {
   readonly spawner: Spawner
-  readonly urlGuard: UrlGuard["Service"]
+  readonly urls: SafeUrls
   readonly settings: ResolverSettings
   readonly primePlayable: (id: string, playable: Playable) => Effect.Effect<void>
 }) => {
@@ -147,7 +132,7 @@ export const makeAttachments = (deps: {
     if (a.contentType === null || !ATTACHMENT_TYPES.test(a.contentType) || !(DIRECT_EXTENSIONS as ReadonlyArray<string>).includes(ext)) {
       return yield* reject(`Only audio files can be played (${DIRECT_EXTENSIONS.join(" ")}); this one is ${a.contentType ?? "of unknown type"}.`)
     }
-    const url = yield* guardUrl(deps.urlGuard, "attachment", a.url)
+    const url = yield* deps.urls.check("attachment", a.url)
     const info = yield* probe(deps.spawner, url.href, { source: "attachment", timeout: settings.httpTimeout, network: true })
     const track: TrackInfo = {
       id: `attachment:${a.id ?? url.pathname}`,
@@ -169,7 +154,7 @@ export const makeAttachments = (deps: {
   })
 
   const playable = Effect.fn("Attachments.playable")(function*(track: TrackInfo) {
-    const url = yield* guardUrl(deps.urlGuard, "attachment", track.location)
+    const url = yield* deps.urls.check("attachment", track.location)
     const expiresAt = attachmentExpiry(url.href)
     const now = yield* Clock.currentTimeMillis
     if (expiresAt !== null && expiresAt <= now) {
