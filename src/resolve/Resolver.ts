@@ -5,7 +5,6 @@ import { Track } from "../../schema/Track.ts"
 import type { Playable } from "../audio/Playable.ts"
 import type { ResolvedBatch, ResolvedInfo, ResolvedTracks, ResolveOptions, TrackInfo } from "./Resolution.ts"
 import { NotFound, type ResolveError, resolveError } from "./ResolveError.ts"
-import { makeGuard } from "../resilience/Policies.ts"
 import * as TtlCache from "../resilience/TtlCache.ts"
 import { type HostLookup, UrlGuard } from "../resilience/UrlGuard.ts"
 import { type AttachmentInput, makeAttachments, makeDirect, makeLocalLibrary } from "./sources/FileSources.ts"
@@ -13,6 +12,7 @@ import { parseQuery, queryKey } from "./Query.ts"
 import { AppConfig } from "../config/AppConfig.ts"
 import type { ResolverSettings } from "./ResolveSettings.ts"
 import { safeUrls } from "./SafeUrls.ts"
+import { makeSourceGuard } from "./SourceGuard.ts"
 import * as Spotify from "./sources/SpotifySource.ts"
 import { YtDlp } from "./ytdlp/YtDlp.ts"
 import * as YtDlpSource from "./sources/YtDlpSource.ts"
@@ -70,7 +70,7 @@ export class Resolver extends Context.Service<Resolver, {
     const ytdlp = yield* YtDlp
     const urls = safeUrls(yield* UrlGuard)
     const spawner = yield* ChildProcessSpawner.ChildProcessSpawner
-    const guard = yield* makeGuard({ retry: settings.retry, breaker: settings.breaker })
+    const guard = yield* makeSourceGuard(settings)
 
     // Set once the cache exists; sources prime it with stream URLs that came with metadata.
     let primeRef: (id: string, p: Playable) => Effect.Effect<void> = () => Effect.void

@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Redacted } from "effect"
 import type { TrackInfo } from "../../src/resolve/Resolution.ts"
 import * as Spotify from "../../src/resolve/sources/SpotifySource.ts"
-import { makeGuard } from "../../src/resilience/Policies.ts"
+import { makeSourceGuard } from "../../src/resolve/SourceGuard.ts"
 import { type Handler, httpServer, settings } from "./helpers.ts"
 
 const track = (id: string, name: string, ms: number, isrc?: string) => ({
@@ -69,7 +69,7 @@ const makeSource = (base: string, searches: Array<string>, withCredentials = tru
         matchTolerance: Duration.seconds(3)
       }
     })
-    const guard = yield* makeGuard({ retry: s.retry, breaker: s.breaker })
+    const guard = yield* makeSourceGuard({ retry: s.retry, breaker: s.breaker })
     return yield* Spotify.make({
       settings: s,
       guard,

@@ -13,10 +13,10 @@ import {
   SourceDisabled,
   Transient
 } from "../ResolveError.ts"
-import type { Guard } from "../../resilience/Policies.ts"
 import { probe } from "../Probe.ts"
 import { DIRECT_EXTENSIONS } from "../Query.ts"
 import type { ResolverSettings } from "../ResolveSettings.ts"
+import type { SourceGuard } from "../SourceGuard.ts"
 import type { SafeUrls } from "../SafeUrls.ts"
 
 type Spawner = ChildProcessSpawner.ChildProcessSpawner["Service"]
@@ -38,7 +38,7 @@ export interface DirectSource {
 export const makeDirect = (deps: {
   readonly spawner: Spawner
   readonly urls: SafeUrls
-  readonly guard: Guard
+  readonly guard: SourceGuard
   readonly settings: ResolverSettings
   readonly primePlayable: (id: string, playable: Playable) => Effect.Effect<void>
 }): DirectSource => {

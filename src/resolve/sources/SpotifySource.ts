@@ -9,9 +9,9 @@ import {
   timeoutError,
   Transient
 } from "../ResolveError.ts"
-import type { Guard } from "../../resilience/Policies.ts"
 import * as TtlCache from "../../resilience/TtlCache.ts"
 import type { ResolverSettings } from "../ResolveSettings.ts"
+import type { SourceGuard } from "../SourceGuard.ts"
 
 const Image = Schema.Struct({ url: Schema.String })
 const Artist = Schema.Struct({ name: Schema.String })
@@ -96,7 +96,7 @@ export interface SpotifySource {
 
 export const make = Effect.fnUntraced(function*(deps: {
   readonly settings: ResolverSettings
-  readonly guard: Guard
+  readonly guard: SourceGuard
   readonly search: CandidateSearch
   /** Injected for tests; the global fetch otherwise. */
   readonly fetch?: typeof globalThis.fetch | undefined

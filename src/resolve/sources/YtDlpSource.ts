@@ -2,8 +2,8 @@ import { Duration, Effect, Option } from "effect"
 import type { Playable } from "../../audio/Playable.ts"
 import type { PlaylistInfo, ResolvedInfo, TrackInfo } from "../Resolution.ts"
 import { Failed, NotFound, type ResolveError, resolveError } from "../ResolveError.ts"
-import type { Guard } from "../../resilience/Policies.ts"
 import type { ResolverSettings } from "../ResolveSettings.ts"
+import type { SourceGuard } from "../SourceGuard.ts"
 import type { YtDlp } from "../ytdlp/YtDlp.ts"
 import { playlistOf, toPlayable, toTrackInfo, type YtDlpEntry } from "../ytdlp/YtDlpJson.ts"
 
@@ -49,7 +49,7 @@ export interface YtDlpSource {
 
 export const make = (deps: {
   readonly ytdlp: YtDlp["Service"]
-  readonly guard: Guard
+  readonly guard: SourceGuard
   readonly settings: ResolverSettings
   /** Where a stream URL that came with the metadata is kept for `playable`. */
   readonly primePlayable: (id: string, playable: Playable) => Effect.Effect<void>
