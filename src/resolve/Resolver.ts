@@ -1,21 +1,21 @@
 import { Clock, Context, Duration, Effect, Fiber, Layer, Option, Queue, Stream } from "effect"
 import { ChildProcessSpawner } from "effect/process"
 import type { UserId } from "../../schema/Ids.ts"
+import { formatMs } from "../../schema/PlayerError.ts"
 import { Track } from "../../schema/Track.ts"
 import type { Playable } from "../audio/Playable.ts"
-import type { ResolvedBatch, ResolvedInfo, ResolvedTracks, ResolveOptions, TrackInfo } from "./Resolution.ts"
-import { NotFound, type ResolveError, resolveError } from "./ResolveError.ts"
+import { AppConfig } from "../config/AppConfig.ts"
 import * as TtlCache from "../resilience/TtlCache.ts"
 import { type HostLookup, UrlGuard } from "../resilience/UrlGuard.ts"
-import { type AttachmentInput, makeAttachments, makeDirect, makeLocalLibrary } from "./sources/FileSources.ts"
-import { parseQuery, queryKey } from "./Query.ts"
-import { AppConfig } from "../config/AppConfig.ts"
+import type { ResolvedBatch, ResolvedInfo, ResolvedTracks, ResolveOptions, TrackInfo } from "./Resolution.ts"
+import type { ResolveError } from "./ResolveError.ts"
 import type { ResolverSettings } from "./ResolveSettings.ts"
 import { safeUrls } from "./SafeUrls.ts"
+import { type Claimed, claimQuery, playableByKind } from "./Source.ts"
 import { makeSourceGuard } from "./SourceGuard.ts"
-import * as Spotify from "./sources/SpotifySource.ts"
+import type { AttachmentInput } from "./sources/AttachmentSource.ts"
+import { makeSources } from "./sources/index.ts"
 import { YtDlp } from "./ytdlp/YtDlp.ts"
-import * as YtDlpSource from "./sources/YtDlpSource.ts"
 
 /** One `/play` autocomplete choice, in Discord's shape (both at most 100 characters). */
 export interface Suggestion {
@@ -27,28 +27,19 @@ const stamp = (info: TrackInfo, requester: UserId): Track => new Track({ ...info
 
 const clip = (s: string, n = 100) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`)
 
-const formatDuration = (ms: number | null) => {
-  if (ms === null) return "live"
-  const s = Math.round(ms / 1000)
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`
-}
-
 /**
  * Track resolution for every source, behind one interface: commands resolve queries and uploads
- * with it, the player asks it for `playable` and autoplay for `related`.
+ * with it, the player asks it for `playable` and autoplay for `related`. Queries and `playable`
+ * are dispatched through the source registry (src/resolve/sources/index.ts).
  */
 export class Resolver extends Context.Service<Resolver, {
-  /** Query or URL → tracks. Concurrent identical queries (without `onProgress`) share one resolution. */
+  /** Query or URL → tracks. Concurrent identical queries share one resolution. */
   readonly resolve: (query: string, requester: UserId, options?: ResolveOptions) => Effect.Effect<ResolvedTracks, ResolveError>
   /**
    * The same as a stream of batches: a playlist's first track comes alone and at once, the rest
    * in batches of PLAYLIST_BATCH_SIZE while yt-dlp still reads the playlist.
    */
-  readonly resolveStream: (
-    query: string,
-    requester: UserId,
-    options?: { readonly maxTracks?: number | undefined }
-  ) => Stream.Stream<ResolvedBatch, ResolveError>
+  readonly resolveStream: (query: string, requester: UserId, options?: ResolveOptions) => Stream.Stream<ResolvedBatch, ResolveError>
   /** An uploaded file (`/playfile`): type and size are checked before anything is fetched. */
   readonly resolveAttachment: (attachment: AttachmentInput, requester: UserId) => Effect.Effect<ResolvedTracks, ResolveError>
   /** What FFmpeg reads for a track: cached (TTL within the stream URL's expiry), de-duplicated. */
@@ -67,48 +58,21 @@ export class Resolver extends Context.Service<Resolver, {
   static readonly make = Effect.fnUntraced(function*(settings: ResolverSettings, options?: {
     readonly fetch?: typeof globalThis.fetch | undefined
   }) {
-    const ytdlp = yield* YtDlp
-    const urls = safeUrls(yield* UrlGuard)
-    const spawner = yield* ChildProcessSpawner.ChildProcessSpawner
-    const guard = yield* makeSourceGuard(settings)
-
     // Set once the cache exists; sources prime it with stream URLs that came with metadata.
     let primeRef: (id: string, p: Playable) => Effect.Effect<void> = () => Effect.void
     const primePlayable = (id: string, p: Playable) => Effect.suspend(() => primeRef(id, p))
 
-    const yt = YtDlpSource.make({ ytdlp, guard, settings, primePlayable })
-    const direct = makeDirect({ spawner, urls, guard, settings, primePlayable })
-    const attachments = makeAttachments({ spawner, urls, settings, primePlayable })
-    const local = makeLocalLibrary({ spawner, settings })
-    const spotify = yield* Spotify.make({ settings, guard, search: (t, n) => yt.search(t, n), fetch: options?.fetch })
-
-    const checkUrl = (url: string) => urls.check("ytdlp", url)
-    // What yt-dlp hands back (a playlist entry's page, a stream URL) was never typed by the user:
-    // it is checked like a typed URL, so a public feed cannot point the bot at a private address.
-    const checkedStream = (found: Effect.Effect<Playable, ResolveError>) =>
-      Effect.tap(found, (p) => /^https?:\/\//i.test(p.input) ? checkUrl(p.input) : Effect.void)
-
-    const playableUncached = (track: TrackInfo): Effect.Effect<Playable, ResolveError> => {
-      switch (track.kind) {
-        case "youtube":
-        case "soundcloud":
-        case "bandcamp":
-          return checkedStream(yt.playable(track))
-        case "ytdlp":
-          return checkUrl(track.location).pipe(Effect.andThen(checkedStream(yt.playable(track))))
-        case "spotify":
-          return checkedStream(Effect.flatMap(spotify.match(track), yt.playable))
-        case "http":
-          return direct.playable(track)
-        case "attachment":
-          return attachments.playable(track)
-        case "local":
-          return local.playable(track)
-        case "file":
-          // Plain files are only ever created by the bot itself (tests, fixtures): play as they are.
-          return Effect.succeed({ input: track.location, httpHeaders: {}, codec: "unknown", expiresAt: null, isLive: false })
-      }
-    }
+    const sources = yield* makeSources({
+      settings,
+      ytdlp: yield* YtDlp,
+      spawner: yield* ChildProcessSpawner.ChildProcessSpawner,
+      urls: safeUrls(yield* UrlGuard),
+      guard: yield* makeSourceGuard(settings),
+      primePlayable,
+      fetch: options?.fetch
+    })
+    const { attachments, local, spotify, ytdlp } = sources
+    const claim = (query: string) => claimQuery(sources.registry, query)
 
     const maxTtl = Duration.toMillis(settings.cache.ttl)
     // Keep a stream URL at most until 10 minutes before it expires, so a cached URL still has
@@ -119,43 +83,26 @@ export class Resolver extends Context.Service<Resolver, {
       name: "playable",
       capacity: settings.cache.capacity,
       timeToLive: playableTtl,
-      lookup: playableUncached,
+      lookup: yield* playableByKind(sources.registry),
       keyOf: (t: TrackInfo) => t.id
     })
     primeRef = (id, p) => playables.set({ id } as TrackInfo, p)
 
-    const resolveInfo = (query: string, options: {
-      readonly maxTracks: number
-      readonly onBatch?: ((b: YtDlpSource.InfoBatch) => Effect.Effect<void>) | undefined
-    }): Effect.Effect<ResolvedInfo, ResolveError> =>
-      Effect.flatMap(parseQuery(query, { maxLength: settings.queryMaxLength }), (q) => {
-        switch (q._tag) {
-          case "Search":
-            return Effect.flatMap(yt.search(q.text, 1), (found) =>
-              found.length === 0
-                ? Effect.fail(resolveError("ytdlp", new NotFound({ message: `Nothing found for "${q.text}".` })))
-                : Effect.succeed({ tracks: found.slice(0, 1), playlist: null }))
-          case "Local":
-            return local.resolve(q.name)
-          case "Spotify":
-            return spotify.resolve(q.type, q.id, options.maxTracks)
-          case "Direct":
-            return direct.resolve(q.url, q.hls)
-          case "Url":
-            return Effect.flatMap(checkUrl(q.url), (url) => yt.resolveUrl(url.href, options))
-        }
-      })
-
     // Single results are kept briefly so a re-queued song or a repeated search is instant;
-    // playlists are not (large, and their content changes).
+    // playlists are not (large, and their content changes). The key is plain data, not the
+    // claim: concurrent lookups share one run only when their keys compare equal.
     const metadataTtl = (r: ResolvedInfo) => (r.playlist === null && r.tracks.length === 1 ? Math.min(maxTtl, 15 * 60_000) : 0)
     const deduped = yield* TtlCache.make({
       name: "metadata",
       capacity: settings.cache.capacity,
       timeToLive: metadataTtl,
-      lookup: (k: { readonly key: string; readonly query: string; readonly maxTracks: number }) => resolveInfo(k.query, { maxTracks: k.maxTracks }),
+      lookup: (k: { readonly key: string; readonly query: string; readonly maxTracks: number }) =>
+        Effect.flatMap(claim(k.query), (c) => c.resolve({ maxTracks: k.maxTracks })),
       keyOf: (k) => `${k.key}#${k.maxTracks}`
     })
+
+    const capOf = (options: ResolveOptions | undefined) =>
+      Math.min(options?.maxTracks ?? settings.maxPlaylistSize, settings.maxPlaylistSize)
 
     const toTracks = (info: ResolvedInfo, requester: UserId): ResolvedTracks => ({
       tracks: info.tracks.map((t) => stamp(t, requester)),
@@ -163,25 +110,17 @@ export class Resolver extends Context.Service<Resolver, {
     })
 
     const resolve = Effect.fn("Resolver.resolve")(function*(query: string, requester: UserId, options?: ResolveOptions) {
-      const maxTracks = Math.min(options?.maxTracks ?? settings.maxPlaylistSize, settings.maxPlaylistSize)
-      const progress = options?.onProgress
-      if (progress === undefined) {
-        const q = yield* parseQuery(query, { maxLength: settings.queryMaxLength })
-        return toTracks(yield* deduped.get({ key: queryKey(q), query, maxTracks }), requester)
-      }
-      const info = yield* resolveInfo(query, {
-        maxTracks,
-        onBatch: (b) => progress({ loaded: b.loaded, expected: b.expected })
-      })
-      return toTracks(info, requester)
+      const claimed = yield* claim(query)
+      yield* Effect.annotateCurrentSpan({ "resolve.source": claimed.source })
+      return toTracks(yield* deduped.get({ key: claimed.key, query, maxTracks: capOf(options) }), requester)
     })
 
-    /** Pages yt-dlp reads can be playlists: those stream in batches; every other query answers in one (cached) piece. */
-    const streamPages = (query: string, requester: UserId, maxTracks: number) =>
+    /** A playlist read as it goes: batches are sent as they come; a page that was one video arrives whole. */
+    const streamBatches = (claimed: Claimed, requester: UserId, maxTracks: number) =>
       Stream.callback<ResolvedBatch, ResolveError>((queue) =>
         Effect.gen(function*() {
           let sent = 0
-          const info = yield* resolveInfo(query, {
+          const info = yield* claimed.resolve({
             maxTracks,
             onBatch: (b) =>
               Effect.suspend(() => {
@@ -189,11 +128,9 @@ export class Resolver extends Context.Service<Resolver, {
                 return Queue.offer(queue, { ...b, tracks: b.tracks.map((t) => stamp(t, requester)) })
               }).pipe(Effect.asVoid)
           })
-          // A page that turned out to be a single video arrives in one piece.
           if (sent === 0) {
             yield* Queue.offer(queue, {
-              tracks: info.tracks.map((t) => stamp(t, requester)),
-              playlist: info.playlist,
+              ...toTracks(info, requester),
               loaded: info.tracks.length,
               expected: info.tracks.length
             })
@@ -202,14 +139,15 @@ export class Resolver extends Context.Service<Resolver, {
         }).pipe(Effect.catch((e) => Queue.fail(queue, e)))
       )
 
-    const resolveStream = (query: string, requester: UserId, options?: { readonly maxTracks?: number | undefined }) =>
+    // Only a source that reads playlists in batches streams; every other query answers in one (cached) piece.
+    const resolveStream = (query: string, requester: UserId, options?: ResolveOptions) =>
       Stream.unwrap(
         Effect.gen(function*() {
-          const maxTracks = Math.min(options?.maxTracks ?? settings.maxPlaylistSize, settings.maxPlaylistSize)
-          const q = yield* parseQuery(query, { maxLength: settings.queryMaxLength })
-          if (q._tag === "Url") return streamPages(query, requester, maxTracks)
+          const maxTracks = capOf(options)
+          const claimed = yield* claim(query)
+          if (claimed.inBatches === true) return streamBatches(claimed, requester, maxTracks)
           return Stream.fromEffect(
-            Effect.map(deduped.get({ key: queryKey(q), query, maxTracks }), (info): ResolvedBatch => ({
+            Effect.map(deduped.get({ key: claimed.key, query, maxTracks }), (info): ResolvedBatch => ({
               ...toTracks(info, requester),
               loaded: info.tracks.length,
               expected: info.tracks.length
@@ -228,7 +166,7 @@ export class Resolver extends Context.Service<Resolver, {
       name: "autocomplete",
       capacity: 500,
       timeToLive: () => "10 minutes",
-      lookup: (text: string) => yt.search(text, 5, { timeout: "8 seconds" })
+      lookup: (text: string) => ytdlp.search(text, 5, { timeout: "8 seconds" })
     })
     const scope = yield* Effect.scope
     const autocomplete = Effect.fn("Resolver.autocomplete")(function*(input: string) {
@@ -245,9 +183,10 @@ export class Resolver extends Context.Service<Resolver, {
         Effect.map(Option.getOrElse((): ReadonlyArray<TrackInfo> => [])),
         Effect.orElseSucceed((): ReadonlyArray<TrackInfo> => [])
       )
+      const length = (ms: number | null) => (ms === null ? "live" : formatMs(ms))
       const remoteChoices = remote
         .filter((t) => t.location.length <= 100)
-        .map((t) => ({ name: clip(`${t.title}${t.author ? ` — ${t.author}` : ""} (${formatDuration(t.durationMs)})`), value: t.location }))
+        .map((t) => ({ name: clip(`${t.title}${t.author ? ` — ${t.author}` : ""} (${length(t.durationMs)})`), value: t.location }))
       return [...localChoices, ...remoteChoices].slice(0, 25)
     })
 
@@ -263,7 +202,7 @@ export class Resolver extends Context.Service<Resolver, {
       }
       // A Spotify track plays as its YouTube match: relate from that.
       const base = after.kind === "spotify" ? yield* spotify.match(after) : after
-      const found = pick(yield* yt.related(base, 25))
+      const found = pick(yield* ytdlp.related(base, 25))
       return Option.map(found, (t) => stamp(t, requester))
     })
 
@@ -303,4 +242,3 @@ export class Resolver extends Context.Service<Resolver, {
     })
   )
 }
-

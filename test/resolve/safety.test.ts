@@ -6,7 +6,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { NodeServices } from "@effect/platform-node"
 import { ChildProcessSpawner } from "effect/process"
-import { makeLocalLibrary } from "../../src/resolve/sources/FileSources.ts"
+import * as LocalLibrary from "../../src/resolve/sources/LocalLibrary.ts"
 import { isPrivateAddress, UrlGuard } from "../../src/resilience/UrlGuard.ts"
 import { Resolver } from "../../src/resolve/Resolver.ts"
 import { countingSpawner, settings } from "./helpers.ts"
@@ -88,7 +88,7 @@ describe("local library", () => {
   symlinkSync(outside, join(root, "linked-dir"))
 
   const library = Effect.map(Effect.service(ChildProcessSpawner.ChildProcessSpawner), (spawner) =>
-    makeLocalLibrary({ spawner, settings: settings({ musicDir: root }) }))
+    LocalLibrary.make({ spawner, settings: settings({ musicDir: root }) }))
 
   it.effect("finds files by name and plays them", () =>
     Effect.gen(function*() {
@@ -117,7 +117,7 @@ describe("local library", () => {
   it.effect("is off, with a clear message, when MUSIC_DIR is unset", () =>
     Effect.gen(function*() {
       const spawner = yield* ChildProcessSpawner.ChildProcessSpawner
-      const lib = makeLocalLibrary({ spawner, settings: settings() })
+      const lib = LocalLibrary.make({ spawner, settings: settings() })
       const e = yield* Effect.flip(lib.search("x", 5))
       assert.match(e.message, /MUSIC_DIR/)
     }).pipe(Effect.provide(NodeServices.layer)))
