@@ -87,7 +87,6 @@ export class YtDlp extends Context.Service<YtDlp, {
   readonly extract: (target: string, options: ExtractOptions) => Effect.Effect<ReadonlyArray<YtDlpEntry>, ResolveError>
   /** `yt-dlp --version`, asked once; null when it cannot be run. */
   readonly version: Effect.Effect<string | null>
-  readonly pool: ProcessPool.ProcessPool
 }>()("reprise/resolve/YtDlp") {
   static readonly make = Effect.fnUntraced(function*(settings: ResolverSettings["ytdlp"]) {
     const spawner = yield* ChildProcessSpawner.ChildProcessSpawner
@@ -200,7 +199,7 @@ export class YtDlp extends Context.Service<YtDlp, {
       return [yield* parseEntry(json)]
     })
 
-    return YtDlp.of({ extract, version, pool })
+    return YtDlp.of({ extract, version })
   })
 
   /** Needs a `ChildProcessSpawner` (NodeServices.layer). */
