@@ -13,8 +13,8 @@ import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { UserId } from "../schema/Ids.ts"
-import { SourceResolver } from "../src/audio/sources/SourceResolver.ts"
-import type { ResolverSettings } from "../src/audio/sources/ResolverConfig.ts"
+import { Resolver } from "../src/resolve/Resolver.ts"
+import type { ResolverSettings } from "../src/resolve/ResolveSettings.ts"
 
 export interface ResolveBenchResult {
   readonly missMs: { readonly p50: number; readonly p95: number; readonly n: number }
@@ -85,7 +85,7 @@ export const runResolveBench = (options?: { readonly misses?: number; readonly h
       (s) => Effect.sync(() => s.close())
     )
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-    const resolver = yield* SourceResolver
+    const resolver = yield* Resolver
 
     const missTimes: Array<number> = []
     for (let i = 0; i < misses; i++) {
@@ -115,7 +115,7 @@ export const runResolveBench = (options?: { readonly misses?: number; readonly h
     } satisfies ResolveBenchResult
   })
 
-  return program.pipe(Effect.scoped, Effect.provide(SourceResolver.layerWith(benchSettings).pipe(Layer.provide(spawner))))
+  return program.pipe(Effect.scoped, Effect.provide(Resolver.layer(benchSettings).pipe(Layer.provide(spawner))))
 }
 
 if (process.argv[1]?.endsWith("resolve.ts")) {

@@ -3,8 +3,6 @@ import { Effect, Layer } from "effect"
 import type { Track } from "../schema/Track.ts"
 import { ffmpegReadiness } from "./audio/FfmpegBinary.ts"
 import { FfmpegPipeline } from "./audio/FfmpegPipeline.ts"
-import { SourceResolver } from "./audio/sources/SourceResolver.ts"
-import { TrackResolver } from "./audio/TrackResolver.ts"
 import { AppConfig, type AppConfigShape } from "./config/AppConfig.ts"
 import { Control } from "./control/Control.ts"
 import { DiscordEdge } from "./discord/DiscordEdge.ts"
@@ -21,16 +19,8 @@ import { GuildSettingsRepo } from "./persistence/GuildSettingsRepo.ts"
 import { layerAutoplay } from "./player/Autoplay.ts"
 import { countCommand } from "./player/PlayerMetrics.ts"
 import { PlayerRegistry } from "./player/PlayerRegistry.ts"
+import { Resolver } from "./resolve/Resolver.ts"
 import { DiscordVoice } from "./voice/DiscordVoice.ts"
-
-/** The player plays what track resolution makes playable. */
-const trackResolver = Layer.effect(
-  TrackResolver,
-  Effect.gen(function*() {
-    const sources = yield* SourceResolver
-    return TrackResolver.of({ playable: sources.playable })
-  })
-)
 
 /**
  * The whole program as one layer. Dependencies are built first and released last, so
@@ -40,7 +30,7 @@ const trackResolver = Layer.effect(
 export const makeApp = (config: AppConfigShape) => {
   const database = databaseReadiness.pipe(Layer.provideMerge(layerDatabase()))
   const discord = DiscordGateway.readiness.pipe(Layer.provideMerge(DiscordGateway.layerConfig))
-  const sources = SourceResolver.layer.pipe(Layer.provide(NodeServices.layer))
+  const sources = Resolver.layerConfig.pipe(Layer.provide(NodeServices.layer))
   const players = Layer.unwrap(
     Effect.gen(function*() {
       const settings = yield* GuildSettingsRepo
@@ -57,12 +47,12 @@ export const makeApp = (config: AppConfigShape) => {
       })
     })
   ).pipe(
-    Layer.provide([FfmpegPipeline.layerWith({ ffmpegPath: config.audio.ffmpegPath, referenceGain: config.audio.referenceGain }), trackResolver])
+    Layer.provide(FfmpegPipeline.layerWith({ ffmpegPath: config.audio.ffmpegPath, referenceGain: config.audio.referenceGain }))
   )
   const autoplay = layerAutoplay(
     Effect.gen(function*() {
       const settings = yield* GuildSettingsRepo
-      const resolver = yield* SourceResolver
+      const resolver = yield* Resolver
       return {
         enabled: settings.autoplay,
         related: (after: Track, recentIds: ReadonlyArray<string>) => resolver.related(after, recentIds, after.requester)

@@ -1,6 +1,6 @@
 /**
  * What FFmpeg (or the passthrough demuxer) reads for one track: a file path or an
- * http(s) URL, with the headers the source demands. Produced by `TrackResolver.playable`.
+ * http(s) URL, with the headers the source demands. Track resolution (src/resolve) makes one per track.
  */
 export interface Playable {
   /** A file path or an http(s) URL. */

@@ -2,7 +2,7 @@ import { Context, Duration, Effect, Layer, Option, type Redacted, Schema, Schema
 import { existsSync, readFileSync } from "node:fs"
 import { parseEnv } from "node:util"
 import type { GuildId } from "../../schema/Ids.ts"
-import { resolverSettings, type ResolverSettings } from "../audio/sources/ResolverConfig.ts"
+import { resolverSettings, type ResolverSettings } from "../resolve/ResolveSettings.ts"
 import { Env, type LogLevelName, secretKeys } from "./Env.ts"
 
 /** The configuration could not be used; each problem names its variable and what is wrong. */

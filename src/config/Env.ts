@@ -63,7 +63,7 @@ export const Env = Schema.Struct({
   VOLUME_REFERENCE_GAIN: Schema.NumberFromString.check(
     Schema.isBetween({ minimum: 0.05, maximum: 1 }, { message: "must be a number between 0.05 and 1" })
   ).pipe(withDefault("0.25")),
-  // Track resolution (see src/audio/sources/ResolverConfig.ts for how each is used).
+  // Track resolution (see src/resolve/ResolveSettings.ts for how each is used).
   YTDLP_PATH: Schema.optionalKey(Schema.NonEmptyString),
   YTDLP_COOKIES: Schema.optionalKey(Schema.NonEmptyString),
   YTDLP_CONCURRENCY: Count(1).pipe(withDefault("3")),

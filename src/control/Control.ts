@@ -11,8 +11,8 @@ import * as Cmd from "../../schema/PlayerCommand.ts"
 import type { PlayerError } from "../../schema/PlayerError.ts"
 import type { ReplyOf, SkipReply } from "../../schema/PlayerReply.ts"
 import type { LoopMode, PlayerState, QueueEntry } from "../../schema/PlayerState.ts"
-import type { ResolveError } from "../audio/ResolveError.ts"
-import { SourceResolver, type Suggestion } from "../audio/sources/SourceResolver.ts"
+import type { ResolveError } from "../resolve/ResolveError.ts"
+import { Resolver, type Suggestion } from "../resolve/Resolver.ts"
 import { GuildDirectory } from "../gateway/GuildDirectory.ts"
 import { type GuildAccessSettings, GuildSettingsRepo } from "../persistence/GuildSettingsRepo.ts"
 import type { FailureOf } from "../player/GuildPlayer.ts"
@@ -91,7 +91,7 @@ export class Control extends Context.Service<Control, {
     Control,
     Effect.gen(function*() {
       const registry = yield* PlayerRegistry
-      const resolver = yield* SourceResolver
+      const resolver = yield* Resolver
       const repo = yield* GuildSettingsRepo
       const directory = yield* GuildDirectory
       const play = makePlay({ registry, resolver, settings: repo })

@@ -7,10 +7,10 @@ import { Effect, Fiber, Stream } from "effect"
 import type { ChannelId } from "../../schema/Ids.ts"
 import { Connect, Enqueue } from "../../schema/PlayerCommand.ts"
 import type { Track } from "../../schema/Track.ts"
-import type { AttachmentInput } from "../audio/sources/FileSources.ts"
-import type { SourceResolver } from "../audio/sources/SourceResolver.ts"
-import type { ResolvedBatch, ResolvedTracks } from "../audio/Resolution.ts"
-import type { ResolveError } from "../audio/ResolveError.ts"
+import type { AttachmentInput } from "../resolve/sources/AttachmentSource.ts"
+import type { Resolver } from "../resolve/Resolver.ts"
+import type { ResolvedBatch, ResolvedTracks } from "../resolve/Resolution.ts"
+import type { ResolveError } from "../resolve/ResolveError.ts"
 import type { GuildSettingsRepo } from "../persistence/GuildSettingsRepo.ts"
 import type { PlayerRegistry } from "../player/PlayerRegistry.ts"
 import type { Actor } from "./Actor.ts"
@@ -55,7 +55,7 @@ const single = (resolved: Effect.Effect<ResolvedTracks, ResolveError>): Stream.S
 
 export const makePlay = (deps: {
   readonly registry: PlayerRegistry["Service"]
-  readonly resolver: SourceResolver["Service"]
+  readonly resolver: Resolver["Service"]
   readonly settings: GuildSettingsRepo["Service"]
 }) =>
   Effect.fn("Control.play")(function*<E>(actor: Actor, request: PlayRequest<E>) {

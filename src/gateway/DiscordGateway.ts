@@ -1,7 +1,8 @@
 import { Client, Events, GatewayIntentBits } from "discord.js"
-import { Context, Deferred, Duration, Effect, FiberSet, Layer, Option, Redacted, Ref, Schedule, Schema } from "effect"
+import { Context, Deferred, Effect, FiberSet, Layer, Option, Redacted, Ref, Schema } from "effect"
 import { AppConfig } from "../config/AppConfig.ts"
 import { Readiness } from "../observability/Readiness.ts"
+import * as Backoff from "../resilience/Backoff.ts"
 
 /** Discord answered 401: the token is wrong or was reset. Retrying cannot help. */
 export class TokenInvalid extends Schema.TaggedClass<TokenInvalid>()("TokenInvalid", {}) {
@@ -91,10 +92,7 @@ export class DiscordGateway extends Context.Service<DiscordGateway, {
           new GatewayError({ reason: isTokenInvalid(error) ? new TokenInvalid() : new Unreachable({ detail: describe(error) }) })
       }).pipe(Effect.withSpan("DiscordGateway.login"))
 
-      const backoff = Schedule.exponential("1 second", 2).pipe(
-        Schedule.modifyDelay(({ duration }) => Effect.succeed(Duration.min(duration, config.discord.loginBackoffMax))),
-        Schedule.jittered
-      )
+      const backoff = Backoff.backoff({ base: "1 second", max: config.discord.loginBackoffMax })
 
       yield* login.pipe(
         Effect.tapError((error) =>

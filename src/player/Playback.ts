@@ -7,7 +7,7 @@ import { Cause, Deferred, Effect, Fiber, Queue, Stream, type Tracer } from "effe
 import type { ChannelId, GuildId } from "../../schema/Ids.ts"
 import * as Cmd from "../../schema/PlayerCommand.ts"
 import { AudioPipeline, type OpusPacket, PipelineError } from "../audio/AudioPipeline.ts"
-import { TrackResolver } from "../audio/TrackResolver.ts"
+import { Resolver } from "../resolve/Resolver.ts"
 import { VoiceOutput } from "../voice/VoiceOutput.ts"
 import { trackMsPerPacket } from "./Tempo.ts"
 import type { ActiveRun, Work } from "./Transition.ts"
@@ -42,7 +42,7 @@ export const makePlayback = Effect.fnUntraced(function*(
 ) {
   const pipeline = yield* AudioPipeline
   const voice = yield* VoiceOutput
-  const resolver = yield* TrackResolver
+  const resolver = yield* Resolver
   const scope = yield* Effect.scope
   yield* Effect.addFinalizer(() => voice.leave(guildId))
 

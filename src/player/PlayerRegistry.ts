@@ -5,7 +5,7 @@ import type { PlayerEvent } from "../../schema/PlayerEvent.ts"
 import type { ReplyOf } from "../../schema/PlayerReply.ts"
 import { initialPlayerState, type PlayerState } from "../../schema/PlayerState.ts"
 import type { AudioPipeline } from "../audio/AudioPipeline.ts"
-import type { TrackResolver } from "../audio/TrackResolver.ts"
+import type { Resolver } from "../resolve/Resolver.ts"
 import { VoiceOutput } from "../voice/VoiceOutput.ts"
 import { type FailureOf, type GuildPlayer, makeGuildPlayer } from "./GuildPlayer.ts"
 import { type PlayerOptions, resolvePlayerOptions } from "./PlayerOptions.ts"
@@ -106,6 +106,6 @@ export class PlayerRegistry extends Context.Service<PlayerRegistry, {
   /** Defaults: 5-minute idle window, 1000-entry queues, duplicates allowed. */
   static readonly layer = (
     options: PlayerOptions = {}
-  ): Layer.Layer<PlayerRegistry, never, AudioPipeline | VoiceOutput | TrackResolver> =>
+  ): Layer.Layer<PlayerRegistry, never, AudioPipeline | VoiceOutput | Resolver> =>
     Layer.effect(PlayerRegistry, makeRegistry(options))
 }

@@ -22,8 +22,6 @@ export const cacheEvictions = Metric.counter("reprise_resolve_cache_evictions_to
  */
 export interface TtlCache<K, A, E> {
   readonly get: (key: K) => Effect.Effect<A, E>
-  /** The value if present and fresh; does not count as a hit or miss. */
-  readonly peek: (key: K) => Effect.Effect<Option.Option<A>>
   /** Stores a value resolved elsewhere (e.g. a stream URL that came with the metadata). */
   readonly set: (key: K, value: A) => Effect.Effect<void>
   readonly invalidate: (key: K) => Effect.Effect<void>
@@ -97,7 +95,6 @@ export const make = Effect.fnUntraced(function*<K, A, E, R>(options: TtlCacheOpt
 
   return {
     get,
-    peek: fresh,
     set: store,
     invalidate: (key: K) => Effect.sync(() => void entries.delete(keyOf(key))),
     size: Effect.sync(() => entries.size),

@@ -13,14 +13,29 @@ import { BlockList, isIP } from "node:net"
  * handed on as the final URL.
  */
 
-/** Why a URL was refused; the text is shown to users. */
-export class UrlRefused extends Schema.TaggedError<UrlRefused>()("UrlRefused", { message: Schema.String }) {}
+/** The URL must not be fetched (scheme, credentials, a private address, no address); the text is shown to users. */
+export class Refused extends Schema.TaggedClass<Refused>()("Refused", { message: Schema.String }) {}
 
-/** The host could not be reached or did not answer in time while following redirects. */
-export class UrlUnreachable extends Schema.TaggedError<UrlUnreachable>()("UrlUnreachable", {
+/** The host could not be reached while following redirects. */
+export class Unreachable extends Schema.TaggedClass<Unreachable>()("Unreachable", { message: Schema.String }) {}
+
+/** The host did not answer within the time `followRedirects` was given. */
+export class TimedOut extends Schema.TaggedClass<TimedOut>()("TimedOut", {
   message: Schema.String,
-  timedOut: Schema.Boolean
+  after: Schema.DurationFromMillis
 }) {}
+
+export const UrlGuardErrorReason = Schema.Union([Refused, Unreachable, TimedOut])
+export type UrlGuardErrorReason = typeof UrlGuardErrorReason.Type
+
+/** The one error of the URL guard; `reason` says whether the URL was refused or its host failed to answer. */
+export class UrlGuardError extends Schema.TaggedError<UrlGuardError>()("UrlGuardError", {
+  reason: UrlGuardErrorReason
+}) {
+  override get message(): string {
+    return this.reason.message
+  }
+}
 
 /** Resolves a host name to every address it has (A and AAAA). Injected so tests never reach DNS. */
 export type HostLookup = (hostname: string) => Effect.Effect<ReadonlyArray<string>, Error>
@@ -119,7 +134,15 @@ export const isPrivateAddress = (address: string): boolean => {
   return true
 }
 
-const refuse = (message: string) => Effect.fail(new UrlRefused({ message }))
+const refuse = (message: string) => Effect.fail(new UrlGuardError({ reason: new Refused({ message }) }))
+
+/** Where `followRedirects` ended: the last, checked URL and what its server said about it. */
+export interface FollowedUrl {
+  readonly url: URL
+  readonly status: number
+  readonly contentType: string | null
+  readonly contentLength: number | null
+}
 
 export interface UrlGuardOptions {
   readonly allowPrivateNetwork: boolean
@@ -130,7 +153,7 @@ export interface UrlGuardOptions {
 /** The checks, as a service so the resolver and tests share one configuration. */
 export class UrlGuard extends Context.Service<UrlGuard, {
   /** Parses and checks a URL; fails with a user-presentable reason. */
-  readonly check: (input: string) => Effect.Effect<URL, UrlRefused>
+  readonly check: (input: string) => Effect.Effect<URL, UrlGuardError>
   /**
    * Checks the URL, then follows up to `maxHops` redirects itself (HEAD, falling back to a
    * ranged GET), checking every hop, and answers the final URL, its content type and length.
@@ -138,15 +161,7 @@ export class UrlGuard extends Context.Service<UrlGuard, {
   readonly followRedirects: (input: string, options?: {
     readonly maxHops?: number | undefined
     readonly timeout?: Duration.Input | undefined
-  }) => Effect.Effect<
-    {
-      readonly url: URL
-      readonly status: number
-      readonly contentType: string | null
-      readonly contentLength: number | null
-    },
-    UrlRefused | UrlUnreachable
-  >
+  }) => Effect.Effect<FollowedUrl, UrlGuardError>
 }>()("reprise/resilience/UrlGuard") {
   static readonly make = (options: UrlGuardOptions) => {
     const lookup = options.lookup ?? systemLookup
@@ -182,7 +197,7 @@ export class UrlGuard extends Context.Service<UrlGuard, {
 
     const followRedirects = Effect.fn("UrlGuard.followRedirects")(
       function*(input: string, opts?: { readonly maxHops?: number | undefined; readonly timeout?: Duration.Input | undefined }) {
-        const timeout = opts?.timeout ?? "10 seconds"
+        const timeout = Duration.fromInputUnsafe(opts?.timeout ?? "10 seconds")
         let url = yield* check(input)
         for (let hop = 0; hop <= (opts?.maxHops ?? 5); hop++) {
           const target = url
@@ -200,13 +215,19 @@ export class UrlGuard extends Context.Service<UrlGuard, {
                 return r
               },
               catch: (cause) =>
-                new UrlUnreachable({ message: `Could not reach ${target.host}: ${String(cause)}`, timedOut: false })
+                new UrlGuardError({
+                  reason: new Unreachable({ message: `Could not reach ${target.host}: ${String(cause)}` })
+                })
             }).pipe(
               Effect.timeout(timeout),
               Effect.catchTag(
                 "TimeoutError",
                 () =>
-                  Effect.fail(new UrlUnreachable({ message: `${target.host} did not answer in time.`, timedOut: true }))
+                  Effect.fail(
+                    new UrlGuardError({
+                      reason: new TimedOut({ message: `${target.host} did not answer in time.`, after: timeout })
+                    })
+                  )
               )
             )
           const head = yield* request("HEAD")
@@ -224,7 +245,7 @@ export class UrlGuard extends Context.Service<UrlGuard, {
             status: response.status,
             contentType: response.headers.get("content-type"),
             contentLength: Number.isFinite(length) && length > 0 ? length : null
-          }
+          } satisfies FollowedUrl
         }
         return yield* refuse("Too many redirects.")
       }

@@ -3,7 +3,7 @@ import { type Duration, Effect, Layer, Option, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import { ChannelId, GuildId, RoleId, UserId } from "../../schema/Ids.ts"
 import { Track } from "../../schema/Track.ts"
-import { SourceResolver } from "../../src/audio/sources/SourceResolver.ts"
+import { Resolver } from "../../src/resolve/Resolver.ts"
 import type { Actor } from "../../src/control/Actor.ts"
 import { Control } from "../../src/control/Control.ts"
 import type { MemberInfo } from "../../src/gateway/GuildDirectory.ts"
@@ -33,7 +33,7 @@ const members = () =>
   ])
 
 /** Every query is one track named after it; "nothing" finds nothing. */
-const resolver = Layer.mock(SourceResolver, {
+const resolver = Layer.mock(Resolver, {
   resolveStream: (query, requester) =>
     Stream.make({
       tracks: query === "nothing"
@@ -61,8 +61,8 @@ const setup = () => {
   const fake = makeFakeAudio()
   const directory = members()
   const layer = Control.layer.pipe(
-    Layer.provideMerge(PlayerRegistry.layer().pipe(Layer.provideMerge(fake.layer))),
-    Layer.provide([resolver, memorySettings(), fakeDirectory(directory)])
+    Layer.provide([resolver, memorySettings(), fakeDirectory(directory)]),
+    Layer.provideMerge(PlayerRegistry.layer().pipe(Layer.provideMerge(fake.layer)))
   )
   return { fake, directory, layer }
 }

@@ -8,7 +8,6 @@ import { GuildId } from "../../schema/Ids.ts"
 import * as Cmd from "../../schema/PlayerCommand.ts"
 import type { Track } from "../../schema/Track.ts"
 import { FfmpegPipeline } from "../../src/audio/FfmpegPipeline.ts"
-import { TrackResolver } from "../../src/audio/TrackResolver.ts"
 import { PlayerRegistry } from "../../src/player/PlayerRegistry.ts"
 import { RecordingVoiceOutput } from "../../src/voice/RecordingVoiceOutput.ts"
 import { findTransition, OPUS_DECODER_DELAY_MS, rmsDb, slice } from "../support/audioAnalysis.ts"
@@ -20,11 +19,12 @@ import {
   removeFixtureDir
 } from "../support/audioFixtures.ts"
 import { awaitEvent, hear, isTag, sessions, toneSequence, waitForPackets } from "./support/listen.ts"
+import { handOverLocations } from "./support/FakeAudio.ts"
 import { track, user } from "./support/tracks.ts"
 
 const layer = () =>
   PlayerRegistry.layer().pipe(
-    Layer.provideMerge(Layer.mergeAll(FfmpegPipeline.layer, RecordingVoiceOutput.layer, TrackResolver.layerDirect))
+    Layer.provideMerge(Layer.mergeAll(FfmpegPipeline.layer, RecordingVoiceOutput.layer, handOverLocations))
   )
 
 let dir = ""

@@ -3,7 +3,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect } from "effect"
 import { ChildProcessSpawner } from "effect/process"
 import { readFileSync } from "node:fs"
-import { probe } from "../../src/audio/sources/Probe.ts"
+import { probe } from "../../src/resolve/Probe.ts"
 import { HELPER_NICE_LEVEL, helperCommand, helperNotStarted } from "../../src/resilience/HelperProcess.ts"
 
 /** Session id and nice value from a /proc/<pid>/stat line (fields 6 and 19; the name may hold spaces). */

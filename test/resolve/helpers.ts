@@ -3,7 +3,12 @@ import { Duration, Effect, Layer } from "effect"
 import { ChildProcessSpawner } from "effect/process"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
-import type { ResolverSettings } from "../../src/audio/sources/ResolverConfig.ts"
+import { UrlGuard } from "../../src/resilience/UrlGuard.ts"
+import type { ResolverSettings } from "../../src/resolve/ResolveSettings.ts"
+import { safeUrls } from "../../src/resolve/SafeUrls.ts"
+import { makeSourceGuard } from "../../src/resolve/SourceGuard.ts"
+import { makeSources } from "../../src/resolve/sources/index.ts"
+import { YtDlp } from "../../src/resolve/ytdlp/YtDlp.ts"
 
 export const settings = (over: {
   readonly ytdlp?: Partial<ResolverSettings["ytdlp"]>
@@ -41,6 +46,19 @@ export const settings = (over: {
   queryMaxLength: over.queryMaxLength ?? 200,
   autocompleteTimeout: over.autocompleteTimeout ?? Duration.seconds(2)
 })
+
+/** The sources as the resolver builds them, for tests of the registry itself; nothing runs until asked. */
+export const makeTestSources = (s: ResolverSettings) =>
+  Effect.gen(function*() {
+    return yield* makeSources({
+      settings: s,
+      ytdlp: yield* YtDlp.make(s.ytdlp),
+      spawner: yield* ChildProcessSpawner.ChildProcessSpawner,
+      urls: safeUrls(UrlGuard.make({ allowPrivateNetwork: s.allowPrivateNetwork })),
+      guard: yield* makeSourceGuard(s),
+      primePlayable: () => Effect.void
+    })
+  }).pipe(Effect.provide(NodeServices.layer))
 
 /** Node's spawner, counting every process started (and remembering its arguments). */
 export const countingSpawner = () => {

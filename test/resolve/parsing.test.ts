@@ -1,10 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Option } from "effect"
 import { readFileSync } from "node:fs"
-import { ytdlpArgs } from "../../src/audio/sources/ytdlp/YtDlp.ts"
-import { classifyStderr, parseEntry, playlistOf, toPlayable, toTrackInfo } from "../../src/audio/sources/ytdlp/YtDlpJson.ts"
-import { parseQuery } from "../../src/audio/sources/Query.ts"
-import { settings } from "./helpers.ts"
+import { ytdlpArgs } from "../../src/resolve/ytdlp/YtDlp.ts"
+import { classifyStderr, parseEntry, playlistOf, toPlayable, toTrackInfo } from "../../src/resolve/ytdlp/YtDlpJson.ts"
+import { claimQuery } from "../../src/resolve/Source.ts"
+import { makeTestSources, settings } from "./helpers.ts"
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/ytdlp/${name}`, import.meta.url), "utf8")
 
@@ -151,22 +151,31 @@ describe("yt-dlp arguments", () => {
 })
 
 describe("queries", () => {
-  const parse = (q: string) => parseQuery(q, { maxLength: 50 })
+  // Which source claims an input, and the key identical queries share.
+  const parse = (q: string) =>
+    Effect.gen(function*() {
+      const { registry } = yield* makeTestSources(settings({ queryMaxLength: 50 }))
+      const claim = yield* claimQuery(registry, q)
+      return { source: claim.source, key: claim.key }
+    })
   it.effect("sorts inputs by source and limits their length", () =>
     Effect.gen(function*() {
-      assert.strictEqual((yield* parse("  never gonna "))._tag, "Search")
+      assert.deepStrictEqual(yield* parse("  never gonna "), { source: "ytdlp", key: "search:never gonna" })
       assert.deepStrictEqual(yield* parse("https://open.spotify.com/intl-de/album/4aawyAB9vmqN3uQ7FjRGTy?si=x"), {
-        _tag: "Spotify",
-        type: "album",
-        id: "4aawyAB9vmqN3uQ7FjRGTy"
+        source: "spotify",
+        key: "spotify:album:4aawyAB9vmqN3uQ7FjRGTy"
       })
-      assert.deepStrictEqual(yield* parse("spotify:track:4cOdK2wGLETKBW3PvgPWqT"), { _tag: "Spotify", type: "track", id: "4cOdK2wGLETKBW3PvgPWqT" })
-      assert.strictEqual((yield* parse("https://x.example/a/song.FLAC"))._tag, "Direct")
-      assert.strictEqual((yield* parse("https://x.example/live.m3u8"))._tag, "Direct")
-      assert.strictEqual((yield* parse("https://youtu.be/dQw4w9WgXcQ"))._tag, "Url")
-      assert.strictEqual((yield* parse("local:my song"))._tag, "Local")
+      assert.deepStrictEqual(yield* parse("spotify:track:4cOdK2wGLETKBW3PvgPWqT"), {
+        source: "spotify",
+        key: "spotify:track:4cOdK2wGLETKBW3PvgPWqT"
+      })
+      assert.strictEqual((yield* parse("https://x.example/a/song.FLAC")).source, "direct")
+      assert.strictEqual((yield* parse("https://x.example/live.m3u8")).source, "direct")
+      assert.deepStrictEqual(yield* parse("https://youtu.be/dQw4w9WgXcQ"), { source: "ytdlp", key: "url:https://youtu.be/dQw4w9WgXcQ" })
+      assert.strictEqual((yield* parse("local:my song")).source, "local")
       assert.strictEqual((yield* Effect.flip(parse("x".repeat(51)))).reason._tag, "InvalidQuery")
       assert.strictEqual((yield* Effect.flip(parse("   "))).reason._tag, "InvalidQuery")
-      assert.strictEqual((yield* parse(`https://x.example/${"a".repeat(100)}`))._tag, "Url", "URLs have their own, longer limit")
+      const long = `https://x.example/${"a".repeat(100)}`
+      assert.deepStrictEqual(yield* parse(long), { source: "ytdlp", key: `url:${long}` }, "URLs have their own, longer limit")
     }))
 })

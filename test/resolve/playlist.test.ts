@@ -5,8 +5,8 @@ import { mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { UserId } from "../../schema/Ids.ts"
-import type { ResolvedBatch } from "../../src/audio/Resolution.ts"
-import { SourceResolver } from "../../src/audio/sources/SourceResolver.ts"
+import type { ResolvedBatch } from "../../src/resolve/Resolution.ts"
+import { Resolver } from "../../src/resolve/Resolver.ts"
 import { countingSpawner, type Handler, httpServer, rssFeed, settings } from "./helpers.ts"
 
 /**
@@ -40,7 +40,7 @@ const handler: Handler = (req, res) => {
 
 const resolverWith = (s: Parameters<typeof settings>[0]) => {
   const spawner = countingSpawner()
-  const layer = SourceResolver.layerWith(settings(s)).pipe(Layer.provide(spawner.layer))
+  const layer = Resolver.layer(settings(s)).pipe(Layer.provide(spawner.layer))
   return { layer, spawner }
 }
 
@@ -55,7 +55,7 @@ describe("playlists through yt-dlp (an RSS feed over local HTTP)", () => {
     const { layer, spawner } = resolverWith({ playlistBatchSize: 50 })
     return Effect.gen(function*() {
       const server = yield* httpServer(handler)
-      const resolver = yield* SourceResolver
+      const resolver = yield* Resolver
       const batches = yield* Stream.runCollect(resolver.resolveStream(`${server.base}/feed.xml`, user))
       assert.deepStrictEqual(shape(batches), {
         sizes: [1, 50, 50, 19],
@@ -86,7 +86,7 @@ describe("playlists through yt-dlp (an RSS feed over local HTTP)", () => {
     const { layer, spawner } = resolverWith({ playlistBatchSize: 50 })
     return Effect.gen(function*() {
       const server = yield* httpServer(handler)
-      const resolver = yield* SourceResolver
+      const resolver = yield* Resolver
       const load = resolver.resolveStream(`${server.base}/feed.xml`, user, { maxTracks: 70 })
       const batches = yield* Stream.runCollect(load)
       assert.deepStrictEqual(shape(batches), { sizes: [1, 50, 19], loaded: [1, 51, 70], expected: [70, 70, 70] })
@@ -102,7 +102,7 @@ describe("playlists through yt-dlp (an RSS feed over local HTTP)", () => {
     const { layer } = resolverWith({ playlistBatchSize: 50, maxPlaylistSize: 30 })
     return Effect.gen(function*() {
       const server = yield* httpServer(handler)
-      const resolver = yield* SourceResolver
+      const resolver = yield* Resolver
       const load = resolver.resolveStream(`${server.base}/feed.xml`, user, { maxTracks: 500 })
       const batches = yield* Stream.runCollect(load)
       assert.deepStrictEqual(shape(batches), { sizes: [1, 29], loaded: [1, 30], expected: [30, 30] })

@@ -6,9 +6,9 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { NodeServices } from "@effect/platform-node"
 import { ChildProcessSpawner } from "effect/process"
-import { makeLocalLibrary } from "../../src/audio/sources/FileSources.ts"
+import * as LocalLibrary from "../../src/resolve/sources/LocalLibrary.ts"
 import { isPrivateAddress, UrlGuard } from "../../src/resilience/UrlGuard.ts"
-import { SourceResolver } from "../../src/audio/sources/SourceResolver.ts"
+import { Resolver } from "../../src/resolve/Resolver.ts"
 import { countingSpawner, settings } from "./helpers.ts"
 
 /** A fake resolver: never touches DNS. */
@@ -88,7 +88,7 @@ describe("local library", () => {
   symlinkSync(outside, join(root, "linked-dir"))
 
   const library = Effect.map(Effect.service(ChildProcessSpawner.ChildProcessSpawner), (spawner) =>
-    makeLocalLibrary({ spawner, settings: settings({ musicDir: root }) }))
+    LocalLibrary.make({ spawner, settings: settings({ musicDir: root }) }))
 
   it.effect("finds files by name and plays them", () =>
     Effect.gen(function*() {
@@ -117,7 +117,7 @@ describe("local library", () => {
   it.effect("is off, with a clear message, when MUSIC_DIR is unset", () =>
     Effect.gen(function*() {
       const spawner = yield* ChildProcessSpawner.ChildProcessSpawner
-      const lib = makeLocalLibrary({ spawner, settings: settings() })
+      const lib = LocalLibrary.make({ spawner, settings: settings() })
       const e = yield* Effect.flip(lib.search("x", 5))
       assert.match(e.message, /MUSIC_DIR/)
     }).pipe(Effect.provide(NodeServices.layer)))
@@ -127,7 +127,7 @@ describe("URLs that yt-dlp hands back", () => {
   it.live("a playlist entry pointing at a private address is refused before yt-dlp runs", () => {
     const spawner = countingSpawner()
     return Effect.gen(function*() {
-      const resolver = yield* SourceResolver
+      const resolver = yield* Resolver
       const entry = {
         id: "feed-entry-1",
         kind: "ytdlp" as const,
@@ -140,6 +140,6 @@ describe("URLs that yt-dlp hands back", () => {
       const error = yield* Effect.flip(resolver.playable(entry))
       assert.match(error.message, /private, loopback, link-local or metadata/)
       assert.strictEqual(spawner.ytdlpRuns(), 0)
-    }).pipe(Effect.provide(SourceResolver.layerWith(settings({ allowPrivateNetwork: false })).pipe(Layer.provide(spawner.layer))))
+    }).pipe(Effect.provide(Resolver.layer(settings({ allowPrivateNetwork: false })).pipe(Layer.provide(spawner.layer))))
   })
 })

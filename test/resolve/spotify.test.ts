@@ -1,8 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Redacted } from "effect"
-import type { TrackInfo } from "../../src/audio/Resolution.ts"
-import * as Spotify from "../../src/audio/sources/SpotifySource.ts"
-import { makeGuard } from "../../src/resilience/Policies.ts"
+import type { TrackInfo } from "../../src/resolve/Resolution.ts"
+import * as Spotify from "../../src/resolve/sources/SpotifySource.ts"
+import { makeSourceGuard } from "../../src/resolve/SourceGuard.ts"
 import { type Handler, httpServer, settings } from "./helpers.ts"
 
 const track = (id: string, name: string, ms: number, isrc?: string) => ({
@@ -69,7 +69,7 @@ const makeSource = (base: string, searches: Array<string>, withCredentials = tru
         matchTolerance: Duration.seconds(3)
       }
     })
-    const guard = yield* makeGuard({ retry: s.retry, breaker: s.breaker })
+    const guard = yield* makeSourceGuard({ retry: s.retry, breaker: s.breaker })
     return yield* Spotify.make({
       settings: s,
       guard,
@@ -80,7 +80,8 @@ const makeSource = (base: string, searches: Array<string>, withCredentials = tru
           return text.includes("USABC1234567")
             ? [candidate("extended000", "The Band - Song Zero (Extended Mix)", 600)]
             : [candidate("wrongdur000", "The Band - Song Zero (Live)", 208), candidate("rightdur000", "The Band - Song Zero", 201)]
-        })
+        }),
+      play: (match) => Effect.succeed({ input: match.location, httpHeaders: {}, codec: "unknown", expiresAt: null, isLive: false })
     })
   })
 
@@ -101,6 +102,15 @@ describe("Spotify source against a fake Web API", () => {
       assert.deepStrictEqual(searches, ["\"USABC1234567\"", "The Band - Song Zero"])
       yield* spotify.resolve("track", "t0aaaaaaaaaa", 1000)
       assert.strictEqual(calls.filter((c) => c.includes("/api/token")).length, 1, "token cached until expiry")
+    }).pipe(Effect.scoped))
+
+  it.live("a track plays as its match", () =>
+    Effect.gen(function*() {
+      const server = yield* httpServer(fakeSpotify([]))
+      const spotify = yield* makeSource(server.base, [])
+      const resolved = yield* spotify.resolve("track", "t0aaaaaaaaaa", 1000)
+      const playable = yield* spotify.playable(resolved.tracks[0]!)
+      assert.strictEqual(playable.input, "https://www.youtube.com/watch?v=rightdur000")
     }).pipe(Effect.scoped))
 
   it.live("no candidate within the tolerance → a clear NotFound", () =>

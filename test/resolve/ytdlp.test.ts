@@ -5,8 +5,8 @@ import { mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { UserId } from "../../schema/Ids.ts"
-import { SourceResolver } from "../../src/audio/sources/SourceResolver.ts"
-import type { ResolveError } from "../../src/audio/ResolveError.ts"
+import { Resolver } from "../../src/resolve/Resolver.ts"
+import type { ResolveError } from "../../src/resolve/ResolveError.ts"
 import { countingSpawner, type Handler, httpServer, settings } from "./helpers.ts"
 
 const dir = mkdtempSync(join(tmpdir(), "reprise-resolve-"))
@@ -40,7 +40,7 @@ const handler = (hits: Map<string, number>): Handler => (req, res) => {
 
 const resolverWith = (s: Parameters<typeof settings>[0]) => {
   const spawner = countingSpawner()
-  const layer = SourceResolver.layerWith(settings(s)).pipe(Layer.provide(spawner.layer))
+  const layer = Resolver.layer(settings(s)).pipe(Layer.provide(spawner.layer))
   return { layer, spawner }
 }
 
@@ -57,7 +57,7 @@ describe("yt-dlp against a local HTTP server", () => {
     return Effect.gen(function*() {
       const hits = new Map<string, number>()
       const server = yield* httpServer(handler(hits))
-      const resolver = yield* SourceResolver
+      const resolver = yield* Resolver
       // No audio extension in the path, so this goes through yt-dlp rather than the direct source.
       const file = yield* resolver.resolve(`${server.base}/tone`, user)
       assert.strictEqual(file.tracks.length, 1)
@@ -79,7 +79,7 @@ describe("yt-dlp against a local HTTP server", () => {
     const { layer } = resolverWith({ ytdlp: { path: join(dir, "no-such-yt-dlp") }, retry: { times: 0 } })
     return Effect.gen(function*() {
       const server = yield* httpServer(handler(new Map()))
-      const resolver = yield* SourceResolver
+      const resolver = yield* Resolver
       const error = failure(yield* Effect.exit(resolver.resolve(`${server.base}/tone`, user)))
       assert.match(error.message, /yt-dlp could not be started; check YTDLP_PATH/)
     }).pipe(Effect.scoped, Effect.provide(layer))
@@ -89,7 +89,7 @@ describe("yt-dlp against a local HTTP server", () => {
     const { layer } = resolverWith({ ytdlp: { timeout: Duration.millis(1500) }, retry: { times: 0 } })
     return Effect.gen(function*() {
       const server = yield* httpServer(handler(new Map()))
-      const resolver = yield* SourceResolver
+      const resolver = yield* Resolver
       const started = Date.now()
       const error = failure(yield* Effect.exit(resolver.resolve(`${server.base}/slow`, user)))
       assert.strictEqual(error.reason._tag, "Timeout")
@@ -103,7 +103,7 @@ describe("yt-dlp against a local HTTP server", () => {
     return Effect.gen(function*() {
       const hits = new Map<string, number>()
       const server = yield* httpServer(handler(hits))
-      const resolver = yield* SourceResolver
+      const resolver = yield* Resolver
       const result = yield* resolver.resolve(`${server.base}/flaky`, user)
       assert.strictEqual(result.tracks.length, 1)
       assert.strictEqual(spawner.ytdlpRuns(), 2)
@@ -114,7 +114,7 @@ describe("yt-dlp against a local HTTP server", () => {
     const { layer, spawner } = resolverWith({ retry: { times: 0 }, breaker: { failures: 2 } })
     return Effect.gen(function*() {
       const server = yield* httpServer(handler(new Map()))
-      const resolver = yield* SourceResolver
+      const resolver = yield* Resolver
       for (const n of [1, 2]) {
         const e = failure(yield* Effect.exit(resolver.resolve(`${server.base}/broken${n}`, user)))
         assert.strictEqual(e.reason._tag, "Transient")
@@ -133,7 +133,7 @@ describe("yt-dlp against a local HTTP server", () => {
     const { layer, spawner } = resolverWith({})
     return Effect.gen(function*() {
       const server = yield* httpServer(handler(new Map()))
-      const resolver = yield* SourceResolver
+      const resolver = yield* Resolver
       const results = yield* Effect.all(
         Array.from({ length: 10 }, () => resolver.resolve(`${server.base}/tone-same`, user)),
         { concurrency: "unbounded" }

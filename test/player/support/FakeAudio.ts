@@ -1,12 +1,12 @@
 /**
- * Stand-ins for the audio pipeline and voice output, for tests about the actor's mailbox,
+ * Stand-ins for the audio pipeline, voice output and track resolution, for tests about the actor's mailbox,
  * supervision and lifetime (not about sound). Each fake packet names its track and the
  * 20 ms slot it holds, and the voice paces on the (test) clock.
  */
 import { Clock, Effect, Layer, PubSub, Stream } from "effect"
 import type { ChannelId, GuildId } from "../../../schema/Ids.ts"
 import { AudioPipeline, PipelineError } from "../../../src/audio/AudioPipeline.ts"
-import { TrackResolver } from "../../../src/audio/TrackResolver.ts"
+import { Resolver } from "../../../src/resolve/Resolver.ts"
 import { type VoiceLeft, VoiceOutput } from "../../../src/voice/VoiceOutput.ts"
 
 export interface Sent {
@@ -76,13 +76,10 @@ export const makeFakeAudio = () => {
       left: PubSub.subscribe(left)
     }))
   )
-  // Locations are names, not files: hand them over as they are.
-  const resolver = Layer.succeed(
-    TrackResolver,
-    TrackResolver.of({
-      playable: (track) =>
-        Effect.succeed({ input: track.location, httpHeaders: {}, codec: "unknown", expiresAt: null, isLive: false })
-    })
-  )
-  return { log, layer: Layer.mergeAll(pipeline, voice, resolver) }
+  return { log, layer: Layer.mergeAll(pipeline, voice, handOverLocations) }
 }
+
+/** A resolver that plays every track's location as it is (a name for the fakes, a file for FFmpeg). */
+export const handOverLocations = Layer.mock(Resolver, {
+  playable: (track) => Effect.succeed({ input: track.location, httpHeaders: {}, codec: "unknown", expiresAt: null, isLive: false })
+})

@@ -1,4 +1,6 @@
 import { Clock, Duration, Effect, Redacted, Schema, Semaphore } from "effect"
+import type { Playable } from "../../audio/Playable.ts"
+import { type Query, urlOf } from "../Query.ts"
 import type { ResolvedInfo, TrackInfo } from "../Resolution.ts"
 import {
   Failed,
@@ -9,9 +11,8 @@ import {
   timeoutError,
   Transient
 } from "../ResolveError.ts"
-import type { Guard } from "../../resilience/Policies.ts"
 import * as TtlCache from "../../resilience/TtlCache.ts"
-import type { ResolverSettings } from "./ResolverConfig.ts"
+import { type Claim, type ClaimAnswer, pass, refuse, type Source, type SourceDeps, take } from "../Source.ts"
 
 const Image = Schema.Struct({ url: Schema.String })
 const Artist = Schema.Struct({ name: Schema.String })
@@ -87,19 +88,25 @@ export const pickMatch = (meta: SpotifyMeta, candidates: ReadonlyArray<TrackInfo
   return best?.track ?? null
 }
 
-export interface SpotifySource {
-  readonly enabled: boolean
-  readonly resolve: (type: "track" | "album" | "playlist", id: string, maxTracks: number) => Effect.Effect<ResolvedInfo, ResolveError>
+export type SpotifyItem = "track" | "album" | "playlist"
+
+const itemOf = (type: string | undefined): SpotifyItem | null =>
+  type === "track" || type === "album" || type === "playlist" ? type : null
+
+const SPOTIFY_URI = /^spotify:(track|album|playlist):([A-Za-z0-9]{10,40})$/
+const SPOTIFY_PATH = /^\/(?:intl-[a-z-]+\/)?(track|album|playlist)\/([A-Za-z0-9]{10,40})\/?$/
+
+/** Spotify tracks, albums and playlists, played as their best match found by `search`. */
+export interface SpotifySource extends Source {
+  readonly resolve: (type: SpotifyItem, id: string, maxTracks: number) => Effect.Effect<ResolvedInfo, ResolveError>
   /** The candidate chosen to play this Spotify track. */
   readonly match: (track: TrackInfo) => Effect.Effect<TrackInfo, ResolveError>
 }
 
-export const make = Effect.fnUntraced(function*(deps: {
-  readonly settings: ResolverSettings
-  readonly guard: Guard
+export const make = Effect.fnUntraced(function*(deps: Pick<SourceDeps, "settings" | "guard" | "fetch"> & {
   readonly search: CandidateSearch
-  /** Injected for tests; the global fetch otherwise. */
-  readonly fetch?: typeof globalThis.fetch | undefined
+  /** Plays the chosen candidate (yt-dlp in production). */
+  readonly play: (candidate: TrackInfo) => Effect.Effect<Playable, ResolveError>
 }) {
   const { settings } = deps
   const cfg = settings.spotify
@@ -204,7 +211,7 @@ export const make = Effect.fnUntraced(function*(deps: {
 
   const remember = (t: SpotifyTrack) => (t.id === null ? Effect.void : metaCache.set(t.id, toMeta(t)))
 
-  const resolve = Effect.fn("SpotifySource.resolve")(function*(type: "track" | "album" | "playlist", id: string, maxTracks: number) {
+  const resolve = Effect.fn("SpotifySource.resolve")(function*(type: SpotifyItem, id: string, maxTracks: number) {
     if (!enabled) return yield* disabled
     const base = `${cfg.apiBase}/${type}s/${encodeURIComponent(id)}`
     if (type === "track") {
@@ -284,5 +291,30 @@ export const make = Effect.fnUntraced(function*(deps: {
     )
   })
 
-  return { enabled, resolve, match } satisfies SpotifySource
+  const item = (type: SpotifyItem, id: string): Claim => ({
+    key: `spotify:${type}:${id}`,
+    resolve: (request) => resolve(type, id, request.maxTracks)
+  })
+
+  // Before links to files: a Spotify link is never a file, and its path must name an item.
+  const claim = (query: Query): ClaimAnswer => {
+    const uri = SPOTIFY_URI.exec(query.text)
+    const uriItem = itemOf(uri?.[1])
+    if (uri !== null && uriItem !== null) return take(item(uriItem, uri[2]!))
+    const url = urlOf(query)
+    if (url === null || url.hostname !== "open.spotify.com") return pass
+    const path = SPOTIFY_PATH.exec(url.pathname)
+    const pathItem = itemOf(path?.[1])
+    if (path === null || pathItem === null) return refuse("Only Spotify track, album and playlist links can be played.")
+    return take(item(pathItem, path[2]!))
+  }
+
+  return {
+    name: "spotify",
+    claim,
+    kinds: ["spotify"],
+    playable: (track) => Effect.flatMap(match(track), deps.play),
+    resolve,
+    match
+  } satisfies SpotifySource
 })

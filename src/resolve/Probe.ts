@@ -1,7 +1,7 @@
 import { Duration, Effect, Schema, Stream } from "effect"
 import type { ChildProcessSpawner } from "effect/process"
-import { helperCommand, helperNotStarted } from "../../resilience/HelperProcess.ts"
-import { Failed, NotFound, type ResolveError, resolveError, timeoutError, Transient } from "../ResolveError.ts"
+import { helperCommand, helperNotStarted } from "../resilience/HelperProcess.ts"
+import { Failed, NotFound, type ResolveError, resolveError, timeoutError, Transient } from "./ResolveError.ts"
 
 const ProbeStream = Schema.Struct({
   codec_type: Schema.optional(Schema.String),

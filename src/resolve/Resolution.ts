@@ -1,7 +1,4 @@
-import type { Effect } from "effect"
 import type { SourceKind, Track } from "../../schema/Track.ts"
-import type { Playable } from "./Playable.ts"
-import type { ResolveError } from "./ResolveError.ts"
 
 /**
  * A track before anyone asked for it: everything in `Track` except the requester. Sources and
@@ -47,27 +44,18 @@ export interface ResolvedBatch {
 export interface ResolveOptions {
   /** Per-guild cap on playlist length; defaults to MAX_PLAYLIST_SIZE. */
   readonly maxTracks?: number | undefined
-  /** Called after each batch of a playlist load (for a "loaded 150/420" message). */
-  readonly onProgress?: ((progress: { readonly loaded: number; readonly expected: number | null }) => Effect.Effect<void>) | undefined
 }
 
-/** The part of a resolution that is the same for every requester; `stampRequester` makes tracks. */
+/** The part of a resolution that is the same for every requester; the resolver stamps the requester on to make tracks. */
 export interface ResolvedInfo {
   readonly tracks: ReadonlyArray<TrackInfo>
   readonly playlist: PlaylistInfo | null
 }
 
-/** Identifies a source module in errors, metrics, breaker keys and logs. */
-export type SourceName = "ytdlp" | "spotify" | "direct" | "attachment" | "local"
-
-/**
- * One source of tracks. `resolve` turns a parsed query into metadata (as a stream of batches,
- * so a playlist's first track is usable at once); `playable` turns a track of one of its
- * `kinds` into what FFmpeg reads.
- */
-export interface Source {
-  readonly name: SourceName
-  readonly kinds: ReadonlyArray<SourceKind>
-  readonly playable: (track: TrackInfo) => Effect.Effect<Playable, ResolveError>
+/** A `ResolvedBatch` before it is stamped with its requester. */
+export interface InfoBatch {
+  readonly tracks: ReadonlyArray<TrackInfo>
+  readonly playlist: PlaylistInfo | null
+  readonly loaded: number
+  readonly expected: number | null
 }
-

@@ -1,7 +1,7 @@
 import { Effect, Option, Schema } from "effect"
-import type { Playable } from "../../Playable.ts"
-import type { PlaylistInfo, TrackInfo } from "../../Resolution.ts"
-import { BotCheck, Failed, NotFound, type ResolveError, resolveError, Transient, Unsupported } from "../../ResolveError.ts"
+import type { Playable } from "../../audio/Playable.ts"
+import type { PlaylistInfo, TrackInfo } from "../Resolution.ts"
+import { BotCheck, Failed, NotFound, type ResolveError, resolveError, Transient, Unsupported } from "../ResolveError.ts"
 
 const OptString = Schema.optional(Schema.NullOr(Schema.String))
 const OptNumber = Schema.optional(Schema.NullOr(Schema.Number))
@@ -9,9 +9,9 @@ const OptNumber = Schema.optional(Schema.NullOr(Schema.Number))
 const Thumbnail = Schema.Struct({ url: Schema.String })
 
 /**
- * The part of yt-dlp's info dict (`-J` / `-j`, documented in yt-dlp's README "OUTPUT TEMPLATE"
- * and `YoutubeDL.process_ie_result`) that the resolver reads. Extra keys are ignored; every key
- * is optional, because flat entries, full extractions and generic pages fill different subsets.
+ * The part of the info dict yt-dlp prints (`-J` / `-j`) that the resolver reads. Extra keys are
+ * ignored; every key is optional, because flat entries, full extractions and generic pages fill
+ * different subsets.
  * An entry has an `id` or a `url` (`entryId`): the flat entries of an RSS feed (generic
  * extractor, `_type: "url_transparent"`) have only the enclosure's `url`.
  */

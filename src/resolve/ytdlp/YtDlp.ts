@@ -1,9 +1,9 @@
 import { Context, Duration, Effect, Fiber, Layer, Metric, Stream } from "effect"
 import { ChildProcessSpawner } from "effect/process"
-import { Busy, Failed, type ResolveError, resolveError, timeoutError } from "../../ResolveError.ts"
-import { helperCommand, helperNotStarted } from "../../../resilience/HelperProcess.ts"
-import * as ProcessPool from "../../../resilience/ProcessPool.ts"
-import type { ResolverSettings } from "../ResolverConfig.ts"
+import { Busy, Failed, type ResolveError, resolveError, timeoutError } from "../ResolveError.ts"
+import { helperCommand, helperNotStarted } from "../../resilience/HelperProcess.ts"
+import * as ProcessPool from "../../resilience/ProcessPool.ts"
+import type { ResolverSettings } from "../ResolveSettings.ts"
 import { classifyStderr, parseEntry, type YtDlpEntry } from "./YtDlpJson.ts"
 
 export const ytdlpSpawns = Metric.counter("reprise_ytdlp_spawns_total", { description: "yt-dlp processes started" })
@@ -87,8 +87,7 @@ export class YtDlp extends Context.Service<YtDlp, {
   readonly extract: (target: string, options: ExtractOptions) => Effect.Effect<ReadonlyArray<YtDlpEntry>, ResolveError>
   /** `yt-dlp --version`, asked once; null when it cannot be run. */
   readonly version: Effect.Effect<string | null>
-  readonly pool: ProcessPool.ProcessPool
-}>()("reprise/audio/sources/YtDlp") {
+}>()("reprise/resolve/YtDlp") {
   static readonly make = Effect.fnUntraced(function*(settings: ResolverSettings["ytdlp"]) {
     const spawner = yield* ChildProcessSpawner.ChildProcessSpawner
     const pool = yield* ProcessPool.make({
@@ -200,7 +199,7 @@ export class YtDlp extends Context.Service<YtDlp, {
       return [yield* parseEntry(json)]
     })
 
-    return YtDlp.of({ extract, version, pool })
+    return YtDlp.of({ extract, version })
   })
 
   /** Needs a `ChildProcessSpawner` (NodeServices.layer). */

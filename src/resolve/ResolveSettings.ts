@@ -1,7 +1,7 @@
 import { type Duration, Option, type Redacted } from "effect"
 import { existsSync } from "node:fs"
 import { createRequire } from "node:module"
-import type { Env } from "../../config/Env.ts"
+import type { Env } from "../config/Env.ts"
 
 /** Settings of track resolution, read once at start-up from the configuration. */
 export interface ResolverSettings {

@@ -1,19 +1,10 @@
-import { Duration, Effect, Option } from "effect"
-import type { Playable } from "../Playable.ts"
+import { Duration, Effect, Option, Result } from "effect"
+import type { Playable } from "../../audio/Playable.ts"
+import type { Query } from "../Query.ts"
 import type { PlaylistInfo, ResolvedInfo, TrackInfo } from "../Resolution.ts"
 import { Failed, NotFound, type ResolveError, resolveError } from "../ResolveError.ts"
-import type { Guard } from "../../resilience/Policies.ts"
-import type { ResolverSettings } from "./ResolverConfig.ts"
-import type { YtDlp } from "./ytdlp/YtDlp.ts"
-import { playlistOf, toPlayable, toTrackInfo, type YtDlpEntry } from "./ytdlp/YtDlpJson.ts"
-
-/** A batch of a progressive playlist load. */
-export interface InfoBatch {
-  readonly tracks: ReadonlyArray<TrackInfo>
-  readonly playlist: PlaylistInfo | null
-  readonly loaded: number
-  readonly expected: number | null
-}
+import { type Claim, type ClaimAnswer, refuse, type ResolveRequest, type Source, type SourceDeps, take } from "../Source.ts"
+import { playlistOf, toPlayable, toTrackInfo, type YtDlpEntry } from "../ytdlp/YtDlpJson.ts"
 
 /** Circuit key and user-facing name per site, so a broken site never opens YouTube's circuit. */
 export const siteOf = (url: string): { readonly key: string; readonly label: string } => {
@@ -33,33 +24,22 @@ const isMixLink = (url: string): boolean => {
   return u !== null && u.searchParams.has("v") && (u.searchParams.get("list") ?? "").startsWith("RD")
 }
 
-export interface YtDlpSource {
-  readonly resolveUrl: (
-    url: string,
-    options: { readonly maxTracks: number; readonly onBatch?: ((batch: InfoBatch) => Effect.Effect<void>) | undefined }
-  ) => Effect.Effect<ResolvedInfo, ResolveError>
+/** Pages (any link no earlier source took) and searches (plain words), both read by yt-dlp. */
+export interface YtDlpSource extends Source {
   readonly search: (text: string, limit: number, options?: { readonly timeout?: Duration.Input | undefined }) => Effect.Effect<
     ReadonlyArray<TrackInfo>,
     ResolveError
   >
-  readonly playable: (track: TrackInfo) => Effect.Effect<Playable, ResolveError>
+  /** The stream of a track yt-dlp can read, its URL checked like a typed one (Spotify plays its match with it). */
+  readonly stream: (track: TrackInfo) => Effect.Effect<Playable, ResolveError>
   /** Tracks the site itself relates to this one (YouTube's mix), for autoplay. */
   readonly related: (track: TrackInfo, limit: number) => Effect.Effect<ReadonlyArray<TrackInfo>, ResolveError>
 }
 
-export const make = (deps: {
-  readonly ytdlp: YtDlp["Service"]
-  readonly guard: Guard
-  readonly settings: ResolverSettings
-  /** Where a stream URL that came with the metadata is kept for `playable`. */
-  readonly primePlayable: (id: string, playable: Playable) => Effect.Effect<void>
-}): YtDlpSource => {
-  const { guard, settings, ytdlp } = deps
+export const make = (deps: Pick<SourceDeps, "ytdlp" | "guard" | "settings" | "urls" | "primePlayable">): YtDlpSource => {
+  const { guard, settings, urls, ytdlp } = deps
 
-  const resolveUrl = Effect.fn("YtDlpSource.resolveUrl")(function*(
-    url: string,
-    options: { readonly maxTracks: number; readonly onBatch?: ((batch: InfoBatch) => Effect.Effect<void>) | undefined }
-  ) {
+  const resolveUrl = Effect.fn("YtDlpSource.resolveUrl")(function*(url: string, options: ResolveRequest) {
     const site = siteOf(url)
     const batchSize = settings.playlistBatchSize
     const attempt = Effect.suspend(() => {
@@ -129,7 +109,7 @@ export const make = (deps: {
     return (result?.entries ?? []).filter((e): e is YtDlpEntry => e !== null).map((e) => toTrackInfo(e, false))
   })
 
-  const playable = Effect.fn("YtDlpSource.playable")(function*(track: TrackInfo) {
+  const extractStream = Effect.fn("YtDlpSource.playable")(function*(track: TrackInfo) {
     const site = siteOf(track.location)
     const [entry] = yield* ytdlp.extract(track.location, { mode: "full", noPlaylist: true }).pipe(
       guard.run({ source: "ytdlp", key: site.key, label: site.label })
@@ -143,6 +123,14 @@ export const make = (deps: {
     }
     return found.value
   })
+
+  // What yt-dlp hands back (a playlist entry's page, a stream URL) was never typed by the user:
+  // it is checked like a typed URL, so a public feed cannot point the bot at a private address.
+  const stream = (track: TrackInfo) =>
+    Effect.tap(extractStream(track), (p) => (/^https?:\/\//i.test(p.input) ? urls.check("ytdlp", p.input) : Effect.void))
+
+  const playable = (track: TrackInfo) =>
+    track.kind === "ytdlp" ? Effect.andThen(urls.check("ytdlp", track.location), stream(track)) : stream(track)
 
   const related = Effect.fn("YtDlpSource.related")(function*(track: TrackInfo, limit: number) {
     if (track.kind === "youtube") {
@@ -159,5 +147,39 @@ export const make = (deps: {
     return yield* search(query, limit)
   })
 
-  return { resolveUrl, search, playable, related }
+  /** A link: the page yt-dlp reads, which may be a playlist (streamed in batches). */
+  const page = (url: URL): Claim => ({
+    key: `url:${url.href}`,
+    inBatches: true,
+    resolve: (request) => Effect.flatMap(urls.check("ytdlp", url.href), (checked) => resolveUrl(checked.href, request))
+  })
+
+  /** Words: the first search result. */
+  const firstResult = (text: string): Claim => ({
+    key: `search:${text.toLowerCase().replace(/\s+/g, " ")}`,
+    resolve: () =>
+      Effect.flatMap(search(text, 1), (found) =>
+        found.length === 0
+          ? Effect.fail(resolveError("ytdlp", new NotFound({ message: `Nothing found for "${text}".` })))
+          : Effect.succeed({ tracks: found.slice(0, 1), playlist: null }))
+  })
+
+  // Last of the sources that take queries: every link left is a page (a bad one is reported here), all words a search.
+  const claim = (query: Query): ClaimAnswer => {
+    if (query.link !== null) return Option.some(Result.map(query.link, page))
+    if (query.text.length > settings.queryMaxLength) {
+      return refuse(`Searches are limited to ${settings.queryMaxLength} characters.`)
+    }
+    return take(firstResult(query.text))
+  }
+
+  return {
+    name: "ytdlp",
+    claim,
+    kinds: ["youtube", "soundcloud", "bandcamp", "ytdlp"],
+    playable,
+    search,
+    stream,
+    related
+  }
 }
