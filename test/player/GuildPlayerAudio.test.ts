@@ -11,7 +11,7 @@ import type { Track } from "../../schema/Track.ts"
 import { FfmpegPipeline } from "../../src/audio/FfmpegPipeline.ts"
 import { TrackResolver } from "../../src/audio/TrackResolver.ts"
 import { PlayerRegistry } from "../../src/player/PlayerRegistry.ts"
-import { RecordingVoiceOutput } from "../../src/voice/RecordingVoiceOutput.ts"
+import { RecordingVoiceOutput } from "../support/RecordingVoiceOutput.ts"
 import { findTransition, OPUS_DECODER_DELAY_MS, rmsDb, slice } from "../support/audioAnalysis.ts"
 import {
   generateCorruptFile,

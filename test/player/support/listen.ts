@@ -4,7 +4,7 @@
  */
 import { Duration, Effect, PubSub } from "effect"
 import type { PlayerEvent } from "../../../schema/PlayerEvent.ts"
-import type { RecordedPacket, Recording } from "../../../src/voice/RecordingVoiceOutput.ts"
+import type { RecordedPacket, Recording } from "../../support/RecordingVoiceOutput.ts"
 import { decodeOpus, dominantFrequency, rmsDb, SAMPLES_PER_PACKET, toMono } from "../../support/audioAnalysis.ts"
 
 export interface Heard {

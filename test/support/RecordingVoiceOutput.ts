@@ -1,7 +1,7 @@
 import { Clock, Context, Effect, Layer, Stream } from "effect"
 import type { GuildId } from "../../schema/Ids.ts"
-import type { OpusPacket } from "../audio/AudioPipeline.ts"
-import { VoiceOutput } from "./VoiceOutput.ts"
+import type { OpusPacket } from "../../src/audio/AudioPipeline.ts"
+import { VoiceOutput } from "../../src/voice/VoiceOutput.ts"
 
 /**
  * A `VoiceOutput` that sends nowhere: it paces packets exactly as a real voice connection must
