@@ -98,7 +98,7 @@ export const runStep = (spec: PathSpec, sources: BenchSources, streams: number, 
       const before = ffmpegTicks()
       yield* Effect.sleep("1 second")
       const count = ffmpegChildren().length
-      // ticks are 1/100 s; steady state is ~1.1 % of a core per process (PERF.md), bursts run at 100 %
+      // ticks are 1/100 s; steady state is ~1.1 % of a core per process, bursts run at 100 %
       if (count === 0 || ffmpegTicks() - before <= count * 1.6 + 5) break
     }
     const settledMs = options.settleMs + ((yield* nowMs) - settleStart)
