@@ -6,7 +6,7 @@ import { AudioPipeline } from "../../src/audio/AudioPipeline.ts"
 import { FfmpegPipeline } from "../../src/audio/FfmpegPipeline.ts"
 import { VoiceOutput } from "../../src/voice/VoiceOutput.ts"
 import { RecordingVoiceOutput } from "../support/RecordingVoiceOutput.ts"
-import { decodeOpus, peakFrequency, slice, toMono } from "../support/audioAnalysis.ts"
+import { decodeMono, peakFrequency, slice } from "../support/audioAnalysis.ts"
 import { generateTone, makeFixtureDir, removeFixtureDir } from "../support/audioFixtures.ts"
 import { pipelineRequest, playable } from "../support/audioPipeline.ts"
 
@@ -109,7 +109,7 @@ layer(TestLayer, { timeout: "60 seconds", excludeTestServices: true })("Recordin
       const recording = yield* recorder.recording(guild)
       assert.approximately(recording.packets.length, 50, 3)
       assert.approximately(recording.stats.meanIntervalMs, 20, 0.5)
-      const samples = toMono(decodeOpus(recording.packets.map((p) => p.packet)))
+      const samples = decodeMono(recording.packets.map((p) => p.packet))
       assert.approximately(peakFrequency(slice(samples, 300, 300), 300, 600), 440, 2)
     }))
 
