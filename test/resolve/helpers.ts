@@ -4,6 +4,7 @@ import { ChildProcessSpawner } from "effect/process"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import type { ResolverSettings } from "../../src/audio/sources/ResolverConfig.ts"
+import { SourceResolver } from "../../src/audio/sources/SourceResolver.ts"
 
 export const settings = (over: {
   readonly ytdlp?: Partial<ResolverSettings["ytdlp"]>
@@ -58,6 +59,13 @@ export const countingSpawner = () => {
       }))
   ).pipe(Layer.provide(NodeServices.layer))
   return { layer, spawned, ytdlpRuns: () => spawned.filter((a) => a[0]?.includes("yt-dlp") && !a.includes("--version")).length }
+}
+
+/** A SourceResolver on `settings(over)`, with every process it starts counted. */
+export const resolverWith = (over: Parameters<typeof settings>[0]) => {
+  const spawner = countingSpawner()
+  const layer = SourceResolver.layerWith(settings(over)).pipe(Layer.provide(spawner.layer))
+  return { layer, spawner }
 }
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void
