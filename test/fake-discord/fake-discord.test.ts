@@ -1,5 +1,6 @@
-import { afterAll, assert, beforeAll, describe, it } from "vitest"
-import { generateTone, makeFixtureDir, removeFixtureDir } from "../support/audioFixtures.ts"
+import { assert, describe, it } from "vitest"
+import { generateTone } from "../support/audioFixtures.ts"
+import { fixturesForFile } from "../support/fixturesForFile.ts"
 import type { NodeProcess } from "../support/nodeProcess.ts"
 import { aesGcm, type EncryptionMode, xchacha } from "./Crypto.ts"
 import { FakeDiscord, type FakeDiscordOptions, isLeave, type VoiceStream } from "./FakeDiscord.ts"
@@ -50,28 +51,20 @@ const assertTone = (stream: VoiceStream | undefined, mode: EncryptionMode, frame
 }
 
 describe("FakeDiscord with an unmodified discord.js and @discordjs/voice bot", () => {
-  let dir: string
-  let twoSeconds: string
-  let threeSeconds: string
-
-  beforeAll(async () => {
-    dir = await makeFixtureDir("fake-discord-tones")
-    const tone = (seconds: number) => generateTone(dir, { frequency: 440, seconds, format: "ogg" })
-    const tones = await Promise.all([tone(2), tone(3)])
-    twoSeconds = tones[0]
-    threeSeconds = tones[1]
+  const { files } = fixturesForFile("fake-discord-tones", {
+    twoSeconds: (dir) => generateTone(dir, { frequency: 440, seconds: 2, format: "ogg" }),
+    threeSeconds: (dir) => generateTone(dir, { frequency: 440, seconds: 3, format: "ogg" })
   })
-  afterAll(() => removeFixtureDir(dir))
 
   it("AES-GCM: /play is acked, plays a 440 Hz tone at 20 ms pacing, leaves; a dropped gateway resumes", async () => {
     // Short heartbeats so both gateways' heartbeat paths run in a short test.
     await withBot({ heartbeatIntervalMs: 500, voiceHeartbeatIntervalMs: 500 }, async (fake, bot) => {
       assert.sameMembers(fake.commands().map((c) => c["name"]), ["play", "ping"])
 
-      const { ack, nowPlaying, finished } = await playToEnd(fake, twoSeconds)
+      const { ack, nowPlaying, finished } = await playToEnd(fake, files.twoSeconds)
       assert.strictEqual(ack.type, 5)
       assert.isBelow(ack.latencyMs, 1500, "deferred well within Discord's 3 s")
-      assert.strictEqual(nowPlaying.message.content, `Now playing: ${twoSeconds}`)
+      assert.strictEqual(nowPlaying.message.content, `Now playing: ${files.twoSeconds}`)
       assert.strictEqual(finished.message.content, "Finished playing")
 
       const identify = await fake.waitForVoiceOp(0)
@@ -99,7 +92,7 @@ describe("FakeDiscord with an unmodified discord.js and @discordjs/voice bot", (
 
   it("XChaCha20 (libsodium work-around): a voice socket closed mid-song is resumed and the song goes on", async () => {
     await withBot({ voiceModes: [xchacha, aesGcm], xchachaFix: true }, async (fake) => {
-      await playToEnd(fake, threeSeconds, async () => {
+      await playToEnd(fake, files.threeSeconds, async () => {
         await fake.waitForRtp(ids.guild, 50)
         fake.closeVoice(ids.guild, 4015)
         const firstResume = await fake.waitForVoiceOp(7)
@@ -120,7 +113,7 @@ describe("FakeDiscord with an unmodified discord.js and @discordjs/voice bot", (
 
   it("rejoins after a non-resumable voice close, follows a move, and leaves when kicked", async () => {
     await withBot({}, async (fake) => {
-      const play = fake.sendSlashCommand(ids.guild, ids.alice, "play", { query: threeSeconds })
+      const play = fake.sendSlashCommand(ids.guild, ids.alice, "play", { query: files.threeSeconds })
       const identifies = () => fake.voiceOps.filter((op) => op.op === 0).length
       await fake.waitForRtp(ids.guild, 30)
       fake.closeVoice(ids.guild, 4006)
@@ -142,7 +135,8 @@ describe("FakeDiscord with an unmodified discord.js and @discordjs/voice bot", (
       )
       for (const stream of streams) assert.approximately(analyse(stream).frequency(), 440, 5)
       assert.isNull(fake.voiceChannelOf(ids.guild))
-      assert.strictEqual((await fake.waitForEditReply(play.token)).message.content, `Now playing: ${threeSeconds}`)
+      const reply = await fake.waitForEditReply(play.token)
+      assert.strictEqual(reply.message.content, `Now playing: ${files.threeSeconds}`)
     })
   })
 })
