@@ -9,14 +9,14 @@
  * Targets from the issue: ack p99 < 50 ms; first packet p95 < 300 ms.
  * Wiring (bench/run.ts): add `discordSection` to `SECTIONS`.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { opusFrames } from "../test/fake-discord/AudioAnalysis.ts"
 import { FakeDiscord } from "../test/fake-discord/FakeDiscord.ts"
+import { opusFrames } from "../test/fake-discord/ReceivedAudio.ts"
 import type { GuildSpec, Scenario } from "../test/fake-discord/Scenario.ts"
 import { snowflake } from "../test/fake-discord/Snowflake.ts"
-import { writeTone } from "../test/fake-discord/support/Tone.ts"
+import { generateTone } from "../test/support/audioFixtures.ts"
 import { freePort, startProgram } from "../test/support/program.ts"
 import { type BenchSection, percentile, round, sleep } from "./Section.ts"
 
@@ -56,16 +56,6 @@ const benchScenario = () => {
   return { scenario, listener, guilds }
 }
 
-/** The fake's certificate plus the machine's CA file, if any (FAKE-DISCORD.md P1). */
-const caBundle = (dir: string, fakeCert: string) => {
-  const path = join(dir, "ca.pem")
-  const machine = process.env.NODE_EXTRA_CA_CERTS
-  const parts = [readFileSync(fakeCert, "utf8")]
-  if (machine !== undefined && machine !== "") parts.push(readFileSync(machine, "utf8"))
-  writeFileSync(path, parts.join("\n"))
-  return path
-}
-
 export interface DiscordBenchResult {
   readonly ack: {
     readonly commands: number
@@ -97,10 +87,9 @@ export const runDiscordBench = async (options: {
   const fake = new FakeDiscord({ scenario })
   const endpoints = await fake.start()
   mkdirSync(music)
-  writeTone(join(music, "tone.ogg"), 440, 3)
+  await generateTone(music, { frequency: 440, seconds: 3, format: "ogg", name: "tone" })
   const bot = startProgram({
     ...endpoints.env,
-    NODE_EXTRA_CA_CERTS: caBundle(dir, endpoints.caCertPath),
     DATA_DIR: join(dir, "data"),
     HTTP_PORT: String(await freePort()),
     MUSIC_DIR: music,
@@ -166,8 +155,7 @@ export const runDiscordBench = async (options: {
   } catch (error) {
     throw new Error(`${String(error)}\n--- bot output ---\n${bot.output().slice(-4000)}`, { cause: error })
   } finally {
-    bot.process.kill("SIGTERM")
-    await bot.exited
+    await bot.stop()
     await fake.stop()
     rmSync(dir, { recursive: true, force: true })
   }

@@ -23,8 +23,7 @@ const timeToHttp = async (env: Readonly<Record<string, string>>): Promise<number
     await new Promise((resolve) => setTimeout(resolve, 10))
   }
   const elapsed = performance.now() - started
-  program.process.kill("SIGTERM")
-  await program.exited
+  await program.stop()
   return elapsed
 }
 

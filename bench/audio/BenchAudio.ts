@@ -7,7 +7,7 @@ import { join } from "node:path"
 import type { PipelineRequest } from "../../src/audio/AudioPipeline.ts"
 import { FfmpegPipeline } from "../../src/audio/FfmpegPipeline.ts"
 import type { Playable } from "../../src/audio/Playable.ts"
-import { RecordingVoiceOutput } from "../../src/voice/RecordingVoiceOutput.ts"
+import { RecordingVoiceOutput } from "../../test/support/RecordingVoiceOutput.ts"
 import { ffmpeg, makeFixtureDir, removeFixtureDir } from "../../test/support/audioFixtures.ts"
 import { type FileServer, startFileServer } from "../../test/support/audioHttpServer.ts"
 

@@ -16,8 +16,8 @@ import { Effect, Fiber } from "effect"
 import { monitorEventLoopDelay } from "node:perf_hooks"
 import { GuildId } from "../../schema/Ids.ts"
 import { AudioPipeline } from "../../src/audio/AudioPipeline.ts"
-import { RecordingVoiceOutput } from "../../src/voice/RecordingVoiceOutput.ts"
 import { VoiceOutput } from "../../src/voice/VoiceOutput.ts"
+import { RecordingVoiceOutput } from "../../test/support/RecordingVoiceOutput.ts"
 import { cpuTicks, ffmpegChildren, pssKib, rssKib } from "../../test/support/audioProcesses.ts"
 import { cpuPercent, cpuSample, round } from "../Section.ts"
 import { benchLayer, type BenchSources, CORES, nowMs, type PathSpec } from "./BenchAudio.ts"
@@ -98,7 +98,7 @@ export const runStep = (spec: PathSpec, sources: BenchSources, streams: number, 
       const before = ffmpegTicks()
       yield* Effect.sleep("1 second")
       const count = ffmpegChildren().length
-      // ticks are 1/100 s; steady state is ~1.1 % of a core per process (PERF.md), bursts run at 100 %
+      // ticks are 1/100 s; steady state is ~1.1 % of a core per process, bursts run at 100 %
       if (count === 0 || ffmpegTicks() - before <= count * 1.6 + 5) break
     }
     const settledMs = options.settleMs + ((yield* nowMs) - settleStart)

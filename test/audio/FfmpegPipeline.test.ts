@@ -20,49 +20,38 @@ import {
   type FixtureFormat,
   generateCorruptFile,
   generateTone,
-  generateToneSequence,
-  makeFixtureDir,
-  removeFixtureDir
+  generateToneSequence
 } from "../support/audioFixtures.ts"
 import { type FileServer, startFileServer } from "../support/audioHttpServer.ts"
 import { collectAudio, collectPackets, pipelineRequest, playable } from "../support/audioPipeline.ts"
 import { ffmpegChildren } from "../support/audioProcesses.ts"
+import { type FixtureMaker, fixturesForFile } from "../support/fixturesForFile.ts"
 
 /** Peak 0.5 sine: −9.03 dBFS RMS; at 100 % (gain 0.25, −12.04 dB) it should come out near −21.07 dBFS. */
 const EXPECTED_DB_AT_100 = -9.03 - 12.04
 const SEQUENCE = [300, 500, 700, 900, 1100]
 
-let dir: string
+/** 440 Hz for 1 s in every format the pipeline plays. */
+const tonePerFormat = Object.fromEntries(
+  FIXTURE_FORMATS.map((format) => [format, (dir: string) => generateTone(dir, { frequency: 440, seconds: 1, format })])
+) as Record<FixtureFormat, FixtureMaker>
+
+const { files, dir } = fixturesForFile("pipeline", {
+  ...tonePerFormat,
+  sequenceMp3: (d) => generateToneSequence(d, { frequencies: SEQUENCE, format: "mp3" }),
+  sequenceWebm: (d) => generateToneSequence(d, { frequencies: SEQUENCE, format: "webm" }),
+  longWav: (d) => generateTone(d, { frequency: 440, seconds: 30, format: "wav", name: "long" }),
+  quietTone: (d) =>
+    generateTone(d, { frequency: 440, seconds: 6, format: "wav", amplitude: 0.05, name: "quiet" }),
+  lowTone: (d) => generateTone(d, { frequency: 100, seconds: 1, format: "wav", name: "low" }),
+  corrupt: (d) => generateCorruptFile(d)
+})
+
 let server: FileServer
-const tones = new Map<FixtureFormat, string>()
-let sequenceMp3: string
-let sequenceWebm: string
-let longWav: string
-let quietTone: string
-let lowTone: string
-let corrupt: string
-
 beforeAll(async () => {
-  dir = await makeFixtureDir("pipeline")
-  await Promise.all([
-    ...FIXTURE_FORMATS.map(async (format) =>
-      tones.set(format, await generateTone(dir, { frequency: 440, seconds: 1, format }))
-    ),
-    generateToneSequence(dir, { frequencies: SEQUENCE, format: "mp3" }).then((p) => sequenceMp3 = p),
-    generateToneSequence(dir, { frequencies: SEQUENCE, format: "webm" }).then((p) => sequenceWebm = p),
-    generateTone(dir, { frequency: 440, seconds: 30, format: "wav", name: "long" }).then((p) => longWav = p),
-    generateTone(dir, { frequency: 440, seconds: 6, format: "wav", amplitude: 0.05, name: "quiet" })
-      .then((p) => quietTone = p),
-    generateTone(dir, { frequency: 100, seconds: 1, format: "wav", name: "low" }).then((p) => lowTone = p),
-    generateCorruptFile(dir).then((p) => corrupt = p)
-  ])
-  server = await startFileServer({ "/tone.mp3": tones.get("mp3")!, "/sequence.mp3": sequenceMp3 })
+  server = await startFileServer({ "/tone.mp3": files.mp3, "/sequence.mp3": files.sequenceMp3 })
 })
-
-afterAll(async () => {
-  await server?.close()
-  await removeFixtureDir(dir)
-})
+afterAll(() => server?.close())
 
 /** The middle 300 ms of a 1 s output: clear of encoder start-up and of the end. */
 const middle = (samples: Float32Array) => slice(samples, 300, 300)
@@ -73,7 +62,7 @@ layer(FfmpegPipeline.layer, { timeout: "60 seconds", excludeTestServices: true }
     for (const format of FIXTURE_FORMATS) {
       it.effect(format, () =>
         Effect.gen(function*() {
-          const request = pipelineRequest(playable(tones.get(format)!, codecOf(format)))
+          const request = pipelineRequest(playable(files[format], codecOf(format)))
           assert.strictEqual(plan(request)._tag, "Transcode")
           const { packets, samples } = yield* collectAudio(request)
           assert.approximately(packets.length, 50, 3)
@@ -102,16 +91,17 @@ layer(FfmpegPipeline.layer, { timeout: "60 seconds", excludeTestServices: true }
         assert.approximately(boundary! - OPUS_DECODER_DELAY_MS, 1000, 60)
         assert.approximately(samples.length / 48, 2000, 60)
       })
-    it.effect("startMs 3000 lands on the segment that starts at 0:03 (MP3)", () => checkSeek(() => sequenceMp3))
+    it.effect("startMs 3000 lands on the segment that starts at 0:03 (MP3)", () =>
+      checkSeek(() => files.sequenceMp3))
     it.effect("startMs 3000 lands on the segment that starts at 0:03 (WebM, re-encoded)", () =>
-      checkSeek(() => sequenceWebm))
+      checkSeek(() => files.sequenceWebm))
     it.effect("startMs 3000 over HTTP", () => checkSeek(() => server.url("/sequence.mp3")))
   })
 
   it.effect("nightcore turns 440 Hz into ≈550 Hz", () =>
     Effect.gen(function*() {
       const { packets, samples } = yield* collectAudio(
-        pipelineRequest(playable(tones.get("flac")!), { effects: ["nightcore"] })
+        pipelineRequest(playable(files.flac), { effects: ["nightcore"] })
       )
       assert.approximately(packets.length, 40, 3) // 1 s at 1.25× speed
       assert.approximately(peakFrequency(slice(samples, 200, 400), 300, 800), 550, 3)
@@ -119,7 +109,7 @@ layer(FfmpegPipeline.layer, { timeout: "60 seconds", excludeTestServices: true }
 
   it.effect("50 % is 6 dB quieter than 100 %", () =>
     Effect.gen(function*() {
-      const source = playable(tones.get("wav")!)
+      const source = playable(files.wav)
       const full = yield* collectAudio(pipelineRequest(source, { volume: 100 }))
       const half = yield* collectAudio(pipelineRequest(source, { volume: 50 }))
       const difference = rmsDb(middle(full.samples)) - rmsDb(middle(half.samples))
@@ -128,7 +118,7 @@ layer(FfmpegPipeline.layer, { timeout: "60 seconds", excludeTestServices: true }
 
   it.effect("every effect in the catalog runs through FFmpeg", () =>
     Effect.gen(function*() {
-      const source = playable(tones.get("wav")!)
+      const source = playable(files.wav)
       const results = yield* Effect.forEach(
         EFFECTS,
         (effect) =>
@@ -143,7 +133,7 @@ layer(FfmpegPipeline.layer, { timeout: "60 seconds", excludeTestServices: true }
   it.effect("all effects at once run (and the limiter keeps peaks down)", () =>
     Effect.gen(function*() {
       const { packets, samples } = yield* collectAudio(
-        pipelineRequest(playable(tones.get("wav")!), { effects: EFFECTS.map((e) => e.name), volume: 200 })
+        pipelineRequest(playable(files.wav), { effects: EFFECTS.map((e) => e.name), volume: 200 })
       )
       assert.isAbove(packets.length, 30)
       const peak = samples.reduce((m, s) => Math.max(m, Math.abs(s)), 0)
@@ -152,7 +142,7 @@ layer(FfmpegPipeline.layer, { timeout: "60 seconds", excludeTestServices: true }
 
   it.effect("every EQ preset runs; the bass preset lifts a 100 Hz tone", () =>
     Effect.gen(function*() {
-      const source = playable(lowTone)
+      const source = playable(files.lowTone)
       const levels = yield* Effect.forEach(
         EqPreset.literals,
         (preset) =>
@@ -168,7 +158,7 @@ layer(FfmpegPipeline.layer, { timeout: "60 seconds", excludeTestServices: true }
   // dynaudnorm smooths over 15 frames of 250 ms: a track shorter than that passes unchanged
   it.effect("normalisation lifts a quiet track", () =>
     Effect.gen(function*() {
-      const source = playable(quietTone)
+      const source = playable(files.quietTone)
       const plain = yield* collectAudio(pipelineRequest(source))
       const normalized = yield* collectAudio(pipelineRequest(source, { normalize: true }))
       assert.approximately(normalized.packets.length, plain.packets.length, 3)
@@ -182,7 +172,7 @@ layer(FfmpegPipeline.layer, { timeout: "60 seconds", excludeTestServices: true }
 
     it.effect("a corrupt file fails with a clear reason and FFmpeg's words", () =>
       Effect.gen(function*() {
-        const error = yield* failure(() => corrupt)
+        const error = yield* failure(() => files.corrupt)
         assert.instanceOf(error, PipelineError)
         assert.strictEqual(error.reason, "the file could not be decoded")
         assert.match(error.detail, /Invalid data|could not find|Failed|Error/i)
@@ -190,7 +180,7 @@ layer(FfmpegPipeline.layer, { timeout: "60 seconds", excludeTestServices: true }
 
     it.effect("a missing file", () =>
       Effect.gen(function*() {
-        const error = yield* failure(() => `${dir}/nope.mp3`)
+        const error = yield* failure(() => `${dir()}/nope.mp3`)
         assert.strictEqual(error.reason, "the file does not exist")
       }))
 
@@ -208,7 +198,9 @@ layer(FfmpegPipeline.layer, { timeout: "60 seconds", excludeTestServices: true }
         // read at playback pace, so FFmpeg is still there to look at (drained at full speed, a
         // 30 s tone is encoded in under the 300 ms waited below)
         const fiber = yield* Stream.runForEach(
-          AudioPipeline.use((p) => Effect.succeed(p.open(pipelineRequest(playable(longWav))))).pipe(Stream.unwrap),
+          AudioPipeline.use((p) => Effect.succeed(p.open(pipelineRequest(playable(files.longWav))))).pipe(
+            Stream.unwrap
+          ),
           () => Effect.sleep("20 millis")
         ).pipe(Effect.forkChild)
         yield* Effect.sleep("300 millis")
@@ -222,7 +214,7 @@ layer(FfmpegPipeline.layer, { timeout: "60 seconds", excludeTestServices: true }
     it.effect("taking a few packets ends the stream and kills FFmpeg", () =>
       Effect.gen(function*() {
         const packets = yield* AudioPipeline.use((p) =>
-          Stream.runCollect(Stream.take(p.open(pipelineRequest(playable(longWav))), 10))
+          Stream.runCollect(Stream.take(p.open(pipelineRequest(playable(files.longWav))), 10))
         )
         assert.strictEqual(packets.length, 10)
         assert.deepStrictEqual(ffmpegChildren(), [])
@@ -231,7 +223,7 @@ layer(FfmpegPipeline.layer, { timeout: "60 seconds", excludeTestServices: true }
     it.effect("interrupting the consumer kills FFmpeg", () =>
       Effect.gen(function*() {
         const fiber = yield* AudioPipeline.use((p) =>
-          Stream.runForEach(p.open(pipelineRequest(playable(longWav))), () => Effect.sleep("20 millis"))
+          Stream.runForEach(p.open(pipelineRequest(playable(files.longWav))), () => Effect.sleep("20 millis"))
         ).pipe(Effect.forkChild)
         yield* Effect.sleep("400 millis")
         assert.strictEqual(ffmpegChildren().length, 1)

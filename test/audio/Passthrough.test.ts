@@ -18,45 +18,33 @@ import {
   slice,
   toMono
 } from "../support/audioAnalysis.ts"
-import { generateTone, generateToneSequence, makeFixtureDir, removeFixtureDir } from "../support/audioFixtures.ts"
+import { generateTone, generateToneSequence } from "../support/audioFixtures.ts"
 import { type FileServer, startFileServer } from "../support/audioHttpServer.ts"
 import { collectAudio, collectPackets, pipelineRequest, playable } from "../support/audioPipeline.ts"
 import { ffmpegChildren } from "../support/audioProcesses.ts"
+import { fixturesForFile } from "../support/fixturesForFile.ts"
 
 const run = promisify(execFile)
 const SEQUENCE = [300, 500, 700, 900, 1100]
 /** 100 % shown = the source's own level: the only configuration in which passthrough applies. */
 const options = { referenceGain: 1, bitrate: 128_000 }
 
-let dir: string
+const { files, dir } = fixturesForFile("passthrough", {
+  webm: (d) => generateTone(d, { frequency: 440, seconds: 2, format: "webm" }),
+  ogg: (d) => generateTone(d, { frequency: 440, seconds: 2, format: "ogg" }),
+  sequence: (d) => generateToneSequence(d, { frequencies: SEQUENCE, format: "webm" })
+})
+
 let server: FileServer
-let webm: string
-let ogg: string
-let sequence: string
 let corruptWebm: string
-
 beforeAll(async () => {
-  dir = await makeFixtureDir("passthrough")
-  const generated = await Promise.all([
-    generateTone(dir, { frequency: 440, seconds: 2, format: "webm" }),
-    generateTone(dir, { frequency: 440, seconds: 2, format: "ogg" }),
-    generateToneSequence(dir, { frequencies: SEQUENCE, format: "webm" })
-  ])
-  webm = generated[0]
-  ogg = generated[1]
-  sequence = generated[2]
   // A WebM whose header is intact and whose audio is cut off mid-cluster, then garbage.
-  const bytes = await readFile(webm)
-  corruptWebm = `${dir}/corrupt.webm`
-  const broken = Buffer.concat([bytes.subarray(0, 600), Buffer.alloc(2000, 0)])
-  await writeFile(corruptWebm, broken)
-  server = await startFileServer({ "/tone.webm": webm, "/tone.ogg": ogg })
+  const bytes = await readFile(files.webm)
+  corruptWebm = `${dir()}/corrupt.webm`
+  await writeFile(corruptWebm, Buffer.concat([bytes.subarray(0, 600), Buffer.alloc(2000, 0)]))
+  server = await startFileServer({ "/tone.webm": files.webm, "/tone.ogg": files.ogg })
 })
-
-afterAll(async () => {
-  await server?.close()
-  await removeFixtureDir(dir)
-})
+afterAll(() => server?.close())
 
 /** What FFmpeg's own demuxer finds in the file: packet sizes and durations. */
 const probePackets = async (path: string) => {
@@ -102,8 +90,8 @@ const assertSamePackets = (packets: ReadonlyArray<OpusPacket>, probed: ReadonlyA
 layer(FfmpegPipeline.layerWith(options), { timeout: "60 seconds", excludeTestServices: true })("passthrough", (it) => {
   it.effect("WebM/Opus: the file's own packets, untouched, without FFmpeg", () =>
     Effect.gen(function*() {
-      const packets = yield* collectWithoutFfmpeg(webm, "webm-opus")
-      const probed = yield* Effect.promise(() => probePackets(webm))
+      const packets = yield* collectWithoutFfmpeg(files.webm, "webm-opus")
+      const probed = yield* Effect.promise(() => probePackets(files.webm))
       assertSamePackets(packets, probed)
       // every packet holds 20 ms: decoded length = packets × 960 samples
       assert.isTrue(probed.every((p) => p.duration === 20))
@@ -114,14 +102,14 @@ layer(FfmpegPipeline.layerWith(options), { timeout: "60 seconds", excludeTestSer
 
   it.effect("Ogg/Opus: the same", () =>
     Effect.gen(function*() {
-      const packets = yield* collectWithoutFfmpeg(ogg, "ogg-opus")
-      const probed = yield* Effect.promise(() => probePackets(ogg))
+      const packets = yield* collectWithoutFfmpeg(files.ogg, "ogg-opus")
+      const probed = yield* Effect.promise(() => probePackets(files.ogg))
       assertSamePackets(packets, probed)
     }))
 
   it.effect("over HTTP, byte for byte the same packets as from the file", () =>
     Effect.gen(function*() {
-      const fromFile = yield* collectWithoutFfmpeg(webm, "webm-opus")
+      const fromFile = yield* collectWithoutFfmpeg(files.webm, "webm-opus")
       const fromHttp = yield* collectWithoutFfmpeg(server.url("/tone.webm"), "webm-opus")
       assert.deepStrictEqual(fromHttp.map((p) => Buffer.from(p).toString("base64")), fromFile.map((p) =>
         Buffer.from(p).toString("base64")))
@@ -131,7 +119,7 @@ layer(FfmpegPipeline.layerWith(options), { timeout: "60 seconds", excludeTestSer
 
   it.effect("seeking an Opus source remuxes (no re-encode) and lands on the position", () =>
     Effect.gen(function*() {
-      const request = pipelineRequest(playable(sequence, "webm-opus"), { startMs: 2500 })
+      const request = pipelineRequest(playable(files.sequence, "webm-opus"), { startMs: 2500 })
       assert.strictEqual(plan(request, options)._tag, "Remux")
       const { samples } = yield* collectAudio(request)
       const boundary = findTransition(samples, 700, 900)
@@ -141,7 +129,7 @@ layer(FfmpegPipeline.layerWith(options), { timeout: "60 seconds", excludeTestSer
 
   it.effect("any change to the sound re-encodes", () =>
     Effect.gen(function*() {
-      const request = pipelineRequest(playable(webm, "webm-opus"), { volume: 50 })
+      const request = pipelineRequest(playable(files.webm, "webm-opus"), { volume: 50 })
       assert.strictEqual(plan(request, options)._tag, "Transcode")
       const { samples } = yield* collectAudio(request)
       assert.approximately(peakFrequency(slice(samples, 500, 500), 300, 600), 440, 2)
@@ -157,12 +145,12 @@ layer(FfmpegPipeline.layerWith(options), { timeout: "60 seconds", excludeTestSer
       }))
     it.effect("a missing file", () =>
       Effect.gen(function*() {
-        const error = yield* Effect.flip(collectPackets(pipelineRequest(playable(`${dir}/nope.webm`, "webm-opus"))))
+        const error = yield* Effect.flip(collectPackets(pipelineRequest(playable(`${dir()}/nope.webm`, "webm-opus"))))
         assert.strictEqual(error.reason, "the file does not exist")
       }))
     it.effect("a file that is not WebM", () =>
       Effect.gen(function*() {
-        const error = yield* Effect.flip(collectPackets(pipelineRequest(playable(ogg, "webm-opus"))))
+        const error = yield* Effect.flip(collectPackets(pipelineRequest(playable(files.ogg, "webm-opus"))))
         assert.strictEqual(error.reason, "the file could not be decoded")
         assert.include(error.detail, "not a WebM")
       }))
@@ -183,8 +171,8 @@ describe("demuxers", () => {
   }
 
   for (const [name, make, file] of [
-    ["WebM", () => new WebmOpusDemuxer(), () => webm],
-    ["Ogg", () => new OggOpusDemuxer(), () => ogg]
+    ["WebM", () => new WebmOpusDemuxer(), () => files.webm],
+    ["Ogg", () => new OggOpusDemuxer(), () => files.ogg]
   ] as const) {
     describe(name, () => {
       it.effect("gives the same packets whatever the chunking", () =>
@@ -199,7 +187,7 @@ describe("demuxers", () => {
 
   it.effect("the Ogg demuxer skips OpusHead/OpusTags and rejects non-Ogg bytes", () =>
     Effect.gen(function*() {
-      const bytes = new Uint8Array(yield* Effect.promise(() => readFile(ogg)))
+      const bytes = new Uint8Array(yield* Effect.promise(() => readFile(files.ogg)))
       const packets = new OggOpusDemuxer().push(bytes)
       assert.isFalse(packets.some((p) => Buffer.from(p.subarray(0, 8)).toString() === "OpusHead"))
       const bad = new OggOpusDemuxer()

@@ -1,27 +1,23 @@
 import { assert, layer } from "@effect/vitest"
 import { Effect, Fiber, Layer, Stream } from "effect"
-import { afterAll, beforeAll } from "vitest"
 import { GuildId } from "../../schema/Ids.ts"
 import { AudioPipeline } from "../../src/audio/AudioPipeline.ts"
 import { FfmpegPipeline } from "../../src/audio/FfmpegPipeline.ts"
-import { RecordingVoiceOutput } from "../../src/voice/RecordingVoiceOutput.ts"
 import { VoiceOutput } from "../../src/voice/VoiceOutput.ts"
-import { decodeOpus, peakFrequency, slice, toMono } from "../support/audioAnalysis.ts"
-import { generateTone, makeFixtureDir, removeFixtureDir } from "../support/audioFixtures.ts"
+import { RecordingVoiceOutput } from "../support/RecordingVoiceOutput.ts"
+import { decodeMono, peakFrequency, slice } from "../support/audioAnalysis.ts"
+import { generateTone } from "../support/audioFixtures.ts"
 import { pipelineRequest, playable } from "../support/audioPipeline.ts"
+import { fixturesForFile } from "../support/fixturesForFile.ts"
 
 const guild = GuildId.make("123456789012345678")
 const other = GuildId.make("876543210987654321")
 const packet = (i: number) => new Uint8Array([0xfc, i & 0xff])
 const packets = (n: number) => Stream.fromIterable(Array.from({ length: n }, (_, i) => packet(i)))
 
-let dir: string
-let tone: string
-beforeAll(async () => {
-  dir = await makeFixtureDir("voice")
-  tone = await generateTone(dir, { frequency: 440, seconds: 1, format: "mp3" })
+const { files } = fixturesForFile("voice", {
+  tone: (d) => generateTone(d, { frequency: 440, seconds: 1, format: "mp3" })
 })
-afterAll(() => removeFixtureDir(dir))
 
 const TestLayer = Layer.mergeAll(RecordingVoiceOutput.layer, FfmpegPipeline.layer)
 
@@ -105,11 +101,11 @@ layer(TestLayer, { timeout: "60 seconds", excludeTestServices: true })("Recordin
       const recorder = yield* RecordingVoiceOutput
       const pipeline = yield* AudioPipeline
       yield* recorder.clear(guild)
-      yield* voice.play(guild, pipeline.open(pipelineRequest(playable(tone))))
+      yield* voice.play(guild, pipeline.open(pipelineRequest(playable(files.tone))))
       const recording = yield* recorder.recording(guild)
       assert.approximately(recording.packets.length, 50, 3)
       assert.approximately(recording.stats.meanIntervalMs, 20, 0.5)
-      const samples = toMono(decodeOpus(recording.packets.map((p) => p.packet)))
+      const samples = decodeMono(recording.packets.map((p) => p.packet))
       assert.approximately(peakFrequency(slice(samples, 300, 300), 300, 600), 440, 2)
     }))
 

@@ -1,17 +1,19 @@
 /**
  * Runs Reprise as its own process (`node src/start.js`) against the fake Discord, with tones
- * served over local HTTP. One harness per describe block: the bot starts once.
+ * served over local HTTP. One harness per describe block (`blockHarness`): the bot starts once.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { mkdirSync } from "node:fs"
 import { join } from "node:path"
+import { afterAll, beforeAll } from "vitest"
+import { generateTone } from "../support/audioFixtures.ts"
 import { startFileServer, type FileServer } from "../support/audioHttpServer.ts"
 import { tempDir } from "../support/database.ts"
-import { freePort, type RunningProgram, startProgram } from "../support/program.ts"
-import { continuity, decodeOpus, dominantFrequency, opusFrames, pacing, rmsDb } from "../fake-discord/AudioAnalysis.ts"
+import type { NodeProcess } from "../support/nodeProcess.ts"
+import { freePort, startProgram } from "../support/program.ts"
 import { FakeDiscord, type FakeDiscordOptions, type VoiceStream } from "../fake-discord/FakeDiscord.ts"
+import { analyse } from "../fake-discord/ReceivedAudio.ts"
 import { defaultScenario } from "../fake-discord/Scenario.ts"
 import type { MessageEvent } from "../fake-discord/State.ts"
-import { writeTone } from "../fake-discord/support/Tone.ts"
 
 export const { scenario, ids } = defaultScenario()
 
@@ -20,53 +22,54 @@ export const commandNames = [
   "nowplaying", "remove", "move", "shuffle", "loop", "clear", "volume", "effects", "eq", "settings"
 ]
 
+/** A sine of [frequency Hz, seconds], written as Ogg/Opus. */
+type Tone = readonly [number, number]
+
+export interface HarnessOptions {
+  readonly fake?: FakeDiscordOptions | undefined
+  readonly env?: Readonly<Record<string, string>> | undefined
+  /** URL path → tone to serve. */
+  readonly tones: Readonly<Record<string, Tone>>
+  /** File name without extension (it is `.ogg`) → tone, in the local music library (MUSIC_DIR). */
+  readonly music?: Readonly<Record<string, Tone>> | undefined
+  /** Run the bot in its own process group (see `startProgram`). */
+  readonly ownProcessGroup?: boolean | undefined
+}
+
 export interface Harness {
   readonly fake: FakeDiscord
   /** The running bot; `restart` replaces it. */
-  readonly bot: RunningProgram
+  readonly bot: NodeProcess
   /** Stops the bot (SIGTERM) and starts it again with the same data directory and fake. */
   readonly restart: () => Promise<void>
   readonly files: FileServer
-  readonly dataDir: string
   readonly stop: () => Promise<void>
 }
 
-/** The fake's certificate, plus the machine's extra CA file when one is set (P1). */
-const caBundle = (dir: string, fakeCert: string): string => {
-  const machine = process.env.NODE_EXTRA_CA_CERTS
-  const path = join(dir, "ca.pem")
-  const parts = [readFileSync(fakeCert, "utf8")]
-  if (machine !== undefined && machine !== "") parts.push(readFileSync(machine, "utf8"))
-  writeFileSync(path, parts.join("\n"))
-  return path
-}
+const writeTone = (dir: string, name: string, [frequency, seconds]: Tone): Promise<string> =>
+  generateTone(dir, { frequency, seconds, format: "ogg", name })
 
-export const startHarness = async (options: {
-  readonly fake?: FakeDiscordOptions | undefined
-  readonly env?: Readonly<Record<string, string>> | undefined
-  /** URL path → [frequency Hz, seconds] of a tone to serve. */
-  readonly tones: Readonly<Record<string, readonly [number, number]>>
-  /** File name → tone, in the local music library (MUSIC_DIR). */
-  readonly music?: Readonly<Record<string, readonly [number, number]>> | undefined
-  /** Run the bot in its own process group (see `startProgram`). */
-  readonly ownProcessGroup?: boolean | undefined
-}): Promise<Harness> => {
+/**
+ * Starts the fake, the file server and the bot, and returns once the bot has registered its
+ * commands: in DISCORD_GUILD_ID when `env` sets it, else globally.
+ */
+export const startHarness = async (options: HarnessOptions): Promise<Harness> => {
   const dataDir = tempDir("discord-e2e")
-  const files: Record<string, string> = {}
-  for (const [path, [frequency, seconds]] of Object.entries(options.tones)) {
-    files[path] = writeTone(join(dataDir, path.replace(/\W/g, "_") + ".ogg"), frequency, seconds)
-  }
   const musicDir = join(dataDir, "music")
   mkdirSync(musicDir)
-  for (const [name, [frequency, seconds]] of Object.entries(options.music ?? {})) {
-    writeTone(join(musicDir, name), frequency, seconds)
-  }
-  const server = await startFileServer(files)
+  const [served] = await Promise.all([
+    Promise.all(
+      Object.entries(options.tones).map(async ([path, tone]) =>
+        [path, await writeTone(dataDir, path.replace(/\W/g, "_"), tone)] as const
+      )
+    ),
+    Promise.all(Object.entries(options.music ?? {}).map(([name, tone]) => writeTone(musicDir, name, tone)))
+  ])
+  const server = await startFileServer(Object.fromEntries(served))
   const fake = new FakeDiscord({ scenario, ...options.fake })
   const endpoints = await fake.start()
   const env = {
     ...endpoints.env,
-    NODE_EXTRA_CA_CERTS: caBundle(dataDir, endpoints.caCertPath),
     DATA_DIR: dataDir,
     HTTP_PORT: String(await freePort()),
     SOURCES_ALLOW_PRIVATE_NETWORK: "true",
@@ -76,64 +79,80 @@ export const startHarness = async (options: {
   }
   const spawnOptions = { ownProcessGroup: options.ownProcessGroup === true }
   let bot = startProgram(env, undefined, spawnOptions)
-  const stopBot = async () => {
-    if (bot.process.exitCode === null && bot.process.signalCode === null) {
-      bot.process.kill("SIGTERM")
-      const timer = setTimeout(() => bot.process.kill("SIGKILL"), 5000)
-      await bot.exited
-      clearTimeout(timer)
-    }
-  }
   const stop = async () => {
-    await stopBot()
+    await bot.stop()
     await fake.stop()
     await server.close()
   }
-  const restart = async () => {
-    await stopBot()
-    bot = startProgram(env, undefined, spawnOptions)
+  try {
+    await fake.waitForCommands(commandNames, options.env?.DISCORD_GUILD_ID, 30_000)
+  } catch (error) {
+    await stop()
+    throw new Error(`${String(error)}\n--- bot output ---\n${bot.output()}`, { cause: error })
   }
   return {
     fake,
     get bot() {
       return bot
     },
-    restart,
+    restart: async () => {
+      await bot.stop()
+      bot = startProgram(env, undefined, spawnOptions)
+    },
     files: server,
-    dataDir,
     stop
   }
 }
 
-export const isLeave = (d: unknown) =>
-  typeof d === "object" && d !== null && "channel_id" in d && d.channel_id === null
+export interface BlockHarness extends Omit<Harness, "stop"> {
+  /** The latest voice stream of `ids.guild`. */
+  readonly stream: () => VoiceStream
+  /** What `ids.guild` is sent from now on for `ms`. */
+  readonly listen: (ms: number) => Promise<ReturnType<typeof analyse>>
+}
+
+/**
+ * One harness for the enclosing describe block: started before its first test, stopped after its
+ * last. Its fields may be read from within the tests (and hooks after this one).
+ */
+export const blockHarness = (options: HarnessOptions): BlockHarness => {
+  let started: Harness | undefined
+  beforeAll(async () => {
+    started = await startHarness(options)
+  }, 60_000)
+  afterAll(async () => started?.stop())
+  const current = (): Harness => {
+    if (started === undefined) throw new Error("the harness is started in beforeAll")
+    return started
+  }
+  const stream = () => latestStream(current().fake, ids.guild)
+  return {
+    get fake() {
+      return current().fake
+    },
+    get bot() {
+      return current().bot
+    },
+    get files() {
+      return current().files
+    },
+    restart: () => current().restart(),
+    stream,
+    listen: async (ms) => {
+      const from = performance.now()
+      await sleep(ms)
+      return analyse(stream(), from)
+    }
+  }
+}
 
 export const text = (e: MessageEvent) =>
   [e.message.content, ...e.message.embeds.map((embed) => JSON.stringify(embed))].join("\n")
 
-/** Decrypted audio frames of the stream received after `sinceMs` (performance.now()). */
-export const audioSince = (stream: VoiceStream, sinceMs = 0, untilMs = Number.POSITIVE_INFINITY) => {
-  const decrypted = opusFrames({ ...stream, packets: stream.packets.filter((p) => p.at >= sinceMs && p.at < untilMs) })
-  return decrypted
-}
-
-export const analyse = (stream: VoiceStream, sinceMs = 0, untilMs = Number.POSITIVE_INFINITY) => {
-  const decrypted = audioSince(stream, sinceMs, untilMs)
-  const samples = decodeOpus(decrypted.frames)
-  return {
-    ...decrypted,
-    pacing: pacing(decrypted.frames),
-    continuity: continuity(decrypted.frames),
-    frequency: (window?: { fromMs?: number; durationMs?: number }) => dominantFrequency(samples, window ?? {}),
-    level: rmsDb(samples.subarray(Math.min(samples.length, 4800))),
-    samples
-  }
-}
-
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** The latest voice stream of the guild (a rejoin opens a new one). */
-export const latestStream = (fake: FakeDiscord, guildId: string): VoiceStream => {
+const latestStream = (fake: FakeDiscord, guildId: string): VoiceStream => {
   const streams = fake.voiceStreams(guildId)
   const last = streams.at(-1)
   if (last === undefined) throw new Error("no voice stream yet")

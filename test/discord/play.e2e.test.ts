@@ -1,38 +1,16 @@
-import { afterAll, assert, beforeAll, describe, it } from "vitest"
-import {
-  analyse,
-  command,
-  commandNames,
-  eventually,
-  type Harness,
-  ids,
-  isLeave,
-  latestStream,
-  sleep,
-  startHarness,
-  text
-} from "./harness.ts"
+import { assert, describe, it } from "vitest"
+import { isLeave } from "../fake-discord/FakeDiscord.ts"
+import { analyse } from "../fake-discord/ReceivedAudio.ts"
+import { blockHarness, command, eventually, ids, sleep, text } from "./harness.ts"
 
 /** One bot for the whole block: each test continues where the previous one left the player. */
 describe("Reprise against the fake Discord: playback", () => {
-  let h: Harness
-  const stream = () => latestStream(h.fake, ids.guild)
+  const h = blockHarness({
+    fake: { heartbeatIntervalMs: 1000, voiceHeartbeatIntervalMs: 1000 },
+    tones: { "/a440.ogg": [440, 30], "/b660.ogg": [660, 30], "/c880.ogg": [880, 2] }
+  })
+  const { stream, listen } = h
   const packets = () => stream().packets.length
-  /** Audio received from now on for `ms`. */
-  const listen = async (ms: number) => {
-    const from = performance.now()
-    await sleep(ms)
-    return analyse(stream(), from)
-  }
-
-  beforeAll(async () => {
-    h = await startHarness({
-      fake: { heartbeatIntervalMs: 1000, voiceHeartbeatIntervalMs: 1000 },
-      tones: { "/a440.ogg": [440, 30], "/b660.ogg": [660, 30], "/c880.ogg": [880, 2] }
-    })
-    await h.fake.waitForCommands(commandNames, undefined, 30_000)
-  }, 60_000)
-  afterAll(async () => h?.stop())
 
   it("defers /play within 3 s, says Now playing, and sends the tone decrypted at 20 ms pacing", async () => {
     const { fake } = h

@@ -5,7 +5,8 @@ import { join } from "node:path"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
 import { tempDir } from "../support/database.ts"
 import { rssFeed } from "../resolve/helpers.ts"
-import { analyse, command, commandNames, type Harness, ids, latestStream, startHarness } from "./harness.ts"
+import { analyse } from "../fake-discord/ReceivedAudio.ts"
+import { blockHarness, command, ids } from "./harness.ts"
 
 const episodes = 60
 const cap = 40
@@ -52,25 +53,22 @@ const startFeedServer = async (toneUrl: string): Promise<{ readonly url: string;
 }
 
 describe("Reprise against the fake Discord: a playlist", () => {
-  let h: Harness
+  const h = blockHarness({
+    env: {
+      YTDLP_PATH: pacedYtDlp(tempDir("paced-ytdlp")),
+      PLAYLIST_BATCH_SIZE: "8",
+      MAX_PLAYLIST_SIZE: String(cap)
+    },
+    tones: { "/tone.ogg": [440, 20] }
+  })
   let feed: { readonly url: string; readonly server: Server }
 
   beforeAll(async () => {
-    h = await startHarness({
-      env: {
-        YTDLP_PATH: pacedYtDlp(tempDir("paced-ytdlp")),
-        PLAYLIST_BATCH_SIZE: "8",
-        MAX_PLAYLIST_SIZE: String(cap)
-      },
-      tones: { "/tone.ogg": [440, 20] }
-    })
     feed = await startFeedServer(h.files.url("/tone.ogg"))
-    await h.fake.waitForCommands(commandNames, undefined, 30_000)
-  }, 60_000)
-  afterAll(async () => {
+  })
+  afterAll(() => {
     feed?.server.closeAllConnections()
     feed?.server.close()
-    await h?.stop()
   })
 
   it("/play of a feed plays its first episode while the rest loads, shows progress, then the total", async () => {
@@ -99,7 +97,7 @@ describe("Reprise against the fake Discord: a playlist", () => {
     assert.isAtLeast(Math.min(...gaps.slice(0, counts.length - 1)), 1900)
     const lastLoading = edits.filter((e) => isLoading(e.message.content)).at(-1)!
     assert.isAbove(lastLoading.at, audio.at, "the reply still said loading while the first episode was heard")
-    assert.approximately(analyse(latestStream(fake, ids.guild), audio.at).frequency(), 440, 5)
+    assert.approximately(analyse(h.stream(), audio.at).frequency(), 440, 5)
     // The cap (MAX_PLAYLIST_SIZE) held: 1 playing, 39 queued, 20 episodes left out.
     const queue = await command(fake, ids.alice, "queue", {}, /page 1 of 4/)
     assert.include(queue.text, "39 queued")

@@ -1,42 +1,30 @@
-import { afterAll, assert, beforeAll, describe, it } from "vitest"
+import { assert, describe, it } from "vitest"
 import { aesGcm, xchacha } from "../fake-discord/Crypto.ts"
+import { isLeave } from "../fake-discord/FakeDiscord.ts"
+import { analyse } from "../fake-discord/ReceivedAudio.ts"
 import {
-  analyse,
+  blockHarness,
   command,
   commandNames,
   eventually,
-  type Harness,
   ids,
   isEphemeral,
-  isLeave,
-  latestStream,
   sleep,
-  startHarness,
   text,
   waitForAnswer
 } from "./harness.ts"
 
 /** Permissions, vote-skip and failures, against one bot that leaves after 2 s alone. */
 describe("Reprise against the fake Discord: rules and resilience", () => {
-  let h: Harness
-  const stream = () => latestStream(h.fake, ids.guild)
-  const listen = async (ms: number) => {
-    const from = performance.now()
-    await sleep(ms)
-    return analyse(stream(), from)
-  }
-
-  beforeAll(async () => {
-    h = await startHarness({
-      // XChaCha20 offered first: the bot must encrypt with it (pitfall P7); the other file uses AES-GCM.
-      fake: { voiceModes: [xchacha, aesGcm] },
-      env: { VOICE_ALONE_TIMEOUT: "2 seconds", DISCORD_GUILD_ID: ids.guild },
-      tones: { "/a440.ogg": [440, 60], "/b660.ogg": [660, 60] },
-      music: { "tone-550.ogg": [550, 20] }
-    })
-    await h.fake.waitForCommands(commandNames, ids.guild, 30_000)
-  }, 60_000)
-  afterAll(async () => h?.stop())
+  const h = blockHarness({
+    // XChaCha20 offered first: the bot must encrypt with it, which takes its libsodium work-around
+    // (src/voice/SodiumCompat.ts); the other e2e files use AES-GCM.
+    fake: { voiceModes: [xchacha, aesGcm] },
+    env: { VOICE_ALONE_TIMEOUT: "2 seconds", DISCORD_GUILD_ID: ids.guild },
+    tones: { "/a440.ogg": [440, 60], "/b660.ogg": [660, 60] },
+    music: { "tone-550": [550, 20] }
+  })
+  const { stream, listen } = h
 
   it("registers the commands in DISCORD_GUILD_ID only, not globally", () => {
     assert.lengthOf(h.fake.commands(), 0)

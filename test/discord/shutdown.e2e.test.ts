@@ -1,6 +1,6 @@
 import { assert, describe, it } from "vitest"
 import { processGroup } from "../support/audioProcesses.ts"
-import { command, commandNames, eventually, ids, startHarness } from "./harness.ts"
+import { command, eventually, ids, startHarness } from "./harness.ts"
 
 /**
  * Helpers (FFmpeg, ffprobe, yt-dlp) share the bot's process group so that their nice level holds
@@ -10,7 +10,6 @@ describe("Reprise against the fake Discord: Ctrl-C", () => {
   it("stops cleanly when Ctrl-C reaches the bot and its FFmpeg together, leaving no process behind", async () => {
     const h = await startHarness({ tones: { "/a440.ogg": [440, 60] }, ownProcessGroup: true })
     try {
-      await h.fake.waitForCommands(commandNames, undefined, 30_000)
       await command(h.fake, ids.alice, "play", { query: h.files.url("/a440.ogg") }, /Now playing/)
       await h.fake.waitForRtp(ids.guild, 25, 10_000)
       const group = h.bot.process.pid ?? 0

@@ -10,7 +10,7 @@ const tagLength = 16
 const nonceCounterLength = 4
 
 /**
- * The Opus payload of an `_rtpsize` RTP packet (FAKE-DISCORD.md §5). The header, CSRCs and the 4-byte
+ * The Opus payload of an `_rtpsize` RTP packet. The header, CSRCs and the 4-byte
  * extension header are the AAD; the extension body is encrypted with the payload and stripped here.
  * The nonce is the packet's trailing 32-bit counter, zero-padded to the cipher's nonce size.
  */

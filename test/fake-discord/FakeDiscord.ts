@@ -19,7 +19,7 @@ import { VoiceGateway, type VoiceSession } from "./VoiceGateway.ts"
 export interface FakeDiscordOptions {
   readonly scenario?: Scenario | undefined
   readonly token?: string | undefined
-  /** Gateway Hello interval; short values exercise heartbeats in short tests (P14). Default 41 250 ms. */
+  /** Gateway Hello interval; short values let a short test see heartbeats at all. Default 41 250 ms. */
   readonly heartbeatIntervalMs?: number | undefined
   /** Voice Hello interval. Default 13 750 ms. */
   readonly voiceHeartbeatIntervalMs?: number | undefined
@@ -36,13 +36,11 @@ export interface FakeDiscordEndpoints {
   readonly voiceEndpoint: string
   readonly udpPort: number
   readonly token: string
-  /** The voice gateway's certificate; the bot must trust it through NODE_EXTRA_CA_CERTS (P1). */
-  readonly caCertPath: string
-  /** DISCORD_TOKEN, DISCORD_API_BASE and NODE_EXTRA_CA_CERTS for a bot child process. */
+  /** DISCORD_TOKEN, DISCORD_API_BASE and NODE_EXTRA_CA_CERTS (see `Certificate`) for a bot child process. */
   readonly env: Readonly<Record<string, string>>
 }
 
-/** What the bot sent on one voice session, ready for AudioAnalysis. */
+/** What the bot sent on one voice session, as received: ReceivedAudio.ts decrypts and measures it. */
 export interface VoiceStream {
   readonly guildId: string
   readonly channelId: string
@@ -51,6 +49,10 @@ export interface VoiceStream {
   readonly key: Buffer
   readonly packets: ReadonlyArray<RtpPacket>
 }
+
+/** Whether a gateway op 4 payload leaves voice (its channel is null). */
+export const isLeave = (d: unknown): boolean =>
+  typeof d === "object" && d !== null && "channel_id" in d && d.channel_id === null
 
 type Predicate<T> = (item: T) => boolean
 const always = (): boolean => true
@@ -112,11 +114,10 @@ export class FakeDiscord {
       voiceEndpoint: `127.0.0.1:${voicePort}`,
       udpPort,
       token: this.world.token,
-      caCertPath: this.#certificate.certPath,
       env: {
         DISCORD_TOKEN: this.world.token,
         DISCORD_API_BASE: apiBase,
-        NODE_EXTRA_CA_CERTS: this.#certificate.certPath
+        NODE_EXTRA_CA_CERTS: this.#certificate.caBundlePath
       }
     }
     return this.#endpoints
@@ -352,7 +353,7 @@ export class FakeDiscord {
     }
   }
 
-  /** Gateway op 4: state first, then server, or @discordjs/voice never starts (P2). */
+  /** Gateway op 4: VOICE_STATE_UPDATE first, then VOICE_SERVER_UPDATE, or @discordjs/voice never starts. */
   #botVoiceState(guildId: string, channelId: string | null, selfDeaf: boolean, selfMute: boolean): void {
     this.#setVoiceState(guildId, this.world.scenario.bot.id, channelId, selfDeaf, selfMute)
     if (channelId === null) {

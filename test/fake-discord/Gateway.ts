@@ -76,7 +76,7 @@ export class Gateway {
   }
 
   #connect(socket: WebSocket, req: IncomingMessage): void {
-    // zlib-sync in node_modules makes discord.js ask for a compressed stream this fake does not speak (P10).
+    // zlib-sync in node_modules makes discord.js ask for a compressed stream this fake does not speak.
     if ((req.url ?? "").includes("compress=")) {
       socket.close(4000, "fake Discord does not support transport compression; uninstall zlib-sync")
       return
@@ -135,7 +135,7 @@ export class Gateway {
       shard: [0, 1],
       application: { id: world.scenario.applicationId, flags: 0 }
     })
-    // Every guild in READY needs its GUILD_CREATE, or clientReady waits 15 s (P6).
+    // Every guild in READY needs its GUILD_CREATE, or clientReady waits 15 s.
     for (const guild of world.guilds.values()) this.#send(session, "GUILD_CREATE", guildJson(world, guild))
     return session
   }

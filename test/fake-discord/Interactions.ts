@@ -68,7 +68,7 @@ export const commandData = (
   }
 }
 
-/** An INTERACTION_CREATE body with everything discord.js reads (P5): entitlements, owners, a channel object. */
+/** An INTERACTION_CREATE body with everything discord.js reads: entitlements, owners, a channel object. */
 export const interactionPayload = (
   world: World,
   guild: GuildState,

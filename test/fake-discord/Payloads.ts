@@ -54,7 +54,7 @@ export const voiceStateJson = (world: World, guild: GuildState, userId: string):
     self_video: false,
     suppress: false,
     request_to_speak_timestamp: null,
-    // discord.js routes the bot's own voice state to @discordjs/voice only when it knows the member (P3).
+    // discord.js routes the bot's own voice state to @discordjs/voice only when it knows the member.
     member: memberJson(world, guild, userId)
   }
 }

@@ -29,7 +29,7 @@ export interface GuildSpec {
   /** Besides @everyone, whose id is the guild id. */
   readonly roles: ReadonlyArray<RoleSpec>
   readonly channels: ReadonlyArray<ChannelSpec>
-  /** Human members; the bot is always added (P3). */
+  /** Human members; the bot is always added (discord.js routes its voice state only for a known member). */
   readonly members: ReadonlyArray<MemberSpec>
   /** userId → voice channel id, for users already in voice when the bot connects. */
   readonly voiceStates: Readonly<Record<string, string>>
@@ -55,7 +55,10 @@ export const Permissions = {
   UseApplicationCommands: 1n << 31n
 } as const
 
-/** What @everyone may do unless a guild says otherwise: enough to join, speak and answer (P5, `joinable`). */
+/**
+ * What @everyone may do unless a guild says otherwise: enough to join, speak and answer (discord.js
+ * derives `joinable` from these).
+ */
 export const defaultEveryonePermissions = Permissions.ViewChannel | Permissions.SendMessages |
   Permissions.EmbedLinks | Permissions.AttachFiles | Permissions.ReadMessageHistory | Permissions.Connect |
   Permissions.Speak | Permissions.UseApplicationCommands

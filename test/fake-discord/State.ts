@@ -54,7 +54,7 @@ export interface Interaction {
 export interface RestCall {
   readonly at: number
   readonly method: string
-  /** Percent-decoded, without the `/api/v10` prefix (P4). */
+  /** Percent-decoded (discord.js sends `@original` as `%40original`), without the `/api/v10` prefix. */
   readonly path: string
   readonly query: Readonly<Record<string, string>>
   readonly auth: string | null

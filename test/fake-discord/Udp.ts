@@ -15,7 +15,7 @@ export interface UdpRecord {
 }
 
 /**
- * The voice media socket. It only files datagrams by kind (P9): decrypting here would disturb the timing
+ * The voice media socket. It only files datagrams by kind: decrypting here would disturb the timing
  * being measured, so that happens after the run.
  */
 export class Udp {

@@ -25,7 +25,7 @@ export interface VoiceSession {
 
 export interface VoiceGatewayOptions {
   readonly certificate: Certificate
-  /** In preference order; the client takes the first it supports (P8). */
+  /** In preference order; the client takes the first it supports. */
   readonly modes: ReadonlyArray<EncryptionMode>
   readonly heartbeatIntervalMs: number
   readonly udpPort: () => number
@@ -36,7 +36,7 @@ const op = {
   resume: 7, hello: 8, resumed: 9
 } as const
 
-/** The voice gateway v8 over TLS, which @discordjs/voice requires (P1). DAVE is offered as version 0. */
+/** The voice gateway v8 over TLS, which @discordjs/voice requires. DAVE is offered as version 0. */
 export class VoiceGateway {
   readonly sessions: Array<VoiceSession> = []
   readonly #world: World
@@ -150,7 +150,7 @@ export class VoiceGateway {
     this.#send(session, op.sessionDescription, {
       mode,
       secret_key: [...session.key],
-      // Version 0: the client keeps DAVE support on but sends plain Opus under transport encryption (§6).
+      // Version 0: the client keeps DAVE support on but sends plain Opus under transport encryption.
       dave_protocol_version: 0,
       audio_codec: "opus",
       video_codec: null,

@@ -2,22 +2,17 @@
  * End to end with real sound: the player drives the real FFmpeg pipeline into the recording
  * voice output, and the tests decode what a guild was sent.
  */
-import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { GuildId } from "../../schema/Ids.ts"
 import * as Cmd from "../../schema/PlayerCommand.ts"
 import type { Track } from "../../schema/Track.ts"
 import { FfmpegPipeline } from "../../src/audio/FfmpegPipeline.ts"
 import { PlayerRegistry } from "../../src/player/PlayerRegistry.ts"
-import { RecordingVoiceOutput } from "../../src/voice/RecordingVoiceOutput.ts"
+import { RecordingVoiceOutput } from "../support/RecordingVoiceOutput.ts"
 import { findTransition, OPUS_DECODER_DELAY_MS, rmsDb, slice } from "../support/audioAnalysis.ts"
-import {
-  generateCorruptFile,
-  generateTone,
-  generateToneSequence,
-  makeFixtureDir,
-  removeFixtureDir
-} from "../support/audioFixtures.ts"
+import { generateCorruptFile, generateTone, generateToneSequence } from "../support/audioFixtures.ts"
+import { fixturesForFile } from "../support/fixturesForFile.ts"
 import { awaitEvent, hear, isTag, sessions, toneSequence, waitForPackets } from "./support/listen.ts"
 import { handOverLocations } from "./support/FakeAudio.ts"
 import { track, user } from "./support/tracks.ts"
@@ -27,26 +22,23 @@ const layer = () =>
     Layer.provideMerge(Layer.mergeAll(FfmpegPipeline.layer, RecordingVoiceOutput.layer, handOverLocations))
   )
 
-let dir = ""
-const files: Record<string, string> = {}
 const SEGMENTS = [300, 500, 700, 900, 1100]
+/** A 0.6 s FLAC tone; keyed, and titled as a track, `t<frequency>`. */
+const short = (frequency: number) => (dir: string) => generateTone(dir, { frequency, seconds: 0.6, format: "flac" })
 
-beforeAll(async () => {
-  dir = await makeFixtureDir("player")
-  const tones = [440, 550, 660, 880, 990]
-  await Promise.all([
-    ...tones.map(async (f) => {
-      files[`t${f}`] = await generateTone(dir, { frequency: f, seconds: 0.6, format: "flac" })
-    }),
-    (async () => void (files.long440 = await generateTone(dir, { frequency: 440, seconds: 3, format: "mp3" })))(),
-    (async () => void (files.steps = await generateToneSequence(dir, { frequencies: SEGMENTS, format: "flac" })))(),
-    (async () => void (files.corrupt = await generateCorruptFile(dir)))()
-  ])
+const { files } = fixturesForFile("player", {
+  t440: short(440),
+  t550: short(550),
+  t660: short(660),
+  t880: short(880),
+  t990: short(990),
+  long440: (d) => generateTone(d, { frequency: 440, seconds: 3, format: "mp3" }),
+  steps: (d) => generateToneSequence(d, { frequencies: SEGMENTS, format: "flac" }),
+  corrupt: (d) => generateCorruptFile(d)
 })
-afterAll(() => removeFixtureDir(dir))
 
-const file = (name: string, durationMs: number): Track =>
-  track(name, { location: files[name] ?? "", durationMs })
+const file = (name: keyof typeof files, durationMs: number): Track =>
+  track(name, { location: files[name], durationMs })
 const enqueue = (first: Track, ...rest: ReadonlyArray<Track>) =>
   new Cmd.Enqueue({ tracks: [first, ...rest], position: "end", requester: user })
 const guild = (n: number) => GuildId.make(`30000000000000000${n}`)

@@ -9,6 +9,7 @@ import { safeUrls } from "../../src/resolve/SafeUrls.ts"
 import { makeSourceGuard } from "../../src/resolve/SourceGuard.ts"
 import { makeSources } from "../../src/resolve/sources/index.ts"
 import { YtDlp } from "../../src/resolve/ytdlp/YtDlp.ts"
+import { Resolver } from "../../src/resolve/Resolver.ts"
 
 export const settings = (over: {
   readonly ytdlp?: Partial<ResolverSettings["ytdlp"]>
@@ -76,6 +77,13 @@ export const countingSpawner = () => {
       }))
   ).pipe(Layer.provide(NodeServices.layer))
   return { layer, spawned, ytdlpRuns: () => spawned.filter((a) => a[0]?.includes("yt-dlp") && !a.includes("--version")).length }
+}
+
+/** A Resolver on `settings(over)`, with every process it starts counted. */
+export const resolverWith = (over: Parameters<typeof settings>[0]) => {
+  const spawner = countingSpawner()
+  const layer = Resolver.layer(settings(over)).pipe(Layer.provide(spawner.layer))
+  return { layer, spawner }
 }
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Stream } from "effect"
+import { Effect, Stream } from "effect"
 import { execFileSync } from "node:child_process"
 import { mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -7,7 +7,7 @@ import { join } from "node:path"
 import { UserId } from "../../schema/Ids.ts"
 import type { ResolvedBatch } from "../../src/resolve/Resolution.ts"
 import { Resolver } from "../../src/resolve/Resolver.ts"
-import { countingSpawner, type Handler, httpServer, rssFeed, settings } from "./helpers.ts"
+import { type Handler, httpServer, resolverWith, rssFeed } from "./helpers.ts"
 
 /**
  * Playlists through real yt-dlp, offline: an RSS feed served locally is a playlist to yt-dlp's
@@ -36,12 +36,6 @@ const handler: Handler = (req, res) => {
   }
   res.writeHead(404, { "content-type": "text/plain" })
   res.end("not found")
-}
-
-const resolverWith = (s: Parameters<typeof settings>[0]) => {
-  const spawner = countingSpawner()
-  const layer = Resolver.layer(settings(s)).pipe(Layer.provide(spawner.layer))
-  return { layer, spawner }
 }
 
 const shape = (batches: ReadonlyArray<ResolvedBatch>) => ({

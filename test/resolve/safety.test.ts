@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect } from "effect"
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs"
 import { execFileSync } from "node:child_process"
 import { tmpdir } from "node:os"
@@ -9,7 +9,7 @@ import { ChildProcessSpawner } from "effect/process"
 import * as LocalLibrary from "../../src/resolve/sources/LocalLibrary.ts"
 import { isPrivateAddress, UrlGuard } from "../../src/resilience/UrlGuard.ts"
 import { Resolver } from "../../src/resolve/Resolver.ts"
-import { countingSpawner, settings } from "./helpers.ts"
+import { resolverWith, settings } from "./helpers.ts"
 
 /** A fake resolver: never touches DNS. */
 const lookup = (host: string) =>
@@ -125,7 +125,7 @@ describe("local library", () => {
 
 describe("URLs that yt-dlp hands back", () => {
   it.live("a playlist entry pointing at a private address is refused before yt-dlp runs", () => {
-    const spawner = countingSpawner()
+    const { layer, spawner } = resolverWith({ allowPrivateNetwork: false })
     return Effect.gen(function*() {
       const resolver = yield* Resolver
       const entry = {
@@ -140,6 +140,6 @@ describe("URLs that yt-dlp hands back", () => {
       const error = yield* Effect.flip(resolver.playable(entry))
       assert.match(error.message, /private, loopback, link-local or metadata/)
       assert.strictEqual(spawner.ytdlpRuns(), 0)
-    }).pipe(Effect.provide(Resolver.layer(settings({ allowPrivateNetwork: false })).pipe(Layer.provide(spawner.layer))))
+    }).pipe(Effect.provide(layer))
   })
 })

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Exit, Layer } from "effect"
+import { Duration, Effect, Exit } from "effect"
 import { execFileSync } from "node:child_process"
 import { mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -7,7 +7,7 @@ import { join } from "node:path"
 import { UserId } from "../../schema/Ids.ts"
 import { Resolver } from "../../src/resolve/Resolver.ts"
 import type { ResolveError } from "../../src/resolve/ResolveError.ts"
-import { countingSpawner, type Handler, httpServer, settings } from "./helpers.ts"
+import { type Handler, httpServer, resolverWith } from "./helpers.ts"
 
 const dir = mkdtempSync(join(tmpdir(), "reprise-resolve-"))
 const mp3 = join(dir, "tone.mp3")
@@ -36,12 +36,6 @@ const handler = (hits: Map<string, number>): Handler => (req, res) => {
   if (path.startsWith("/flaky") && n > 1) return serveAudio(req, res)
   res.writeHead(500, { "content-type": "text/plain" })
   res.end("boom")
-}
-
-const resolverWith = (s: Parameters<typeof settings>[0]) => {
-  const spawner = countingSpawner()
-  const layer = Resolver.layer(settings(s)).pipe(Layer.provide(spawner.layer))
-  return { layer, spawner }
 }
 
 const failure = (exit: Exit.Exit<unknown, ResolveError>): ResolveError => {

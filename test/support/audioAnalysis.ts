@@ -1,8 +1,9 @@
 /**
- * Listening to what the pipeline emits: decode Opus packets to PCM and measure it.
+ * Listening to Opus, wherever it was caught: what the pipeline emits, what the recording voice
+ * output sent, what the fake Discord received. Decode the packets to PCM and measure it.
  *
  * - `decodeOpus(packets)` → 48 kHz interleaved stereo `Int16Array` (via @discordjs/opus).
- * - `toMono(pcm)` → `Float32Array` in −1…1, the input of every measure below.
+ * - `toMono(pcm)` → `Float32Array` in −1…1, the input of every measure below; `decodeMono` does both.
  * - `goertzelPower`, `dominantFrequency` (among candidates), `peakFrequency` (scan a range).
  * - `rmsDb` (dBFS: a full-scale sine is −3.01 dB), `toneTimeline` and `findTransition` for seeks.
  *
@@ -45,13 +46,8 @@ export const toMono = (pcm: Int16Array, channels = CHANNELS): Float32Array => {
   return out
 }
 
-/** One channel (0 = left) of interleaved PCM, in −1…1. */
-export const channel = (pcm: Int16Array, index: number, channels = CHANNELS): Float32Array => {
-  const frames = Math.floor(pcm.length / channels)
-  const out = new Float32Array(frames)
-  for (let i = 0; i < frames; i++) out[i] = pcm[i * channels + index]! / 32768
-  return out
-}
+/** The packets decoded and their channels averaged. */
+export const decodeMono = (packets: ReadonlyArray<Uint8Array>): Float32Array => toMono(decodeOpus(packets))
 
 /** `samples` from `fromMs` for `lengthMs` (clamped to what exists). */
 export const slice = (samples: Float32Array, fromMs: number, lengthMs: number, rate = SAMPLE_RATE): Float32Array =>

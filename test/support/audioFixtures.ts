@@ -1,13 +1,13 @@
 /**
  * Audio fixtures generated with FFmpeg at test time (nothing binary is committed).
  *
- * Typical use, once per test file:
+ * Typical use, once per test file (fixturesForFile.ts makes them before the tests, removes them after):
  *
  * ```ts
- * let dir: string
- * beforeAll(async () => { dir = await makeFixtureDir("pipeline") })
- * afterAll(() => removeFixtureDir(dir))
- * const mp3 = await generateTone(dir, { frequency: 440, seconds: 1, format: "mp3" })
+ * const { files } = fixturesForFile("pipeline", {
+ *   mp3: (dir) => generateTone(dir, { frequency: 440, seconds: 1, format: "mp3" })
+ * })
+ * // in a test: files.mp3
  * ```
  *
  * Tones are pure sines (stereo, both channels equal) at a known amplitude (peak 0.5 by default:

@@ -5,7 +5,7 @@
 import { Effect, Stream } from "effect"
 import { AudioPipeline, type OpusPacket, type PipelineRequest } from "../../src/audio/AudioPipeline.ts"
 import type { Playable } from "../../src/audio/Playable.ts"
-import { decodeOpus, toMono } from "./audioAnalysis.ts"
+import { decodeMono } from "./audioAnalysis.ts"
 
 export const FLAT_EQ: ReadonlyArray<number> = Array<number>(15).fill(0)
 
@@ -37,4 +37,4 @@ export const collectPackets = (request: PipelineRequest) =>
 
 /** Opens the request, collects and decodes: the packets and the mono samples (48 kHz, −1…1). */
 export const collectAudio = (request: PipelineRequest) =>
-  Effect.map(collectPackets(request), (packets) => ({ packets, samples: toMono(decodeOpus(packets)) }))
+  Effect.map(collectPackets(request), (packets) => ({ packets, samples: decodeMono(packets) }))

@@ -54,25 +54,21 @@ export const processGroup = (pgrp: number, comm?: string): Array<ProcessInfo> =>
 export const ffmpegChildren = (): Array<ProcessInfo> =>
   childProcesses().filter((p) => p.comm === "ffmpeg" || p.comm === "nice")
 
-/** Proportional set size of a process in KiB (shared libraries split between their users), if readable. */
-export const pssKib = (pid: number): number | undefined => {
+/** The number `pattern` captures in /proc/<pid>/<file>, if the process is there and the line too. */
+const procNumber = (pid: number, file: string, pattern: RegExp): number | undefined => {
   try {
-    const match = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"))
+    const match = pattern.exec(readFileSync(`/proc/${pid}/${file}`, "utf8"))
     return match === null ? undefined : Number(match[1])
   } catch {
     return undefined
   }
 }
 
+/** Proportional set size of a process in KiB (shared libraries split between their users), if readable. */
+export const pssKib = (pid: number): number | undefined => procNumber(pid, "smaps_rollup", /^Pss:\s+(\d+) kB/m)
+
 /** Resident set size of a process in KiB, if readable. */
-export const rssKib = (pid: number): number | undefined => {
-  try {
-    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))
-    return match === null ? undefined : Number(match[1])
-  } catch {
-    return undefined
-  }
-}
+export const rssKib = (pid: number): number | undefined => procNumber(pid, "status", /^VmRSS:\s+(\d+) kB/m)
 
 /** Process CPU time (user + system) in clock ticks (normally 1/100 s). */
 export const cpuTicks = (pid: number): number | undefined => {

@@ -1,54 +1,15 @@
-import { spawn } from "node:child_process"
-import { once } from "node:events"
 import { fileURLToPath } from "node:url"
-
-export interface BotProcess {
-  readonly output: () => string
-  /** Resolves when the bot's stdout or stderr contains `text`. */
-  readonly waitForOutput: (text: string, timeoutMs?: number) => Promise<void>
-  readonly stop: () => Promise<void>
-}
+import { type NodeProcess, startNodeProcess } from "../../support/nodeProcess.ts"
 
 const probeBot = fileURLToPath(new URL("./probe-bot.ts", import.meta.url))
-const xchachaFix = fileURLToPath(new URL("./xchacha-fix.ts", import.meta.url))
+/** Reprise's own libsodium work-around: without it @discordjs/voice cannot encrypt XChaCha20 (see the module). */
+const sodiumCompat = fileURLToPath(new URL("../../../src/voice/SodiumCompat.ts", import.meta.url))
 
-/** Starts the probe bot with the fake's env; `xchachaFix` preloads the P7 work-around. */
+/** Starts the probe bot with the fake's env on top of ours; `xchachaFix` preloads the libsodium work-around. */
 export const startProbeBot = (
   env: Readonly<Record<string, string>>,
   options: { readonly xchachaFix?: boolean } = {}
-): BotProcess => {
-  const args = [...(options.xchachaFix === true ? ["--import", xchachaFix] : []), probeBot]
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] })
-  let output = ""
-  const append = (chunk: Buffer) => {
-    output += chunk.toString()
-    child.emit("output")
-  }
-  child.stdout.on("data", append)
-  child.stderr.on("data", append)
-  return {
-    output: () => output,
-    waitForOutput: (text, timeoutMs = 5000) =>
-      new Promise((resolve, reject) => {
-        const check = () => {
-          if (!output.includes(text)) return
-          clearTimeout(timer)
-          child.off("output", check)
-          resolve()
-        }
-        const timer = setTimeout(() => {
-          child.off("output", check)
-          reject(new Error(`the bot did not print "${text}" within ${timeoutMs} ms`))
-        }, timeoutMs)
-        child.on("output", check)
-        check()
-      }),
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return
-      child.kill("SIGTERM")
-      const timer = setTimeout(() => child.kill("SIGKILL"), 3000)
-      await once(child, "exit")
-      clearTimeout(timer)
-    }
-  }
-}
+): NodeProcess =>
+  startNodeProcess([...(options.xchachaFix === true ? ["--import", sodiumCompat] : []), probeBot], {
+    env: { ...process.env, ...env }
+  })

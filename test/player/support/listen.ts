@@ -4,8 +4,8 @@
  */
 import { Duration, Effect, PubSub } from "effect"
 import type { PlayerEvent } from "../../../schema/PlayerEvent.ts"
-import type { RecordedPacket, Recording } from "../../../src/voice/RecordingVoiceOutput.ts"
-import { decodeOpus, dominantFrequency, rmsDb, SAMPLES_PER_PACKET, toMono } from "../../support/audioAnalysis.ts"
+import type { RecordedPacket, Recording } from "../../support/RecordingVoiceOutput.ts"
+import { decodeMono, dominantFrequency, rmsDb, SAMPLES_PER_PACKET } from "../../support/audioAnalysis.ts"
 
 export interface Heard {
   readonly session: number
@@ -31,7 +31,7 @@ export const sessions = (recording: Recording): Array<Session> => {
   }
   return [...bySession.entries()]
     .sort(([a], [b]) => a - b)
-    .map(([session, packets]) => ({ session, packets, samples: toMono(decodeOpus(packets.map((p) => p.packet))) }))
+    .map(([session, packets]) => ({ session, packets, samples: decodeMono(packets.map((p) => p.packet)) }))
 }
 
 /** Each packet's dominant frequency among `candidates`, and its level. */

@@ -1,4 +1,8 @@
-import opus from "@discordjs/opus"
+/**
+ * What the fake Discord received on a voice stream: the Opus frames out of the encrypted RTP, their
+ * timing and numbering, and (through test/support/audioAnalysis.ts) their pitch and level.
+ */
+import { decodeMono, peakFrequency, rmsDb, slice } from "../support/audioAnalysis.ts"
 import { decryptRtpSize, rtpHeader } from "./Crypto.ts"
 import type { VoiceStream } from "./FakeDiscord.ts"
 
@@ -35,7 +39,6 @@ export interface Continuity {
   readonly timestampBreaks: number
 }
 
-export const sampleRate = 48_000
 const silence = Buffer.from([0xf8, 0xff, 0xfe])
 
 /** Decrypts a stream's RTP with the session key and mode. */
@@ -59,65 +62,6 @@ export const opusFrames = (stream: VoiceStream): DecryptedStream => {
     frames.push({ at: packet.at, sequence, timestamp, payload })
   }
   return { frames, silenceFrames, decryptFailures }
-}
-
-/** Decodes 48 kHz stereo Opus frames to mono samples in [-1, 1] (the channels averaged). */
-export const decodeOpus = (frames: ReadonlyArray<OpusFrame>): Float32Array => {
-  const decoder = new opus.OpusEncoder(sampleRate, 2)
-  const pcm = frames.map((frame) => decoder.decode(frame.payload))
-  const samples = new Float32Array(pcm.reduce((n, b) => n + b.length / 4, 0))
-  let i = 0
-  for (const buffer of pcm) {
-    for (let offset = 0; offset < buffer.length; offset += 4) {
-      samples[i++] = (buffer.readInt16LE(offset) + buffer.readInt16LE(offset + 2)) / 65_536
-    }
-  }
-  return samples
-}
-
-/** Goertzel: the power of one frequency, cheaper than a full FFT when scanning a range. */
-const power = (samples: Float32Array, frequency: number): number => {
-  const coefficient = 2 * Math.cos((2 * Math.PI * frequency) / sampleRate)
-  let s1 = 0
-  let s2 = 0
-  for (const x of samples) {
-    const s0 = x + coefficient * s1 - s2
-    s2 = s1
-    s1 = s0
-  }
-  return s1 * s1 + s2 * s2 - coefficient * s1 * s2
-}
-
-export interface FrequencyWindow {
-  /** Skips the codec's start-up. Default 100 ms. */
-  readonly fromMs?: number | undefined
-  readonly durationMs?: number | undefined
-  readonly minHz?: number | undefined
-  readonly maxHz?: number | undefined
-}
-
-/** The strongest frequency in a window, to 0.5 Hz: a 5 Hz scan, refined around its peak. */
-export const dominantFrequency = (samples: Float32Array, window: FrequencyWindow = {}): number => {
-  const from = Math.floor(((window.fromMs ?? 100) * sampleRate) / 1000)
-  const slice = samples.subarray(from, from + Math.floor(((window.durationMs ?? 1000) * sampleRate) / 1000))
-  const peak = (lo: number, hi: number, step: number): number => {
-    let best = lo
-    let bestPower = -1
-    for (let f = lo; f <= hi; f += step) {
-      const p = power(slice, f)
-      if (p > bestPower) [best, bestPower] = [f, p]
-    }
-    return best
-  }
-  const coarse = peak(window.minHz ?? 50, window.maxHz ?? 4000, 5)
-  return peak(coarse - 5, coarse + 5, 0.5)
-}
-
-/** Root mean square level in dB relative to full scale (a full-scale sine is about -3 dB). */
-export const rmsDb = (samples: Float32Array): number => {
-  let sum = 0
-  for (const x of samples) sum += x * x
-  return 10 * Math.log10(sum / Math.max(1, samples.length))
 }
 
 const percentile = (sorted: ReadonlyArray<number>, p: number): number =>
@@ -147,4 +91,29 @@ export const continuity = (frames: ReadonlyArray<OpusFrame>): Continuity => {
     if (((frame.timestamp - previous.timestamp) >>> 0) !== 960) timestampBreaks++
   })
   return { sequenceBreaks, timestampBreaks }
+}
+
+export interface FrequencyWindow {
+  /** Default 100 ms: skips the codec's start-up. */
+  readonly fromMs?: number | undefined
+  /** Default 1 s. */
+  readonly durationMs?: number | undefined
+}
+
+/**
+ * The audio frames of `stream` that arrived from `sinceMs` (performance.now()) on,
+ * with their pacing and continuity, the strongest frequency in a window (50 Hz to 4 kHz, to 0.5 Hz)
+ * and the level in dBFS after the first 100 ms (4800 samples: the codec's start-up).
+ */
+export const analyse = (stream: VoiceStream, sinceMs = 0) => {
+  const decrypted = opusFrames({ ...stream, packets: stream.packets.filter((p) => p.at >= sinceMs) })
+  const samples = decodeMono(decrypted.frames.map((frame) => frame.payload))
+  return {
+    ...decrypted,
+    pacing: pacing(decrypted.frames),
+    continuity: continuity(decrypted.frames),
+    frequency: (window: FrequencyWindow = {}) =>
+      peakFrequency(slice(samples, window.fromMs ?? 100, window.durationMs ?? 1000), 50, 4000, 5),
+    level: rmsDb(samples.subarray(Math.min(samples.length, 4800)))
+  }
 }

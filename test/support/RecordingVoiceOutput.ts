@@ -1,7 +1,7 @@
 import { Clock, Context, Effect, Layer, PubSub, Stream } from "effect"
 import type { ChannelId, GuildId } from "../../schema/Ids.ts"
-import type { OpusPacket } from "../audio/AudioPipeline.ts"
-import { type VoiceLeft, VoiceOutput } from "./VoiceOutput.ts"
+import type { OpusPacket } from "../../src/audio/AudioPipeline.ts"
+import { type VoiceLeft, VoiceOutput } from "../../src/voice/VoiceOutput.ts"
 
 /**
  * A `VoiceOutput` that sends nowhere: it paces packets exactly as a real voice connection must
