@@ -1,7 +1,8 @@
 import { NodeRuntime } from "@effect/platform-node"
 import { Cause, Console, Effect, Exit } from "effect"
 import { makeApp } from "./App.ts"
-import { decodeConfig, readEnvironment } from "./config/AppConfig.ts"
+import { decodeConfig } from "./AppConfig.ts"
+import { readEnvironment } from "./config/Environment.ts"
 import { DiscordGateway } from "./gateway/DiscordGateway.ts"
 
 /** What the user reads when start-up fails: one line per problem, never a stack trace. */

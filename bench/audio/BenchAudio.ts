@@ -109,7 +109,7 @@ export const PATHS: Readonly<Record<PathName, PathSpec>> = {
 /** Pipeline + pacing output that keeps figures, not packets. */
 export const benchLayer = (referenceGain: number) =>
   Layer.mergeAll(
-    FfmpegPipeline.layerWith({ referenceGain }),
+    FfmpegPipeline.layer({ referenceGain }),
     RecordingVoiceOutput.layerWith({ keepPackets: false })
   )
 

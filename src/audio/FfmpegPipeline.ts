@@ -2,7 +2,10 @@ import { NodeChildProcessSpawner, NodeFileSystem, NodePath, NodeStream } from "@
 import { Effect, Fiber, Layer, Stream } from "effect"
 import { ChildProcessSpawner } from "effect/process"
 import { createReadStream } from "node:fs"
+import { Readiness } from "../observability/Readiness.ts"
+import { AudioConfig } from "./AudioConfig.ts"
 import { AudioPipeline, type OpusPacket, PipelineError, type PipelineRequest } from "./AudioPipeline.ts"
+import { ffmpegProbe } from "./FfmpegBinary.ts"
 import { helperCommand, helperNotStarted } from "../resilience/HelperProcess.ts"
 import { DEFAULT_FFMPEG_OPTIONS, type FfmpegOptions } from "./FfmpegArgs.ts"
 import { OggOpusDemuxer } from "./OggOpusDemuxer.ts"
@@ -162,16 +165,24 @@ export const makeFfmpegPipeline = (options: FfmpegPipelineOptions = DEFAULT_PIPE
   })
 
 /** The pipeline with its Node dependencies wired in. */
-export const ffmpegPipelineLayer = (
-  options: Partial<FfmpegPipelineOptions> = {}
-): Layer.Layer<AudioPipeline> =>
+const layer = (options: Partial<FfmpegPipelineOptions> = {}): Layer.Layer<AudioPipeline> =>
   Layer.effect(AudioPipeline, makeFfmpegPipeline({ ...DEFAULT_PIPELINE_OPTIONS, ...options })).pipe(
     Layer.provide(NodeChildProcessSpawner.layer),
     Layer.provide([NodeFileSystem.layer, NodePath.layer])
   )
 
 export const FfmpegPipeline = {
-  /** Default options: gentle volume (100 % = gain 0.25), 128 kb/s Opus, `ffmpeg` from PATH. */
-  layer: ffmpegPipelineLayer(),
-  layerWith: ffmpegPipelineLayer
+  /** Defaults: gentle volume (100 % = gain 0.25), 128 kb/s Opus, `ffmpeg` from PATH. */
+  layer,
+
+  /** FFMPEG_PATH and VOLUME_REFERENCE_GAIN from AudioConfig; readiness fails while FFMPEG_PATH leads nowhere. */
+  layerConfig: Layer.unwrap(
+    Effect.gen(function*() {
+      const config = yield* AudioConfig
+      return Layer.merge(
+        layer({ ffmpegPath: config.ffmpegPath, referenceGain: config.referenceGain }),
+        Readiness.probe("ffmpeg", Effect.succeed(ffmpegProbe(config.ffmpegPath)))
+      )
+    })
+  )
 }

@@ -5,8 +5,8 @@
  */
 import { type ApplicationCommand, Events, type Interaction, MessageFlags } from "discord.js"
 import { Cause, Effect, FiberSet, Layer, Option, Random } from "effect"
-import { AppConfig } from "../config/AppConfig.ts"
 import { DiscordGateway } from "../gateway/DiscordGateway.ts"
+import { GatewayConfig } from "../gateway/GatewayConfig.ts"
 import type { HandlerError, HandlerServices } from "./commands/Command.ts"
 import { componentHandlers, slashCommands } from "./commands/index.ts"
 import { type CachedInteraction, discordCall } from "./Interaction.ts"
@@ -130,17 +130,17 @@ const spanIds = (interaction: Interaction<"cached">) => ({
 })
 
 export const DiscordEdge = {
-  /** Needs the DiscordGateway, AppConfig and the handlers' services. */
+  /** Needs the DiscordGateway, its GatewayConfig and the handlers' services. */
   layer: Layer.effectDiscard(
     Effect.gen(function*() {
-      const config = yield* AppConfig
+      const config = yield* GatewayConfig
       const { client } = yield* DiscordGateway
       const runFork = yield* FiberSet.makeRuntime<HandlerServices>()
 
       const register = Effect.gen(function*() {
         const application = client.application
         if (application === null) return
-        const guildId = Option.getOrUndefined(config.discord.guildId)
+        const guildId = Option.getOrUndefined(config.guildId)
         const registered = yield* discordCall(
           "fetch commands",
           () => guildId === undefined ? application.commands.fetch() : application.commands.fetch({ guildId })

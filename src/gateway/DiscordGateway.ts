@@ -1,7 +1,7 @@
 import { Client, Events, GatewayIntentBits } from "discord.js"
 import { Context, Deferred, Effect, FiberSet, Layer, Option, Redacted, Ref, Schema } from "effect"
-import { AppConfig } from "../config/AppConfig.ts"
 import { Readiness } from "../observability/Readiness.ts"
+import { GatewayConfig } from "./GatewayConfig.ts"
 import * as Backoff from "../resilience/Backoff.ts"
 
 /** Discord answered 401: the token is wrong or was reset. Retrying cannot help. */
@@ -51,17 +51,18 @@ export class DiscordGateway extends Context.Service<DiscordGateway, {
   /** Fails when the client can never connect (an invalid token); never succeeds. */
   readonly fatal: Effect.Effect<never, GatewayError>
 }>()("reprise/gateway/DiscordGateway") {
-  static readonly layerConfig = Layer.effect(
+  /** The client from GatewayConfig; `/api/ready` reports `discord` as not ready until the gateway session is up. */
+  static readonly layerConfig: Layer.Layer<DiscordGateway, never, GatewayConfig | Readiness> = Layer.effect(
     DiscordGateway,
     Effect.gen(function*() {
-      const config = yield* AppConfig
+      const config = yield* GatewayConfig
       const status = yield* Ref.make<GatewayStatus>("connecting")
       const fatal = yield* Deferred.make<never, GatewayError>()
       const client = yield* Effect.acquireRelease(
         Effect.sync(() =>
           new Client({
             intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildVoiceStates],
-            rest: Option.match(config.discord.apiBase, {
+            rest: Option.match(config.apiBase, {
               onNone: () => ({ retries: 1 }),
               onSome: (api) => ({ api, retries: 1 })
             })
@@ -87,12 +88,12 @@ export class DiscordGateway extends Context.Service<DiscordGateway, {
       client.on(Events.ShardDisconnect, () => setStatus("reconnecting"))
 
       const login = Effect.tryPromise({
-        try: () => client.login(Redacted.value(config.discord.token)),
+        try: () => client.login(Redacted.value(config.token)),
         catch: (error) =>
           new GatewayError({ reason: isTokenInvalid(error) ? new TokenInvalid() : new Unreachable({ detail: describe(error) }) })
       }).pipe(Effect.withSpan("DiscordGateway.login"))
 
-      const backoff = Backoff.backoff({ base: "1 second", max: config.discord.loginBackoffMax })
+      const backoff = Backoff.backoff({ base: "1 second", max: config.loginBackoffMax })
 
       yield* login.pipe(
         Effect.tapError((error) =>
@@ -105,20 +106,17 @@ export class DiscordGateway extends Context.Service<DiscordGateway, {
         Effect.forkScoped
       )
 
+      const readiness = yield* Readiness
+      yield* readiness.register(
+        "discord",
+        Effect.flatMap(Ref.get(status), (current) => current === "ready" ? Effect.void : Effect.fail(current))
+      )
+
       return DiscordGateway.of({
         client,
         status: Ref.get(status),
         fatal: Deferred.await(fatal)
       })
-    })
-  )
-
-  /** `/api/ready` reports `discord` as not ready until the gateway session is up. */
-  static readonly readiness = Readiness.probe(
-    "discord",
-    Effect.gen(function*() {
-      const discord = yield* DiscordGateway
-      return Effect.flatMap(discord.status, (status) => status === "ready" ? Effect.void : Effect.fail(status))
     })
   )
 }

@@ -4,9 +4,9 @@ import { HttpRouter, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { PrometheusMetrics } from "effect/observability"
 import { createServer } from "node:http"
-import { AppConfig } from "../config/AppConfig.ts"
 import { sampleProcessMetrics } from "../observability/ProcessMetrics.ts"
 import { RepriseApi } from "./Api.ts"
+import { HttpConfig } from "./HttpConfig.ts"
 import { httpMetrics } from "./HttpMetrics.ts"
 import { SystemHandlers } from "./SystemHandlers.ts"
 
@@ -31,11 +31,11 @@ const MetricsRoute = HttpRouter.add(
 export const Routes = Layer.mergeAll(ApiRoutes, DocsRoute, MetricsRoute)
 
 /** The HTTP server on HTTP_HOST:HTTP_PORT. Closing its scope stops listening. */
-export const layerHttpServer = Layer.unwrap(
+export const layerConfig = Layer.unwrap(
   Effect.gen(function*() {
-    const config = yield* AppConfig
+    const config = yield* HttpConfig
     return HttpRouter.serve(Routes, { middleware: httpMetrics, disableLogger: true }).pipe(
-      Layer.provide(NodeHttpServer.layer(createServer, { host: config.http.host, port: config.http.port }))
+      Layer.provide(NodeHttpServer.layer(createServer, { host: config.host, port: config.port }))
     )
   })
 )

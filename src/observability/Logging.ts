@@ -1,5 +1,26 @@
-import { Context, Layer, Logger, References, Tracer } from "effect"
-import type { LogLevelName } from "../config/Env.ts"
+import { Context, Layer, Logger, References, Schema, Tracer } from "effect"
+import { withDefault } from "../config/Fields.ts"
+import { section as configSection } from "../config/Section.ts"
+
+export const LogLevelName = Schema.Literals(["trace", "debug", "info", "warn", "error", "fatal"])
+export type LogLevelName = typeof LogLevelName.Type
+
+export interface LogSettings {
+  readonly level: LogLevelName
+  readonly format: "pretty" | "json"
+}
+
+/** Pretty lines on a terminal, JSON otherwise, unless LOG_FORMAT says which. */
+export const section = configSection({
+  fields: {
+    LOG_LEVEL: LogLevelName.pipe(withDefault("info")),
+    LOG_FORMAT: Schema.optionalKey(Schema.Literals(["pretty", "json"]))
+  },
+  build: (e, context): LogSettings => ({
+    level: e.LOG_LEVEL,
+    format: e.LOG_FORMAT ?? (context.interactive ? "pretty" : "json")
+  })
+})
 
 const levels = {
   trace: "Trace",
@@ -20,7 +41,7 @@ const jsonWithTrace = Logger.make((options) => {
   return JSON.stringify(span === undefined ? entry : { ...entry, traceId: span.traceId, spanId: span.spanId })
 })
 
-export const layerLogging = (options: { readonly level: LogLevelName; readonly format: "pretty" | "json" }) =>
+export const layer = (options: LogSettings) =>
   Layer.mergeAll(
     Logger.layer([options.format === "json" ? Logger.withConsoleLog(jsonWithTrace) : Logger.consolePretty()]),
     Layer.succeed(References.MinimumLogLevel, levels[options.level])

@@ -3,6 +3,8 @@ import type { GuildId } from "../../schema/Ids.ts"
 import { Enqueue } from "../../schema/PlayerCommand.ts"
 import type { TrackEnded } from "../../schema/PlayerEvent.ts"
 import type { Track } from "../../schema/Track.ts"
+import { GuildSettingsRepo } from "../persistence/GuildSettingsRepo.ts"
+import { Resolver } from "../resolve/Resolver.ts"
 import { PlayerRegistry } from "./PlayerRegistry.ts"
 
 export interface AutoplaySources {
@@ -49,6 +51,14 @@ export const autoplay = (sources: AutoplaySources) =>
     )
   })
 
-/** Autoplay running for the life of the program. */
-export const layerAutoplay = <R>(sources: Effect.Effect<AutoplaySources, never, R>) =>
-  Layer.effectDiscard(Effect.flatMap(sources, (s) => Effect.forkScoped(autoplay(s))))
+/** Autoplay running for the life of the program, for the guilds that turned it on in their settings. */
+export const layer = Layer.effectDiscard(
+  Effect.gen(function*() {
+    const settings = yield* GuildSettingsRepo
+    const resolver = yield* Resolver
+    yield* Effect.forkScoped(autoplay({
+      enabled: settings.autoplay,
+      related: (after, recentIds) => resolver.related(after, recentIds, after.requester)
+    }))
+  })
+)

@@ -7,7 +7,10 @@ import { initialPlayerState, type PlayerState } from "../../schema/PlayerState.t
 import type { AudioPipeline } from "../audio/AudioPipeline.ts"
 import type { Resolver } from "../resolve/Resolver.ts"
 import { VoiceOutput } from "../voice/VoiceOutput.ts"
+import { GuildSettingsRepo } from "../persistence/GuildSettingsRepo.ts"
 import { type FailureOf, type GuildPlayer, makeGuildPlayer } from "./GuildPlayer.ts"
+import { PlayerConfig } from "./PlayerConfig.ts"
+import { countCommand } from "./PlayerMetrics.ts"
 import { type PlayerOptions, resolvePlayerOptions } from "./PlayerOptions.ts"
 
 const makeRegistry = Effect.fnUntraced(function*(options: PlayerOptions) {
@@ -108,4 +111,23 @@ export class PlayerRegistry extends Context.Service<PlayerRegistry, {
     options: PlayerOptions = {}
   ): Layer.Layer<PlayerRegistry, never, AudioPipeline | VoiceOutput | Resolver> =>
     Layer.effect(PlayerRegistry, makeRegistry(options))
+
+  /**
+   * The idle window from PlayerConfig, each guild's stored queue rules (the defaults stand in when
+   * the database fails: music matters more than a setting), and a count of every command taken.
+   */
+  static readonly layerConfig = Layer.unwrap(
+    Effect.gen(function*() {
+      const config = yield* PlayerConfig
+      const settings = yield* GuildSettingsRepo
+      return PlayerRegistry.layer({
+        idleWindow: config.idleTimeout,
+        guildSettings: (guildId) =>
+          settings.queue(guildId).pipe(
+            Effect.catchCause((cause) => Effect.as(Effect.logWarning("guild settings unavailable; using defaults", cause), {}))
+          ),
+        onCommand: countCommand
+      })
+    })
+  )
 }

@@ -4,12 +4,11 @@ import type { UserId } from "../../schema/Ids.ts"
 import { formatMs } from "../../schema/PlayerError.ts"
 import { Track } from "../../schema/Track.ts"
 import type { Playable } from "../audio/Playable.ts"
-import { AppConfig } from "../config/AppConfig.ts"
 import * as TtlCache from "../resilience/TtlCache.ts"
 import { type HostLookup, UrlGuard } from "../resilience/UrlGuard.ts"
 import type { ResolvedBatch, ResolvedInfo, ResolvedTracks, ResolveOptions, TrackInfo } from "./Resolution.ts"
 import type { ResolveError } from "./ResolveError.ts"
-import type { ResolverSettings } from "./ResolveSettings.ts"
+import { ResolveConfig, type ResolverSettings } from "./ResolveSettings.ts"
 import { safeUrls } from "./SafeUrls.ts"
 import { type Claimed, claimQuery, playableByKind } from "./Source.ts"
 import { makeSourceGuard } from "./SourceGuard.ts"
@@ -237,8 +236,7 @@ export class Resolver extends Context.Service<Resolver, {
   /** Settings from the application configuration; needs a ChildProcessSpawner (NodeServices.layer). */
   static readonly layerConfig = Layer.unwrap(
     Effect.gen(function*() {
-      const config = yield* AppConfig
-      return Resolver.layer(config.sources)
+      return Resolver.layer(yield* ResolveConfig)
     })
   )
 }

@@ -24,9 +24,9 @@ import { Events, type VoiceState } from "discord.js"
 import { Deferred, Duration, Effect, Exit, FiberMap, FiberSet, Layer, PubSub, Stream } from "effect"
 import { ChannelId, GuildId } from "../../schema/Ids.ts"
 import type { OpusPacket } from "../audio/AudioPipeline.ts"
-import { AppConfig } from "../config/AppConfig.ts"
 import { DiscordGateway } from "../gateway/DiscordGateway.ts"
 import { PacketReadable } from "./PacketReadable.ts"
+import { VoiceConfig } from "./VoiceConfig.ts"
 import {
   ConnectFailed,
   Interrupted,
@@ -307,11 +307,11 @@ export const DiscordVoice = {
   layer: (options: DiscordVoiceOptions): Layer.Layer<VoiceOutput, never, DiscordGateway> =>
     Layer.effect(VoiceOutput, make(options)),
 
-  /** Settings from AppConfig. */
-  layerConfig: Layer.unwrap(
+  /** Settings from VoiceConfig. */
+  layerConfig: Layer.effect(
+    VoiceOutput,
     Effect.gen(function*() {
-      const config = yield* AppConfig
-      return Layer.effect(VoiceOutput, make({ aloneTimeout: config.voice.aloneTimeout }))
+      return yield* make({ aloneTimeout: (yield* VoiceConfig).aloneTimeout })
     })
   )
 }

@@ -57,7 +57,7 @@ afterAll(() => server?.close())
 const middle = (samples: Float32Array) => slice(samples, 300, 300)
 
 // excludeTestServices: real clock and timers (FFmpeg runs in real time)
-layer(FfmpegPipeline.layer, { timeout: "60 seconds", excludeTestServices: true })("FfmpegPipeline", (it) => {
+layer(FfmpegPipeline.layer(), { timeout: "60 seconds", excludeTestServices: true })("FfmpegPipeline", (it) => {
   describe("plays every container at the right pitch and level", () => {
     for (const format of FIXTURE_FORMATS) {
       it.effect(format, () =>

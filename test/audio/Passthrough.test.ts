@@ -87,7 +87,7 @@ const assertSamePackets = (packets: ReadonlyArray<OpusPacket>, probed: ReadonlyA
   assert.deepStrictEqual(packets.map((p) => p.length), probed.map((p) => p.size))
 }
 
-layer(FfmpegPipeline.layerWith(options), { timeout: "60 seconds", excludeTestServices: true })("passthrough", (it) => {
+layer(FfmpegPipeline.layer(options), { timeout: "60 seconds", excludeTestServices: true })("passthrough", (it) => {
   it.effect("WebM/Opus: the file's own packets, untouched, without FFmpeg", () =>
     Effect.gen(function*() {
       const packets = yield* collectWithoutFfmpeg(files.webm, "webm-opus")

@@ -19,7 +19,7 @@ const { files } = fixturesForFile("voice", {
   tone: (d) => generateTone(d, { frequency: 440, seconds: 1, format: "mp3" })
 })
 
-const TestLayer = Layer.mergeAll(RecordingVoiceOutput.layer, FfmpegPipeline.layer)
+const TestLayer = Layer.mergeAll(RecordingVoiceOutput.layer, FfmpegPipeline.layer())
 
 layer(TestLayer, { timeout: "60 seconds", excludeTestServices: true })("RecordingVoiceOutput", (it) => {
   it.effect("paces packets at 20 ms on an absolute schedule", () =>

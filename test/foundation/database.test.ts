@@ -3,7 +3,7 @@ import { Effect } from "effect"
 import { SqlClient } from "effect/sql"
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { layerPg } from "../../src/persistence/Database.ts"
+import * as Database from "../../src/persistence/Database.ts"
 import { embeddedDatabase, scratchPostgres, tempDir, testDatabaseUrl } from "../support/database.ts"
 
 const tables = [
@@ -129,8 +129,8 @@ describe("database on the PostgreSQL service (TEST_DATABASE_URL)", () => {
   it.live("migrates an empty database and is idempotent on a second start", () =>
     Effect.gen(function*() {
       const scratch = yield* scratchPostgres(url)
-      yield* schemaChecks.pipe(Effect.provide(layerPg({ url: scratch, poolSize: 4 })))
+      yield* schemaChecks.pipe(Effect.provide(Database.layer({ url: scratch, poolSize: 4 })))
       // Second start: nothing is applied again and the tables are unchanged.
-      yield* schemaChecks.pipe(Effect.provide(layerPg({ url: scratch, poolSize: 4 })))
+      yield* schemaChecks.pipe(Effect.provide(Database.layer({ url: scratch, poolSize: 4 })))
     }).pipe(Effect.scoped), 60_000)
 })

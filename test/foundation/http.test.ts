@@ -1,23 +1,25 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Layer, Logger } from "effect"
-import { ffmpegReadiness } from "../../src/audio/FfmpegBinary.ts"
-import { AppConfig, decodeConfig } from "../../src/config/AppConfig.ts"
-import { layerHttpServer } from "../../src/http/HttpServer.ts"
+import { decodeConfig, layerConfig } from "../../src/AppConfig.ts"
+import { FfmpegPipeline } from "../../src/audio/FfmpegPipeline.ts"
+import * as HttpServer from "../../src/http/HttpServer.ts"
 import { Readiness } from "../../src/observability/Readiness.ts"
-import { databaseReadiness } from "../../src/persistence/DatabaseReadiness.ts"
-import { embeddedDatabase, tempDir } from "../support/database.ts"
+import * as Database from "../../src/persistence/Database.ts"
+import { tempDir } from "../support/database.ts"
 import { freePort } from "../support/program.ts"
 
 /** The HTTP server as the program runs it, on a free port, with the database and ffmpeg probes. */
 const serve = (env: Readonly<Record<string, string>>) =>
   Effect.gen(function*() {
     const port = yield* Effect.promise(freePort)
-    const config = yield* decodeConfig({ DISCORD_TOKEN: "t", HTTP_PORT: String(port), ...env }, false)
+    const config = yield* decodeConfig(
+      { DISCORD_TOKEN: "t", HTTP_PORT: String(port), DATA_DIR: tempDir("http"), ...env },
+      false
+    )
     const services = yield* Layer.build(
-      Layer.mergeAll(layerHttpServer, ffmpegReadiness, databaseReadiness).pipe(
+      Layer.mergeAll(HttpServer.layerConfig, FfmpegPipeline.layerConfig, Database.layerConfig).pipe(
         Layer.provideMerge(Readiness.layer),
-        Layer.provideMerge(embeddedDatabase(tempDir("http"))),
-        Layer.provideMerge(AppConfig.layerFrom(config)),
+        Layer.provideMerge(layerConfig(config)),
         Layer.provide(Logger.layer([]))
       )
     )

@@ -4,7 +4,7 @@ import { TestClock } from "effect/testing"
 import * as Cmd from "../../schema/PlayerCommand.ts"
 import type { GuildId } from "../../schema/Ids.ts"
 import type { Track } from "../../schema/Track.ts"
-import { layerAutoplay } from "../../src/player/Autoplay.ts"
+import { autoplay } from "../../src/player/Autoplay.ts"
 import { PlayerRegistry } from "../../src/player/PlayerRegistry.ts"
 import { makeFakeAudio } from "./support/FakeAudio.ts"
 import { guildA, guildB, track, user } from "./support/tracks.ts"
@@ -21,15 +21,15 @@ const setup = (enabledGuilds: ReadonlyArray<GuildId>) => {
   const fake = makeFakeAudio()
   const asked: Array<ReadonlyArray<string>> = []
   const registry = PlayerRegistry.layer().pipe(Layer.provide(fake.layer))
-  const sources = Effect.succeed({
+  const sources = {
     enabled: (guildId: GuildId) => Effect.succeed(enabledGuilds.includes(guildId)),
     related: (_after: Track, recentIds: ReadonlyArray<string>) =>
       Effect.sync(() => {
         asked.push(recentIds)
         return Option.fromUndefinedOr(catalogue.find((candidate) => !recentIds.includes(candidate.id)))
       })
-  })
-  return { asked, layer: layerAutoplay(sources).pipe(Layer.provideMerge(registry)) }
+  }
+  return { asked, layer: Layer.effectDiscard(Effect.forkScoped(autoplay(sources))).pipe(Layer.provideMerge(registry)) }
 }
 
 const titles = (registry: PlayerRegistry["Service"], guildId: GuildId) =>

@@ -19,7 +19,7 @@ import { track, user } from "./support/tracks.ts"
 
 const layer = () =>
   PlayerRegistry.layer().pipe(
-    Layer.provideMerge(Layer.mergeAll(FfmpegPipeline.layer, RecordingVoiceOutput.layer, handOverLocations))
+    Layer.provideMerge(Layer.mergeAll(FfmpegPipeline.layer(), RecordingVoiceOutput.layer, handOverLocations))
   )
 
 const SEGMENTS = [300, 500, 700, 900, 1100]

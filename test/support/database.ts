@@ -4,7 +4,7 @@ import { SqlClient } from "effect/sql"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { layerPg } from "../../src/persistence/Database.ts"
+import * as Database from "../../src/persistence/Database.ts"
 import { EmbeddedPostgres } from "../../src/persistence/EmbeddedPostgres.ts"
 
 export const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), `reprise-${prefix}-`))
@@ -14,7 +14,7 @@ export const embeddedDatabase = (dataDir: string, migrationsDir?: string) =>
   Layer.unwrap(
     Effect.gen(function*() {
       const embedded = yield* EmbeddedPostgres
-      return layerPg({ url: embedded.url, poolSize: 1, migrationsDir })
+      return Database.layer({ url: embedded.url, poolSize: 1, migrationsDir })
     })
   ).pipe(Layer.provide(EmbeddedPostgres.layer(dataDir)), Layer.provide(Logger.layer([])))
 
