@@ -1,6 +1,6 @@
 import { NodeServices } from "@effect/platform-node"
 import { Layer } from "effect"
-import { type AppConfig, layerConfig } from "./AppConfig.ts"
+import * as AppConfig from "./AppConfig.ts"
 import { FfmpegPipeline } from "./audio/FfmpegPipeline.ts"
 import { Control } from "./control/Control.ts"
 import { DiscordEdge } from "./discord/DiscordEdge.ts"
@@ -24,7 +24,7 @@ import { DiscordVoice } from "./voice/DiscordVoice.ts"
  * players (leaving voice, killing FFmpeg), then the HTTP server, the gateway connection, the
  * database pool and the embedded database.
  */
-export const makeApp = (config: AppConfig) => {
+export const makeApp = (config: AppConfig.AppConfig) => {
   const players = PlayerRegistry.layerConfig.pipe(
     Layer.provide(FfmpegPipeline.layerConfig),
     Layer.provideMerge(GuildSettingsRepo.layerSql)
@@ -38,7 +38,7 @@ export const makeApp = (config: AppConfig) => {
     Layer.provideMerge(DiscordGateway.layerConfig),
     Layer.provideMerge(Database.layerConfig),
     Layer.provideMerge(Readiness.layer),
-    Layer.provideMerge(layerConfig(config)),
+    Layer.provideMerge(AppConfig.layer(config)),
     Layer.provideMerge(Layer.merge(Logging.layer(config.log), Tracing.layer(config.otel)))
   )
 }

@@ -4,28 +4,29 @@
  * (every bad variable reported at once, one line each, secrets never echoed) and hands each
  * capability its own settings.
  */
-import { type Effect, Layer } from "effect"
-import { AudioConfig } from "./audio/AudioConfig.ts"
+import type { Effect, Layer } from "effect"
+import { FfmpegPipeline } from "./audio/FfmpegPipeline.ts"
 import { type ConfigInvalid, decodeSections, type SettingsOf } from "./config/Environment.ts"
-import { GatewayConfig } from "./gateway/GatewayConfig.ts"
-import { HttpConfig } from "./http/HttpConfig.ts"
+import { ConfigSections, type Section } from "./config/Section.ts"
+import * as GatewaySettings from "./gateway/GatewaySettings.ts"
+import * as HttpServer from "./http/HttpServer.ts"
 import * as Logging from "./observability/Logging.ts"
 import * as Tracing from "./observability/Tracing.ts"
-import { DatabaseConfig } from "./persistence/DatabaseConfig.ts"
-import { PlayerConfig } from "./player/PlayerConfig.ts"
-import { ResolveConfig } from "./resolve/ResolveSettings.ts"
-import { VoiceConfig } from "./voice/VoiceConfig.ts"
+import * as Database from "./persistence/Database.ts"
+import { PlayerRegistry } from "./player/PlayerRegistry.ts"
+import * as ResolveSettings from "./resolve/ResolveSettings.ts"
+import { DiscordVoice } from "./voice/DiscordVoice.ts"
 
 export const sections = {
-  discord: GatewayConfig.section,
-  database: DatabaseConfig.section,
-  http: HttpConfig.section,
+  discord: GatewaySettings.section,
+  database: Database.section,
+  http: HttpServer.section,
   log: Logging.section,
   otel: Tracing.section,
-  player: PlayerConfig.section,
-  voice: VoiceConfig.section,
-  audio: AudioConfig.section,
-  sources: ResolveConfig.section
+  player: PlayerRegistry.section,
+  voice: DiscordVoice.section,
+  audio: FfmpegPipeline.section,
+  sources: ResolveSettings.section
 }
 
 export type AppConfig = SettingsOf<typeof sections>
@@ -39,14 +40,11 @@ export const decodeConfig = (
   interactive: boolean
 ): Effect.Effect<AppConfig, ConfigInvalid> => decodeSections(sections, env, { interactive })
 
-/** Each capability's settings as its own service. */
-export const layerConfig = (config: AppConfig) =>
-  Layer.mergeAll(
-    Layer.succeed(GatewayConfig, config.discord),
-    Layer.succeed(DatabaseConfig, config.database),
-    Layer.succeed(HttpConfig, config.http),
-    Layer.succeed(PlayerConfig, config.player),
-    Layer.succeed(VoiceConfig, config.voice),
-    Layer.succeed(AudioConfig, config.audio),
-    Layer.succeed(ResolveConfig, config.sources)
+/** The decoded settings, for each capability's `layerConfig` to read its own. */
+export const layer = (config: AppConfig): Layer.Layer<ConfigSections> =>
+  ConfigSections.layer(
+    (Object.keys(sections) as ReadonlyArray<keyof AppConfig>).map((name): readonly [Section<unknown>, unknown] => [
+      sections[name],
+      config[name]
+    ])
   )

@@ -1,9 +1,10 @@
 import { NodeChildProcessSpawner, NodeFileSystem, NodePath, NodeStream } from "@effect/platform-node"
-import { Effect, Fiber, Layer, Stream } from "effect"
+import { Effect, Fiber, Layer, Schema, Stream } from "effect"
 import { ChildProcessSpawner } from "effect/process"
 import { createReadStream } from "node:fs"
+import { withDefault } from "../config/Fields.ts"
+import * as Section from "../config/Section.ts"
 import { Readiness } from "../observability/Readiness.ts"
-import { AudioConfig } from "./AudioConfig.ts"
 import { AudioPipeline, type OpusPacket, PipelineError, type PipelineRequest } from "./AudioPipeline.ts"
 import { ffmpegProbe } from "./FfmpegBinary.ts"
 import { helperCommand, helperNotStarted } from "../resilience/HelperProcess.ts"
@@ -171,14 +172,26 @@ const layer = (options: Partial<FfmpegPipelineOptions> = {}): Layer.Layer<AudioP
     Layer.provide([NodeFileSystem.layer, NodePath.layer])
   )
 
+/** FFMPEG_PATH, and VOLUME_REFERENCE_GAIN: the linear gain 100 % volume plays at (1 = the source's level). */
+const section = Section.make({
+  fields: {
+    FFMPEG_PATH: Schema.NonEmptyString.pipe(withDefault("ffmpeg")),
+    VOLUME_REFERENCE_GAIN: Schema.NumberFromString.check(
+      Schema.isBetween({ minimum: 0.05, maximum: 1 }, { message: "must be a number between 0.05 and 1" })
+    ).pipe(withDefault("0.25"))
+  },
+  build: (e) => ({ ffmpegPath: e.FFMPEG_PATH, referenceGain: e.VOLUME_REFERENCE_GAIN })
+})
+
 export const FfmpegPipeline = {
   /** Defaults: gentle volume (100 % = gain 0.25), 128 kb/s Opus, `ffmpeg` from PATH. */
   layer,
+  section,
 
-  /** FFMPEG_PATH and VOLUME_REFERENCE_GAIN from AudioConfig; readiness fails while FFMPEG_PATH leads nowhere. */
+  /** From its section; readiness fails while FFMPEG_PATH leads nowhere. */
   layerConfig: Layer.unwrap(
     Effect.gen(function*() {
-      const config = yield* AudioConfig
+      const config = yield* Section.settingsOf(section)
       return Layer.merge(
         layer({ ffmpegPath: config.ffmpegPath, referenceGain: config.referenceGain }),
         Readiness.probe("ffmpeg", Effect.succeed(ffmpegProbe(config.ffmpegPath)))

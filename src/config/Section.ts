@@ -4,7 +4,7 @@
  * and the program composes the sections in one place (src/AppConfig.ts). Every section decodes
  * the whole environment with every problem reported, so one run lists every bad variable.
  */
-import { Result, Schema, SchemaIssue } from "effect"
+import { Context, type Effect, Layer, Result, Schema, SchemaIssue } from "effect"
 
 export interface SectionContext {
   /** Standard output is a terminal (pretty logs by default). */
@@ -25,7 +25,7 @@ const toStandard = SchemaIssue.makeFormatterStandardSchemaV1()
 /** Variables decode from text alone: no field needs a service to decode. */
 type Fields = { readonly [key: string]: Schema.Top & { readonly DecodingServices: never } }
 
-export const section = <F extends Fields, A>(spec: {
+export const make = <F extends Fields, A>(spec: {
   readonly fields: F
   readonly secrets?: ReadonlyArray<keyof F & string> | undefined
   /** A better line than "X is required" for a variable that is missing, e.g. how to get one. */
@@ -60,3 +60,29 @@ export const section = <F extends Fields, A>(spec: {
       })
   }
 }
+
+/**
+ * The decoded settings of every section, for the layers that read their own (`layerConfig`).
+ * The program decodes all sections once at start-up (src/AppConfig.ts) and provides them here.
+ */
+export class ConfigSections extends Context.Service<ConfigSections, {
+  readonly get: <A>(section: Section<A>) => A
+}>()("reprise/config/ConfigSections") {
+  static readonly layer = (entries: ReadonlyArray<readonly [Section<unknown>, unknown]>) => {
+    const values = new Map(entries)
+    return Layer.succeed(
+      ConfigSections,
+      ConfigSections.of({
+        get: <A>(section: Section<A>): A => {
+          if (!values.has(section)) throw new Error(`configuration section not provided: ${section.keys.join(", ")}`)
+          // Each entry pairs a section with what that same section decoded.
+          return values.get(section) as A
+        }
+      })
+    )
+  }
+}
+
+/** A section's settings, as a layer reads them. */
+export const settingsOf = <A>(section: Section<A>): Effect.Effect<A, never, ConfigSections> =>
+  ConfigSections.useSync((sections) => sections.get(section))

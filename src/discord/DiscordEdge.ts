@@ -6,7 +6,8 @@
 import { type ApplicationCommand, Events, type Interaction, MessageFlags } from "discord.js"
 import { Cause, Effect, FiberSet, Layer, Option, Random } from "effect"
 import { DiscordGateway } from "../gateway/DiscordGateway.ts"
-import { GatewayConfig } from "../gateway/GatewayConfig.ts"
+import * as Section from "../config/Section.ts"
+import * as GatewaySettings from "../gateway/GatewaySettings.ts"
 import type { HandlerError, HandlerServices } from "./commands/Command.ts"
 import { componentHandlers, slashCommands } from "./commands/index.ts"
 import { type CachedInteraction, discordCall } from "./Interaction.ts"
@@ -130,10 +131,10 @@ const spanIds = (interaction: Interaction<"cached">) => ({
 })
 
 export const DiscordEdge = {
-  /** Needs the DiscordGateway, its GatewayConfig and the handlers' services. */
+  /** Needs the DiscordGateway, its gateway settings and the handlers' services. */
   layer: Layer.effectDiscard(
     Effect.gen(function*() {
-      const config = yield* GatewayConfig
+      const config = yield* Section.settingsOf(GatewaySettings.section)
       const { client } = yield* DiscordGateway
       const runFork = yield* FiberSet.makeRuntime<HandlerServices>()
 

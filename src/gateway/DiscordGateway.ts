@@ -1,7 +1,8 @@
 import { Client, Events, GatewayIntentBits } from "discord.js"
 import { Context, Deferred, Effect, FiberSet, Layer, Option, Redacted, Ref, Schema } from "effect"
 import { Readiness } from "../observability/Readiness.ts"
-import { GatewayConfig } from "./GatewayConfig.ts"
+import * as Section from "../config/Section.ts"
+import * as GatewaySettings from "./GatewaySettings.ts"
 import * as Backoff from "../resilience/Backoff.ts"
 
 /** Discord answered 401: the token is wrong or was reset. Retrying cannot help. */
@@ -51,11 +52,11 @@ export class DiscordGateway extends Context.Service<DiscordGateway, {
   /** Fails when the client can never connect (an invalid token); never succeeds. */
   readonly fatal: Effect.Effect<never, GatewayError>
 }>()("reprise/gateway/DiscordGateway") {
-  /** The client from GatewayConfig; `/api/ready` reports `discord` as not ready until the gateway session is up. */
-  static readonly layerConfig: Layer.Layer<DiscordGateway, never, GatewayConfig | Readiness> = Layer.effect(
+  /** The client from its settings; `/api/ready` reports `discord` as not ready until the gateway session is up. */
+  static readonly layerConfig: Layer.Layer<DiscordGateway, never, Section.ConfigSections | Readiness> = Layer.effect(
     DiscordGateway,
     Effect.gen(function*() {
-      const config = yield* GatewayConfig
+      const config = yield* Section.settingsOf(GatewaySettings.section)
       const status = yield* Ref.make<GatewayStatus>("connecting")
       const fatal = yield* Deferred.make<never, GatewayError>()
       const client = yield* Effect.acquireRelease(

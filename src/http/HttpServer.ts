@@ -1,12 +1,13 @@
 import { NodeHttpServer } from "@effect/platform-node"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Schema } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { PrometheusMetrics } from "effect/observability"
 import { createServer } from "node:http"
+import { Port, withDefault } from "../config/Fields.ts"
+import * as Section from "../config/Section.ts"
 import { sampleProcessMetrics } from "../observability/ProcessMetrics.ts"
 import { RepriseApi } from "./Api.ts"
-import { HttpConfig } from "./HttpConfig.ts"
 import { httpMetrics } from "./HttpMetrics.ts"
 import { SystemHandlers } from "./SystemHandlers.ts"
 
@@ -30,10 +31,18 @@ const MetricsRoute = HttpRouter.add(
 /** All routes, served by whatever HttpServer is provided (a port in production, a test server in tests). */
 export const Routes = Layer.mergeAll(ApiRoutes, DocsRoute, MetricsRoute)
 
+export const section = Section.make({
+  fields: {
+    HTTP_HOST: Schema.NonEmptyString.pipe(withDefault("127.0.0.1")),
+    HTTP_PORT: Port.pipe(withDefault("8080"))
+  },
+  build: (e) => ({ host: e.HTTP_HOST, port: e.HTTP_PORT })
+})
+
 /** The HTTP server on HTTP_HOST:HTTP_PORT. Closing its scope stops listening. */
 export const layerConfig = Layer.unwrap(
   Effect.gen(function*() {
-    const config = yield* HttpConfig
+    const config = yield* Section.settingsOf(section)
     return HttpRouter.serve(Routes, { middleware: httpMetrics, disableLogger: true }).pipe(
       Layer.provide(NodeHttpServer.layer(createServer, { host: config.host, port: config.port }))
     )

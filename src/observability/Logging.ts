@@ -1,6 +1,6 @@
 import { Context, Layer, Logger, References, Schema, Tracer } from "effect"
 import { withDefault } from "../config/Fields.ts"
-import { section as configSection } from "../config/Section.ts"
+import * as Section from "../config/Section.ts"
 
 export const LogLevelName = Schema.Literals(["trace", "debug", "info", "warn", "error", "fatal"])
 export type LogLevelName = typeof LogLevelName.Type
@@ -11,7 +11,7 @@ export interface LogSettings {
 }
 
 /** Pretty lines on a terminal, JSON otherwise, unless LOG_FORMAT says which. */
-export const section = configSection({
+export const section = Section.make({
   fields: {
     LOG_LEVEL: LogLevelName.pipe(withDefault("info")),
     LOG_FORMAT: Schema.optionalKey(Schema.Literals(["pretty", "json"]))

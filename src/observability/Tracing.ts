@@ -3,7 +3,7 @@ import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http"
 import { BatchSpanProcessor } from "@opentelemetry/sdk-trace-base"
 import { Layer, Option, Schema } from "effect"
 import { HttpUrl, withDefault } from "../config/Fields.ts"
-import { section as configSection } from "../config/Section.ts"
+import * as Section from "../config/Section.ts"
 
 export interface TracingSettings {
   /** An OTLP/HTTP collector, e.g. Jaeger on :4318; none switches tracing off. */
@@ -11,7 +11,7 @@ export interface TracingSettings {
   readonly serviceName: string
 }
 
-export const section = configSection({
+export const section = Section.make({
   fields: {
     OTEL_EXPORTER_OTLP_ENDPOINT: Schema.optionalKey(HttpUrl),
     OTEL_SERVICE_NAME: Schema.NonEmptyString.pipe(withDefault("reprise"))

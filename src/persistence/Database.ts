@@ -1,10 +1,26 @@
 import { PgClient } from "@effect/sql-pg"
-import { Effect, Layer, Option, type Redacted } from "effect"
+import { Effect, Layer, Option, type Redacted, Schema } from "effect"
 import { SqlClient } from "effect/sql"
+import { PostgresUrl, withDefault } from "../config/Fields.ts"
+import * as Section from "../config/Section.ts"
 import { Readiness } from "../observability/Readiness.ts"
-import { DatabaseConfig } from "./DatabaseConfig.ts"
 import { EmbeddedPostgres } from "./EmbeddedPostgres.ts"
-import { layerMigrations } from "./Migrations.ts"
+import * as Migrations from "./Migrations.ts"
+
+export interface DatabaseSettings {
+  /** A PostgreSQL server; none means the embedded database under `dataDir`. */
+  readonly url: Option.Option<Redacted.Redacted<string>>
+  readonly dataDir: string
+}
+
+export const section = Section.make({
+  fields: {
+    DATABASE_URL: Schema.optionalKey(Schema.RedactedFromValue(PostgresUrl, { label: "DATABASE_URL" })),
+    DATA_DIR: Schema.NonEmptyString.pipe(withDefault("./data"))
+  },
+  secrets: ["DATABASE_URL"],
+  build: (e): DatabaseSettings => ({ url: Option.fromUndefinedOr(e.DATABASE_URL), dataDir: e.DATA_DIR })
+})
 
 /** A migrated PostgreSQL client for `url`. */
 export const layer = (options: {
@@ -12,7 +28,7 @@ export const layer = (options: {
   readonly poolSize: number
   readonly migrationsDir?: string | undefined
 }) =>
-  layerMigrations(options.migrationsDir).pipe(
+  Migrations.layer(options.migrationsDir).pipe(
     Layer.provideMerge(
       PgClient.layer({
         url: options.url,
@@ -41,7 +57,7 @@ export const layerConfig = readiness.pipe(
   Layer.provideMerge(
     Layer.unwrap(
       Effect.gen(function*() {
-        const config = yield* DatabaseConfig
+        const config = yield* Section.settingsOf(section)
         return Option.match(config.url, {
           onSome: (url) => layer({ url, poolSize: 10 }),
           onNone: () =>

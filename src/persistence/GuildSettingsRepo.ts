@@ -12,21 +12,22 @@ export interface GuildAccessSettings {
 
 export const defaultAccessSettings: GuildAccessSettings = { djRoleId: null, voteSkipRatio: 0.5 }
 
-const QueueRow = Schema.Struct({
-  allow_duplicates: Schema.Boolean,
-  max_queue_length: Schema.Number
-})
-
 /** The queue rules a guild chose; a field left out keeps the player's default. */
 export interface GuildQueueRules {
   readonly allowDuplicates?: boolean
   readonly maxQueueSize?: number
 }
 
+/** A guild's row, as the reads need it. */
 const Row = Schema.Struct({
   dj_role_id: Schema.NullOr(RoleId),
-  vote_skip_ratio: Schema.Number
+  vote_skip_ratio: Schema.Number,
+  allow_duplicates: Schema.Boolean,
+  max_queue_length: Schema.Number,
+  max_playlist_size: Schema.Number,
+  autoplay: Schema.Boolean
 })
+type Row = typeof Row.Type
 
 /** `guild_settings` (migrations/0001_initial.sql): a guild without a row has the defaults. */
 export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
@@ -47,42 +48,29 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
       const sql = yield* SqlClient.SqlClient
       const decodeRows = Schema.decodeUnknownEffect(Schema.Array(Row))
 
-      const access = Effect.fn("GuildSettingsRepo.access")(function*(guildId: GuildId) {
-        const rows = yield* decodeRows(
-          yield* sql`SELECT dj_role_id, vote_skip_ratio FROM guild_settings WHERE guild_id = ${guildId}`
-        )
-        const row = rows[0]
-        return row === undefined
-          ? defaultAccessSettings
-          : { djRoleId: row.dj_role_id, voteSkipRatio: row.vote_skip_ratio }
-      })
+      /** The guild's row, if it has one; every read maps it, with the defaults for a guild without one. */
+      const read = <A>(name: string, from: (row: Row) => A, otherwise: A) =>
+        Effect.fn(`GuildSettingsRepo.${name}`)(function*(guildId: GuildId) {
+          const rows = yield* decodeRows(
+            yield* sql`SELECT dj_role_id, vote_skip_ratio, allow_duplicates, max_queue_length, max_playlist_size, autoplay
+              FROM guild_settings WHERE guild_id = ${guildId}`
+          )
+          const row = rows[0]
+          return row === undefined ? otherwise : from(row)
+        })
 
-      const decodeQueueRows = Schema.decodeUnknownEffect(Schema.Array(QueueRow))
-      const queue = Effect.fn("GuildSettingsRepo.queue")(function*(guildId: GuildId) {
-        const rows = yield* decodeQueueRows(
-          yield* sql`SELECT allow_duplicates, max_queue_length FROM guild_settings WHERE guild_id = ${guildId}`
-        )
-        const row = rows[0]
-        return row === undefined
-          ? {}
-          : { allowDuplicates: row.allow_duplicates, maxQueueSize: row.max_queue_length } satisfies GuildQueueRules
-      })
-
-      const decodeAutoplayRows = Schema.decodeUnknownEffect(Schema.Array(Schema.Struct({ autoplay: Schema.Boolean })))
-      const autoplay = Effect.fn("GuildSettingsRepo.autoplay")(function*(guildId: GuildId) {
-        const rows = yield* decodeAutoplayRows(
-          yield* sql`SELECT autoplay FROM guild_settings WHERE guild_id = ${guildId}`
-        )
-        return rows[0]?.autoplay ?? false
-      })
-
-      const decodeLimitRows = Schema.decodeUnknownEffect(Schema.Array(Schema.Struct({ max_playlist_size: Schema.Number })))
-      const playlistLimit = Effect.fn("GuildSettingsRepo.playlistLimit")(function*(guildId: GuildId) {
-        const rows = yield* decodeLimitRows(
-          yield* sql`SELECT max_playlist_size FROM guild_settings WHERE guild_id = ${guildId}`
-        )
-        return rows[0]?.max_playlist_size ?? null
-      })
+      const access = read(
+        "access",
+        (row): GuildAccessSettings => ({ djRoleId: row.dj_role_id, voteSkipRatio: row.vote_skip_ratio }),
+        defaultAccessSettings
+      )
+      const queue = read(
+        "queue",
+        (row): GuildQueueRules => ({ allowDuplicates: row.allow_duplicates, maxQueueSize: row.max_queue_length }),
+        {}
+      )
+      const playlistLimit = read("playlistLimit", (row) => row.max_playlist_size, null)
+      const autoplay = read("autoplay", (row) => row.autoplay, false)
 
       const setAutoplay = Effect.fn("GuildSettingsRepo.setAutoplay")(function*(guildId: GuildId, enabled: boolean) {
         yield* sql`INSERT INTO guild_settings (guild_id, autoplay) VALUES (${guildId}, ${enabled})

@@ -46,4 +46,4 @@ export const migrate = (directory: string = defaultMigrationsDir) =>
     Effect.withSpan("Database.migrate")
   )
 
-export const layerMigrations = (directory?: string) => Layer.effectDiscard(migrate(directory))
+export const layer = (directory?: string) => Layer.effectDiscard(migrate(directory))

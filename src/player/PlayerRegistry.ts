@@ -7,9 +7,10 @@ import { initialPlayerState, type PlayerState } from "../../schema/PlayerState.t
 import type { AudioPipeline } from "../audio/AudioPipeline.ts"
 import type { Resolver } from "../resolve/Resolver.ts"
 import { VoiceOutput } from "../voice/VoiceOutput.ts"
+import { DurationText, withDefault } from "../config/Fields.ts"
+import * as Section from "../config/Section.ts"
 import { GuildSettingsRepo } from "../persistence/GuildSettingsRepo.ts"
 import { type FailureOf, type GuildPlayer, makeGuildPlayer } from "./GuildPlayer.ts"
-import { PlayerConfig } from "./PlayerConfig.ts"
 import { countCommand } from "./PlayerMetrics.ts"
 import { type PlayerOptions, resolvePlayerOptions } from "./PlayerOptions.ts"
 
@@ -112,16 +113,22 @@ export class PlayerRegistry extends Context.Service<PlayerRegistry, {
   ): Layer.Layer<PlayerRegistry, never, AudioPipeline | VoiceOutput | Resolver> =>
     Layer.effect(PlayerRegistry, makeRegistry(options))
 
+  /** PLAYER_IDLE_TIMEOUT: how long a player with nothing playing stays before it leaves voice. */
+  static readonly section = Section.make({
+    fields: { PLAYER_IDLE_TIMEOUT: DurationText.pipe(withDefault("5 minutes")) },
+    build: (e) => ({ idleWindow: e.PLAYER_IDLE_TIMEOUT })
+  })
+
   /**
-   * The idle window from PlayerConfig, each guild's stored queue rules (the defaults stand in when
+   * The idle window from its section, each guild's stored queue rules (the defaults stand in when
    * the database fails: music matters more than a setting), and a count of every command taken.
    */
   static readonly layerConfig = Layer.unwrap(
     Effect.gen(function*() {
-      const config = yield* PlayerConfig
+      const config = yield* Section.settingsOf(PlayerRegistry.section)
       const settings = yield* GuildSettingsRepo
       return PlayerRegistry.layer({
-        idleWindow: config.idleTimeout,
+        ...config,
         guildSettings: (guildId) =>
           settings.queue(guildId).pipe(
             Effect.catchCause((cause) => Effect.as(Effect.logWarning("guild settings unavailable; using defaults", cause), {}))

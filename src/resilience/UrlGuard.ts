@@ -46,11 +46,11 @@ export const systemLookup: HostLookup = (hostname) =>
     catch: (cause) => (cause instanceof Error ? cause : new Error(String(cause)))
   }).pipe(Effect.map((entries) => entries.map((e) => e.address)))
 
-const blocked = new BlockList()
-// IPv4: "this network", private, CGNAT (also Alibaba's metadata 100.100.100.200), loopback,
-// link-local (cloud metadata 169.254.169.254), IETF/TEST-NETs, benchmarking, multicast, reserved.
-for (
-  const [net, prefix] of [
+/** Subnets that are not public unicast, as [network, prefix length]. */
+const notPublic = {
+  // "This network", private, CGNAT (also Alibaba's metadata 100.100.100.200), loopback,
+  // link-local (cloud metadata 169.254.169.254), IETF/TEST-NETs, benchmarking, multicast, reserved.
+  ipv4: [
     ["0.0.0.0", 8],
     ["10.0.0.0", 8],
     ["100.64.0.0", 10],
@@ -66,12 +66,10 @@ for (
     ["203.0.113.0", 24],
     ["224.0.0.0", 4],
     ["240.0.0.0", 4]
-  ] as const
-) blocked.addSubnet(net, prefix, "ipv4")
-// IPv6: unspecified and loopback, IPv4-compatible (::/96), discard, unique local (fc00::/7, incl.
-// AWS's fd00:ec2::254), link-local, old site-local, multicast, documentation, ORCHID.
-for (
-  const [net, prefix] of [
+  ],
+  // Unspecified and loopback, IPv4-compatible (::/96), discard, unique local (fc00::/7, incl.
+  // AWS's fd00:ec2::254), link-local, old site-local, multicast, documentation, ORCHID.
+  ipv6: [
     ["::", 128],
     ["::1", 128],
     ["::", 96],
@@ -83,8 +81,13 @@ for (
     ["2001:db8::", 32],
     ["2001:10::", 28],
     ["2001:20::", 28]
-  ] as const
-) blocked.addSubnet(net, prefix, "ipv6")
+  ]
+} as const
+
+const blocked = new BlockList()
+for (const family of ["ipv4", "ipv6"] as const) {
+  for (const [net, prefix] of notPublic[family]) blocked.addSubnet(net, prefix, family)
+}
 
 /** Expands an IPv6 address to its 8 16-bit groups (handles `::` and a trailing dotted IPv4). */
 const ipv6Groups = (address: string): ReadonlyArray<number> | null => {

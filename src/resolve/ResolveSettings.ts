@@ -1,8 +1,8 @@
-import { Context, type Duration, Option, type Redacted, Schema } from "effect"
+import { type Duration, Option, type Redacted, Schema } from "effect"
 import { existsSync } from "node:fs"
 import { createRequire } from "node:module"
 import { Count, DurationText, Flag, HttpUrl, withDefault } from "../config/Fields.ts"
-import { section } from "../config/Section.ts"
+import * as Section from "../config/Section.ts"
 
 /** Settings of track resolution, read once at start-up from the configuration. */
 export interface ResolverSettings {
@@ -57,73 +57,71 @@ export const defaultYtDlpPath = (): string => {
 
 const words = (s: string): ReadonlyArray<string> => s.split(/\s+/).filter((w) => w.length > 0)
 
-/** Track resolution's settings, from the variables of its configuration section. */
-export class ResolveConfig extends Context.Service<ResolveConfig, ResolverSettings>()("reprise/resolve/ResolveConfig") {
-  static readonly section = section({
-    fields: {
-      YTDLP_PATH: Schema.optionalKey(Schema.NonEmptyString),
-      YTDLP_COOKIES: Schema.optionalKey(Schema.NonEmptyString),
-      YTDLP_CONCURRENCY: Count(1).pipe(withDefault("3")),
-      YTDLP_QUEUE_TIMEOUT: DurationText.pipe(withDefault("20 seconds")),
-      YTDLP_MAX_QUEUE: Count(0).pipe(withDefault("100")),
-      YTDLP_TIMEOUT: DurationText.pipe(withDefault("30 seconds")),
-      YTDLP_JS_RUNTIME: Schema.NonEmptyString.pipe(withDefault("node")),
-      YTDLP_EXTRA_ARGS: Schema.optionalKey(Schema.String),
-      YTDLP_SEARCH_PREFIX: Schema.NonEmptyString.pipe(withDefault("ytsearch")),
-      RESOLVE_RETRIES: Count(0).pipe(withDefault("2")),
-      RESOLVE_RETRY_BASE: DurationText.pipe(withDefault("500 millis")),
-      BREAKER_FAILURES: Count(1).pipe(withDefault("5")),
-      BREAKER_OPEN_DURATION: DurationText.pipe(withDefault("30 seconds")),
-      RESOLVE_CACHE_CAPACITY: Count(1).pipe(withDefault("1000")),
-      RESOLVE_CACHE_TTL: DurationText.pipe(withDefault("1 hour")),
-      SPOTIFY_CLIENT_ID: Schema.optionalKey(Schema.NonEmptyString),
-      SPOTIFY_CLIENT_SECRET: Schema.optionalKey(
-        Schema.RedactedFromValue(Schema.NonEmptyString, { label: "SPOTIFY_CLIENT_SECRET" })
-      ),
-      SPOTIFY_API_BASE: HttpUrl.pipe(withDefault("https://api.spotify.com/v1")),
-      SPOTIFY_ACCOUNTS_BASE: HttpUrl.pipe(withDefault("https://accounts.spotify.com")),
-      SPOTIFY_MATCH_TOLERANCE: DurationText.pipe(withDefault("5 seconds")),
-      SOURCES_HTTP_TIMEOUT: DurationText.pipe(withDefault("10 seconds")),
-      SOURCES_ALLOW_PRIVATE_NETWORK: Flag.pipe(withDefault("false")),
-      MUSIC_DIR: Schema.optionalKey(Schema.NonEmptyString),
-      MAX_PLAYLIST_SIZE: Count(1).pipe(withDefault("1000")),
-      PLAYLIST_BATCH_SIZE: Count(1).pipe(withDefault("50")),
-      ATTACHMENT_MAX_BYTES: Count(1).pipe(withDefault(String(25 * 1024 * 1024))),
-      QUERY_MAX_LENGTH: Count(1).pipe(withDefault("200")),
-      AUTOCOMPLETE_TIMEOUT: DurationText.pipe(withDefault("2 seconds"))
+/** Track resolution's variables. */
+export const section = Section.make({
+  fields: {
+    YTDLP_PATH: Schema.optionalKey(Schema.NonEmptyString),
+    YTDLP_COOKIES: Schema.optionalKey(Schema.NonEmptyString),
+    YTDLP_CONCURRENCY: Count(1).pipe(withDefault("3")),
+    YTDLP_QUEUE_TIMEOUT: DurationText.pipe(withDefault("20 seconds")),
+    YTDLP_MAX_QUEUE: Count(0).pipe(withDefault("100")),
+    YTDLP_TIMEOUT: DurationText.pipe(withDefault("30 seconds")),
+    YTDLP_JS_RUNTIME: Schema.NonEmptyString.pipe(withDefault("node")),
+    YTDLP_EXTRA_ARGS: Schema.optionalKey(Schema.String),
+    YTDLP_SEARCH_PREFIX: Schema.NonEmptyString.pipe(withDefault("ytsearch")),
+    RESOLVE_RETRIES: Count(0).pipe(withDefault("2")),
+    RESOLVE_RETRY_BASE: DurationText.pipe(withDefault("500 millis")),
+    BREAKER_FAILURES: Count(1).pipe(withDefault("5")),
+    BREAKER_OPEN_DURATION: DurationText.pipe(withDefault("30 seconds")),
+    RESOLVE_CACHE_CAPACITY: Count(1).pipe(withDefault("1000")),
+    RESOLVE_CACHE_TTL: DurationText.pipe(withDefault("1 hour")),
+    SPOTIFY_CLIENT_ID: Schema.optionalKey(Schema.NonEmptyString),
+    SPOTIFY_CLIENT_SECRET: Schema.optionalKey(
+      Schema.RedactedFromValue(Schema.NonEmptyString, { label: "SPOTIFY_CLIENT_SECRET" })
+    ),
+    SPOTIFY_API_BASE: HttpUrl.pipe(withDefault("https://api.spotify.com/v1")),
+    SPOTIFY_ACCOUNTS_BASE: HttpUrl.pipe(withDefault("https://accounts.spotify.com")),
+    SPOTIFY_MATCH_TOLERANCE: DurationText.pipe(withDefault("5 seconds")),
+    SOURCES_HTTP_TIMEOUT: DurationText.pipe(withDefault("10 seconds")),
+    SOURCES_ALLOW_PRIVATE_NETWORK: Flag.pipe(withDefault("false")),
+    MUSIC_DIR: Schema.optionalKey(Schema.NonEmptyString),
+    MAX_PLAYLIST_SIZE: Count(1).pipe(withDefault("1000")),
+    PLAYLIST_BATCH_SIZE: Count(1).pipe(withDefault("50")),
+    ATTACHMENT_MAX_BYTES: Count(1).pipe(withDefault(String(25 * 1024 * 1024))),
+    QUERY_MAX_LENGTH: Count(1).pipe(withDefault("200")),
+    AUTOCOMPLETE_TIMEOUT: DurationText.pipe(withDefault("2 seconds"))
+  },
+  secrets: ["SPOTIFY_CLIENT_SECRET"],
+  build: (e): ResolverSettings => ({
+    ytdlp: {
+      path: e.YTDLP_PATH ?? defaultYtDlpPath(),
+      cookies: e.YTDLP_COOKIES ?? null,
+      concurrency: e.YTDLP_CONCURRENCY,
+      queueTimeout: e.YTDLP_QUEUE_TIMEOUT,
+      maxQueue: e.YTDLP_MAX_QUEUE,
+      timeout: e.YTDLP_TIMEOUT,
+      // "none" switches the runtime off: an empty value would count as unset.
+      jsRuntime: e.YTDLP_JS_RUNTIME === "none" ? "" : e.YTDLP_JS_RUNTIME,
+      extraArgs: words(e.YTDLP_EXTRA_ARGS ?? ""),
+      searchPrefix: e.YTDLP_SEARCH_PREFIX
     },
-    secrets: ["SPOTIFY_CLIENT_SECRET"],
-    build: (e): ResolverSettings => ({
-      ytdlp: {
-        path: e.YTDLP_PATH ?? defaultYtDlpPath(),
-        cookies: e.YTDLP_COOKIES ?? null,
-        concurrency: e.YTDLP_CONCURRENCY,
-        queueTimeout: e.YTDLP_QUEUE_TIMEOUT,
-        maxQueue: e.YTDLP_MAX_QUEUE,
-        timeout: e.YTDLP_TIMEOUT,
-        // "none" switches the runtime off: an empty value would count as unset.
-        jsRuntime: e.YTDLP_JS_RUNTIME === "none" ? "" : e.YTDLP_JS_RUNTIME,
-        extraArgs: words(e.YTDLP_EXTRA_ARGS ?? ""),
-        searchPrefix: e.YTDLP_SEARCH_PREFIX
-      },
-      retry: { times: e.RESOLVE_RETRIES, base: e.RESOLVE_RETRY_BASE },
-      breaker: { failures: e.BREAKER_FAILURES, openDuration: e.BREAKER_OPEN_DURATION },
-      cache: { capacity: e.RESOLVE_CACHE_CAPACITY, ttl: e.RESOLVE_CACHE_TTL },
-      spotify: {
-        clientId: e.SPOTIFY_CLIENT_ID ?? null,
-        clientSecret: e.SPOTIFY_CLIENT_SECRET ?? null,
-        apiBase: e.SPOTIFY_API_BASE.replace(/\/+$/, ""),
-        accountsBase: e.SPOTIFY_ACCOUNTS_BASE.replace(/\/+$/, ""),
-        matchTolerance: e.SPOTIFY_MATCH_TOLERANCE
-      },
-      httpTimeout: e.SOURCES_HTTP_TIMEOUT,
-      musicDir: e.MUSIC_DIR ?? null,
-      allowPrivateNetwork: e.SOURCES_ALLOW_PRIVATE_NETWORK,
-      maxPlaylistSize: e.MAX_PLAYLIST_SIZE,
-      playlistBatchSize: e.PLAYLIST_BATCH_SIZE,
-      attachmentMaxBytes: e.ATTACHMENT_MAX_BYTES,
-      queryMaxLength: e.QUERY_MAX_LENGTH,
-      autocompleteTimeout: e.AUTOCOMPLETE_TIMEOUT
-    })
+    retry: { times: e.RESOLVE_RETRIES, base: e.RESOLVE_RETRY_BASE },
+    breaker: { failures: e.BREAKER_FAILURES, openDuration: e.BREAKER_OPEN_DURATION },
+    cache: { capacity: e.RESOLVE_CACHE_CAPACITY, ttl: e.RESOLVE_CACHE_TTL },
+    spotify: {
+      clientId: e.SPOTIFY_CLIENT_ID ?? null,
+      clientSecret: e.SPOTIFY_CLIENT_SECRET ?? null,
+      apiBase: e.SPOTIFY_API_BASE.replace(/\/+$/, ""),
+      accountsBase: e.SPOTIFY_ACCOUNTS_BASE.replace(/\/+$/, ""),
+      matchTolerance: e.SPOTIFY_MATCH_TOLERANCE
+    },
+    httpTimeout: e.SOURCES_HTTP_TIMEOUT,
+    musicDir: e.MUSIC_DIR ?? null,
+    allowPrivateNetwork: e.SOURCES_ALLOW_PRIVATE_NETWORK,
+    maxPlaylistSize: e.MAX_PLAYLIST_SIZE,
+    playlistBatchSize: e.PLAYLIST_BATCH_SIZE,
+    attachmentMaxBytes: e.ATTACHMENT_MAX_BYTES,
+    queryMaxLength: e.QUERY_MAX_LENGTH,
+    autocompleteTimeout: e.AUTOCOMPLETE_TIMEOUT
   })
-}
+})

@@ -8,7 +8,8 @@ import * as TtlCache from "../resilience/TtlCache.ts"
 import { type HostLookup, UrlGuard } from "../resilience/UrlGuard.ts"
 import type { ResolvedBatch, ResolvedInfo, ResolvedTracks, ResolveOptions, TrackInfo } from "./Resolution.ts"
 import type { ResolveError } from "./ResolveError.ts"
-import { ResolveConfig, type ResolverSettings } from "./ResolveSettings.ts"
+import * as Section from "../config/Section.ts"
+import { type ResolverSettings, section } from "./ResolveSettings.ts"
 import { safeUrls } from "./SafeUrls.ts"
 import { type Claimed, claimQuery, playableByKind } from "./Source.ts"
 import { makeSourceGuard } from "./SourceGuard.ts"
@@ -236,7 +237,7 @@ export class Resolver extends Context.Service<Resolver, {
   /** Settings from the application configuration; needs a ChildProcessSpawner (NodeServices.layer). */
   static readonly layerConfig = Layer.unwrap(
     Effect.gen(function*() {
-      return Resolver.layer(yield* ResolveConfig)
+      return Resolver.layer(yield* Section.settingsOf(section))
     })
   )
 }

@@ -24,9 +24,10 @@ import { Events, type VoiceState } from "discord.js"
 import { Deferred, Duration, Effect, Exit, FiberMap, FiberSet, Layer, PubSub, Stream } from "effect"
 import { ChannelId, GuildId } from "../../schema/Ids.ts"
 import type { OpusPacket } from "../audio/AudioPipeline.ts"
+import { DurationText, withDefault } from "../config/Fields.ts"
+import * as Section from "../config/Section.ts"
 import { DiscordGateway } from "../gateway/DiscordGateway.ts"
 import { PacketReadable } from "./PacketReadable.ts"
-import { VoiceConfig } from "./VoiceConfig.ts"
 import {
   ConnectFailed,
   Interrupted,
@@ -299,6 +300,12 @@ const make = Effect.fnUntraced(function*(options: DiscordVoiceOptions) {
   return VoiceOutput.of({ join, leave, play, channelOf, left: PubSub.subscribe(left) })
 })
 
+/** VOICE_ALONE_TIMEOUT: how long the bot stays in a voice channel nobody else is in. */
+const section = Section.make({
+  fields: { VOICE_ALONE_TIMEOUT: DurationText.pipe(withDefault("2 minutes")) },
+  build: (e): DiscordVoiceOptions => ({ aloneTimeout: e.VOICE_ALONE_TIMEOUT })
+})
+
 /**
  * The voice output on Discord: one @discordjs/voice connection and audio player per guild, over
  * the gateway's client.
@@ -307,11 +314,8 @@ export const DiscordVoice = {
   layer: (options: DiscordVoiceOptions): Layer.Layer<VoiceOutput, never, DiscordGateway> =>
     Layer.effect(VoiceOutput, make(options)),
 
-  /** Settings from VoiceConfig. */
-  layerConfig: Layer.effect(
-    VoiceOutput,
-    Effect.gen(function*() {
-      return yield* make({ aloneTimeout: (yield* VoiceConfig).aloneTimeout })
-    })
-  )
+  section,
+
+  /** From its section. */
+  layerConfig: Layer.effect(VoiceOutput, Effect.flatMap(Section.settingsOf(section), make))
 }

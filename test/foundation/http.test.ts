@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Layer, Logger } from "effect"
-import { decodeConfig, layerConfig } from "../../src/AppConfig.ts"
+import * as AppConfig from "../../src/AppConfig.ts"
 import { FfmpegPipeline } from "../../src/audio/FfmpegPipeline.ts"
 import * as HttpServer from "../../src/http/HttpServer.ts"
 import { Readiness } from "../../src/observability/Readiness.ts"
@@ -12,14 +12,14 @@ import { freePort } from "../support/program.ts"
 const serve = (env: Readonly<Record<string, string>>) =>
   Effect.gen(function*() {
     const port = yield* Effect.promise(freePort)
-    const config = yield* decodeConfig(
+    const config = yield* AppConfig.decodeConfig(
       { DISCORD_TOKEN: "t", HTTP_PORT: String(port), DATA_DIR: tempDir("http"), ...env },
       false
     )
     const services = yield* Layer.build(
       Layer.mergeAll(HttpServer.layerConfig, FfmpegPipeline.layerConfig, Database.layerConfig).pipe(
         Layer.provideMerge(Readiness.layer),
-        Layer.provideMerge(layerConfig(config)),
+        Layer.provideMerge(AppConfig.layer(config)),
         Layer.provide(Logger.layer([]))
       )
     )

@@ -1,5 +1,5 @@
 /** Starting music: /play, /playfile and /search (with its select menu). */
-import { ActionRowBuilder, StringSelectMenuBuilder } from "discord.js"
+import { ActionRowBuilder, type SlashCommandOptionsOnlyBuilder, StringSelectMenuBuilder } from "discord.js"
 import { Clock, Effect, Schema } from "effect"
 import { ChannelId } from "../../../schema/Ids.ts"
 import { Control } from "../../control/Control.ts"
@@ -39,6 +39,10 @@ const progressReply = (interaction: CachedInteraction) => {
   }
 }
 
+/** `next`: right after the current track, as both /play and /playfile offer it. */
+const withNext = (builder: SlashCommandOptionsOnlyBuilder) =>
+  builder.addBooleanOption((o) => o.setName("next").setDescription("Play it right after the current track"))
+
 /** Plays `source` as the interaction's member, answering with the load's progress. */
 const playAs = (
   interaction: CachedInteraction,
@@ -58,19 +62,15 @@ const playAs = (
   })
 
 export const play = slash({
-  data: guildCommand("play", "Play a song or playlist: a link, or words to search for")
-    .addStringOption((o) =>
+  data: withNext(
+    guildCommand("play", "Play a song or playlist: a link, or words to search for").addStringOption((o) =>
       o.setName("query").setDescription("A link or what to search for").setRequired(true).setAutocomplete(true)
         .setMaxLength(500)
     )
-    .addBooleanOption((o) => o.setName("next").setDescription("Play it right after the current track"))
-    .toJSON(),
+  ).toJSON(),
   options: Schema.Struct({ query: Query, next: Schema.optional(Schema.Boolean) }),
   run: (_, __, options, interaction) =>
-    playAs(interaction, { _tag: "Query", query: options.query }, {
-      next: options.next === true,
-      acknowledge: defer(interaction)
-    }),
+    playAs(interaction, { _tag: "Query", query: options.query }, { next: options.next === true, acknowledge: defer(interaction) }),
   render: () => null,
   autocomplete: Effect.fn("Commands.play.autocomplete")(function*(interaction) {
     const choices = yield* (yield* Control).suggest(interaction.options.getFocused())
@@ -88,16 +88,13 @@ const Attachment = Schema.Struct({
 })
 
 export const playfile = slash({
-  data: guildCommand("playfile", "Play an audio file you upload")
-    .addAttachmentOption((o) => o.setName("file").setDescription("An audio file").setRequired(true))
-    .addBooleanOption((o) => o.setName("next").setDescription("Play it right after the current track"))
-    .toJSON(),
+  data: withNext(
+    guildCommand("playfile", "Play an audio file you upload")
+      .addAttachmentOption((o) => o.setName("file").setDescription("An audio file").setRequired(true))
+  ).toJSON(),
   options: Schema.Struct({ file: Attachment, next: Schema.optional(Schema.Boolean) }),
   run: (_, __, options, interaction) =>
-    playAs(interaction, { _tag: "Upload", file: options.file }, {
-      next: options.next === true,
-      acknowledge: defer(interaction)
-    }),
+    playAs(interaction, { _tag: "Upload", file: options.file }, { next: options.next === true, acknowledge: defer(interaction) }),
   render: () => null
 })
 
