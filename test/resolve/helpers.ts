@@ -9,6 +9,7 @@ import { safeUrls } from "../../src/resolve/SafeUrls.ts"
 import { makeSourceGuard } from "../../src/resolve/SourceGuard.ts"
 import { makeSources } from "../../src/resolve/sources/index.ts"
 import { YtDlp } from "../../src/resolve/ytdlp/YtDlp.ts"
+import type { TrackInfo } from "../../src/resolve/Resolution.ts"
 import { Resolver } from "../../src/resolve/Resolver.ts"
 
 export const settings = (over: {
@@ -124,3 +125,14 @@ export const rssFeed = (
   return `<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>${title}</title>` +
     `<link>http://example.invalid/</link><description>A test feed</description>${items.join("")}</channel></rss>`
 }
+
+/** A track's metadata as the resolver keeps it, for tests that hand one straight to `playable`. */
+export const trackInfo = (kind: TrackInfo["kind"], location: string, id = `${kind}:${location}`): TrackInfo => ({
+  id,
+  kind,
+  location,
+  title: location.split("/").pop() ?? location,
+  author: null,
+  durationMs: null,
+  artworkUrl: null
+})

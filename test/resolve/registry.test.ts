@@ -3,7 +3,7 @@ import { Effect, Layer } from "effect"
 import { SourceKind } from "../../schema/Track.ts"
 import { Resolver } from "../../src/resolve/Resolver.ts"
 import { claimQuery } from "../../src/resolve/Source.ts"
-import { countingSpawner, makeTestSources, settings } from "./helpers.ts"
+import { countingSpawner, makeTestSources, settings, trackInfo } from "./helpers.ts"
 
 describe("source registry", () => {
   it.effect("every track kind is made playable by exactly one source", () =>
@@ -43,16 +43,7 @@ describe("source registry", () => {
     const spawner = countingSpawner()
     return Effect.gen(function*() {
       const resolver = yield* Resolver
-      const track = {
-        id: "file:/music/song.opus",
-        kind: "file" as const,
-        location: "/music/song.opus",
-        title: "song",
-        author: null,
-        durationMs: null,
-        artworkUrl: null
-      }
-      const playable = yield* resolver.playable(track)
+      const playable = yield* resolver.playable(trackInfo("file", "/music/song.opus"))
       assert.deepStrictEqual(playable, { input: "/music/song.opus", httpHeaders: {}, codec: "unknown", expiresAt: null, isLive: false })
       assert.strictEqual(spawner.spawned.length, 0)
     }).pipe(Effect.provide(Resolver.layer(settings()).pipe(Layer.provide(spawner.layer))))

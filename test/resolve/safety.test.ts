@@ -9,7 +9,7 @@ import { ChildProcessSpawner } from "effect/process"
 import * as LocalLibrary from "../../src/resolve/sources/LocalLibrary.ts"
 import { isPrivateAddress, UrlGuard } from "../../src/resilience/UrlGuard.ts"
 import { Resolver } from "../../src/resolve/Resolver.ts"
-import { resolverWith, settings } from "./helpers.ts"
+import { resolverWith, settings, trackInfo } from "./helpers.ts"
 
 /** A fake resolver: never touches DNS. */
 const lookup = (host: string) =>
@@ -110,7 +110,7 @@ describe("local library", () => {
       }
       const viaQuery = yield* Effect.flip(lib.resolve("../../etc/passwd"))
       assert.strictEqual(viaQuery.reason._tag, "Rejected")
-      const viaTrack = yield* Effect.flip(lib.playable({ id: "local:x", kind: "local", location: "../secret.mp3", title: "x", author: null, durationMs: null, artworkUrl: null }))
+      const viaTrack = yield* Effect.flip(lib.playable(trackInfo("local", "../secret.mp3", "local:x")))
       assert.strictEqual(viaTrack.reason._tag, "Rejected")
     }).pipe(Effect.provide(NodeServices.layer)))
 
@@ -128,16 +128,7 @@ describe("URLs that yt-dlp hands back", () => {
     const { layer, spawner } = resolverWith({ allowPrivateNetwork: false })
     return Effect.gen(function*() {
       const resolver = yield* Resolver
-      const entry = {
-        id: "feed-entry-1",
-        kind: "ytdlp" as const,
-        location: "http://10.1.2.3/episode.mp3",
-        title: "Episode from a public feed",
-        author: null,
-        durationMs: null,
-        artworkUrl: null
-      }
-      const error = yield* Effect.flip(resolver.playable(entry))
+      const error = yield* Effect.flip(resolver.playable(trackInfo("ytdlp", "http://10.1.2.3/episode.mp3", "feed-entry-1")))
       assert.match(error.message, /private, loopback, link-local or metadata/)
       assert.strictEqual(spawner.ytdlpRuns(), 0)
     }).pipe(Effect.provide(layer))
