@@ -1,7 +1,7 @@
 import { Schema } from "effect"
 import { EffectName, EqPreset, Volume } from "./Effects.ts"
 import { ChannelId, UserId } from "./Ids.ts"
-import { LoopMode } from "./PlayerState.ts"
+import { LoopMode, PlayerState } from "./PlayerState.ts"
 import { Track } from "./Track.ts"
 
 /** A position as users type it: 1 is the first entry after the current track. */
@@ -139,7 +139,23 @@ export class TrackFailed extends Schema.TaggedClass<TrackFailed>()("TrackFailed"
   /** Short, user-presentable reason. */
   reason: Schema.String,
   /** Longer technical detail for logs. */
-  detail: Schema.String
+  detail: Schema.String,
+  /**
+   * Set when the audio process died under a track that was playing fine (killed, out of memory,
+   * crashed): the track can go on from here rather than be given up.
+   */
+  resumeAtMs: Schema.optional(Schema.Int)
+}) {}
+
+/**
+ * Takes back the state the guild's player had before a restart: the queue, the sound, the
+ * position, paused or not. Only a fresh player takes it; one that already has music keeps its own.
+ */
+export class Restore extends Schema.TaggedClass<Restore>()("Restore", {
+  state: PlayerState,
+  positionMs: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
+  paused: Schema.Boolean,
+  requester: UserId
 }) {}
 
 /** What users (through the application core) may ask of a player. */
@@ -164,7 +180,8 @@ export const UserCommand = Schema.Union([
   SetVolume,
   SetEffects,
   ToggleEffect,
-  SetEqualizer
+  SetEqualizer,
+  Restore
 ])
 export type UserCommand = typeof UserCommand.Type
 

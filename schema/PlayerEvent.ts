@@ -59,6 +59,16 @@ export class EffectsChanged extends Schema.TaggedClass<EffectsChanged>()("Effect
   normalize: Schema.Boolean
 }) {}
 
+/** The player took back the state it had before the bot restarted. */
+export class Restored extends Schema.TaggedClass<Restored>()("Restored", {
+  guildId: GuildId,
+  entry: Schema.NullOr(QueueEntry),
+  positionMs: Schema.Int,
+  paused: Schema.Boolean,
+  /** Entries after the current one. */
+  queued: Schema.Int
+}) {}
+
 /** Nothing is left to play; the idle window starts. */
 export class Idle extends Schema.TaggedClass<Idle>()("Idle", {
   guildId: GuildId
@@ -79,6 +89,7 @@ export const PlayerEvent = Schema.Union([
   QueueChanged,
   VolumeChanged,
   EffectsChanged,
+  Restored,
   Idle,
   Disconnected
 ])

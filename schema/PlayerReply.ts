@@ -64,6 +64,10 @@ export const EffectsReply = Schema.Struct({
 })
 export type EffectsReply = typeof EffectsReply.Type
 
+/** Whether the snapshot was taken back (a player that already plays keeps its own state). */
+export const RestoreReply = Schema.Struct({ restored: Schema.Boolean })
+export type RestoreReply = typeof RestoreReply.Type
+
 export interface Replies {
   readonly Enqueue: EnqueueReply
   readonly Connect: ConnectReply
@@ -87,6 +91,7 @@ export interface Replies {
   readonly SetEffects: EffectsReply
   readonly ToggleEffect: EffectsReply
   readonly SetEqualizer: EffectsReply
+  readonly Restore: RestoreReply
 }
 
 /** The success type of a command: `ReplyOf<Skip>` is `SkipReply`. */

@@ -3,6 +3,7 @@ import { Layer } from "effect"
 import * as AppConfig from "./AppConfig.ts"
 import { FfmpegPipeline } from "./audio/FfmpegPipeline.ts"
 import { Control } from "./control/Control.ts"
+import * as Resume from "./control/Resume.ts"
 import { DiscordEdge } from "./discord/DiscordEdge.ts"
 import { NowPlaying } from "./discord/NowPlaying.ts"
 import { DiscordGateway } from "./gateway/DiscordGateway.ts"
@@ -13,23 +14,29 @@ import { Readiness } from "./observability/Readiness.ts"
 import * as Tracing from "./observability/Tracing.ts"
 import * as Database from "./persistence/Database.ts"
 import { GuildSettingsRepo } from "./persistence/GuildSettingsRepo.ts"
+import { SnapshotRepo } from "./persistence/SnapshotRepo.ts"
+import { Writer } from "./persistence/Writer.ts"
 import * as Autoplay from "./player/Autoplay.ts"
 import { PlayerRegistry } from "./player/PlayerRegistry.ts"
+import * as Snapshots from "./player/Snapshots.ts"
 import { Resolver } from "./resolve/Resolver.ts"
 import { DiscordVoice } from "./voice/DiscordVoice.ts"
 
 /**
  * The whole program as one layer: the one place where the rooms are wired together.
- * Dependencies are built first and released last, so shutdown stops the Discord edge, then the
- * players (leaving voice, killing FFmpeg), then the HTTP server, the gateway connection, the
- * database pool and the embedded database.
+ * Dependencies are built first and released last, so shutdown stops the Discord edge and saves
+ * every player's snapshot, then stops the players (leaving voice, killing FFmpeg), drains the
+ * background writer, and closes the HTTP server, the gateway connection, the database pool and the
+ * embedded database.
  */
 export const makeApp = (config: AppConfig.AppConfig) => {
+  // The stores outlive the players: their last snapshots still reach the writer, which drains last.
+  const stores = Layer.mergeAll(GuildSettingsRepo.layerSql, SnapshotRepo.layerSql, Writer.layer())
   const players = PlayerRegistry.layerConfig.pipe(
     Layer.provide(FfmpegPipeline.layerConfig),
-    Layer.provideMerge(GuildSettingsRepo.layerSql)
+    Layer.provideMerge(stores)
   )
-  const edge = Layer.merge(DiscordEdge.layer, Autoplay.layer).pipe(
+  const edge = Layer.mergeAll(DiscordEdge.layer, Autoplay.layer, Snapshots.layer, Resume.layerConfig).pipe(
     Layer.provideMerge(Layer.merge(NowPlaying.layer(), Control.layer)),
     Layer.provideMerge(Layer.merge(players, GuildDirectory.layer)),
     Layer.provideMerge(Layer.merge(Resolver.layerConfig.pipe(Layer.provide(NodeServices.layer)), DiscordVoice.layerConfig))

@@ -15,6 +15,7 @@ import * as Tracing from "./observability/Tracing.ts"
 import * as Database from "./persistence/Database.ts"
 import { PlayerRegistry } from "./player/PlayerRegistry.ts"
 import * as ResolveSettings from "./resolve/ResolveSettings.ts"
+import * as Resume from "./control/Resume.ts"
 import { DiscordVoice } from "./voice/DiscordVoice.ts"
 
 export const sections = {
@@ -26,7 +27,8 @@ export const sections = {
   player: PlayerRegistry.section,
   voice: DiscordVoice.section,
   audio: FfmpegPipeline.section,
-  sources: ResolveSettings.section
+  sources: ResolveSettings.section,
+  resume: Resume.section
 }
 
 export type AppConfig = SettingsOf<typeof sections>

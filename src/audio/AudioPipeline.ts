@@ -22,7 +22,9 @@ export class PipelineError extends Schema.TaggedError<PipelineError>()("Pipeline
   /** Short, user-presentable reason (e.g. "the file could not be decoded"). */
   reason: Schema.String,
   /** FFmpeg's own words (its last stderr lines), for logs and traces. */
-  detail: Schema.String
+  detail: Schema.String,
+  /** The process died (killed, out of memory, crashed) rather than refusing its input: trying again may work. */
+  crashed: Schema.optional(Schema.Boolean)
 }) {}
 
 /**

@@ -45,18 +45,22 @@ const rules: ReadonlyArray<readonly [RegExp, string]> = [
   [/Protocol .* not on whitelist|Protocol not found/i, "this kind of source is not allowed"]
 ]
 
-/** A short, human reason for an FFmpeg failure. */
-export const reasonFromStderr = (stderr: string, exitCode: number | null): string => {
-  for (const [pattern, reason] of rules) if (pattern.test(stderr)) return reason
-  return exitCode === null
-    ? "the audio process stopped unexpectedly"
-    : `the audio process failed (exit code ${exitCode})`
-}
+const ruleFor = (stderr: string): string | undefined => rules.find(([pattern]) => pattern.test(stderr))?.[1]
 
+/** A short, human reason for an FFmpeg failure. */
+export const reasonFromStderr = (stderr: string, exitCode: number | null): string =>
+  ruleFor(stderr) ??
+    (exitCode === null ? "the audio process stopped unexpectedly" : `the audio process failed (exit code ${exitCode})`)
+
+/**
+ * `exitCode` is null when a signal ended FFmpeg. Without a complaint about the input in its last
+ * words, such an end is the process dying (killed, out of memory), not the track being bad.
+ */
 export const ffmpegFailure = (stderr: string, exitCode: number | null): PipelineError =>
   new PipelineError({
     reason: reasonFromStderr(stderr, exitCode),
-    detail: stderr.trim().length > 0 ? stderr.trim() : `ffmpeg exited with code ${exitCode}`
+    detail: stderr.trim().length > 0 ? stderr.trim() : `ffmpeg exited with code ${exitCode}`,
+    crashed: exitCode === null && ruleFor(stderr) === undefined
   })
 
 export const httpFailure = (status: number, url: string): PipelineError =>

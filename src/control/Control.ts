@@ -21,7 +21,7 @@ import type { VoiceError } from "../voice/VoiceOutput.ts"
 import { type Actor, member } from "./Actor.ts"
 import { type Action, decide, type Room, votesNeeded } from "./Authorization.ts"
 import { makePlay, type PlayProgress, type PlayRequest } from "./Play.ts"
-import { JumpNeedsDj, NothingFound, type Refusal, refusal } from "./Refusal.ts"
+import { JumpNeedsDj, NothingFound, NotInVoice, type Refusal, refusal } from "./Refusal.ts"
 
 /** What a use-case can fail with: a refusal of the core, or of the player, resolution or voice below it. */
 export type ControlError = Refusal | PlayerError | ResolveError | VoiceError
@@ -65,8 +65,9 @@ export class Control extends Context.Service<Control, {
   /** The guild's player as it is now (an empty one when none runs); anyone may look. */
   readonly view: (guildId: GuildId) => Effect.Effect<PlayerState>
   readonly pause: (actor: Actor) => Sent<Cmd.Pause>
-  readonly resume: (actor: Actor) => Sent<Cmd.Resume>
-  readonly togglePause: (actor: Actor) => Sent<Cmd.TogglePause>
+  /** Also brings back a queue kept paused from before a restart, into the caller's voice channel. */
+  readonly resume: (actor: Actor) => Effect.Effect<ReplyOf<Cmd.Resume>, ControlError>
+  readonly togglePause: (actor: Actor) => Effect.Effect<ReplyOf<Cmd.TogglePause>, ControlError>
   /** A DJ's or the requester's skip happens; anyone else's is a vote. */
   readonly skip: (actor: Actor, count: number) => Effect.Effect<SkipOutcome, ControlError>
   readonly skipTo: (actor: Actor, position: number) => Sent<Cmd.SkipTo>
@@ -123,6 +124,21 @@ export class Control extends Context.Service<Control, {
       const act = <C extends Cmd.UserCommand>(action: Action, actor: Actor, command: (requester: UserId) => C): Sent<C> =>
         authorize(action, actor).pipe(Effect.andThen(registry.send(actor.guildId, command(actor.userId))))
 
+      /**
+       * Resuming a queue the player kept paused without voice (a restart found its channel empty):
+       * the caller is the listener now, so they bring the bot into their channel, as /play would.
+       */
+      const resuming = <C extends Cmd.Resume | Cmd.TogglePause>(actor: Actor, command: (requester: UserId) => C) =>
+        Effect.gen(function*() {
+          const state = yield* registry.state(actor.guildId)
+          const away = (yield* registry.channel(actor.guildId)) === null
+          if (!away || state.queue.current === null || !state.paused) return yield* act("control", actor, command)
+          yield* authorize("start", actor)
+          if (actor.voiceChannelId === null) return yield* refusal(new NotInVoice())
+          yield* registry.send(actor.guildId, new Cmd.Connect({ channelId: actor.voiceChannelId, requester: actor.userId }))
+          return yield* registry.send(actor.guildId, command(actor.userId))
+        })
+
       const skip = Effect.fn("Control.skip")(function*(actor: Actor, count: number) {
         const s = yield* authorize("skip", actor)
         if (!s.vote) {
@@ -161,8 +177,8 @@ export class Control extends Context.Service<Control, {
         suggest: resolver.autocomplete,
         view: registry.state,
         pause: (actor) => act("control", actor, (requester) => new Cmd.Pause({ requester })),
-        resume: (actor) => act("control", actor, (requester) => new Cmd.Resume({ requester })),
-        togglePause: (actor) => act("control", actor, (requester) => new Cmd.TogglePause({ requester })),
+        resume: (actor) => resuming(actor, (requester) => new Cmd.Resume({ requester })),
+        togglePause: (actor) => resuming(actor, (requester) => new Cmd.TogglePause({ requester })),
         skip,
         skipTo: (actor, position) =>
           authorize("skip", actor).pipe(

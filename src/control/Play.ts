@@ -5,7 +5,7 @@
  */
 import { Effect, Fiber, Stream } from "effect"
 import type { ChannelId } from "../../schema/Ids.ts"
-import { Connect, Enqueue } from "../../schema/PlayerCommand.ts"
+import { Connect, Enqueue, Resume } from "../../schema/PlayerCommand.ts"
 import type { Track } from "../../schema/Track.ts"
 import type { AttachmentInput } from "../resolve/sources/AttachmentSource.ts"
 import type { Resolver } from "../resolve/Resolver.ts"
@@ -79,6 +79,8 @@ export const makePlay = (deps: {
           return single(resolver.resolve(request.source.value, userId))
       }
     })
+    // A queue kept paused from before a restart (nobody was in its channel then) plays again once joined.
+    const away = (yield* registry.channel(guildId)) === null
     // Joining takes about as long as resolving: both run at once.
     const joining = yield* Effect.forkChild(registry.send(guildId, new Connect({ channelId, requester: userId })))
 
@@ -99,6 +101,9 @@ export const makePlay = (deps: {
         const updated: PlayProgress = progress === null
           ? { lead: reply.added[0]?.track ?? null, startedAt: reply.position, added: reply.added.length, skipped, batch, done: false }
           : { ...progress, added: progress.added + reply.added.length, skipped: progress.skipped + skipped, batch }
+        if (progress === null && away && (yield* registry.state(guildId)).paused) {
+          yield* registry.send(guildId, new Resume({ requester: userId })).pipe(Effect.ignore)
+        }
         if (request.onProgress !== undefined) yield* request.onProgress(updated)
         return updated
       })

@@ -6,11 +6,11 @@
 import { Clock, Context, Duration, Effect, FiberMap, Layer, PubSub } from "effect"
 import type { BaseMessageOptions } from "discord.js"
 import type { GuildId } from "../../schema/Ids.ts"
-import type { PlayerEvent } from "../../schema/PlayerEvent.ts"
+import type { PlayerEvent, Restored } from "../../schema/PlayerEvent.ts"
 import { DiscordGateway } from "../gateway/DiscordGateway.ts"
 import { PlayerRegistry } from "../player/PlayerRegistry.ts"
 import { discordCall } from "./Interaction.ts"
-import { finishedMessage, nowPlayingMessage } from "./Render.ts"
+import { finishedMessage, nowPlayingMessage, restoredNotice } from "./Render.ts"
 
 interface Board {
   readonly channelId: string
@@ -81,8 +81,21 @@ const make = Effect.fnUntraced(function*(options: { readonly minEditInterval: Du
       return board
     })
 
+  /** One message where the player announces, saying that the music came back after a restart. */
+  const announceRestored = (event: Restored) =>
+    Effect.gen(function*() {
+      const { textChannelId } = yield* registry.state(event.guildId)
+      const channel = textChannelId === null ? undefined : client.channels.cache.get(textChannelId)
+      if (channel === undefined || !channel.isSendable()) return
+      yield* discordCall("send restored notice", async () => void (await channel.send(restoredNotice(event))))
+    }).pipe(
+      Effect.catch((error) => Effect.logWarning("could not say that playback resumed", error)),
+      Effect.annotateLogs({ guildId: event.guildId })
+    )
+
   const handle = (event: PlayerEvent) =>
     Effect.gen(function*() {
+      if (event._tag === "Restored") return yield* announceRestored(event)
       const board = yield* boardFor(event)
       if (board === undefined) return
       if (event._tag === "Disconnected") {

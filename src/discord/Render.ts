@@ -7,6 +7,7 @@ import {
   EmbedBuilder
 } from "discord.js"
 import { formatMs } from "../../schema/PlayerError.ts"
+import type { Restored } from "../../schema/PlayerEvent.ts"
 import type { PlayerState, QueueEntry } from "../../schema/PlayerState.ts"
 import type { Track } from "../../schema/Track.ts"
 import type { SkipOutcome } from "../control/Control.ts"
@@ -144,4 +145,14 @@ export const skipText = (outcome: SkipOutcome): string => {
   return outcome.now === null
     ? `${passed} ${what}. The queue is empty now.`
     : `${passed} ${what}. Now playing: ${trackLine(outcome.now.track)}`
+}
+
+/** The one message a guild sees when its music came back after the bot restarted. */
+export const restoredNotice = (event: Restored): BaseMessageOptions => {
+  const more = event.queued > 0 ? ` ${event.queued} more ${event.queued === 1 ? "track is" : "tracks are"} still queued.` : ""
+  const what = event.entry === null ? "the queue" : trackLine(event.entry.track)
+  const where = event.paused
+    ? `${what} is paused at ${formatMs(event.positionMs)}; \`/resume\` from a voice channel continues it.`
+    : `${what} continues from ${formatMs(event.positionMs)}.`
+  return { content: `I'm back after a restart: ${where}${more}` }
 }

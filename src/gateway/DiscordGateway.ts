@@ -49,6 +49,8 @@ const describe = (error: unknown): string => {
 export class DiscordGateway extends Context.Service<DiscordGateway, {
   readonly client: Client
   readonly status: Effect.Effect<GatewayStatus>
+  /** Completes when the gateway session is first ready (guilds, channels and voice states cached). */
+  readonly ready: Effect.Effect<void>
   /** Fails when the client can never connect (an invalid token); never succeeds. */
   readonly fatal: Effect.Effect<never, GatewayError>
 }>()("reprise/gateway/DiscordGateway") {
@@ -59,6 +61,7 @@ export class DiscordGateway extends Context.Service<DiscordGateway, {
       const config = yield* Section.settingsOf(GatewaySettings.section)
       const status = yield* Ref.make<GatewayStatus>("connecting")
       const fatal = yield* Deferred.make<never, GatewayError>()
+      const ready = yield* Deferred.make<void>()
       const client = yield* Effect.acquireRelease(
         Effect.sync(() =>
           new Client({
@@ -79,9 +82,13 @@ export class DiscordGateway extends Context.Service<DiscordGateway, {
       // discord.js calls back outside any fiber: run there with this layer's services (its logger included).
       const runFork = yield* FiberSet.makeRuntime<never>()
       const setStatus = (next: GatewayStatus) => runFork(Ref.set(status, next))
-      client.on(Events.ClientReady, (ready) => {
+      client.on(Events.ClientReady, (session) => {
         setStatus("ready")
-        runFork(Effect.logInfo("connected to Discord", { user: ready.user.tag, guilds: ready.guilds.cache.size }))
+        runFork(
+          Effect.logInfo("connected to Discord", { user: session.user.tag, guilds: session.guilds.cache.size }).pipe(
+            Effect.andThen(Deferred.succeed(ready, undefined))
+          )
+        )
       })
       client.on(Events.ShardResume, () => setStatus("ready"))
       client.on(Events.ShardReady, () => setStatus("ready"))
@@ -116,6 +123,7 @@ export class DiscordGateway extends Context.Service<DiscordGateway, {
       return DiscordGateway.of({
         client,
         status: Ref.get(status),
+        ready: Deferred.await(ready),
         fatal: Deferred.await(fatal)
       })
     })

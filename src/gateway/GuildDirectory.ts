@@ -30,6 +30,8 @@ export class GuildDirectory extends Context.Service<GuildDirectory, {
   readonly member: (guildId: GuildId, userId: UserId) => Effect.Effect<Option.Option<MemberInfo>>
   /** Humans (bots excluded) in a voice channel; 0 when the channel is unknown. */
   readonly humansIn: (guildId: GuildId, channelId: ChannelId) => Effect.Effect<number>
+  /** Whether the guild still has this voice channel (it may have been deleted meanwhile). */
+  readonly hasVoiceChannel: (guildId: GuildId, channelId: ChannelId) => Effect.Effect<boolean>
 }>()("reprise/gateway/GuildDirectory") {
   static readonly layer = Layer.effect(
     GuildDirectory,
@@ -48,13 +50,17 @@ export class GuildDirectory extends Context.Service<GuildDirectory, {
         )
       })
 
-      const humansIn = (guildId: GuildId, channelId: ChannelId) =>
-        Effect.sync(() => {
-          const channel = client.guilds.cache.get(guildId)?.channels.cache.get(channelId)
-          return channel !== undefined && channel.isVoiceBased() ? channel.members.filter((m) => !m.user.bot).size : 0
-        })
+      const voiceChannel = (guildId: GuildId, channelId: ChannelId) => {
+        const channel = client.guilds.cache.get(guildId)?.channels.cache.get(channelId)
+        return channel !== undefined && channel.isVoiceBased() ? channel : undefined
+      }
 
-      return GuildDirectory.of({ member, humansIn })
+      return GuildDirectory.of({
+        member,
+        humansIn: (guildId, channelId) =>
+          Effect.sync(() => voiceChannel(guildId, channelId)?.members.filter((m) => !m.user.bot).size ?? 0),
+        hasVoiceChannel: (guildId, channelId) => Effect.sync(() => voiceChannel(guildId, channelId) !== undefined)
+      })
     })
   )
 }

@@ -25,7 +25,8 @@ const Row = Schema.Struct({
   allow_duplicates: Schema.Boolean,
   max_queue_length: Schema.Number,
   max_playlist_size: Schema.Number,
-  autoplay: Schema.Boolean
+  autoplay: Schema.Boolean,
+  stay_connected: Schema.Boolean
 })
 type Row = typeof Row.Type
 
@@ -37,6 +38,8 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
   /** The guild's cap on playlist length; null without a row (the global MAX_PLAYLIST_SIZE applies). */
   readonly playlistLimit: (guildId: GuildId) => Effect.Effect<number | null, SqlError.SqlError | Schema.SchemaError>
   readonly autoplay: (guildId: GuildId) => Effect.Effect<boolean, SqlError.SqlError | Schema.SchemaError>
+  /** 24/7: the bot stays in its voice channel even with nobody there. */
+  readonly stayConnected: (guildId: GuildId) => Effect.Effect<boolean, SqlError.SqlError | Schema.SchemaError>
   readonly setAutoplay: (guildId: GuildId, enabled: boolean) => Effect.Effect<void, SqlError.SqlError>
   readonly setDjRole: (guildId: GuildId, roleId: RoleId | null) => Effect.Effect<void, SqlError.SqlError>
   readonly setVoteSkipRatio: (guildId: GuildId, ratio: number) => Effect.Effect<void, SqlError.SqlError>
@@ -52,8 +55,8 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
       const read = <A>(name: string, from: (row: Row) => A, otherwise: A) =>
         Effect.fn(`GuildSettingsRepo.${name}`)(function*(guildId: GuildId) {
           const rows = yield* decodeRows(
-            yield* sql`SELECT dj_role_id, vote_skip_ratio, allow_duplicates, max_queue_length, max_playlist_size, autoplay
-              FROM guild_settings WHERE guild_id = ${guildId}`
+            yield* sql`SELECT dj_role_id, vote_skip_ratio, allow_duplicates, max_queue_length, max_playlist_size, autoplay,
+              stay_connected FROM guild_settings WHERE guild_id = ${guildId}`
           )
           const row = rows[0]
           return row === undefined ? otherwise : from(row)
@@ -71,6 +74,7 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
       )
       const playlistLimit = read("playlistLimit", (row) => row.max_playlist_size, null)
       const autoplay = read("autoplay", (row) => row.autoplay, false)
+      const stayConnected = read("stayConnected", (row) => row.stay_connected, false)
 
       const setAutoplay = Effect.fn("GuildSettingsRepo.setAutoplay")(function*(guildId: GuildId, enabled: boolean) {
         yield* sql`INSERT INTO guild_settings (guild_id, autoplay) VALUES (${guildId}, ${enabled})
@@ -90,7 +94,16 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
           ON CONFLICT (guild_id) DO UPDATE SET vote_skip_ratio = EXCLUDED.vote_skip_ratio, updated_at = now()`
       })
 
-      return GuildSettingsRepo.of({ access, queue, playlistLimit, autoplay, setAutoplay, setDjRole, setVoteSkipRatio })
+      return GuildSettingsRepo.of({
+        access,
+        queue,
+        playlistLimit,
+        autoplay,
+        stayConnected,
+        setAutoplay,
+        setDjRole,
+        setVoteSkipRatio
+      })
     })
   )
 }

@@ -33,7 +33,8 @@ import type { VoiceError } from "../voice/VoiceOutput.ts"
 import { makePlayback } from "./Playback.ts"
 import { type ResolvedPlayerOptions, restartDelay } from "./PlayerOptions.ts"
 import type * as Q from "./Queue.ts"
-import { type Core, initialCore, recover, transition, type Work } from "./Transition.ts"
+import { type Core, initialCore, type Work } from "./Plan.ts"
+import { recover, transition } from "./Transition.ts"
 
 /** What a command can fail with: only joining voice does I/O a user can be told about. */
 export type FailureOf<C extends Cmd.UserCommand> = C extends Cmd.Connect ? PlayerError | VoiceError : PlayerError
@@ -132,8 +133,13 @@ export const makeGuildPlayer = Effect.fnUntraced(function*(guildId: GuildId, dep
     })
     if (Result.isFailure(outcome.reply)) return yield* playerError(outcome.reply.failure)
     yield* commit(outcome.core)
-    if (command._tag === "TrackFailed" && outcome.work.some((w) => w._tag === "Publish" && w.event._tag === "TrackFailed")) {
-      yield* Effect.logWarning("track failed", { reason: command.reason }, command.detail)
+    if (command._tag === "TrackFailed" && outcome.work.length > 0) {
+      const resumed = outcome.work.every((w) => w._tag !== "Publish" || w.event._tag !== "TrackFailed")
+      yield* Effect.logWarning(
+        resumed ? "the audio process died; the track goes on from where it was" : "track failed",
+        { reason: command.reason, resumeAtMs: command.resumeAtMs ?? null },
+        command.detail
+      )
     }
     yield* perform(outcome.work, envelope.span)
     return outcome.reply.success

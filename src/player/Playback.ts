@@ -10,7 +10,7 @@ import { AudioPipeline, type OpusPacket, PipelineError } from "../audio/AudioPip
 import { Resolver } from "../resolve/Resolver.ts"
 import { VoiceOutput } from "../voice/VoiceOutput.ts"
 import { trackMsPerPacket } from "./Tempo.ts"
-import type { ActiveRun, Work } from "./Transition.ts"
+import type { ActiveRun, Work } from "./Plan.ts"
 
 type PlayWork = Extract<Work, { readonly _tag: "Play" }>
 
@@ -87,10 +87,20 @@ export const makePlayback = Effect.fnUntraced(function*(
       Effect.ensuring(previous === null ? Effect.void : Fiber.interrupt(previous.fiber)),
       Effect.matchCauseEffect({
         onSuccess: () => report(new Cmd.TrackEnded({ runId: r.runId })),
-        onFailure: (cause) =>
-          Cause.hasInterruptsOnly(cause)
-            ? Effect.void
-            : report(new Cmd.TrackFailed({ runId: r.runId, reason: failureReason(cause), detail: Cause.pretty(cause) }))
+        onFailure: (cause) => {
+          if (Cause.hasInterruptsOnly(cause)) return Effect.void
+          const error = Cause.squash(cause)
+          // The process died under a track that was playing: the track can go on from here.
+          const resumable = error instanceof PipelineError && error.crashed === true && r.packets > 0
+          return report(
+            new Cmd.TrackFailed({
+              runId: r.runId,
+              reason: failureReason(cause),
+              detail: Cause.pretty(cause),
+              ...(resumable ? { resumeAtMs: positionOf(r) } : {})
+            })
+          )
+        }
       })
     )
 

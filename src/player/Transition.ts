@@ -4,170 +4,17 @@
  * the caller supplies the time, the live position and a random seed, and the player's loop
  * (GuildPlayer.ts) carries out the work in the order given. Property-tested like the queue.
  */
-import { Result } from "effect"
-import type { EffectName, Equalizer, Volume } from "../../schema/Effects.ts"
-import type { UserId } from "../../schema/Ids.ts"
 import type * as Cmd from "../../schema/PlayerCommand.ts"
-import {
-  AlreadyPaused,
-  NothingPlaying,
-  NotPaused,
-  type PlayerErrorReason,
-  SeekOutOfRange
-} from "../../schema/PlayerError.ts"
+import { AlreadyPaused, NothingPlaying, NotPaused, SeekOutOfRange } from "../../schema/PlayerError.ts"
 import * as Ev from "../../schema/PlayerEvent.ts"
 import type { ReplyOf } from "../../schema/PlayerReply.ts"
-import type { LoopMode, PlayerState, QueueEntry } from "../../schema/PlayerState.ts"
+import type { LoopMode } from "../../schema/PlayerState.ts"
 import { EQ_PRESETS } from "../audio/EffectCatalog.ts"
+import { type ActiveRun, type Context, type Core, type Outcome, Plan, refuse, type Sound, type Work } from "./Plan.ts"
 import * as Q from "./Queue.ts"
-
-/** The run of a pipeline the player considers current; reports from any other run are stale. */
-export interface ActiveRun {
-  readonly runId: number
-  readonly entryId: number
-}
-
-/** Skip votes for one entry; a new entry starts a new ballot. */
-export interface Ballot {
-  readonly entryId: number
-  readonly voters: ReadonlyArray<UserId>
-}
-
-/** Everything the player decides over: the published state plus what only the player sees. */
-export interface Core {
-  readonly player: PlayerState
-  readonly run: ActiveRun | null
-  readonly nextRunId: number
-  readonly ballot: Ballot | null
-}
-
-export const initialCore = (player: PlayerState): Core => ({ player, run: null, nextRunId: 1, ballot: null })
-
-/** What the player's loop knows that the function cannot compute. */
-export interface Context {
-  readonly nowMs: number
-  /** Where the current run has got to (counted in packets sent), or the stored position when none runs. */
-  readonly positionMs: number
-  /** For shuffles. */
-  readonly seed: number
-  readonly settings: Q.QueueSettings
-}
-
-/** How a sound change hands over from the run that plays to the new one. */
-export type Handover = "none" | "jump" | "align"
-
-export interface Sound {
-  readonly volume: Volume
-  readonly effects: ReadonlyArray<EffectName>
-  readonly equalizer: Equalizer
-  readonly normalize: boolean
-}
-
-/** Work for the playback part, in order. */
-export type Work =
-  | {
-    readonly _tag: "Play"
-    readonly runId: number
-    readonly entry: QueueEntry
-    readonly startMs: number
-    readonly sound: Sound
-    /**
-     * `none`: stop what plays first; `jump`: keep it until the new run has sound; `align`: the same,
-     * and the new run skips what the old one played meanwhile (a sound change heard seamlessly).
-     */
-    readonly handover: Handover
-  }
-  | { readonly _tag: "Stop" }
-  | { readonly _tag: "Publish"; readonly event: Ev.PlayerEvent }
-
-/** The outcome of one command: the answer, or the reason it was refused (then state and work are unchanged). */
-export interface Outcome<A> {
-  readonly core: Core
-  readonly work: ReadonlyArray<Work>
-  readonly reply: Result.Result<A, PlayerErrorReason>
-}
 
 type Handled = Cmd.UserCommand | Cmd.PlaybackReport
 type ReplyTo<C extends Handled> = C extends Cmd.UserCommand ? ReplyOf<C> : undefined
-
-const refuse = <A>(core: Core, reason: PlayerErrorReason): Outcome<A> => ({
-  core,
-  work: [],
-  reply: Result.fail(reason)
-})
-
-/** A state change followed by its work and answer, built step by step. */
-class Plan {
-  readonly work: Array<Work> = []
-  core: Core
-  readonly ctx: Context
-  constructor(core: Core, ctx: Context) {
-    this.core = core
-    this.ctx = ctx
-  }
-
-  get state(): PlayerState {
-    return this.core.player
-  }
-
-  set(player: Partial<PlayerState>): this {
-    this.core = { ...this.core, player: { ...this.core.player, ...player } }
-    return this
-  }
-
-  publish(event: Ev.PlayerEvent): this {
-    this.work.push({ _tag: "Publish", event })
-    return this
-  }
-
-  stop(): this {
-    if (this.core.run !== null) this.work.push({ _tag: "Stop" })
-    this.core = { ...this.core, run: null }
-    return this
-  }
-
-  play(entry: QueueEntry, startMs: number, handover: Handover): this {
-    const runId = this.core.nextRunId
-    const { volume, effects, equalizer, normalize } = this.core.player
-    this.work.push({ _tag: "Play", runId, entry, startMs, handover, sound: { volume, effects, equalizer, normalize } })
-    this.core = { ...this.core, run: { runId, entryId: entry.entryId }, nextRunId: runId + 1 }
-    return this
-  }
-
-  /** Makes `next` current and plays it from the start, or goes idle when there is none. */
-  playOrIdle(next: QueueEntry | null): this {
-    const guildId = this.state.guildId
-    if (next === null) {
-      return this.stop()
-        .set({ paused: false, position: { ms: 0, atMs: this.ctx.nowMs, playing: false } })
-        .publish(new Ev.Idle({ guildId }))
-    }
-    return this.set({ paused: false, position: { ms: 0, atMs: this.ctx.nowMs, playing: true } })
-      .play(next, 0, "none")
-      .publish(new Ev.TrackStarted({ guildId, entry: next, startMs: 0 }))
-  }
-
-  /** Plays the current entry again from `startMs` with the state's sound (seek, volume, effects, resume). */
-  restart(startMs: number, handover: "jump" | "align"): this {
-    const current = this.state.queue.current
-    const audible = current !== null && !this.state.paused
-    this.set({ position: { ms: startMs, atMs: this.ctx.nowMs, playing: audible } })
-    return audible ? this.play(current, startMs, handover) : this
-  }
-
-  queueChanged(): this {
-    const { guildId, queue } = this.state
-    return this.publish(new Ev.QueueChanged({ guildId, size: queue.upcoming.length, loop: queue.loop }))
-  }
-
-  left(entry: QueueEntry | null, reason: "finished" | "skipped" | "stopped"): this {
-    return entry === null ? this : this.publish(new Ev.TrackEnded({ guildId: this.state.guildId, entry, reason }))
-  }
-
-  done<A>(value: A): Outcome<A> {
-    return { core: this.core, work: this.work, reply: Result.succeed(value) }
-  }
-}
 
 const nextLoop: Record<LoopMode, LoopMode> = { off: "track", track: "queue", queue: "off" }
 
@@ -195,18 +42,58 @@ const changeSound = (plan: Plan, sound: Partial<Sound>) => {
   return plan.done({ effects, equalizer, normalize })
 }
 
+/** A track whose audio process dies goes on from where it was, unless it keeps dying. */
+const recoveriesPerMinute = 3
+
 const ended = (plan: Plan, command: Cmd.PlaybackReport): Outcome<undefined> => {
   const { queue, guildId } = plan.state
   const run = plan.core.run
   // A report from a run that was since replaced or stopped says nothing about now.
   if (run === null || run.runId !== command.runId || queue.current === null) return plan.done(undefined)
   const entry = queue.current
+  if (command._tag === "TrackFailed" && command.resumeAtMs !== undefined) {
+    const { nowMs } = plan.ctx
+    const last = plan.core.recovery
+    const recent = last !== null && last.entryId === entry.entryId && nowMs - last.sinceMs < 60_000 ? last : null
+    if (recent === null || recent.count < recoveriesPerMinute) {
+      const at = command.resumeAtMs
+      plan.core = {
+        ...plan.core,
+        recovery: { entryId: entry.entryId, count: (recent?.count ?? 0) + 1, sinceMs: recent?.sinceMs ?? nowMs }
+      }
+      plan.set({ position: { ms: at, atMs: nowMs, playing: true } }).play(entry, at, "none")
+      return plan.done(undefined)
+    }
+  }
   if (command._tag === "TrackFailed") plan.publish(new Ev.TrackFailed({ guildId, entry, reason: command.reason }))
   else plan.left(entry, "finished")
   const r = Q.advance(queue, command._tag === "TrackFailed" ? "failed" : "finished", plan.ctx.settings)
   plan.set({ queue: r.state }).playOrIdle(r.next)
   if (r.state.upcoming.length !== queue.upcoming.length) plan.queueChanged()
   return plan.done(undefined)
+}
+
+/** A fresh player takes the snapshot's state; one that already has music keeps its own. */
+const restore = (plan: Plan, command: Cmd.Restore): Outcome<ReplyOf<Cmd.Restore>> => {
+  const { queue, guildId } = plan.state
+  if (queue.current !== null || queue.upcoming.length > 0) return plan.done({ restored: false })
+  const { positionMs, paused, state } = command
+  const current = state.queue.current
+  const playing = current !== null && !paused
+  plan.set({
+    ...state,
+    guildId,
+    paused: current !== null && paused,
+    position: { ms: current === null ? 0 : positionMs, atMs: plan.ctx.nowMs, playing: false }
+  })
+  plan.publish(
+    new Ev.Restored({ guildId, entry: current, positionMs, paused: !playing, queued: state.queue.upcoming.length })
+  )
+  if (playing) {
+    plan.set({ position: { ms: positionMs, atMs: plan.ctx.nowMs, playing: true } }).play(current, positionMs, "none")
+      .publish(new Ev.TrackStarted({ guildId, entry: current, startMs: positionMs }))
+  }
+  return plan.queueChanged().done({ restored: true })
 }
 
 /** Decides one command. Never throws for any state and command the schemas admit. */
@@ -329,6 +216,8 @@ const decide = (core: Core, command: Handled, ctx: Context): Outcome<unknown> =>
       })
     case "SetEqualizer":
       return changeSound(plan, { equalizer: [...EQ_PRESETS[command.preset]] })
+    case "Restore":
+      return restore(plan, command)
     case "Connect":
       // Joining voice is I/O: the player's loop does it before (and instead of) asking here.
       return plan.done({ channelId: command.channelId } satisfies ReplyOf<Cmd.Connect>)

@@ -6,7 +6,8 @@ import * as Cmd from "../../schema/PlayerCommand.ts"
 import { initialPlayerState } from "../../schema/PlayerState.ts"
 import { EQ_PRESETS } from "../../src/audio/EffectCatalog.ts"
 import * as Q from "../../src/player/Queue.ts"
-import { type Context, type Core, initialCore, type Outcome, recover, transition } from "../../src/player/Transition.ts"
+import { type Context, type Core, initialCore, type Outcome } from "../../src/player/Plan.ts"
+import { recover, transition } from "../../src/player/Transition.ts"
 import { guildA, track, user } from "./support/tracks.ts"
 
 const settings: Q.QueueSettings = { maxQueueSize: 20, allowDuplicates: true, historySize: 10 }

@@ -18,7 +18,8 @@ export const fakeDirectory = (members: Map<string, MemberInfo>) =>
     GuildDirectory.of({
       member: (_guildId, userId) => Effect.sync(() => Option.fromUndefinedOr(members.get(userId))),
       humansIn: (_guildId, channelId: ChannelId) =>
-        Effect.sync(() => [...members.values()].filter((m) => m.voiceChannelId === channelId).length)
+        Effect.sync(() => [...members.values()].filter((m) => m.voiceChannelId === channelId).length),
+      hasVoiceChannel: () => Effect.succeed(true)
     })
   )
 
@@ -34,6 +35,7 @@ export const memorySettings = () => {
       queue: () => Effect.succeed({}),
       playlistLimit: () => Effect.succeed(null),
       autoplay: (guildId) => Effect.sync(() => autoplay.get(guildId) ?? false),
+      stayConnected: () => Effect.succeed(false),
       setAutoplay: (guildId, enabled) => Effect.sync(() => void autoplay.set(guildId, enabled)),
       setDjRole: (guildId, roleId: RoleId | null) =>
         Effect.sync(() => void access.set(guildId, { ...get(guildId), djRoleId: roleId })),

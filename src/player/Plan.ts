@@ -1,0 +1,171 @@
+/**
+ * The vocabulary of the player's decisions: its state (`Core`), what the loop tells a decision
+ * (`Context`), the playback work a decision asks for (`Work`), and `Plan`, the builder the
+ * transition uses to change state and queue work in one place.
+ */
+import { Result } from "effect"
+import type { EffectName, Equalizer, Volume } from "../../schema/Effects.ts"
+import type { UserId } from "../../schema/Ids.ts"
+import type { PlayerErrorReason } from "../../schema/PlayerError.ts"
+import * as Ev from "../../schema/PlayerEvent.ts"
+import type { PlayerState, QueueEntry } from "../../schema/PlayerState.ts"
+import type * as Q from "./Queue.ts"
+
+/** The run of a pipeline the player considers current; reports from any other run are stale. */
+export interface ActiveRun {
+  readonly runId: number
+  readonly entryId: number
+}
+
+/** Skip votes for one entry; a new entry starts a new ballot. */
+export interface Ballot {
+  readonly entryId: number
+  readonly voters: ReadonlyArray<UserId>
+}
+
+/** How often the current entry's audio process died lately: a track that keeps killing it is given up. */
+export interface Recovery {
+  readonly entryId: number
+  readonly count: number
+  readonly sinceMs: number
+}
+
+/** Everything the player decides over: the published state plus what only the player sees. */
+export interface Core {
+  readonly player: PlayerState
+  readonly run: ActiveRun | null
+  readonly nextRunId: number
+  readonly ballot: Ballot | null
+  readonly recovery: Recovery | null
+}
+
+export const initialCore = (player: PlayerState): Core => ({
+  player,
+  run: null,
+  nextRunId: 1,
+  ballot: null,
+  recovery: null
+})
+
+/** What the player's loop knows that the function cannot compute. */
+export interface Context {
+  readonly nowMs: number
+  /** Where the current run has got to (counted in packets sent), or the stored position when none runs. */
+  readonly positionMs: number
+  /** For shuffles. */
+  readonly seed: number
+  readonly settings: Q.QueueSettings
+}
+
+/** How a sound change hands over from the run that plays to the new one. */
+export type Handover = "none" | "jump" | "align"
+
+export interface Sound {
+  readonly volume: Volume
+  readonly effects: ReadonlyArray<EffectName>
+  readonly equalizer: Equalizer
+  readonly normalize: boolean
+}
+
+/** Work for the playback part, in order. */
+export type Work =
+  | {
+    readonly _tag: "Play"
+    readonly runId: number
+    readonly entry: QueueEntry
+    readonly startMs: number
+    readonly sound: Sound
+    /**
+     * `none`: stop what plays first; `jump`: keep it until the new run has sound; `align`: the same,
+     * and the new run skips what the old one played meanwhile (a sound change heard seamlessly).
+     */
+    readonly handover: Handover
+  }
+  | { readonly _tag: "Stop" }
+  | { readonly _tag: "Publish"; readonly event: Ev.PlayerEvent }
+
+/** The outcome of one command: the answer, or the reason it was refused (then state and work are unchanged). */
+export interface Outcome<A> {
+  readonly core: Core
+  readonly work: ReadonlyArray<Work>
+  readonly reply: Result.Result<A, PlayerErrorReason>
+}
+
+export const refuse = <A>(core: Core, reason: PlayerErrorReason): Outcome<A> => ({
+  core,
+  work: [],
+  reply: Result.fail(reason)
+})
+
+/** A state change followed by its work and answer, built step by step. */
+export class Plan {
+  readonly work: Array<Work> = []
+  core: Core
+  readonly ctx: Context
+  constructor(core: Core, ctx: Context) {
+    this.core = core
+    this.ctx = ctx
+  }
+
+  get state(): PlayerState {
+    return this.core.player
+  }
+
+  set(player: Partial<PlayerState>): this {
+    this.core = { ...this.core, player: { ...this.core.player, ...player } }
+    return this
+  }
+
+  publish(event: Ev.PlayerEvent): this {
+    this.work.push({ _tag: "Publish", event })
+    return this
+  }
+
+  stop(): this {
+    if (this.core.run !== null) this.work.push({ _tag: "Stop" })
+    this.core = { ...this.core, run: null }
+    return this
+  }
+
+  play(entry: QueueEntry, startMs: number, handover: Handover): this {
+    const runId = this.core.nextRunId
+    const { volume, effects, equalizer, normalize } = this.core.player
+    this.work.push({ _tag: "Play", runId, entry, startMs, handover, sound: { volume, effects, equalizer, normalize } })
+    this.core = { ...this.core, run: { runId, entryId: entry.entryId }, nextRunId: runId + 1 }
+    return this
+  }
+
+  /** Makes `next` current and plays it from the start, or goes idle when there is none. */
+  playOrIdle(next: QueueEntry | null): this {
+    const guildId = this.state.guildId
+    if (next === null) {
+      return this.stop()
+        .set({ paused: false, position: { ms: 0, atMs: this.ctx.nowMs, playing: false } })
+        .publish(new Ev.Idle({ guildId }))
+    }
+    return this.set({ paused: false, position: { ms: 0, atMs: this.ctx.nowMs, playing: true } })
+      .play(next, 0, "none")
+      .publish(new Ev.TrackStarted({ guildId, entry: next, startMs: 0 }))
+  }
+
+  /** Plays the current entry again from `startMs` with the state's sound (seek, volume, effects, resume). */
+  restart(startMs: number, handover: "jump" | "align"): this {
+    const current = this.state.queue.current
+    const audible = current !== null && !this.state.paused
+    this.set({ position: { ms: startMs, atMs: this.ctx.nowMs, playing: audible } })
+    return audible ? this.play(current, startMs, handover) : this
+  }
+
+  queueChanged(): this {
+    const { guildId, queue } = this.state
+    return this.publish(new Ev.QueueChanged({ guildId, size: queue.upcoming.length, loop: queue.loop }))
+  }
+
+  left(entry: QueueEntry | null, reason: "finished" | "skipped" | "stopped"): this {
+    return entry === null ? this : this.publish(new Ev.TrackEnded({ guildId: this.state.guildId, entry, reason }))
+  }
+
+  done<A>(value: A): Outcome<A> {
+    return { core: this.core, work: this.work, reply: Result.succeed(value) }
+  }
+}
