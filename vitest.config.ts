@@ -6,6 +6,7 @@ const paced = [
   "test/discord/*.e2e.test.ts",
   "test/fake-discord/fake-discord.test.ts",
   "test/player/GuildPlayerAudio.test.ts",
+  "test/player/FfmpegCrash.test.ts",
   "test/audio/RecordingVoiceOutput.test.ts"
 ]
 

@@ -5,6 +5,7 @@
  * Authorization is decided here, once, by the pure rules in Authorization.ts.
  */
 import { Context, Effect, Layer, Option } from "effect"
+import type { SqlError } from "effect/sql"
 import type { EqPreset, EffectName, Volume } from "../../schema/Effects.ts"
 import type { GuildId, RoleId, UserId } from "../../schema/Ids.ts"
 import * as Cmd from "../../schema/PlayerCommand.ts"
@@ -21,7 +22,7 @@ import type { VoiceError } from "../voice/VoiceOutput.ts"
 import { type Actor, member } from "./Actor.ts"
 import { type Action, decide, type Room, votesNeeded } from "./Authorization.ts"
 import { makePlay, type PlayProgress, type PlayRequest } from "./Play.ts"
-import { JumpNeedsDj, NothingFound, NotInVoice, type Refusal, refusal } from "./Refusal.ts"
+import { JumpNeedsDj, NothingFound, NotInVoice, type Refusal, refusal, StoreUnavailable } from "./Refusal.ts"
 
 /** What a use-case can fail with: a refusal of the core, or of the player, resolution or voice below it. */
 export type ControlError = Refusal | PlayerError | ResolveError | VoiceError
@@ -99,7 +100,7 @@ export class Control extends Context.Service<Control, {
 
       /** Everything the rules look at for this caller's guild. */
       const situation = Effect.fn("Control.situation")(function*(actor: Actor) {
-        const settings = yield* repo.access(actor.guildId).pipe(Effect.orDie)
+        const settings = yield* repo.access(actor.guildId)
         const botChannelId = yield* registry.channel(actor.guildId)
         const listeners = botChannelId === null ? 0 : yield* directory.humansIn(actor.guildId, botChannelId)
         const state = yield* registry.state(actor.guildId)
@@ -154,12 +155,18 @@ export class Control extends Context.Service<Control, {
 
       const settings = Effect.fn("Control.settings")(function*(actor: Actor, change: SettingsChange) {
         const s = yield* authorize("settings", actor)
-        const autoplay = yield* repo.autoplay(actor.guildId).pipe(Effect.orDie)
-        if (change.djRole !== undefined) yield* repo.setDjRole(actor.guildId, change.djRole).pipe(Effect.orDie)
+        const autoplay = yield* repo.autoplay(actor.guildId)
+        const unavailable = (error: SqlError.SqlError) =>
+          Effect.logWarning("could not save a guild setting", { guildId: actor.guildId }, error).pipe(
+            Effect.andThen(Effect.fail(refusal(new StoreUnavailable({ what: "settings" }))))
+          )
+        if (change.djRole !== undefined) yield* repo.setDjRole(actor.guildId, change.djRole).pipe(Effect.catch(unavailable))
         if (change.voteSkipRatio !== undefined) {
-          yield* repo.setVoteSkipRatio(actor.guildId, change.voteSkipRatio).pipe(Effect.orDie)
+          yield* repo.setVoteSkipRatio(actor.guildId, change.voteSkipRatio).pipe(Effect.catch(unavailable))
         }
-        if (change.autoplay !== undefined) yield* repo.setAutoplay(actor.guildId, change.autoplay).pipe(Effect.orDie)
+        if (change.autoplay !== undefined) {
+          yield* repo.setAutoplay(actor.guildId, change.autoplay).pipe(Effect.catch(unavailable))
+        }
         return { applied: change, before: { ...s.settings, autoplay } } satisfies SettingsOutcome
       })
 

@@ -68,9 +68,7 @@ export const makePlay = (deps: {
       switch (request.source._tag) {
         case "Query": {
           // The guild's own playlist cap, if it set one; the global MAX_PLAYLIST_SIZE bounds it either way.
-          const maxTracks = yield* deps.settings.playlistLimit(guildId).pipe(
-            Effect.catchCause((cause) => Effect.as(Effect.logWarning("guild playlist limit unavailable", cause), null))
-          )
+          const maxTracks = yield* deps.settings.playlistLimit(guildId)
           return resolver.resolveStream(request.source.query, userId, { maxTracks: maxTracks ?? undefined })
         }
         case "Upload":

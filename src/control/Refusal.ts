@@ -59,6 +59,15 @@ export class NothingFound extends Schema.TaggedClass<NothingFound>()("NothingFou
   }
 }
 
+/** The database is away: what the caller asked to keep cannot be kept right now. */
+export class StoreUnavailable extends Schema.TaggedClass<StoreUnavailable>()("StoreUnavailable", {
+  what: Schema.String
+}) {
+  get message() {
+    return `I can't save ${this.what} right now; try again in a moment.`
+  }
+}
+
 export const RefusalReason = Schema.Union([
   NotInVoice,
   BusyElsewhere,
@@ -67,7 +76,8 @@ export const RefusalReason = Schema.Union([
   NotDj,
   NotManager,
   JumpNeedsDj,
-  NothingFound
+  NothingFound,
+  StoreUnavailable
 ])
 export type RefusalReason = typeof RefusalReason.Type
 

@@ -72,7 +72,7 @@ export const layerConfig = Layer.effectDiscard(
       if (verdict._tag === "Drop") return yield* discard(guildId, verdict.why)
       const { channelId, snapshot } = verdict
       if (!(yield* directory.hasVoiceChannel(guildId, channelId))) return yield* discard(guildId, "its voice channel is gone")
-      const stay = yield* settings.stayConnected(guildId).pipe(Effect.orElseSucceed(() => false))
+      const stay = yield* settings.stayConnected(guildId)
       const wanted = (yield* directory.humansIn(guildId, channelId)) > 0 || stay
       const joined = wanted &&
         (yield* registry.send(guildId, new Connect({ channelId, requester: bot })).pipe(

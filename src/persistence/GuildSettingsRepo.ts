@@ -30,16 +30,20 @@ const Row = Schema.Struct({
 })
 type Row = typeof Row.Type
 
-/** `guild_settings` (migrations/0001_initial.sql): a guild without a row has the defaults. */
+/**
+ * `guild_settings` (migrations/0001_initial.sql): a guild without a row has the defaults. Reads never
+ * fail: while the database is away they answer what it last said (or the defaults), so playback and
+ * commands go on; writes fail, and the caller says so.
+ */
 export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
-  readonly access: (guildId: GuildId) => Effect.Effect<GuildAccessSettings, SqlError.SqlError | Schema.SchemaError>
+  readonly access: (guildId: GuildId) => Effect.Effect<GuildAccessSettings>
   /** The queue rules a guild chose; defaults (an empty object) for a guild without a row. */
-  readonly queue: (guildId: GuildId) => Effect.Effect<GuildQueueRules, SqlError.SqlError | Schema.SchemaError>
+  readonly queue: (guildId: GuildId) => Effect.Effect<GuildQueueRules>
   /** The guild's cap on playlist length; null without a row (the global MAX_PLAYLIST_SIZE applies). */
-  readonly playlistLimit: (guildId: GuildId) => Effect.Effect<number | null, SqlError.SqlError | Schema.SchemaError>
-  readonly autoplay: (guildId: GuildId) => Effect.Effect<boolean, SqlError.SqlError | Schema.SchemaError>
+  readonly playlistLimit: (guildId: GuildId) => Effect.Effect<number | null>
+  readonly autoplay: (guildId: GuildId) => Effect.Effect<boolean>
   /** 24/7: the bot stays in its voice channel even with nobody there. */
-  readonly stayConnected: (guildId: GuildId) => Effect.Effect<boolean, SqlError.SqlError | Schema.SchemaError>
+  readonly stayConnected: (guildId: GuildId) => Effect.Effect<boolean>
   readonly setAutoplay: (guildId: GuildId, enabled: boolean) => Effect.Effect<void, SqlError.SqlError>
   readonly setDjRole: (guildId: GuildId, roleId: RoleId | null) => Effect.Effect<void, SqlError.SqlError>
   readonly setVoteSkipRatio: (guildId: GuildId, ratio: number) => Effect.Effect<void, SqlError.SqlError>
@@ -52,14 +56,27 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
       const decodeRows = Schema.decodeUnknownEffect(Schema.Array(Row))
 
       /** The guild's row, if it has one; every read maps it, with the defaults for a guild without one. */
+      // The last row read per guild: while the database is away, the rules it last said still apply.
+      const lastKnown = new Map<GuildId, Row | null>()
+      const fetchRow = (guildId: GuildId) =>
+        sql`SELECT dj_role_id, vote_skip_ratio, allow_duplicates, max_queue_length, max_playlist_size, autoplay,
+          stay_connected FROM guild_settings WHERE guild_id = ${guildId}`.pipe(
+          Effect.flatMap(decodeRows),
+          Effect.map((rows) => rows[0] ?? null),
+          Effect.tap((row) => Effect.sync(() => lastKnown.set(guildId, row))),
+          // Every command reads the settings: a database slow to answer must not hold one past Discord's 3 s.
+          Effect.timeout("1500 millis"),
+          Effect.catch((error) =>
+            Effect.as(
+              Effect.logWarning("guild settings unavailable; using the last known ones", { guildId }, error),
+              lastKnown.get(guildId) ?? null
+            )
+          )
+        )
       const read = <A>(name: string, from: (row: Row) => A, otherwise: A) =>
         Effect.fn(`GuildSettingsRepo.${name}`)(function*(guildId: GuildId) {
-          const rows = yield* decodeRows(
-            yield* sql`SELECT dj_role_id, vote_skip_ratio, allow_duplicates, max_queue_length, max_playlist_size, autoplay,
-              stay_connected FROM guild_settings WHERE guild_id = ${guildId}`
-          )
-          const row = rows[0]
-          return row === undefined ? otherwise : from(row)
+          const row = yield* fetchRow(guildId)
+          return row === null ? otherwise : from(row)
         })
 
       const access = read(

@@ -63,6 +63,7 @@ const make = Effect.fnUntraced(function*(options: WriterOptions) {
   let seq = 0
   let doneUpTo = 0
   let wake: (() => void) | null = null
+  const counts = { written: 0, givenUp: { snapshot: 0, history: 0, rating: 0, audit: 0 } satisfies Record<WriteKind, number> }
 
   const updateDone = () => {
     doneUpTo = queue.length === 0 ? seq : queue[0]!.seq - 1
@@ -81,6 +82,7 @@ const make = Effect.fnUntraced(function*(options: WriterOptions) {
       const victim = queue.find((e) => e.kind === kind && !inFlight.has(e))
       if (victim !== undefined) {
         remove([victim])
+        counts.givenUp[kind]++
         return Metric.update(Metric.withAttributes(dropped, { kind, why: "full" }), 1)
       }
     }
@@ -114,6 +116,7 @@ const make = Effect.fnUntraced(function*(options: WriterOptions) {
     Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
       remove(entries)
+      counts.written += entries.length
       for (const entry of entries) {
         yield* Metric.update(Metric.withAttributes(written, { kind: entry.kind }), 1)
         yield* Metric.update(lag, (now - entry.submittedAt) / 1000)
@@ -121,18 +124,36 @@ const make = Effect.fnUntraced(function*(options: WriterOptions) {
       yield* Metric.update(pendingGauge, queue.length)
     })
 
-  /** A batch the database refused for a reason other than being unreachable: find the bad write(s). */
+  /**
+   * Drivers do not always say that the database is away (a database that refuses connections is an
+   * "unknown" error): a failure counts as the database's own only while a trivial query still works.
+   */
+  const reachable = sql`SELECT 1`.pipe(
+    Effect.timeout("5 seconds"),
+    Effect.as(true),
+    Effect.orElseSucceed(() => false)
+  )
+  const classify = (error: SqlError.SqlError) =>
+    error.isRetryable
+      ? Effect.succeed("away" as const)
+      : Effect.map(reachable, (up) => up ? "refused" as const : "away" as const)
+
+  /** A batch the database refused: write its entries one at a time and give up only the ones it refuses. */
   const oneByOne = (entries: ReadonlyArray<Entry>) =>
     Effect.forEach(entries, (entry) =>
       entry.statement.pipe(
         Effect.andThen(committed([entry])),
         Effect.catch((error) =>
-          error.isRetryable
-            ? Effect.fail(error)
-            : Effect.logError("a write was refused by the database and given up", { kind: entry.kind }, error).pipe(
-              Effect.andThen(Effect.sync(() => remove([entry]))),
-              Effect.andThen(Metric.update(Metric.withAttributes(dropped, { kind: entry.kind, why: "refused" }), 1))
-            )
+          Effect.flatMap(classify(error), (verdict) =>
+            verdict === "away"
+              ? Effect.fail(error)
+              : Effect.logError("a write was refused by the database and given up", { kind: entry.kind }, error).pipe(
+                Effect.andThen(Effect.sync(() => {
+                  remove([entry])
+                  counts.givenUp[entry.kind]++
+                })),
+                Effect.andThen(Metric.update(Metric.withAttributes(dropped, { kind: entry.kind, why: "refused" }), 1))
+              ))
         )
       ), { discard: true })
 
@@ -141,7 +162,7 @@ const make = Effect.fnUntraced(function*(options: WriterOptions) {
     inFlight = new Set(batch)
     return sql.withTransaction(Effect.forEach(batch, (e) => e.statement, { discard: true })).pipe(
       Effect.andThen(committed(batch)),
-      Effect.catch((error) => error.isRetryable ? Effect.fail(error) : oneByOne(batch)),
+      Effect.catch((error) => Effect.flatMap(classify(error), (verdict) => verdict === "away" ? Effect.fail(error) : oneByOne(batch))),
       Effect.ensuring(Effect.sync(() => void (inFlight = new Set())))
     )
   })
@@ -193,7 +214,12 @@ const make = Effect.fnUntraced(function*(options: WriterOptions) {
     )
   )
 
-  return Writer.of({ submit, flush, pending: Effect.sync(() => queue.length) })
+  return Writer.of({
+    submit,
+    flush,
+    pending: Effect.sync(() => queue.length),
+    stats: Effect.sync(() => ({ written: counts.written, givenUp: { ...counts.givenUp } }))
+  })
 })
 
 export class Writer extends Context.Service<Writer, {
@@ -202,6 +228,8 @@ export class Writer extends Context.Service<Writer, {
   /** Waits until everything submitted so far has landed. */
   readonly flush: Effect.Effect<void>
   readonly pending: Effect.Effect<number>
+  /** Writes landed, and writes given up by kind, since start. */
+  readonly stats: Effect.Effect<{ readonly written: number; readonly givenUp: Readonly<Record<WriteKind, number>> }>
 }>()("reprise/persistence/Writer") {
   static readonly layer = (options: WriterOptions = {}) => Layer.effect(Writer, make(options))
 }

@@ -120,8 +120,8 @@ export class PlayerRegistry extends Context.Service<PlayerRegistry, {
   })
 
   /**
-   * The idle window from its section, each guild's stored queue rules (the defaults stand in when
-   * the database fails: music matters more than a setting), and a count of every command taken.
+   * The idle window from its section, each guild's stored queue rules (the last known ones while
+   * the database is away: music matters more than a setting), and a count of every command taken.
    */
   static readonly layerConfig = Layer.unwrap(
     Effect.gen(function*() {
@@ -129,10 +129,7 @@ export class PlayerRegistry extends Context.Service<PlayerRegistry, {
       const settings = yield* GuildSettingsRepo
       return PlayerRegistry.layer({
         ...config,
-        guildSettings: (guildId) =>
-          settings.queue(guildId).pipe(
-            Effect.catchCause((cause) => Effect.as(Effect.logWarning("guild settings unavailable; using defaults", cause), {}))
-          ),
+        guildSettings: settings.queue,
         onCommand: countCommand
       })
     })

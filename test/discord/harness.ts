@@ -5,7 +5,7 @@
 import { mkdirSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll } from "vitest"
-import { generateTone } from "../support/audioFixtures.ts"
+import { generateTone, generateToneSequence } from "../support/audioFixtures.ts"
 import { startFileServer, type FileServer } from "../support/audioHttpServer.ts"
 import { tempDir } from "../support/database.ts"
 import type { NodeProcess } from "../support/nodeProcess.ts"
@@ -30,6 +30,8 @@ export interface HarnessOptions {
   readonly env?: Readonly<Record<string, string>> | undefined
   /** URL path → tone to serve. */
   readonly tones: Readonly<Record<string, Tone>>
+  /** URL path → frequencies of consecutive 1-second tones to serve (a position can be read off the audio). */
+  readonly sequences?: Readonly<Record<string, ReadonlyArray<number>>> | undefined
   /** File name without extension (it is `.ogg`) → tone, in the local music library (MUSIC_DIR). */
   readonly music?: Readonly<Record<string, Tone>> | undefined
   /** Run the bot in its own process group (see `startProgram`). */
@@ -40,8 +42,14 @@ export interface Harness {
   readonly fake: FakeDiscord
   /** The running bot; `restart` replaces it. */
   readonly bot: NodeProcess
-  /** Stops the bot (SIGTERM) and starts it again with the same data directory and fake. */
-  readonly restart: () => Promise<void>
+  /**
+   * Stops the bot (SIGTERM, or SIGKILL: no chance to save anything) and starts it again with the
+   * same data directory and fake, and `env` over the first start's.
+   */
+  readonly restart: (options?: {
+    readonly signal?: "SIGTERM" | "SIGKILL" | undefined
+    readonly env?: Readonly<Record<string, string>> | undefined
+  }) => Promise<void>
   readonly files: FileServer
   readonly stop: () => Promise<void>
 }
@@ -65,7 +73,12 @@ export const startHarness = async (options: HarnessOptions): Promise<Harness> =>
     ),
     Promise.all(Object.entries(options.music ?? {}).map(([name, tone]) => writeTone(musicDir, name, tone)))
   ])
-  const server = await startFileServer(Object.fromEntries(served))
+  const sequences = await Promise.all(
+    Object.entries(options.sequences ?? {}).map(async ([path, frequencies]) =>
+      [path, await generateToneSequence(dataDir, { frequencies, format: "ogg", name: path.replace(/\W/g, "_") })] as const
+    )
+  )
+  const server = await startFileServer(Object.fromEntries([...served, ...sequences]))
   const fake = new FakeDiscord({ scenario, ...options.fake })
   const endpoints = await fake.start()
   const env = {
@@ -95,9 +108,14 @@ export const startHarness = async (options: HarnessOptions): Promise<Harness> =>
     get bot() {
       return bot
     },
-    restart: async () => {
-      await bot.stop()
-      bot = startProgram(env, undefined, spawnOptions)
+    restart: async (restart = {}) => {
+      if (restart.signal === "SIGKILL") {
+        bot.process.kill("SIGKILL")
+        await bot.exited
+      } else {
+        await bot.stop()
+      }
+      bot = startProgram({ ...env, ...restart.env }, undefined, spawnOptions)
     },
     files: server,
     stop
@@ -136,7 +154,7 @@ export const blockHarness = (options: HarnessOptions): BlockHarness => {
     get files() {
       return current().files
     },
-    restart: () => current().restart(),
+    restart: (options) => current().restart(options),
     stream,
     listen: async (ms) => {
       const from = performance.now()

@@ -165,6 +165,11 @@ export class FakeDiscord {
   }
 
   /** Every voice session that got a key, with the RTP the bot sent on it; a resume keeps the session. */
+  /** When the gateway sent READY to each new session, oldest first (performance.now()). */
+  readyTimes(): ReadonlyArray<number> {
+    return this.#gateway.readyAt
+  }
+
   voiceStreams(guildId?: string): Array<VoiceStream> {
     return this.#voice.sessions.flatMap(({ guildId: guild, channelId, ssrc, mode, key }) =>
       mode === null || key === null || (guildId !== undefined && guild !== guildId)

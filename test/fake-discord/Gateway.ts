@@ -121,8 +121,12 @@ export class Gateway {
     })
   }
 
+  /** When each new session was sent READY (performance.now()): where a restarted bot's clock starts. */
+  readonly readyAt: Array<number> = []
+
   #identify(socket: WebSocket): Session {
     const session: Session = { id: randomBytes(16).toString("hex"), events: [], socket }
+    this.readyAt.push(performance.now())
     this.#sessions.set(session.id, session)
     this.#current = session
     const world = this.#world

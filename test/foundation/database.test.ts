@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { SqlClient } from "effect/sql"
-import { writeFileSync } from "node:fs"
+import { readdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import * as Database from "../../src/persistence/Database.ts"
 import { embeddedDatabase, scratchPostgres, tempDir, testDatabaseUrl } from "../support/database.ts"
@@ -31,11 +31,17 @@ const appliedMigrations = Effect.gen(function*() {
   return rows.map((row) => row.id)
 })
 
-/** The same checks on every kind of database: the schema is what the migration says. */
+/** The ids of the project's migrations, as the migrator records them. */
+const projectMigrations = readdirSync(new URL("../../migrations", import.meta.url))
+  .flatMap((file) => /^(\d+)_.+\.sql$/.exec(file)?.[1] ?? [])
+  .map(Number)
+  .sort((a, b) => a - b)
+
+/** The same checks on every kind of database: the schema is what the migrations say. */
 const schemaChecks = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   assert.deepStrictEqual(yield* listTables, tables)
-  assert.deepStrictEqual(yield* appliedMigrations, [1])
+  assert.deepStrictEqual(yield* appliedMigrations, projectMigrations)
   // Keys and constraints hold: a track in a missing playlist and an out-of-range volume are refused.
   const orphan = yield* Effect.flip(sql`INSERT INTO playlist_tracks
     (playlist_id, position, track_id, kind, location, title, added_by)
@@ -57,7 +63,7 @@ describe("database on the embedded PGlite", () => {
 
       // A second start on the same folder: nothing to apply, and the row is still there.
       yield* Effect.gen(function*() {
-        assert.deepStrictEqual(yield* appliedMigrations, [1])
+        assert.deepStrictEqual(yield* appliedMigrations, projectMigrations)
         const sql = yield* SqlClient.SqlClient
         const rows = yield* sql<{ readonly volume: number }>`
           SELECT volume FROM guild_settings WHERE guild_id = '111111111111111111'`

@@ -3,80 +3,23 @@ import { Result } from "effect"
 import fc from "fast-check"
 import { ChannelId, UserId } from "../../schema/Ids.ts"
 import * as Cmd from "../../schema/PlayerCommand.ts"
-import { initialPlayerState } from "../../schema/PlayerState.ts"
+import { Snapshot, SnapshotJson } from "../../schema/Snapshot.ts"
+import { Schema } from "effect"
 import { EQ_PRESETS } from "../../src/audio/EffectCatalog.ts"
-import * as Q from "../../src/player/Queue.ts"
-import { type Context, type Core, initialCore, type Outcome } from "../../src/player/Plan.ts"
+import type { Core, Outcome } from "../../src/player/Plan.ts"
 import { recover, transition } from "../../src/player/Transition.ts"
-import { guildA, track, user } from "./support/tracks.ts"
+import { ctx, enqueue, other, run, start, steps } from "./support/commands.ts"
+import { user } from "./support/tracks.ts"
 
-const settings: Q.QueueSettings = { maxQueueSize: 20, allowDuplicates: true, historySize: 10 }
-const other = UserId.make("200000000000000002")
 const third = UserId.make("200000000000000003")
-
-const ctx = (over: Partial<Context> = {}): Context => ({ nowMs: 1_000, positionMs: 0, seed: 7, settings, ...over })
-const start = initialCore(initialPlayerState(guildA))
 
 const ok = <A>(outcome: Outcome<A>): A => {
   if (Result.isFailure(outcome.reply)) throw new Error(`refused: ${outcome.reply.failure.message}`)
   return outcome.reply.success
 }
 
-const enqueue = (...names: ReadonlyArray<string>) =>
-  new Cmd.Enqueue({
-    tracks: [track(names[0]!, { durationMs: 60_000 }), ...names.slice(1).map((n) => track(n, { durationMs: 60_000 }))],
-    position: "end",
-    requester: user
-  })
-
 /** A core with `names` queued and the first one playing. */
 const playing = (...names: ReadonlyArray<string>): Core => transition(start, enqueue(...names), ctx()).core
-
-/** A command for the core it is applied to: playback reports name the current run, or a stale one. */
-type Step = (core: Core) => Cmd.UserCommand | Cmd.PlaybackReport
-
-const steps: fc.Arbitrary<Step> = fc.oneof(
-  fc.constantFrom("a", "b", "c", "d").map((n): Step => () => enqueue(n)),
-  fc.integer({ min: 1, max: 3 }).map((count): Step => () => new Cmd.Skip({ count, requester: user })),
-  fc.integer({ min: 1, max: 3 }).map((needed): Step => (c) =>
-    new Cmd.VoteSkip({ needed, requester: c.nextRunId % 2 === 0 ? user : other })
-  ),
-  fc.integer({ min: 1, max: 4 }).map((position): Step => () => new Cmd.SkipTo({ position, requester: user })),
-  fc.constant<Step>(() => new Cmd.Previous({ requester: user })),
-  fc.integer({ min: 0, max: 90_000 }).map((positionMs): Step => () => new Cmd.Seek({ positionMs, requester: user })),
-  fc.constant<Step>(() => new Cmd.Pause({ requester: user })),
-  fc.constant<Step>(() => new Cmd.Resume({ requester: user })),
-  fc.constant<Step>(() => new Cmd.TogglePause({ requester: user })),
-  fc.constant<Step>(() => new Cmd.Stop({ requester: user })),
-  fc.integer({ min: 1, max: 4 }).map((position): Step => () => new Cmd.Remove({ position, requester: user })),
-  fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 })).map(([from, to]): Step => () =>
-    new Cmd.Move({ from, to, requester: user })
-  ),
-  fc.constant<Step>(() => new Cmd.Shuffle({ requester: user })),
-  fc.constant<Step>(() => new Cmd.Clear({ requester: user })),
-  fc.constant<Step>(() => new Cmd.CycleLoop({ requester: user })),
-  fc.integer({ min: 0, max: 200 }).map((volume): Step => () => new Cmd.SetVolume({ volume, requester: user })),
-  fc.constantFrom("nightcore", "8d", "bassboost" as const).map((effect): Step => () =>
-    new Cmd.ToggleEffect({ effect, requester: user })
-  ),
-  fc.constantFrom("flat", "rock" as const).map((preset): Step => () => new Cmd.SetEqualizer({ preset, requester: user })),
-  fc.boolean().map((stale): Step => (c) =>
-    new Cmd.TrackEnded({ runId: stale || c.run === null ? c.nextRunId + 5 : c.run.runId })
-  ),
-  fc.boolean().map((stale): Step => (c) =>
-    new Cmd.TrackFailed({ runId: stale || c.run === null ? c.nextRunId + 5 : c.run.runId, reason: "x", detail: "" })
-  )
-)
-
-/** Applies each step with a clock that moves on and a position the run has reached. */
-const run = (script: ReadonlyArray<Step>, each: (before: Core, command: Cmd.PlayerCommand, outcome: Outcome<unknown>) => void) =>
-  script.reduce((core, step, i) => {
-    const command = step(core)
-    const positionMs = core.run === null ? core.player.position.ms : core.player.position.ms + 500
-    const outcome = transition(core, command, ctx({ nowMs: 1_000 + i * 500, positionMs, seed: i }))
-    each(core, command, outcome)
-    return outcome.core
-  }, start)
 
 const invariants = (core: Core) => {
   const { queue, paused, position } = core.player
@@ -199,5 +142,62 @@ describe("the player's transition", () => {
     const stopped = recover(paused, good.run, 1, 5_000)
     assert.deepStrictEqual(stopped.work, [{ _tag: "Stop" }])
     assert.isNull(stopped.core.run)
+  })
+
+  it("a fresh player restores a snapshot: same queue, sound and position, paused or playing as it was", () => {
+    fc.assert(
+      fc.property(fc.array(steps, { maxLength: 30 }), fc.integer({ min: 0, max: 59_000 }), fc.boolean(), (script, at, paused) => {
+        const before = run(script, () => {})
+        const current = before.player.queue.current
+        const restored = transition(start, new Cmd.Restore({ state: before.player, positionMs: at, paused, requester: user }), ctx())
+        const after = restored.core.player
+        assert.deepStrictEqual(after.queue, before.player.queue)
+        assert.deepStrictEqual([after.volume, after.effects, after.equalizer], [before.player.volume, before.player.effects, before.player.equalizer])
+        const plays = restored.work.filter((w) => w._tag === "Play")
+        if (current === null) {
+          assert.lengthOf(plays, 0)
+          return
+        }
+        assert.strictEqual(after.paused, paused)
+        assert.strictEqual(after.position.ms, at)
+        if (paused) assert.lengthOf(plays, 0)
+        else assert.deepStrictEqual(plays.map((w) => w._tag === "Play" ? [w.entry.entryId, w.startMs] : []), [[current.entryId, at]])
+        // A player that already has music keeps it.
+        const busy = transition(before, new Cmd.Restore({ state: before.player, positionMs: at, paused, requester: user }), ctx())
+        assert.isFalse(ok(busy).restored)
+        assert.strictEqual(busy.core, before)
+      })
+    )
+  })
+
+  it("every reachable state survives a snapshot's round trip through JSON", () => {
+    fc.assert(
+      fc.property(fc.array(steps, { maxLength: 40 }), fc.nat(), (script, positionMs) => {
+        const core = run(script, () => {})
+        const snapshot: Snapshot = { version: 1, state: core.player, voiceChannelId: null, positionMs, takenAtMs: 1_700_000_000_000 }
+        const text = Schema.encodeSync(SnapshotJson)(snapshot)
+        assert.deepStrictEqual(Schema.decodeUnknownSync(SnapshotJson)(text), snapshot)
+      })
+    )
+  })
+
+  it("a track whose audio process died goes on from where it was, three times a minute at most", () => {
+    let core = playing("a", "b")
+    const died = (at: number) =>
+      new Cmd.TrackFailed({ runId: core.run!.runId, reason: "the audio process stopped unexpectedly", detail: "", resumeAtMs: at })
+    for (let i = 1; i <= 3; i++) {
+      const o = transition(core, died(i * 1_000), ctx({ nowMs: 2_000 + i }))
+      const play = o.work.find((w) => w._tag === "Play")
+      assert.strictEqual(play?._tag === "Play" && play.entry.track.title, "a", `recovery ${i} plays the same track`)
+      assert.strictEqual(play?._tag === "Play" && play.startMs, i * 1_000)
+      assert.isFalse(o.work.some((w) => w._tag === "Publish" && w.event._tag === "TrackFailed"))
+      core = o.core
+    }
+    const fourth = transition(core, died(4_000), ctx({ nowMs: 2_010 }))
+    assert.isTrue(fourth.work.some((w) => w._tag === "Publish" && w.event._tag === "TrackFailed"), "the fourth time it is given up")
+    assert.strictEqual(fourth.core.player.queue.current?.track.title, "b")
+    // A minute later the count starts again.
+    const later = transition(core, died(4_000), ctx({ nowMs: 70_000 }))
+    assert.isFalse(later.work.some((w) => w._tag === "Publish" && w.event._tag === "TrackFailed"))
   })
 })
