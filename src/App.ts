@@ -3,6 +3,7 @@ import { Layer } from "effect"
 import * as AppConfig from "./AppConfig.ts"
 import { FfmpegPipeline } from "./audio/FfmpegPipeline.ts"
 import { Control } from "./control/Control.ts"
+import { Playlists } from "./control/Playlists.ts"
 import { DiscordEdge } from "./discord/DiscordEdge.ts"
 import { NowPlaying } from "./discord/NowPlaying.ts"
 import { DiscordGateway } from "./gateway/DiscordGateway.ts"
@@ -13,6 +14,7 @@ import { Readiness } from "./observability/Readiness.ts"
 import * as Tracing from "./observability/Tracing.ts"
 import * as Database from "./persistence/Database.ts"
 import { GuildSettingsRepo } from "./persistence/GuildSettingsRepo.ts"
+import { PlaylistRepo } from "./persistence/PlaylistRepo.ts"
 import * as Autoplay from "./player/Autoplay.ts"
 import { PlayerRegistry } from "./player/PlayerRegistry.ts"
 import { Resolver } from "./resolve/Resolver.ts"
@@ -29,8 +31,9 @@ export const makeApp = (config: AppConfig.AppConfig) => {
     Layer.provide(FfmpegPipeline.layerConfig),
     Layer.provideMerge(GuildSettingsRepo.layerSql)
   )
+  const core = Playlists.layerConfig.pipe(Layer.provideMerge(Control.layer), Layer.provide(PlaylistRepo.layerSql))
   const edge = Layer.merge(DiscordEdge.layer, Autoplay.layer).pipe(
-    Layer.provideMerge(Layer.merge(NowPlaying.layer(), Control.layer)),
+    Layer.provideMerge(Layer.merge(NowPlaying.layer(), core)),
     Layer.provideMerge(Layer.merge(players, GuildDirectory.layer)),
     Layer.provideMerge(Layer.merge(Resolver.layerConfig.pipe(Layer.provide(NodeServices.layer)), DiscordVoice.layerConfig))
   )
