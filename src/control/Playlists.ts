@@ -43,6 +43,8 @@ import {
   refusal
 } from "./Refusal.ts"
 
+export { PlaylistId, type PlaylistSummary, type PlaylistTrack } from "../persistence/PlaylistRepo.ts"
+
 export interface PlaylistsSettings {
   /** The most tracks a playlist holds: MAX_PLAYLIST_SIZE, the same cap a loaded playlist has. */
   readonly maxTracks: number
@@ -287,7 +289,11 @@ export class Playlists extends Context.Service<Playlists, {
           if (Option.isNone(removed)) {
             return yield* refusal(new NoSuchPlaylistTrack({ name: playlist.name, position, length: playlist.trackCount }))
           }
-          const after = { ...playlist, trackCount: playlist.trackCount - 1 }
+          const after = {
+            ...playlist,
+            trackCount: playlist.trackCount - 1,
+            durationMs: playlist.durationMs - (removed.value.durationMs ?? 0)
+          }
           return { playlist: after, track: removed.value, position } satisfies PlaylistRemoval
         })
 
@@ -320,7 +326,7 @@ export class Playlists extends Context.Service<Playlists, {
           }
         })
 
-        const remove_ = Effect.fn("Playlists.delete")(function*(actor: Actor, name: string) {
+        const deletePlaylist = Effect.fn("Playlists.delete")(function*(actor: Actor, name: string) {
           const playlist = yield* editable(actor, name)
           if (!(yield* stored(repo.delete(playlist.id)))) return yield* refusal(new PlaylistNotFound({ name }))
           return playlist
@@ -363,7 +369,7 @@ export class Playlists extends Context.Service<Playlists, {
           show,
           list,
           rename,
-          delete: remove_,
+          delete: deletePlaylist,
           exportFile,
           importFile,
           suggest

@@ -25,10 +25,19 @@ const facts = (playlist: PlaylistSummary) =>
   [tracksText(playlist.trackCount), ...(playlist.durationMs > 0 ? [formatMs(playlist.durationMs)] : []), whose(playlist)]
     .join(" · ")
 
+/**
+ * A track's line on a page. An imported link can be 2000 characters long: such a line names the
+ * track without linking it, so that ten of them stay within an embed's 4096.
+ */
+const pageLine = (track: PlaylistPage["tracks"][number], position: number) => {
+  const linked = trackLine(track)
+  return `\`${position}.\` ${linked.length <= 380 ? linked : trackLine({ ...track, location: "" })}`
+}
+
 /** One page of a playlist, with buttons to its neighbours (`playlist:<id>:<page>`). */
 export const playlistPageMessage = (shown: PlaylistPage): BaseMessageOptions => {
   const { playlist, page, pages, offset, tracks } = shown
-  const lines = tracks.map((track, i) => `\`${offset + i + 1}.\` ${trackLine(track)}`)
+  const lines = tracks.map((track, i) => pageLine(track, offset + i + 1))
   const embed = new EmbedBuilder()
     .setTitle(clip(`${playlist.name} — page ${page} of ${pages}`, 256))
     .setDescription(lines.length === 0 ? "This playlist is empty." : lines.join("\n"))
@@ -36,12 +45,19 @@ export const playlistPageMessage = (shown: PlaylistPage): BaseMessageOptions => 
   return { content: "", embeds: [embed], components: pageButtons(`playlist:${playlist.id}`, page, pages) }
 }
 
-/** At most this many names per half of the list: an embed field holds 1024 characters. */
-const listed = 15
+/** An embed field holds 1024 characters: the names that fit, and how many did not. */
+const fieldLength = 1000
 
 const listField = (name: string, playlists: ReadonlyArray<PlaylistSummary>) => {
-  const lines = playlists.slice(0, listed).map((p) => `• ${named({ name: clip(p.name, 40) })} — ${tracksText(p.trackCount)}`)
-  const more = playlists.length > listed ? [`…and ${playlists.length - listed} more`] : []
+  const lines: Array<string> = []
+  let length = 0
+  for (const p of playlists) {
+    const line = `• ${named({ name: clip(p.name, 40) })} — ${tracksText(p.trackCount)}`
+    if (length + line.length + 1 > fieldLength - 20) break
+    lines.push(line)
+    length += line.length + 1
+  }
+  const more = playlists.length > lines.length ? [`…and ${playlists.length - lines.length} more`] : []
   return { name, value: lines.length === 0 ? "None yet." : [...lines, ...more].join("\n") }
 }
 

@@ -8,7 +8,7 @@
 import { Context, Effect, Layer, Option, Schema } from "effect"
 import { SqlClient, type SqlError, type Statement } from "effect/sql"
 import { GuildId, UserId } from "../../schema/Ids.ts"
-import { SourceKind } from "../../schema/Track.ts"
+import { Track } from "../../schema/Track.ts"
 
 export const PlaylistId = Schema.String.check(Schema.isPattern(/^\d{1,19}$/)).pipe(Schema.brand("PlaylistId"))
 export type PlaylistId = typeof PlaylistId.Type
@@ -27,17 +27,10 @@ export interface PlaylistSummary {
   readonly durationMs: number
 }
 
-/** A track as a playlist keeps it: metadata (never a stream URL that expires) and who added it. */
-export const PlaylistTrack = Schema.Struct({
-  id: Schema.NonEmptyString,
-  kind: SourceKind,
-  location: Schema.NonEmptyString,
-  title: Schema.NonEmptyString,
-  author: Schema.NullOr(Schema.String),
-  durationMs: Schema.NullOr(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
-  artworkUrl: Schema.NullOr(Schema.String),
-  addedBy: UserId
-})
+const { requester: _, ...trackFields } = Track.fields
+
+/** A track as a playlist keeps it: a `Track`'s metadata (never a stream URL that expires) and who added it. */
+export const PlaylistTrack = Schema.Struct({ ...trackFields, addedBy: UserId })
 export type PlaylistTrack = typeof PlaylistTrack.Type
 
 export type Created = { readonly _tag: "Created"; readonly playlist: PlaylistSummary } | { readonly _tag: "NameTaken" }

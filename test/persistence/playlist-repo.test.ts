@@ -10,7 +10,7 @@ import {
   type PlaylistSummary,
   type PlaylistTrack
 } from "../../src/persistence/PlaylistRepo.ts"
-import { embeddedDatabase, scratchPostgres, tempDir, testDatabaseUrl } from "../support/database.ts"
+import { describePostgres, embeddedDatabase, scratchPostgres, tempDir } from "../support/database.ts"
 
 const alice = UserId.make("210000000000000001")
 const bob = UserId.make("210000000000000002")
@@ -133,17 +133,7 @@ describe("PlaylistRepo on the embedded PGlite", () => {
     ), 60_000)
 })
 
-describe("PlaylistRepo on the PostgreSQL service (TEST_DATABASE_URL)", () => {
-  if (testDatabaseUrl === undefined) {
-    it("needs TEST_DATABASE_URL", () => {
-      const message = "TEST_DATABASE_URL is not set: the PostgreSQL playlist tests did not run."
-      if (process.env.CI === "true") assert.fail(message)
-      process.stderr.write(`\n  ⚠ ${message}\n`)
-    })
-    return
-  }
-  const url = testDatabaseUrl
-
+describePostgres("PlaylistRepo on the PostgreSQL service (TEST_DATABASE_URL)", "playlist", (url) => {
   it.live("keeps names unique per owner, positions dense, and multi-row writes whole", () =>
     Effect.gen(function*() {
       const scratch = yield* scratchPostgres(url)
