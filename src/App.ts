@@ -4,6 +4,7 @@ import * as AppConfig from "./AppConfig.ts"
 import { FfmpegPipeline } from "./audio/FfmpegPipeline.ts"
 import { Control } from "./control/Control.ts"
 import * as Resume from "./control/Resume.ts"
+import { Playlists } from "./control/Playlists.ts"
 import { DiscordEdge } from "./discord/DiscordEdge.ts"
 import { NowPlaying } from "./discord/NowPlaying.ts"
 import { DiscordGateway } from "./gateway/DiscordGateway.ts"
@@ -16,6 +17,7 @@ import * as Database from "./persistence/Database.ts"
 import { GuildSettingsRepo } from "./persistence/GuildSettingsRepo.ts"
 import { SnapshotRepo } from "./persistence/SnapshotRepo.ts"
 import { Writer } from "./persistence/Writer.ts"
+import { PlaylistRepo } from "./persistence/PlaylistRepo.ts"
 import * as Autoplay from "./player/Autoplay.ts"
 import { PlayerRegistry } from "./player/PlayerRegistry.ts"
 import * as Snapshots from "./player/Snapshots.ts"
@@ -36,8 +38,9 @@ export const makeApp = (config: AppConfig.AppConfig) => {
     Layer.provide(FfmpegPipeline.layerConfig),
     Layer.provideMerge(stores)
   )
+  const core = Playlists.layerConfig.pipe(Layer.provideMerge(Control.layer), Layer.provide(PlaylistRepo.layerSql))
   const edge = Layer.mergeAll(DiscordEdge.layer, Autoplay.layer, Snapshots.layer, Resume.layerConfig).pipe(
-    Layer.provideMerge(Layer.merge(NowPlaying.layer(), Control.layer)),
+    Layer.provideMerge(Layer.merge(NowPlaying.layer(), core)),
     Layer.provideMerge(Layer.merge(players, GuildDirectory.layer)),
     Layer.provideMerge(Layer.merge(Resolver.layerConfig.pipe(Layer.provide(NodeServices.layer)), DiscordVoice.layerConfig))
   )

@@ -12,6 +12,7 @@ import {
   NotInVoice,
   NotManager,
   NotPlaying,
+  NotPlaylistEditor,
   type RefusalReason
 } from "./Refusal.ts"
 
@@ -31,9 +32,11 @@ export interface Room {
  * - `control`: pause, seek, loop, reorder... (in the bot's channel);
  * - `dj`: stop, clear, volume, effects, leave (in the bot's channel, and a DJ);
  * - `skip`: a DJ or the track's requester skips; anyone else votes;
- * - `settings`: the guild's bot settings (Manage Server, or the DJ role once there is one).
+ * - `settings`: the guild's bot settings (Manage Server, or the DJ role once there is one);
+ * - `playlists`: change the guild's shared playlists (Manage Server, or a DJ by role; anyone while
+ *   the guild has no DJ role). Being alone with the bot does not count: playlists outlast the session.
  */
-export type Action = "start" | "control" | "dj" | "skip" | "settings"
+export type Action = "start" | "control" | "dj" | "skip" | "settings" | "playlists"
 
 export type Verdict =
   | { readonly _tag: "Allowed" }
@@ -85,8 +88,20 @@ export const decide = (action: Action, actor: Actor, room: Room): Verdict => {
       return actor.manager || (room.djRoleId !== null && actor.roleIds.includes(room.djRoleId))
         ? allowed
         : refused(new NotManager())
+    case "playlists":
+      return actor.manager || room.djRoleId === null || actor.roleIds.includes(room.djRoleId)
+        ? allowed
+        : refused(new NotPlaylistEditor())
   }
 }
+
+/** The room for rules that look at the guild's settings only (`settings`, `playlists`), not at playback. */
+export const guildRules = (djRoleId: RoleId | null): Room => ({
+  botChannelId: null,
+  listeners: 0,
+  djRoleId,
+  currentRequester: null
+})
 
 /**
  * Votes needed to skip: more than `ratio` of the listeners (a strict majority at the

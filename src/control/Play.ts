@@ -9,18 +9,22 @@ import { Connect, Enqueue, Resume } from "../../schema/PlayerCommand.ts"
 import type { Track } from "../../schema/Track.ts"
 import type { AttachmentInput } from "../resolve/sources/AttachmentSource.ts"
 import type { Resolver } from "../resolve/Resolver.ts"
-import type { ResolvedBatch, ResolvedTracks } from "../resolve/Resolution.ts"
+import type { PlaylistInfo, ResolvedBatch, ResolvedTracks } from "../resolve/Resolution.ts"
 import type { ResolveError } from "../resolve/ResolveError.ts"
 import type { GuildSettingsRepo } from "../persistence/GuildSettingsRepo.ts"
 import type { PlayerRegistry } from "../player/PlayerRegistry.ts"
 import type { Actor } from "./Actor.ts"
 import { NothingFound, NotInVoice, refusal } from "./Refusal.ts"
 
-/** What to play: words or a link, an uploaded file, or a search result picked from a list. */
+/**
+ * What to play: words or a link, an uploaded file, a search result picked from a list, or tracks
+ * known already (a saved playlist), stamped with the caller as requester.
+ */
 export type PlaySource =
   | { readonly _tag: "Query"; readonly query: string }
   | { readonly _tag: "Upload"; readonly file: AttachmentInput }
   | { readonly _tag: "Pick"; readonly value: string }
+  | { readonly _tag: "Tracks"; readonly tracks: ReadonlyArray<Track>; readonly playlist: PlaylistInfo | null }
 
 export interface PlayRequest<E = never> {
   readonly source: PlaySource
@@ -75,6 +79,8 @@ export const makePlay = (deps: {
           return single(resolver.resolveAttachment(request.source.file, userId))
         case "Pick":
           return single(resolver.resolve(request.source.value, userId))
+        case "Tracks":
+          return single(Effect.succeed({ tracks: request.source.tracks, playlist: request.source.playlist }))
       }
     })
     // A queue kept paused from before a restart (nobody was in its channel then) plays again once joined.

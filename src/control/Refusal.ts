@@ -1,5 +1,6 @@
 import { Schema } from "effect"
 import { ChannelId } from "../../schema/Ids.ts"
+import { PlaylistScope } from "../../schema/Playlist.ts"
 
 const channel = (id: string) => `<#${id}>`
 
@@ -68,6 +69,85 @@ export class StoreUnavailable extends Schema.TaggedClass<StoreUnavailable>()("St
   }
 }
 
+const quoted = (name: string) => `"${name}"`
+
+/** No playlist of that name is the caller's or the guild's; `name` is null for one asked for by id (a button). */
+export class PlaylistNotFound extends Schema.TaggedClass<PlaylistNotFound>()("PlaylistNotFound", {
+  name: Schema.NullOr(Schema.String)
+}) {
+  get message() {
+    return this.name === null
+      ? "That playlist no longer exists."
+      : `I couldn't find a playlist called ${quoted(this.name)}; \`/playlist list\` shows yours and this server's.`
+  }
+}
+
+export class PlaylistExists extends Schema.TaggedClass<PlaylistExists>()("PlaylistExists", {
+  name: Schema.String,
+  scope: PlaylistScope
+}) {
+  get message() {
+    return this.scope === "user"
+      ? `You already have a playlist called ${quoted(this.name)}; pick another name.`
+      : `This server already has a playlist called ${quoted(this.name)}; pick another name.`
+  }
+}
+
+/** The database does not answer: saved playlists wait for it, everything else goes on. */
+export class PlaylistsUnavailable extends Schema.TaggedClass<PlaylistsUnavailable>()("PlaylistsUnavailable", {}) {
+  get message() {
+    return "Saved playlists are unavailable right now; try again in a moment."
+  }
+}
+
+/** An imported file that is not a playlist Reprise can take: `field` names where (null: the file as a whole). */
+export class BadPlaylistFile extends Schema.TaggedClass<BadPlaylistFile>()("BadPlaylistFile", {
+  field: Schema.NullOr(Schema.String),
+  problem: Schema.String
+}) {
+  get message() {
+    return `I can't import that file: ${this.field === null ? "" : `${this.field} `}${this.problem}. Nothing was saved.`
+  }
+}
+
+export class PlaylistTooLong extends Schema.TaggedClass<PlaylistTooLong>()("PlaylistTooLong", {
+  limit: Schema.Int,
+  wanted: Schema.Int
+}) {
+  get message() {
+    return `A playlist holds at most ${this.limit} tracks; this would make it ${this.wanted}.`
+  }
+}
+
+export class PlaylistEmpty extends Schema.TaggedClass<PlaylistEmpty>()("PlaylistEmpty", { name: Schema.String }) {
+  get message() {
+    return `The playlist ${quoted(this.name)} is empty; add tracks with \`/playlist add\`.`
+  }
+}
+
+export class NothingToSave extends Schema.TaggedClass<NothingToSave>()("NothingToSave", {}) {
+  get message() {
+    return "The queue is empty, so there is nothing to save."
+  }
+}
+
+export class NoSuchPlaylistTrack extends Schema.TaggedClass<NoSuchPlaylistTrack>()("NoSuchPlaylistTrack", {
+  name: Schema.String,
+  position: Schema.Int,
+  length: Schema.Int
+}) {
+  get message() {
+    return `${quoted(this.name)} has no track ${this.position} (it has ${this.length}).`
+  }
+}
+
+/** The guild's shared playlists are its DJs' and managers' to change. */
+export class NotPlaylistEditor extends Schema.TaggedClass<NotPlaylistEditor>()("NotPlaylistEditor", {}) {
+  get message() {
+    return "Only DJs and people who manage this server can change its shared playlists."
+  }
+}
+
 export const RefusalReason = Schema.Union([
   NotInVoice,
   BusyElsewhere,
@@ -77,7 +157,16 @@ export const RefusalReason = Schema.Union([
   NotManager,
   JumpNeedsDj,
   NothingFound,
-  StoreUnavailable
+  StoreUnavailable,
+  PlaylistNotFound,
+  PlaylistExists,
+  PlaylistsUnavailable,
+  BadPlaylistFile,
+  PlaylistTooLong,
+  PlaylistEmpty,
+  NothingToSave,
+  NoSuchPlaylistTrack,
+  NotPlaylistEditor
 ])
 export type RefusalReason = typeof RefusalReason.Type
 

@@ -2,6 +2,7 @@
  * What every handler shares: replying, option decoding, and who is asking.
  */
 import {
+  type AutocompleteInteraction,
   type BaseMessageOptions,
   type ChatInputCommandInteraction,
   type CommandInteractionOption,
@@ -29,7 +30,7 @@ export const discordCall = <A>(action: string, call: () => Promise<A>): Effect.E
   Effect.tryPromise({ try: call, catch: (cause) => new DiscordApiFailure({ action, cause }) })
 
 /** The member behind an interaction, as the application core knows callers. */
-export const actorOf = (interaction: CachedInteraction): Actor =>
+export const actorOf = (interaction: CachedInteraction | AutocompleteInteraction<"cached">): Actor =>
   member(GuildId.make(interaction.guildId), memberInfo(interaction.member))
 
 /** What a handler answers: a message, shown to the asker alone when `ephemeral`. */

@@ -16,9 +16,9 @@ import type { PlayProgress } from "../control/Play.ts"
 const clip = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`)
 
 /** Markdown special characters in a title must not turn into formatting. */
-const escape = (s: string) => s.replace(/([\\*_`~|>[\]()])/g, "\\$1")
+export const escape = (s: string) => s.replace(/([\\*_`~|>[\]()])/g, "\\$1")
 
-export const trackLine = (track: Track): string => {
+export const trackLine = (track: Pick<Track, "title" | "location" | "author" | "durationMs">): string => {
   const title = escape(clip(track.title, 80))
   const linked = /^https?:\/\//.test(track.location) ? `[${title}](${track.location})` : `**${title}**`
   // No duration: a live stream, or a playlist entry not yet looked at; say nothing rather than guess.
@@ -111,14 +111,19 @@ export const queueMessage = (state: PlayerState, page: number, nowMs: number): B
       ].join("\n")
     )
     .setFooter({ text: details(state) })
-  const row = new ActionRowBuilder<ButtonBuilder>().addComponents(
-    new ButtonBuilder().setCustomId(`queue:${p - 1}`).setLabel("Previous page").setStyle(ButtonStyle.Secondary)
-      .setDisabled(p <= 1),
-    new ButtonBuilder().setCustomId(`queue:${p + 1}`).setLabel("Next page").setStyle(ButtonStyle.Secondary)
-      .setDisabled(p >= pages)
-  )
-  return { content: "", embeds: [embed], components: pages > 1 ? [row] : [] }
+  return { content: "", embeds: [embed], components: pageButtons("queue", p, pages) }
 }
+
+/** Buttons to the neighbouring pages, `<prefix>:<page>` each; none when everything fits on one. */
+export const pageButtons = (prefix: string, page: number, pages: number) =>
+  pages <= 1 ? [] : [
+    new ActionRowBuilder<ButtonBuilder>().addComponents(
+      new ButtonBuilder().setCustomId(`${prefix}:${page - 1}`).setLabel("Previous page").setStyle(ButtonStyle.Secondary)
+        .setDisabled(page <= 1),
+      new ButtonBuilder().setCustomId(`${prefix}:${page + 1}`).setLabel("Next page").setStyle(ButtonStyle.Secondary)
+        .setDisabled(page >= pages)
+    )
+  ]
 
 /** The reply to a request to play, as far as its load has got. */
 export const playSummary = (progress: PlayProgress): string => {

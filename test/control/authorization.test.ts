@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { ChannelId, GuildId, RoleId, UserId } from "../../schema/Ids.ts"
 import type { Actor } from "../../src/control/Actor.ts"
-import { decide, isDj, type Room, votesNeeded } from "../../src/control/Authorization.ts"
+import { decide, guildRules, isDj, type Room, votesNeeded } from "../../src/control/Authorization.ts"
 
 const music = ChannelId.make("100000000000000001")
 const lounge = ChannelId.make("100000000000000002")
@@ -39,6 +39,16 @@ describe("permission rules", () => {
     assert.include(elsewhere._tag === "Refused" ? elsewhere.reason.message : "", `<#${music}>`)
     // Nobody left with the bot: it may follow the caller.
     assert.strictEqual(decide("start", actor({ voiceChannelId: lounge }), room({ listeners: 0 }))._tag, "Allowed")
+  })
+
+  it("playlists: the guild's shared playlists are its DJs' and managers', wherever they are", () => {
+    const refused = decide("playlists", actor(), guildRules(dj))
+    assert.strictEqual(refused._tag === "Refused" ? refused.reason._tag : refused._tag, "NotPlaylistEditor")
+    assert.strictEqual(decide("playlists", actor({ roleIds: [dj], voiceChannelId: null }), guildRules(dj))._tag, "Allowed")
+    assert.strictEqual(decide("playlists", actor({ manager: true }), guildRules(dj))._tag, "Allowed")
+    assert.strictEqual(decide("playlists", actor(), guildRules(null))._tag, "Allowed")
+    // Being alone with the bot makes one a DJ of the session, not of what the guild keeps.
+    assert.strictEqual(decide("playlists", actor(), room({ listeners: 1 }))._tag, "Refused")
   })
 
   it("control: only from the bot's voice channel, and only while it is in one", () => {

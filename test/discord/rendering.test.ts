@@ -1,6 +1,24 @@
 import { assert, describe, it } from "@effect/vitest"
+import { type APIEmbed, EmbedBuilder } from "discord.js"
+import { GuildId, UserId } from "../../schema/Ids.ts"
+import { PlaylistId, type PlaylistSummary } from "../../src/control/Playlists.ts"
 import { parsePosition } from "../../src/discord/commands/control.ts"
+import { playlistListMessage, playlistPageMessage } from "../../src/discord/PlaylistRender.ts"
 import { progressBar } from "../../src/discord/Render.ts"
+
+const owner = { _tag: "Guild", guildId: GuildId.make("300000000000000001") } as const
+const summary = (name: string, trackCount = 10): PlaylistSummary => ({
+  id: PlaylistId.make("7"),
+  owner,
+  name,
+  trackCount,
+  durationMs: 0
+})
+const embedOf = (message: { readonly embeds?: ReadonlyArray<unknown> | undefined }): APIEmbed => {
+  const [embed] = message.embeds ?? []
+  assert.instanceOf(embed, EmbedBuilder)
+  return embed.toJSON()
+}
 
 describe("option parsing and rendering", () => {
   it("reads seek positions as m:ss, h:mm:ss or seconds", () => {
@@ -18,5 +36,34 @@ describe("option parsing and rendering", () => {
     assert.strictEqual(progressBar(30_000, 60_000, 5), "0:30 ▬▬🔘▬▬ 1:00")
     assert.strictEqual(progressBar(90_000, 60_000, 5), "1:30 ▬▬▬▬🔘 1:00")
     assert.strictEqual(progressBar(5_000, null), "0:05 · live")
+  })
+
+  it("keeps a playlist page within an embed's limits, even with imported links 2000 characters long", () => {
+    const tracks = Array.from({ length: 10 }, (_, i) => ({
+      id: `http:${i}`,
+      kind: "http" as const,
+      location: `https://music.example/${"x".repeat(1980)}/${i}.ogg`,
+      title: `Tone ${i + 1}`,
+      author: null,
+      durationMs: null,
+      artworkUrl: null,
+      addedBy: UserId.make("200000000000000001")
+    }))
+    const page = playlistPageMessage({ playlist: summary("Long", 20), page: 2, pages: 2, offset: 10, tracks })
+    const embed = embedOf(page)
+    assert.isAtMost(embed.description?.length ?? 0, 4096)
+    assert.include(embed.description, "`11.` **Tone 1**")
+    assert.include(embed.description, "`20.` **Tone 10**")
+    assert.match(embed.title ?? "", /Long — page 2 of 2/)
+    assert.include(JSON.stringify(page.components), "playlist:7:1")
+  })
+
+  it("lists as many playlists as an embed field holds, and says how many more there are", () => {
+    const many = Array.from({ length: 60 }, (_, i) => summary(`${"*".repeat(30)} ${i}`))
+    const fields = embedOf(playlistListMessage({ own: [], guild: many })).fields ?? []
+    assert.deepStrictEqual(fields.map((f) => f.name), ["Yours", "This server's"])
+    assert.strictEqual(fields[0]?.value, "None yet.")
+    assert.isAtMost(fields[1]?.value.length ?? 0, 1024)
+    assert.match(fields[1]?.value ?? "", /…and \d+ more$/)
   })
 })

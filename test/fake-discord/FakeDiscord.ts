@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { performance } from "node:perf_hooks"
+import { Attachments, type StoredFile } from "./Attachments.ts"
 import { generateCertificate, type Certificate } from "./Certificate.ts"
 import { aesGcm, xchacha, type EncryptionMode } from "./Crypto.ts"
 import { Gateway } from "./Gateway.ts"
@@ -64,6 +65,7 @@ const always = (): boolean => true
 export class FakeDiscord {
   readonly world: World
   readonly udp = new Udp()
+  readonly #attachments = new Attachments(() => this.endpoints.apiBase.replace(/\/api$/, ""))
   readonly #rest: Rest
   readonly #gateway: Gateway
   readonly #http: Server
@@ -76,7 +78,8 @@ export class FakeDiscord {
     this.#certificate = generateCertificate()
     this.#rest = new Rest(this.world, {
       gatewayUrl: () => this.endpoints.gatewayUrl,
-      ackDeadlineMs: options.ackDeadlineMs ?? 3000
+      ackDeadlineMs: options.ackDeadlineMs ?? 3000,
+      attachments: this.#attachments
     })
     this.#gateway = new Gateway(this.world, {
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250,
@@ -90,7 +93,9 @@ export class FakeDiscord {
       heartbeatIntervalMs: options.voiceHeartbeatIntervalMs ?? 13_750,
       udpPort: () => this.endpoints.udpPort
     })
-    this.#http = createServer(this.#rest.handle)
+    this.#http = createServer((req, res) => {
+      if (!this.#attachments.serve(req, res)) void this.#rest.handle(req, res)
+    })
     this.#http.on("upgrade", (req, socket, head) => {
       if ((req.url ?? "").startsWith("/gateway")) this.#gateway.upgrade(req, socket, head)
       else socket.destroy()
@@ -164,6 +169,11 @@ export class FakeDiscord {
     return [...(commands?.values() ?? [])]
   }
 
+  /** A file the fake's CDN serves at `url`: one the bot sent, or one a user uploaded. */
+  attachment(url: string): StoredFile | undefined {
+    return this.#attachments.content(url)
+  }
+
   /** Every voice session that got a key, with the RTP the bot sent on it; a resume keeps the session. */
   /** When the gateway sent READY to each new session, oldest first (performance.now()). */
   readyTimes(): ReadonlyArray<number> {
@@ -192,7 +202,7 @@ export class FakeDiscord {
     options: Readonly<Record<string, OptionValue>> = {},
     channelId?: string
   ): SentInteraction {
-    const data = commandData(this.world, guildId, name, options, null)
+    const data = commandData(this.world, guildId, name, options, null, this.#upload)
     return this.#interact(guildId, userId, channelId, interactionType.command, data, null)
   }
 
@@ -203,7 +213,7 @@ export class FakeDiscord {
     options: Readonly<Record<string, OptionValue>>,
     focused: string
   ): SentInteraction {
-    const data = commandData(this.world, guildId, name, options, focused)
+    const data = commandData(this.world, guildId, name, options, focused, this.#upload)
     return this.#interact(guildId, userId, undefined, interactionType.autocomplete, data, null)
   }
 
@@ -315,6 +325,10 @@ export class FakeDiscord {
   }
 
   // Internals
+
+  /** A command's upload, where Discord keeps those: under the application, not a channel. */
+  readonly #upload = (filename: string, bytes: Buffer, contentType: string) =>
+    this.#attachments.store(`ephemeral-attachments/${this.world.scenario.applicationId}`, filename, bytes, contentType)
 
   #interact(
     guildId: string,

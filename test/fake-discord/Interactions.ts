@@ -1,15 +1,23 @@
 import { randomBytes } from "node:crypto"
 import { channelJson, memberJson, messageJson } from "./Payloads.ts"
 import { snowflake } from "./Snowflake.ts"
-import type { GuildState, JsonObject, StoredMessage, World } from "./State.ts"
+import { type GuildState, isObject, type JsonObject, type StoredMessage, type World } from "./State.ts"
 
-/** An attachment a user "uploads" with a command; `url` is where the bot will download it from. */
-export interface FakeAttachment {
-  readonly filename: string
-  readonly url: string
-  readonly size?: number | undefined
-  readonly contentType?: string | undefined
-}
+/**
+ * An attachment a user "uploads" with a command: served from `url` (and `size` is what Discord
+ * declares), or, given its `content`, kept and served by the fake's CDN like a real upload.
+ */
+export type FakeAttachment =
+  | {
+    readonly filename: string
+    readonly url: string
+    readonly size?: number | undefined
+    readonly contentType?: string | undefined
+  }
+  | { readonly filename: string; readonly content: string | Uint8Array; readonly contentType?: string | undefined }
+
+/** Keeps an uploaded file and answers its attachment object (see Attachments.ts). */
+export type Upload = (filename: string, bytes: Buffer, contentType: string) => JsonObject
 
 export type OptionValue = string | number | boolean | FakeAttachment
 
@@ -36,34 +44,58 @@ const typeOf = (registered: JsonObject | undefined, name: string, value: OptionV
   return optionType.string
 }
 
-/** `data` of a slash command or autocomplete interaction, with attachments resolved as discord.js expects. */
+const subcommandType = 1
+
+/** The registered subcommand `name` of `command`. */
+const subcommandOf = (command: JsonObject | undefined, name: string): JsonObject | undefined => {
+  const options: ReadonlyArray<unknown> = Array.isArray(command?.["options"]) ? command["options"] : []
+  return options.filter(isObject).find((o) => o["name"] === name && o["type"] === subcommandType)
+}
+
+const attachmentJson = (value: FakeAttachment, upload: Upload): JsonObject => {
+  const contentType = value.contentType
+  if ("content" in value) {
+    return upload(value.filename, Buffer.from(value.content), contentType ?? "application/octet-stream")
+  }
+  return {
+    id: snowflake(), filename: value.filename, size: value.size ?? 0, url: value.url, proxy_url: value.url,
+    ...(contentType === undefined ? {} : { content_type: contentType })
+  }
+}
+
+/**
+ * `data` of a slash command or autocomplete interaction, with attachments resolved as discord.js
+ * expects. `name` may name a subcommand after a space (`"playlist save"`): the options are then
+ * the subcommand's, nested under it as Discord sends them.
+ */
 export const commandData = (
   world: World,
   guildId: string,
   name: string,
   options: Readonly<Record<string, OptionValue>>,
-  focused: string | null
+  focused: string | null,
+  upload: Upload
 ): JsonObject => {
-  const registered = world.command(guildId, name)
+  const [commandName = name, subcommand] = name.split(" ")
+  const registered = world.command(guildId, commandName)
+  const declared = subcommand === undefined ? registered : subcommandOf(registered, subcommand)
   const attachments: Record<string, JsonObject> = {}
   const apiOptions = Object.entries(options).map(([optionName, value]) => {
-    const type = typeOf(registered, optionName, value)
+    const type = typeOf(declared, optionName, value)
     if (typeof value !== "object") {
       return { name: optionName, type, value, ...(optionName === focused ? { focused: true } : {}) }
     }
-    const id = snowflake()
-    attachments[id] = {
-      id, filename: value.filename, size: value.size ?? 0, url: value.url, proxy_url: value.url,
-      ...(value.contentType === undefined ? {} : { content_type: value.contentType })
-    }
+    const attachment = attachmentJson(value, upload)
+    const id = String(attachment["id"])
+    attachments[id] = attachment
     return { name: optionName, type, value: id }
   })
   return {
     id: registered?.["id"] ?? snowflake(),
-    name,
+    name: commandName,
     type: 1,
     guild_id: guildId,
-    options: apiOptions,
+    options: subcommand === undefined ? apiOptions : [{ name: subcommand, type: subcommandType, options: apiOptions }],
     ...(Object.keys(attachments).length === 0 ? {} : { resolved: { attachments } })
   }
 }

@@ -1,18 +1,28 @@
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { performance } from "node:perf_hooks"
+import type { Attachments } from "./Attachments.ts"
 import { channelJson, guildJson, memberJson, messageJson, userJson } from "./Payloads.ts"
 import { snowflake } from "./Snowflake.ts"
 import {
-  isObject, type GuildState, type Interaction, type JsonObject, type RestCall, type StoredMessage, type World
+  isObject, type GuildState, type Interaction, type JsonObject, type StoredMessage, type World
 } from "./State.ts"
 
 type Params = ReadonlyArray<string | undefined>
+
+/** A file part of a multipart body, with its bytes. */
+interface Upload {
+  readonly field: string
+  readonly filename: string
+  readonly size: number
+  readonly contentType: string
+  readonly bytes: Buffer
+}
 
 interface Request {
   readonly method: string
   readonly query: Readonly<Record<string, string>>
   readonly body: JsonObject
-  readonly files: RestCall["files"]
+  readonly files: ReadonlyArray<Upload>
 }
 
 interface Reply {
@@ -32,6 +42,8 @@ export interface RestOptions {
   readonly gatewayUrl: () => string
   /** Discord forgets an interaction that is not acknowledged in time (10062 Unknown interaction). */
   readonly ackDeadlineMs: number
+  /** Where files sent with messages are kept and served from. */
+  readonly attachments: Attachments
 }
 
 const ok = (body: unknown): Reply => ({ status: 200, body })
@@ -61,13 +73,14 @@ const readBody = async (req: IncomingMessage): Promise<Pick<Request, "body" | "f
   const contentType = req.headers["content-type"] ?? ""
   if (contentType.startsWith("multipart/form-data")) {
     const form = await new Response(buffer, { headers: { "content-type": contentType } }).formData()
-    const files: Array<RestCall["files"][number]> = []
+    const files: Array<Upload> = []
     let body: unknown = {}
     for (const [field, value] of form) {
       if (typeof value === "string") {
         if (field === "payload_json") body = JSON.parse(value)
       } else {
-        files.push({ field, filename: value.name, size: value.size })
+        const bytes = Buffer.from(await value.arrayBuffer())
+        files.push({ field, filename: value.name, size: value.size, contentType: value.type || "application/octet-stream", bytes })
       }
     }
     return { raw: body, body: isObject(body) ? body : {}, files }
@@ -153,9 +166,9 @@ export class Rest {
       // 4xx, never 5xx: @discordjs/rest retries server errors, which makes a failing test slow.
       reply = error(400, 50035, `fake Discord could not handle the request: ${String(cause)}`)
     }
+    const files = parsed.files.map(({ field, filename, size }) => ({ field, filename, size }))
     this.#world.rest.push({
-      at, method, path, query: Object.fromEntries(url.searchParams), auth, body: parsed.raw, files: parsed.files,
-      status: reply.status
+      at, method, path, query: Object.fromEntries(url.searchParams), auth, body: parsed.raw, files, status: reply.status
     })
     if (reply.body === undefined) {
       res.writeHead(reply.status).end()
@@ -242,7 +255,7 @@ export class Rest {
 
   // Interactions
 
-  #callback([id, token]: Params, { query, body }: Request): Reply {
+  #callback([id, token]: Params, { query, body, files }: Request): Reply {
     const interaction = this.#world.interactions.get(id ?? "")
     if (interaction === undefined || interaction.token !== token) return unknownInteraction
     const at = performance.now()
@@ -255,14 +268,14 @@ export class Rest {
     let message: StoredMessage | undefined
     if (type === 4 || type === 5) {
       message = this.#newMessage(interaction.channelId, interaction.guildId, 20, interaction.id)
-      applyMessageBody(message, data, [])
+      this.#apply(message, data, files)
       if (type === 5) message.flags |= loadingFlag
       interaction.originalMessageId = message.id
       this.#event("create", "callback", interaction.token, true, message)
     } else if (type === 6 || type === 7) {
       message = this.#world.messages.get(interaction.originalMessageId ?? "")
       if (message !== undefined && type === 7) {
-        applyMessageBody(message, data, [])
+        this.#apply(message, data, files)
         this.#event("edit", "callback", interaction.token, true, message)
       }
     }
@@ -290,7 +303,7 @@ export class Rest {
     const interaction = this.#interactionByToken(appId, token)
     if (interaction === undefined || !interaction.acknowledged) return error(404, 10015, "Unknown Webhook")
     const message = this.#newMessage(interaction.channelId, interaction.guildId, 19, interaction.id)
-    applyMessageBody(message, body, files)
+    this.#apply(message, body, files)
     this.#event("create", "webhook", interaction.token, false, message)
     return query["wait"] === "true" ? ok(messageJson(this.#world, message)) : noContent
   }
@@ -310,7 +323,7 @@ export class Rest {
     const guild = [...this.#world.guilds.values()].find((g) => g.spec.channels.some((c) => c.id === channelId))
     if (guild === undefined || channelId === undefined) return error(404, 10003, "Unknown Channel")
     const message = this.#newMessage(channelId, guild.spec.id, 0, null)
-    applyMessageBody(message, body, files)
+    this.#apply(message, body, files)
     this.#event("create", "channel", null, false, message)
     return ok(messageJson(this.#world, message))
   }
@@ -325,7 +338,7 @@ export class Rest {
     method: string,
     message: StoredMessage,
     body: JsonObject,
-    files: RestCall["files"],
+    files: ReadonlyArray<Upload>,
     via: "webhook" | "channel",
     token: string | null,
     original: boolean
@@ -336,7 +349,7 @@ export class Rest {
       return noContent
     }
     if (method === "PATCH") {
-      applyMessageBody(message, body, files)
+      this.#apply(message, body, files)
       message.flags &= ~loadingFlag
       message.editedTimestamp = new Date().toISOString()
       this.#event("edit", via, token, original, message)
@@ -357,18 +370,24 @@ export class Rest {
     original: boolean, message: StoredMessage): void {
     this.#world.messageEvents.push({ at: performance.now(), kind, via, token, original, message: { ...message } })
   }
-}
 
-/** Applies the fields a create or edit sends; absent fields keep their value, as in Discord. */
-const applyMessageBody = (message: StoredMessage, body: JsonObject, files: RestCall["files"]): void => {
-  if (typeof body["content"] === "string" || body["content"] === null) message.content = body["content"] ?? ""
-  if (Array.isArray(body["embeds"])) message.embeds = body["embeds"]
-  if (Array.isArray(body["components"])) message.components = body["components"]
-  if (typeof body["flags"] === "number") message.flags = body["flags"]
-  if (Array.isArray(body["attachments"]) || files.length > 0) {
-    message.attachments = files.map((file) => ({
-      id: snowflake(), filename: file.filename, size: file.size,
-      url: `http://127.0.0.1/attachments/${file.filename}`, proxy_url: `http://127.0.0.1/attachments/${file.filename}`
-    }))
+  /**
+   * Applies the fields a create or edit sends; absent fields keep their value, as in Discord. A
+   * body's `attachments` lists what stays: earlier attachments by id, and the files it uploads.
+   */
+  #apply(message: StoredMessage, body: JsonObject, files: ReadonlyArray<Upload>): void {
+    if (typeof body["content"] === "string" || body["content"] === null) message.content = body["content"] ?? ""
+    if (Array.isArray(body["embeds"])) message.embeds = body["embeds"]
+    if (Array.isArray(body["components"])) message.components = body["components"]
+    if (typeof body["flags"] === "number") message.flags = body["flags"]
+    if (Array.isArray(body["attachments"]) || files.length > 0) {
+      const keptIds = new Set(asArray(body["attachments"]).filter(isObject).map((a) => a["id"]))
+      // Files being uploaded are listed by their part number; earlier attachments by their (string) id.
+      const kept = message.attachments.filter((a) => isObject(a) && typeof a["id"] === "string" && keptIds.has(a["id"]))
+      const uploaded = files.map((file) =>
+        this.#options.attachments.store(`attachments/${message.channelId}`, file.filename, file.bytes, file.contentType)
+      )
+      message.attachments = [...kept, ...uploaded]
+    }
   }
 }

@@ -177,6 +177,44 @@ describe("FakeDiscord acting as users", () => {
     assert.strictEqual(data.resolved.attachments[data.options[0]?.value ?? ""]?.url, file.url)
   })
 
+  it("nests a subcommand's options, serves uploads from its CDN, and keeps the files the bot sends", async () => {
+    await post(`/applications/${scenario.applicationId}/commands`, {
+      name: "playlist", description: "d", options: [
+        { name: "save", type: 1, description: "d", options: [{ name: "name", type: 3, description: "d" }] },
+        { name: "import", type: 1, description: "d", options: [{ name: "file", type: 11, description: "d" }] }
+      ]
+    })
+    const file = { filename: "mix.json", content: `{"format":"reprise.playlist"}`, contentType: "application/json" }
+    const sent = fake.sendSlashCommand(ids.guild, ids.alice, "playlist import", { file })
+    const create = await frames.waitFor((f) => f.t === "INTERACTION_CREATE" && f.d?.["id"] === sent.id, "import")
+    const data = create.d?.["data"] as {
+      name: string
+      options: ReadonlyArray<{ name: string; type: number; options: ReadonlyArray<{ name: string; type: number; value: string }> }>
+      resolved: { attachments: Record<string, { url: string; size: number; content_type: string }> }
+    }
+    assert.strictEqual(data.name, "playlist")
+    assert.deepStrictEqual(data.options.map((o) => [o.name, o.type]), [["import", 1]])
+    const [option] = data.options[0]?.options ?? []
+    assert.strictEqual(option?.type, 11)
+    const uploaded = data.resolved.attachments[option?.value ?? ""]
+    assert.deepInclude(uploaded, { size: file.content.length, content_type: "application/json" })
+    assert.match(uploaded?.url ?? "", /\/ephemeral-attachments\/\d+\/\d+\/mix\.json\?ex=[0-9a-f]+&/)
+    const served = await fetch(uploaded?.url ?? "")
+    assert.deepStrictEqual([served.status, await served.text()], [200, file.content])
+
+    // The bot answers with a file of its own: the message's attachment serves the same bytes.
+    const form = new FormData()
+    form.append("payload_json", JSON.stringify({ type: 4, data: { content: "here", attachments: [{ id: 0, filename: "out.json" }] } }))
+    form.append("files[0]", new Blob([`{"tracks":[]}`], { type: "application/json" }), "out.json")
+    await fetch(`${endpoints.apiBase}/v10/interactions/${sent.id}/${sent.token}/callback`, { method: "POST", body: form })
+    const reply = await fake.waitForMessage((e) => e.token === sent.token && e.kind === "create")
+    const [attachment] = reply.message.attachments as ReadonlyArray<{ url: string; filename: string }>
+    assert.strictEqual(attachment?.filename, "out.json")
+    assert.strictEqual(await (await fetch(attachment?.url ?? "")).text(), `{"tracks":[]}`)
+    assert.strictEqual(fake.attachment(attachment?.url ?? "")?.contentType, "application/json")
+    assert.strictEqual((await fetch(`${endpoints.apiBase.replace(/\/api$/, "")}/attachments/1/2/none.json`)).status, 404)
+  })
+
   it("presses a button on a message the bot sent, and the bot updates that message", async () => {
     const sent = await post(`/channels/${ids.text}/messages`, {
       content: "Now playing",

@@ -4,7 +4,7 @@ import { SqlClient } from "effect/sql"
 import { readdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import * as Database from "../../src/persistence/Database.ts"
-import { embeddedDatabase, scratchPostgres, tempDir, testDatabaseUrl } from "../support/database.ts"
+import { describePostgres, embeddedDatabase, scratchPostgres, tempDir } from "../support/database.ts"
 
 const tables = [
   "audit_log",
@@ -119,19 +119,7 @@ describe("database on the embedded PGlite", () => {
     }), 60_000)
 })
 
-describe("database on the PostgreSQL service (TEST_DATABASE_URL)", () => {
-  if (testDatabaseUrl === undefined) {
-    // Visible in every run's output; CI sets the variable, so there this branch fails loudly.
-    it("needs TEST_DATABASE_URL", () => {
-      const message = "TEST_DATABASE_URL is not set: the PostgreSQL migration tests did not run. " +
-        "Set it to a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/test"
-      if (process.env.CI === "true") assert.fail(message)
-      process.stderr.write(`\n  ⚠ ${message}\n`)
-    })
-    return
-  }
-  const url = testDatabaseUrl
-
+describePostgres("database on the PostgreSQL service (TEST_DATABASE_URL)", "migration", (url) => {
   it.live("migrates an empty database and is idempotent on a second start", () =>
     Effect.gen(function*() {
       const scratch = yield* scratchPostgres(url)

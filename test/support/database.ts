@@ -1,3 +1,4 @@
+import { assert, describe, it } from "@effect/vitest"
 import { PgClient } from "@effect/sql-pg"
 import { Context, Effect, Layer, Logger, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
@@ -23,6 +24,24 @@ export const embeddedDatabase = (dataDir: string, migrationsDir?: string) =>
  * unset the PostgreSQL half of the database tests cannot run, and says so.
  */
 export const testDatabaseUrl = process.env.TEST_DATABASE_URL
+
+/**
+ * A describe block of tests on the PostgreSQL service at TEST_DATABASE_URL. Without it, one test
+ * says so in every run's output, and fails where CI should have set it.
+ */
+export const describePostgres = (title: string, what: string, tests: (url: string) => void) =>
+  describe(title, () => {
+    if (testDatabaseUrl === undefined) {
+      it("needs TEST_DATABASE_URL", () => {
+        const message = `TEST_DATABASE_URL is not set: the PostgreSQL ${what} tests did not run. ` +
+          "Set it to a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/test"
+        if (process.env.CI === "true") assert.fail(message)
+        process.stderr.write(`\n  ⚠ ${message}\n`)
+      })
+      return
+    }
+    tests(testDatabaseUrl)
+  })
 
 /**
  * A fresh database on the PostgreSQL service for one test, dropped when the scope closes,

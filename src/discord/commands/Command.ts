@@ -9,11 +9,12 @@ import {
 import { Effect, Schema } from "effect"
 import type { Actor } from "../../control/Actor.ts"
 import { Control, type ControlError } from "../../control/Control.ts"
+import type { Playlists } from "../../control/Playlists.ts"
 import { actorOf, type BadOptions, decodeOptions, type DiscordApiFailure, type Reply, respond } from "../Interaction.ts"
 import type { NowPlaying } from "../NowPlaying.ts"
 
-/** The services handlers may use: the application core, and the edge's own now-playing message. */
-export type HandlerServices = Control | NowPlaying
+/** The services handlers may use: the application core (with saved playlists), and the edge's own now-playing message. */
+export type HandlerServices = Control | Playlists | NowPlaying
 
 /** What a handler may fail with: all but the last are shown to the user, the last is logged with an id. */
 export type HandlerError = ControlError | BadOptions | DiscordApiFailure
@@ -43,6 +44,18 @@ export const guildCommand = (name: string, description: string) =>
 
 /** A 1-based queue position or page number as users type it. */
 export const Position = Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 100_000 }))
+
+/** What to play or add: a link or words to search for. */
+export const Query = Schema.String.check(Schema.isTrimmed(), Schema.isNonEmpty(), Schema.isMaxLength(500))
+
+/** An uploaded file, as Discord describes it (see `decodeOptions`). */
+export const Attachment = Schema.Struct({
+  id: Schema.optional(Schema.String),
+  url: Schema.String,
+  filename: Schema.String,
+  contentType: Schema.NullOr(Schema.String),
+  size: Schema.Number
+})
 
 const NoOptions = Schema.Struct({})
 

@@ -1,6 +1,7 @@
 import type { ComponentHandler, SlashCommand } from "./Command.ts"
 import { leave, pause, previous, resume, seek, skip, skipto, stop } from "./control.ts"
 import { play, playfile, search, searchPick } from "./playback.ts"
+import { playlist, playlistPage } from "./playlists.ts"
 import { clear, loop, move, nowplaying, nowPlayingButtons, queue, queuePage, remove, shuffle } from "./queue.ts"
 import { settings } from "./settings.ts"
 import { effects, eq, volume } from "./sound.ts"
@@ -28,7 +29,8 @@ export const slashCommands: ReadonlyArray<SlashCommand> = [
   volume,
   effects,
   eq,
-  settings
+  settings,
+  playlist
 ]
 
-export const componentHandlers: ReadonlyArray<ComponentHandler> = [nowPlayingButtons, queuePage, searchPick]
+export const componentHandlers: ReadonlyArray<ComponentHandler> = [nowPlayingButtons, queuePage, searchPick, playlistPage]

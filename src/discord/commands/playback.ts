@@ -1,4 +1,4 @@
-/** Starting music: /play, /playfile and /search (with its select menu). */
+/** Starting music: /play, /playfile and /search (with its select menu), and the progress reply of a load. */
 import { ActionRowBuilder, type SlashCommandOptionsOnlyBuilder, StringSelectMenuBuilder } from "discord.js"
 import { Clock, Effect, Schema } from "effect"
 import { ChannelId } from "../../../schema/Ids.ts"
@@ -6,9 +6,7 @@ import { Control } from "../../control/Control.ts"
 import type { PlayProgress, PlayRequest } from "../../control/Play.ts"
 import { actorOf, type CachedInteraction, defer, discordCall, type DiscordApiFailure, respond } from "../Interaction.ts"
 import { playSummary } from "../Render.ts"
-import { type ComponentHandler, guildCommand, slash } from "./Command.ts"
-
-const Query = Schema.String.check(Schema.isTrimmed(), Schema.isNonEmpty(), Schema.isMaxLength(500))
+import { Attachment, type ComponentHandler, guildCommand, Query, slash } from "./Command.ts"
 
 /** A playlist's progress is shown by editing the reply at most this often. */
 const progressEveryMs = 2000
@@ -43,23 +41,38 @@ const progressReply = (interaction: CachedInteraction) => {
 const withNext = (builder: SlashCommandOptionsOnlyBuilder) =>
   builder.addBooleanOption((o) => o.setName("next").setDescription("Play it right after the current track"))
 
+/** What the edge tells a load: where playback is announced, when it was allowed, how far it got. */
+export interface LoadHooks {
+  readonly announceIn: ChannelId
+  readonly onAccepted: Effect.Effect<void, DiscordApiFailure>
+  readonly onProgress: (progress: PlayProgress) => Effect.Effect<void, DiscordApiFailure>
+}
+
+/** Runs a load (`/play`, a saved playlist…) for the interaction, answering with its progress. */
+export const answerLoad = <E, R>(
+  interaction: CachedInteraction,
+  acknowledge: Effect.Effect<void, DiscordApiFailure>,
+  load: (hooks: LoadHooks) => Effect.Effect<PlayProgress, E, R>
+) =>
+  Effect.gen(function*() {
+    const reply = progressReply(interaction)
+    const progress = yield* load({
+      announceIn: ChannelId.make(interaction.channelId),
+      onAccepted: acknowledge,
+      onProgress: reply.update
+    })
+    yield* reply.finish(progress)
+  })
+
 /** Plays `source` as the interaction's member, answering with the load's progress. */
 const playAs = (
   interaction: CachedInteraction,
   source: PlayRequest["source"],
   options: { readonly next: boolean; readonly acknowledge: Effect.Effect<void, DiscordApiFailure> }
 ) =>
-  Effect.gen(function*() {
-    const reply = progressReply(interaction)
-    const progress = yield* (yield* Control).play(actorOf(interaction), {
-      source,
-      next: options.next,
-      announceIn: ChannelId.make(interaction.channelId),
-      onAccepted: options.acknowledge,
-      onProgress: reply.update
-    })
-    yield* reply.finish(progress)
-  })
+  answerLoad(interaction, options.acknowledge, (hooks) =>
+    Effect.flatMap(Control, (control) =>
+      control.play(actorOf(interaction), { source, next: options.next, ...hooks })))
 
 export const play = slash({
   data: withNext(
@@ -77,14 +90,6 @@ export const play = slash({
     const options = choices.map((c) => ({ name: c.name, value: c.value }))
     yield* discordCall("autocomplete", () => interaction.respond(options))
   })
-})
-
-const Attachment = Schema.Struct({
-  id: Schema.optional(Schema.String),
-  url: Schema.String,
-  filename: Schema.String,
-  contentType: Schema.NullOr(Schema.String),
-  size: Schema.Number
 })
 
 export const playfile = slash({

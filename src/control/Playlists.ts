@@ -1,0 +1,384 @@
+/**
+ * Saved playlists as use-cases: save the queue, load, edit, share, export and import. Each takes
+ * the `Actor` who asks and answers with a typed result or a `Refusal`. A name means the caller's
+ * own playlist first, then the guild's; nobody reaches another member's own playlists. The
+ * guild's playlists are anyone's to show and load, and its DJs' and managers' to change (the
+ * `playlists` rule). A database that does not answer is a refusal of these alone: playback,
+ * which never waits on it here, goes on.
+ */
+import { Context, type Duration, Effect, Layer, Option, Random, Result, type Schema } from "effect"
+import type { SqlError } from "effect/sql"
+import type { ChannelId } from "../../schema/Ids.ts"
+import type { PlaylistScope } from "../../schema/Playlist.ts"
+import { Track } from "../../schema/Track.ts"
+import * as Section from "../config/Section.ts"
+import { GuildSettingsRepo } from "../persistence/GuildSettingsRepo.ts"
+import {
+  type PlaylistId,
+  type PlaylistOwner,
+  PlaylistRepo,
+  type PlaylistSummary,
+  type PlaylistTrack
+} from "../persistence/PlaylistRepo.ts"
+import { shuffled } from "../player/Shuffle.ts"
+import type { PlaylistInfo, TrackInfo } from "../resolve/Resolution.ts"
+import { Resolver } from "../resolve/Resolver.ts"
+import { section as resolveSection } from "../resolve/ResolveSettings.ts"
+import type { Actor } from "./Actor.ts"
+import { decide, guildRules } from "./Authorization.ts"
+import { Control, type ControlError } from "./Control.ts"
+import type { PlayProgress } from "./Play.ts"
+import { maxPlaylistFileBytes, type PlaylistDocument, readDocument, toDocument } from "./PlaylistFile.ts"
+import {
+  BadPlaylistFile,
+  PlaylistsUnavailable,
+  NoSuchPlaylistTrack,
+  NothingFound,
+  NothingToSave,
+  PlaylistEmpty,
+  PlaylistExists,
+  PlaylistNotFound,
+  PlaylistTooLong,
+  type Refusal,
+  refusal
+} from "./Refusal.ts"
+
+export { PlaylistId, type PlaylistSummary, type PlaylistTrack } from "../persistence/PlaylistRepo.ts"
+
+export interface PlaylistsSettings {
+  /** The most tracks a playlist holds: MAX_PLAYLIST_SIZE, the same cap a loaded playlist has. */
+  readonly maxTracks: number
+}
+
+/** A playlist by the name a user typed, or by the id a button carries. */
+export type PlaylistRef = { readonly _tag: "Named"; readonly name: string } | { readonly _tag: "Id"; readonly id: PlaylistId }
+
+export const playlistPageSize = 10
+
+export interface PlaylistPage {
+  readonly playlist: PlaylistSummary
+  /** 1-based, within 1..pages. */
+  readonly page: number
+  readonly pages: number
+  /** The 0-based position of the page's first track. */
+  readonly offset: number
+  readonly tracks: ReadonlyArray<PlaylistTrack>
+}
+
+/** The caller's own playlists and the guild's; null for the half not asked for. */
+export interface PlaylistListing {
+  readonly own: ReadonlyArray<PlaylistSummary> | null
+  readonly guild: ReadonlyArray<PlaylistSummary> | null
+}
+
+export interface PlaylistAddition {
+  readonly playlist: PlaylistSummary
+  readonly tracks: ReadonlyArray<Track>
+  /** The 1-based position of the first track added. */
+  readonly position: number
+  /** The playlist (or album) the query named, if it named one. */
+  readonly from: PlaylistInfo | null
+}
+
+export interface PlaylistRemoval {
+  readonly playlist: PlaylistSummary
+  readonly track: PlaylistTrack
+  readonly position: number
+}
+
+export interface LoadRequest<E> {
+  readonly shuffle: boolean
+  readonly announceIn?: ChannelId | undefined
+  readonly onAccepted?: Effect.Effect<void, E> | undefined
+  readonly onProgress?: ((progress: PlayProgress) => Effect.Effect<void, E>) | undefined
+}
+
+export interface ImportRequest<E> {
+  /** The size the upload declares, checked before anything is read. */
+  readonly size: number
+  /** The file's text, read up to `maxBytes`; none when it is longer. */
+  readonly read: (maxBytes: number) => Effect.Effect<Option.Option<string>, E>
+  /** The name to save it as; the file's own name when absent. */
+  readonly name?: string | undefined
+  readonly scope: PlaylistScope
+  readonly onAccepted?: Effect.Effect<void, E> | undefined
+}
+
+export const scopeOf = (owner: PlaylistOwner): PlaylistScope => (owner._tag === "User" ? "user" : "guild")
+
+const ownerFor = (actor: Actor, scope: PlaylistScope): PlaylistOwner =>
+  scope === "user" ? { _tag: "User", userId: actor.userId } : { _tag: "Guild", guildId: actor.guildId }
+
+const visibleTo = (actor: Actor, owner: PlaylistOwner): boolean =>
+  owner._tag === "User" ? owner.userId === actor.userId : owner.guildId === actor.guildId
+
+const kept = (track: TrackInfo, actor: Actor): PlaylistTrack => ({
+  id: track.id,
+  kind: track.kind,
+  location: track.location,
+  title: track.title,
+  author: track.author,
+  durationMs: track.durationMs,
+  artworkUrl: track.artworkUrl,
+  addedBy: actor.userId
+})
+
+const playlistInfo = (playlist: PlaylistSummary): PlaylistInfo => ({
+  id: `reprise:playlist:${playlist.id}`,
+  title: playlist.name,
+  url: null,
+  totalCount: playlist.trackCount,
+  truncated: false
+})
+
+/**
+ * A read or write of saved playlists, answered in time for Discord's three seconds or refused as
+ * unavailable. A row that does not decode is a defect, not an outage.
+ */
+const stored = <A>(
+  effect: Effect.Effect<A, SqlError.SqlError | Schema.SchemaError>,
+  timeout: Duration.Input = "2 seconds"
+): Effect.Effect<A, Refusal> =>
+  effect.pipe(
+    Effect.catchTag("SchemaError", (error) => Effect.die(error)),
+    Effect.timeout(timeout),
+    Effect.catch((error) =>
+      Effect.logWarning("saved playlists are unavailable", error).pipe(
+        Effect.andThen(refusal(new PlaylistsUnavailable()))
+      )
+    )
+  )
+
+/** Imports are written in one transaction of up to MAX_PLAYLIST_SIZE rows, after the answer was deferred. */
+const importTimeout = "10 seconds"
+
+export class Playlists extends Context.Service<Playlists, {
+  /** The guild's queue (the current track first) as a new playlist. */
+  readonly save: (actor: Actor, name: string, scope: PlaylistScope) => Effect.Effect<PlaylistSummary, Refusal>
+  /** Queues the playlist as `/play` would, in the caller's voice channel. */
+  readonly load: <E = never>(actor: Actor, name: string, request: LoadRequest<E>) => Effect.Effect<PlayProgress, ControlError | E>
+  /** Resolves `query`, then appends what it found; `onAccepted` runs before the (slow) resolution. */
+  readonly add: <E = never>(
+    actor: Actor,
+    name: string,
+    query: string,
+    onAccepted?: Effect.Effect<void, E>
+  ) => Effect.Effect<PlaylistAddition, ControlError | E>
+  /** Removes the track at the 1-based `position`. */
+  readonly remove: (actor: Actor, name: string, position: number) => Effect.Effect<PlaylistRemoval, Refusal>
+  readonly show: (actor: Actor, playlist: PlaylistRef, page: number) => Effect.Effect<PlaylistPage, Refusal>
+  readonly list: (actor: Actor, scope?: PlaylistScope) => Effect.Effect<PlaylistListing, Refusal>
+  readonly rename: (
+    actor: Actor,
+    name: string,
+    newName: string
+  ) => Effect.Effect<{ readonly before: PlaylistSummary; readonly after: PlaylistSummary }, Refusal>
+  readonly delete: (actor: Actor, name: string) => Effect.Effect<PlaylistSummary, Refusal>
+  readonly exportFile: (
+    actor: Actor,
+    name: string
+  ) => Effect.Effect<{ readonly playlist: PlaylistSummary; readonly document: PlaylistDocument }, Refusal>
+  /** A playlist file as a new playlist: checked whole before anything is written, then written at once. */
+  readonly importFile: <E = never>(actor: Actor, request: ImportRequest<E>) => Effect.Effect<PlaylistSummary, Refusal | E>
+  /** The caller's playlists (own, then the guild's) whose names start with `prefix`; never fails. */
+  readonly suggest: (actor: Actor, prefix: string) => Effect.Effect<ReadonlyArray<PlaylistSummary>>
+}>()("reprise/control/Playlists") {
+  static readonly layer = (settings: PlaylistsSettings) =>
+    Layer.effect(
+      Playlists,
+      Effect.gen(function*() {
+        const repo = yield* PlaylistRepo
+        const guildSettings = yield* GuildSettingsRepo
+        const control = yield* Control
+        const resolver = yield* Resolver
+        const { maxTracks } = settings
+
+        /** The caller's own playlist of that name, else the guild's. */
+        const locate = Effect.fn("Playlists.locate")(function*(actor: Actor, name: string) {
+          const own = yield* stored(repo.find(ownerFor(actor, "user"), name))
+          if (Option.isSome(own)) return own.value
+          const shared = yield* stored(repo.find(ownerFor(actor, "guild"), name))
+          if (Option.isSome(shared)) return shared.value
+          return yield* refusal(new PlaylistNotFound({ name }))
+        })
+
+        const find = (actor: Actor, ref: PlaylistRef) =>
+          ref._tag === "Named"
+            ? locate(actor, ref.name)
+            : Effect.flatMap(stored(repo.byId(ref.id)), (found) =>
+              Option.isSome(found) && visibleTo(actor, found.value.owner)
+                ? Effect.succeed(found.value)
+                : refusal(new PlaylistNotFound({ name: null })))
+
+        /** One's own playlists are one's own to change; the guild's follow the `playlists` rule. */
+        const mayChange = Effect.fn("Playlists.authorize")(function*(actor: Actor, owner: PlaylistOwner) {
+          yield* Effect.annotateCurrentSpan({ "guild.id": actor.guildId, "user.id": actor.userId, scope: scopeOf(owner) })
+          if (owner._tag === "User") {
+            if (owner.userId !== actor.userId) return yield* refusal(new PlaylistNotFound({ name: null }))
+            return
+          }
+          const access = yield* stored(guildSettings.access(owner.guildId))
+          const verdict = decide("playlists", actor, guildRules(access.djRoleId))
+          if (verdict._tag === "Refused") return yield* refusal(verdict.reason)
+        })
+
+        /** A playlist to change: found by name, and the caller may change it. */
+        const editable = (actor: Actor, name: string) =>
+          Effect.tap(locate(actor, name), (playlist) => mayChange(actor, playlist.owner))
+
+        const exists = (name: string, owner: PlaylistOwner) => refusal(new PlaylistExists({ name, scope: scopeOf(owner) }))
+
+        const save = Effect.fn("Playlists.save")(function*(actor: Actor, name: string, scope: PlaylistScope) {
+          const owner = ownerFor(actor, scope)
+          yield* mayChange(actor, owner)
+          const { queue } = yield* control.view(actor.guildId)
+          const entries = queue.current === null ? queue.upcoming : [queue.current, ...queue.upcoming]
+          if (entries.length === 0) return yield* refusal(new NothingToSave())
+          if (entries.length > maxTracks) {
+            return yield* refusal(new PlaylistTooLong({ limit: maxTracks, wanted: entries.length }))
+          }
+          const created = yield* stored(repo.create(owner, name, entries.map((entry) => kept(entry.track, actor))))
+          return created._tag === "Created" ? created.playlist : yield* exists(name, owner)
+        })
+
+        const load = Effect.fn("Playlists.load")(function*<E>(actor: Actor, name: string, request: LoadRequest<E>) {
+          const playlist = yield* locate(actor, name)
+          const tracks = (yield* stored(repo.tracks(playlist.id))).map(({ addedBy: _, ...info }) =>
+            new Track({ ...info, requester: actor.userId })
+          )
+          if (tracks.length === 0) return yield* refusal(new PlaylistEmpty({ name: playlist.name }))
+          const ordered = request.shuffle ? shuffled(tracks, yield* Random.nextInt) : tracks
+          return yield* control.play(actor, {
+            source: { _tag: "Tracks", tracks: ordered, playlist: playlistInfo(playlist) },
+            next: false,
+            announceIn: request.announceIn,
+            onAccepted: request.onAccepted,
+            onProgress: request.onProgress
+          })
+        })
+
+        const add = Effect.fn("Playlists.add")(function*<E>(
+          actor: Actor,
+          name: string,
+          query: string,
+          onAccepted?: Effect.Effect<void, E>
+        ) {
+          const playlist = yield* editable(actor, name)
+          if (onAccepted !== undefined) yield* onAccepted
+          const resolved = yield* resolver.resolve(query, actor.userId, { maxTracks })
+          if (resolved.tracks.length === 0) return yield* refusal(new NothingFound({ query }))
+          const appended = yield* stored(repo.append(playlist.id, resolved.tracks.map((t) => kept(t, actor)), maxTracks))
+          switch (appended._tag) {
+            case "Missing":
+              return yield* refusal(new PlaylistNotFound({ name }))
+            case "TooLong":
+              return yield* refusal(new PlaylistTooLong({ limit: maxTracks, wanted: appended.has + resolved.tracks.length }))
+            case "Appended":
+              return {
+                playlist: appended.playlist,
+                tracks: resolved.tracks,
+                position: appended.from + 1,
+                from: resolved.playlist
+              } satisfies PlaylistAddition
+          }
+        })
+
+        const remove = Effect.fn("Playlists.remove")(function*(actor: Actor, name: string, position: number) {
+          const playlist = yield* editable(actor, name)
+          const removed = yield* stored(repo.removeAt(playlist.id, position - 1))
+          if (Option.isNone(removed)) {
+            return yield* refusal(new NoSuchPlaylistTrack({ name: playlist.name, position, length: playlist.trackCount }))
+          }
+          const after = {
+            ...playlist,
+            trackCount: playlist.trackCount - 1,
+            durationMs: playlist.durationMs - (removed.value.durationMs ?? 0)
+          }
+          return { playlist: after, track: removed.value, position } satisfies PlaylistRemoval
+        })
+
+        const show = Effect.fn("Playlists.show")(function*(actor: Actor, ref: PlaylistRef, page: number) {
+          const playlist = yield* find(actor, ref)
+          const pages = Math.max(1, Math.ceil(playlist.trackCount / playlistPageSize))
+          const p = Math.min(Math.max(1, page), pages)
+          const offset = (p - 1) * playlistPageSize
+          const tracks = yield* stored(repo.tracks(playlist.id, { offset, limit: playlistPageSize }))
+          return { playlist, page: p, pages, offset, tracks } satisfies PlaylistPage
+        })
+
+        const list = Effect.fn("Playlists.list")(function*(actor: Actor, scope?: PlaylistScope) {
+          const scopes: ReadonlyArray<PlaylistScope> = scope === undefined ? ["user", "guild"] : [scope]
+          const all = yield* stored(repo.list(scopes.map((s) => ownerFor(actor, s))))
+          const of = (s: PlaylistScope) => (scopes.includes(s) ? all.filter((p) => scopeOf(p.owner) === s) : null)
+          return { own: of("user"), guild: of("guild") } satisfies PlaylistListing
+        })
+
+        const rename = Effect.fn("Playlists.rename")(function*(actor: Actor, name: string, newName: string) {
+          const before = yield* editable(actor, name)
+          const renamed = yield* stored(repo.rename(before.id, newName))
+          switch (renamed._tag) {
+            case "Missing":
+              return yield* refusal(new PlaylistNotFound({ name }))
+            case "NameTaken":
+              return yield* exists(newName, before.owner)
+            case "Created":
+              return { before, after: renamed.playlist }
+          }
+        })
+
+        const deletePlaylist = Effect.fn("Playlists.delete")(function*(actor: Actor, name: string) {
+          const playlist = yield* editable(actor, name)
+          if (!(yield* stored(repo.delete(playlist.id)))) return yield* refusal(new PlaylistNotFound({ name }))
+          return playlist
+        })
+
+        const exportFile = Effect.fn("Playlists.export")(function*(actor: Actor, name: string) {
+          const playlist = yield* locate(actor, name)
+          const tracks = yield* stored(repo.tracks(playlist.id))
+          return { playlist, document: toDocument(playlist.name, tracks) }
+        })
+
+        const importFile = Effect.fn("Playlists.import")(function*<E>(actor: Actor, request: ImportRequest<E>) {
+          const owner = ownerFor(actor, request.scope)
+          yield* mayChange(actor, owner)
+          if (request.onAccepted !== undefined) yield* request.onAccepted
+          const tooLarge = refusal(new BadPlaylistFile({ field: null, problem: "it is larger than 1 MiB" }))
+          if (request.size > maxPlaylistFileBytes) return yield* tooLarge
+          const text = yield* request.read(maxPlaylistFileBytes)
+          if (Option.isNone(text)) return yield* tooLarge
+          const read = readDocument(text.value, maxTracks)
+          if (Result.isFailure(read)) return yield* refusal(read.failure)
+          const name = request.name ?? read.success.name
+          const tracks = read.success.tracks.map((t) => kept(t, actor))
+          const created = yield* stored(repo.create(owner, name, tracks), importTimeout)
+          return created._tag === "Created" ? created.playlist : yield* exists(name, owner)
+        })
+
+        const suggest = Effect.fn("Playlists.suggest")(function*(actor: Actor, prefix: string) {
+          const found = yield* stored(repo.search([ownerFor(actor, "user"), ownerFor(actor, "guild")], prefix.trim(), 50))
+          // A name the caller has themselves hides the guild's of the same name: it is the one they would get.
+          const own = new Set(found.filter((p) => p.owner._tag === "User").map((p) => p.name.toLowerCase()))
+          return found.filter((p) => p.owner._tag === "User" || !own.has(p.name.toLowerCase())).slice(0, 25)
+        }, Effect.orElseSucceed((): ReadonlyArray<PlaylistSummary> => []))
+
+        return Playlists.of({
+          save,
+          load,
+          add,
+          remove,
+          show,
+          list,
+          rename,
+          delete: deletePlaylist,
+          exportFile,
+          importFile,
+          suggest
+        })
+      })
+    )
+
+  /** MAX_PLAYLIST_SIZE from the resolver's section: a saved playlist holds what a loaded one may. */
+  static readonly layerConfig = Layer.unwrap(
+    Effect.map(Section.settingsOf(resolveSection), (s) => Playlists.layer({ maxTracks: s.maxPlaylistSize }))
+  )
+}
