@@ -16,13 +16,16 @@ export class TrackEnded extends Schema.TaggedClass<TrackEnded>()("TrackEnded", {
   guildId: GuildId,
   entry: QueueEntry,
   /** `finished`: played to the end; `skipped`: a command moved on; `stopped`: Stop or teardown. */
-  reason: Schema.Literals(["finished", "skipped", "stopped"])
+  reason: Schema.Literals(["finished", "skipped", "stopped"]),
+  /** Where in the track it ended. */
+  atMs: Schema.Int
 }) {}
 
 export class TrackFailed extends Schema.TaggedClass<TrackFailed>()("TrackFailed", {
   guildId: GuildId,
   entry: QueueEntry,
-  reason: Schema.String
+  reason: Schema.String,
+  atMs: Schema.Int
 }) {}
 
 export class Paused extends Schema.TaggedClass<Paused>()("Paused", {

@@ -2,9 +2,11 @@ import { NodeServices } from "@effect/platform-node"
 import { Layer } from "effect"
 import * as AppConfig from "./AppConfig.ts"
 import { FfmpegPipeline } from "./audio/FfmpegPipeline.ts"
+import { AuditTrail } from "./control/AuditTrail.ts"
 import { Control } from "./control/Control.ts"
-import * as Resume from "./control/Resume.ts"
+import { PlayHistory } from "./control/PlayHistory.ts"
 import { Playlists } from "./control/Playlists.ts"
+import * as Resume from "./control/Resume.ts"
 import { DiscordEdge } from "./discord/DiscordEdge.ts"
 import { NowPlaying } from "./discord/NowPlaying.ts"
 import { DiscordGateway } from "./gateway/DiscordGateway.ts"
@@ -15,11 +17,14 @@ import { Readiness } from "./observability/Readiness.ts"
 import * as Tracing from "./observability/Tracing.ts"
 import * as Database from "./persistence/Database.ts"
 import { GuildSettingsRepo } from "./persistence/GuildSettingsRepo.ts"
+import { AuditRepo } from "./persistence/AuditRepo.ts"
+import { HistoryRepo } from "./persistence/HistoryRepo.ts"
 import { SnapshotRepo } from "./persistence/SnapshotRepo.ts"
 import { Writer } from "./persistence/Writer.ts"
 import { PlaylistRepo } from "./persistence/PlaylistRepo.ts"
 import * as Autoplay from "./player/Autoplay.ts"
 import { PlayerRegistry } from "./player/PlayerRegistry.ts"
+import * as History from "./player/History.ts"
 import * as Snapshots from "./player/Snapshots.ts"
 import { Resolver } from "./resolve/Resolver.ts"
 import { DiscordVoice } from "./voice/DiscordVoice.ts"
@@ -33,13 +38,18 @@ import { DiscordVoice } from "./voice/DiscordVoice.ts"
  */
 export const makeApp = (config: AppConfig.AppConfig) => {
   // The stores outlive the players: their last snapshots still reach the writer, which drains last.
-  const stores = Layer.mergeAll(GuildSettingsRepo.layerSql, SnapshotRepo.layerSql, Writer.layer())
+  const stores = Layer.mergeAll(GuildSettingsRepo.layerSql, SnapshotRepo.layerSql, HistoryRepo.layerSql, Writer.layer())
   const players = PlayerRegistry.layerConfig.pipe(
     Layer.provide(FfmpegPipeline.layerConfig),
     Layer.provideMerge(stores)
   )
-  const core = Playlists.layerConfig.pipe(Layer.provideMerge(Control.layer), Layer.provide(PlaylistRepo.layerSql))
-  const edge = Layer.mergeAll(DiscordEdge.layer, Autoplay.layer, Snapshots.layer, Resume.layerConfig).pipe(
+  const core = PlayHistory.layer.pipe(
+    Layer.provideMerge(Playlists.layerConfig),
+    Layer.provideMerge(Control.layer),
+    Layer.provideMerge(AuditTrail.layer),
+    Layer.provide([PlaylistRepo.layerSql, AuditRepo.layerSql])
+  )
+  const edge = Layer.mergeAll(DiscordEdge.layer, Autoplay.layer, Snapshots.layer, History.layer, Resume.layerConfig).pipe(
     Layer.provideMerge(Layer.merge(NowPlaying.layer(), core)),
     Layer.provideMerge(Layer.merge(players, GuildDirectory.layer)),
     Layer.provideMerge(Layer.merge(Resolver.layerConfig.pipe(Layer.provide(NodeServices.layer)), DiscordVoice.layerConfig))

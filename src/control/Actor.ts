@@ -6,8 +6,12 @@ import type { MemberInfo } from "../gateway/GuildDirectory.ts"
  * interaction, or looked up in the gateway's cache for another edge); an API key or a dashboard
  * session will be further cases of this union, each mapped to the same rules.
  */
+/** The edge a request came through, as the audit log records it. */
+export type Origin = "discord" | "http"
+
 export interface Member {
   readonly _tag: "Member"
+  readonly origin: Origin
   readonly guildId: GuildId
   readonly userId: UserId
   readonly roleIds: ReadonlyArray<RoleId>
@@ -19,4 +23,9 @@ export interface Member {
 
 export type Actor = Member
 
-export const member = (guildId: GuildId, info: MemberInfo): Actor => ({ _tag: "Member", guildId, ...info })
+export const member = (origin: Origin, guildId: GuildId, info: MemberInfo): Actor => ({
+  _tag: "Member",
+  origin,
+  guildId,
+  ...info
+})

@@ -19,7 +19,9 @@ import { type GuildAccessSettings, GuildSettingsRepo } from "../persistence/Guil
 import type { FailureOf } from "../player/GuildPlayer.ts"
 import { PlayerRegistry } from "../player/PlayerRegistry.ts"
 import type { VoiceError } from "../voice/VoiceOutput.ts"
-import { type Actor, member } from "./Actor.ts"
+import { type Actor, member, type Origin } from "./Actor.ts"
+import { auditEvent } from "./AuditEvents.ts"
+import { AuditTrail } from "./AuditTrail.ts"
 import { type Action, decide, type Room, votesNeeded } from "./Authorization.ts"
 import { makePlay, type PlayProgress, type PlayRequest } from "./Play.ts"
 import { JumpNeedsDj, NothingFound, NotInVoice, type Refusal, refusal, StoreUnavailable } from "./Refusal.ts"
@@ -53,7 +55,7 @@ type Sent<C extends Cmd.UserCommand> = Effect.Effect<ReplyOf<C>, FailureOf<C> | 
 
 export class Control extends Context.Service<Control, {
   /** A guild member as the gateway knows them, for edges that only have ids. */
-  readonly member: (guildId: GuildId, userId: UserId) => Effect.Effect<Option.Option<Actor>>
+  readonly member: (origin: Origin, guildId: GuildId, userId: UserId) => Effect.Effect<Option.Option<Actor>>
   readonly play: <E = never>(actor: Actor, request: PlayRequest<E>) => Effect.Effect<PlayProgress, ControlError | E>
   /** Search results to pick from; refused when there are none. `onAccepted` runs once the search is allowed. */
   readonly search: <E = never>(
@@ -96,7 +98,17 @@ export class Control extends Context.Service<Control, {
       const resolver = yield* Resolver
       const repo = yield* GuildSettingsRepo
       const directory = yield* GuildDirectory
-      const play = makePlay({ registry, resolver, settings: repo })
+      const audit = yield* AuditTrail
+
+      /** Sends a command as the actor; what it changed goes to the audit log. */
+      const send = <C extends Cmd.UserCommand>(actor: Actor, command: C) =>
+        registry.send(actor.guildId, command).pipe(
+          Effect.tap((reply) => {
+            const event = auditEvent(command, reply)
+            return event === null ? Effect.void : audit.record(actor, event.action, event.detail)
+          })
+        )
+      const play = makePlay({ send, registry, resolver, settings: repo })
 
       /** Everything the rules look at for this caller's guild. */
       const situation = Effect.fn("Control.situation")(function*(actor: Actor) {
@@ -123,7 +135,7 @@ export class Control extends Context.Service<Control, {
       })
 
       const act = <C extends Cmd.UserCommand>(action: Action, actor: Actor, command: (requester: UserId) => C): Sent<C> =>
-        authorize(action, actor).pipe(Effect.andThen(registry.send(actor.guildId, command(actor.userId))))
+        authorize(action, actor).pipe(Effect.andThen(send(actor, command(actor.userId))))
 
       /**
        * Resuming a queue the player kept paused without voice (a restart found its channel empty):
@@ -137,17 +149,17 @@ export class Control extends Context.Service<Control, {
           yield* authorize("start", actor)
           if (actor.voiceChannelId === null) return yield* refusal(new NotInVoice())
           yield* registry.send(actor.guildId, new Cmd.Connect({ channelId: actor.voiceChannelId, requester: actor.userId }))
-          return yield* registry.send(actor.guildId, command(actor.userId))
+          return yield* send(actor, command(actor.userId))
         })
 
       const skip = Effect.fn("Control.skip")(function*(actor: Actor, count: number) {
         const s = yield* authorize("skip", actor)
         if (!s.vote) {
-          const reply = yield* registry.send(actor.guildId, new Cmd.Skip({ count, requester: actor.userId }))
+          const reply = yield* send(actor, new Cmd.Skip({ count, requester: actor.userId }))
           return { _tag: "Skipped", byVote: false, ...reply } satisfies SkipOutcome
         }
         const needed = votesNeeded(s.room.listeners, s.settings.voteSkipRatio)
-        const vote = yield* registry.send(actor.guildId, new Cmd.VoteSkip({ needed, requester: actor.userId }))
+        const vote = yield* send(actor, new Cmd.VoteSkip({ needed, requester: actor.userId }))
         return vote._tag === "Voted"
           ? vote
           : { _tag: "Skipped", byVote: true, skipped: vote.skipped, now: vote.now } satisfies SkipOutcome
@@ -167,12 +179,14 @@ export class Control extends Context.Service<Control, {
         if (change.autoplay !== undefined) {
           yield* repo.setAutoplay(actor.guildId, change.autoplay).pipe(Effect.catch(unavailable))
         }
+        const changed = Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined))
+        if (Object.keys(changed).length > 0) yield* audit.record(actor, "settings", changed)
         return { applied: change, before: { ...s.settings, autoplay } } satisfies SettingsOutcome
       })
 
       return Control.of({
-        member: (guildId, userId) =>
-          Effect.map(directory.member(guildId, userId), Option.map((info) => member(guildId, info))),
+        member: (origin, guildId, userId) =>
+          Effect.map(directory.member(guildId, userId), Option.map((info) => member(origin, guildId, info))),
         play: (actor, request) => authorize("start", actor).pipe(Effect.andThen(play(actor, request))),
         search: Effect.fn("Control.search")(function*<E>(actor: Actor, query: string, onAccepted?: Effect.Effect<void, E>) {
           yield* authorize("start", actor)
@@ -190,7 +204,7 @@ export class Control extends Context.Service<Control, {
         skipTo: (actor, position) =>
           authorize("skip", actor).pipe(
             Effect.flatMap((s) => s.vote ? Effect.fail(refusal(new JumpNeedsDj())) : Effect.void),
-            Effect.andThen(registry.send(actor.guildId, new Cmd.SkipTo({ position, requester: actor.userId })))
+            Effect.andThen(send(actor, new Cmd.SkipTo({ position, requester: actor.userId })))
           ),
         previous: (actor) => act("control", actor, (requester) => new Cmd.Previous({ requester })),
         seek: (actor, positionMs) => act("control", actor, (requester) => new Cmd.Seek({ positionMs, requester })),
@@ -199,7 +213,11 @@ export class Control extends Context.Service<Control, {
             // Tearing the player down leaves voice now rather than after the idle window.
             Effect.tap(() => registry.release(actor.guildId))
           ),
-        leave: (actor) => authorize("dj", actor).pipe(Effect.andThen(registry.release(actor.guildId))),
+        leave: (actor) =>
+          authorize("dj", actor).pipe(
+            Effect.andThen(registry.release(actor.guildId)),
+            Effect.andThen(audit.record(actor, "left"))
+          ),
         remove: (actor, position, to) => act("control", actor, (requester) => new Cmd.Remove({ position, to, requester })),
         move: (actor, from, to) => act("control", actor, (requester) => new Cmd.Move({ from, to, requester })),
         shuffle: (actor) => act("control", actor, (requester) => new Cmd.Shuffle({ requester })),

@@ -5,13 +5,16 @@
  */
 import { Effect, Fiber, Stream } from "effect"
 import type { ChannelId } from "../../schema/Ids.ts"
+import type * as Cmd from "../../schema/PlayerCommand.ts"
 import { Connect, Enqueue, Resume } from "../../schema/PlayerCommand.ts"
+import type { ReplyOf } from "../../schema/PlayerReply.ts"
 import type { Track } from "../../schema/Track.ts"
 import type { AttachmentInput } from "../resolve/sources/AttachmentSource.ts"
 import type { Resolver } from "../resolve/Resolver.ts"
 import type { PlaylistInfo, ResolvedBatch, ResolvedTracks } from "../resolve/Resolution.ts"
 import type { ResolveError } from "../resolve/ResolveError.ts"
 import type { GuildSettingsRepo } from "../persistence/GuildSettingsRepo.ts"
+import type { FailureOf } from "../player/GuildPlayer.ts"
 import type { PlayerRegistry } from "../player/PlayerRegistry.ts"
 import type { Actor } from "./Actor.ts"
 import { NothingFound, NotInVoice, refusal } from "./Refusal.ts"
@@ -58,6 +61,8 @@ const single = (resolved: Effect.Effect<ResolvedTracks, ResolveError>): Stream.S
   Stream.fromEffect(Effect.map(resolved, (r) => ({ ...r, loaded: r.tracks.length, expected: r.tracks.length })))
 
 export const makePlay = (deps: {
+  /** Sends a command as the actor (and records what it changed). */
+  readonly send: <C extends Cmd.UserCommand>(actor: Actor, command: C) => Effect.Effect<ReplyOf<C>, FailureOf<C>>
   readonly registry: PlayerRegistry["Service"]
   readonly resolver: Resolver["Service"]
   readonly settings: GuildSettingsRepo["Service"]
@@ -96,8 +101,8 @@ export const makePlay = (deps: {
         if (first === undefined) return progress
         if (progress === null) yield* Fiber.join(joining)
         const position = !request.next ? "end" as const : progress === null ? "next" as const : nextPosition
-        const reply = yield* registry.send(
-          guildId,
+        const reply = yield* deps.send(
+          actor,
           new Enqueue({ tracks: [first, ...rest], position, requester: userId, announceIn: request.announceIn })
         )
         const skipped = reply.duplicatesAllowed ? 0 : reply.duplicates.length

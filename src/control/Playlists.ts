@@ -8,24 +8,19 @@
  */
 import { Context, type Duration, Effect, Layer, Option, Random, Result, type Schema } from "effect"
 import type { SqlError } from "effect/sql"
-import type { ChannelId } from "../../schema/Ids.ts"
 import type { PlaylistScope } from "../../schema/Playlist.ts"
 import { Track } from "../../schema/Track.ts"
 import * as Section from "../config/Section.ts"
 import { GuildSettingsRepo } from "../persistence/GuildSettingsRepo.ts"
-import {
-  type PlaylistId,
-  type PlaylistOwner,
-  PlaylistRepo,
-  type PlaylistSummary,
-  type PlaylistTrack
-} from "../persistence/PlaylistRepo.ts"
+import { type PlaylistOwner, PlaylistRepo, type PlaylistSummary } from "../persistence/PlaylistRepo.ts"
 import { shuffled } from "../player/Shuffle.ts"
-import type { PlaylistInfo, TrackInfo } from "../resolve/Resolution.ts"
+import type { TrackInfo } from "../resolve/Resolution.ts"
 import { Resolver } from "../resolve/Resolver.ts"
 import { section as resolveSection } from "../resolve/ResolveSettings.ts"
 import type { Actor } from "./Actor.ts"
 import { decide, guildRules } from "./Authorization.ts"
+import type { AuditAction } from "./AuditEvents.ts"
+import { AuditTrail } from "./AuditTrail.ts"
 import { Control, type ControlError } from "./Control.ts"
 import type { PlayProgress } from "./Play.ts"
 import { maxPlaylistFileBytes, type PlaylistDocument, readDocument, toDocument } from "./PlaylistFile.ts"
@@ -45,91 +40,24 @@ import {
 
 export { PlaylistId, type PlaylistSummary, type PlaylistTrack } from "../persistence/PlaylistRepo.ts"
 
-export interface PlaylistsSettings {
-  /** The most tracks a playlist holds: MAX_PLAYLIST_SIZE, the same cap a loaded playlist has. */
-  readonly maxTracks: number
-}
+import {
+  type ImportRequest,
+  kept,
+  type LoadRequest,
+  ownerFor,
+  type PlaylistAddition,
+  playlistInfo,
+  type PlaylistListing,
+  type PlaylistPage,
+  playlistPageSize,
+  type PlaylistRef,
+  type PlaylistRemoval,
+  type PlaylistsSettings,
+  scopeOf,
+  visibleTo
+} from "./PlaylistModel.ts"
 
-/** A playlist by the name a user typed, or by the id a button carries. */
-export type PlaylistRef = { readonly _tag: "Named"; readonly name: string } | { readonly _tag: "Id"; readonly id: PlaylistId }
-
-export const playlistPageSize = 10
-
-export interface PlaylistPage {
-  readonly playlist: PlaylistSummary
-  /** 1-based, within 1..pages. */
-  readonly page: number
-  readonly pages: number
-  /** The 0-based position of the page's first track. */
-  readonly offset: number
-  readonly tracks: ReadonlyArray<PlaylistTrack>
-}
-
-/** The caller's own playlists and the guild's; null for the half not asked for. */
-export interface PlaylistListing {
-  readonly own: ReadonlyArray<PlaylistSummary> | null
-  readonly guild: ReadonlyArray<PlaylistSummary> | null
-}
-
-export interface PlaylistAddition {
-  readonly playlist: PlaylistSummary
-  readonly tracks: ReadonlyArray<Track>
-  /** The 1-based position of the first track added. */
-  readonly position: number
-  /** The playlist (or album) the query named, if it named one. */
-  readonly from: PlaylistInfo | null
-}
-
-export interface PlaylistRemoval {
-  readonly playlist: PlaylistSummary
-  readonly track: PlaylistTrack
-  readonly position: number
-}
-
-export interface LoadRequest<E> {
-  readonly shuffle: boolean
-  readonly announceIn?: ChannelId | undefined
-  readonly onAccepted?: Effect.Effect<void, E> | undefined
-  readonly onProgress?: ((progress: PlayProgress) => Effect.Effect<void, E>) | undefined
-}
-
-export interface ImportRequest<E> {
-  /** The size the upload declares, checked before anything is read. */
-  readonly size: number
-  /** The file's text, read up to `maxBytes`; none when it is longer. */
-  readonly read: (maxBytes: number) => Effect.Effect<Option.Option<string>, E>
-  /** The name to save it as; the file's own name when absent. */
-  readonly name?: string | undefined
-  readonly scope: PlaylistScope
-  readonly onAccepted?: Effect.Effect<void, E> | undefined
-}
-
-export const scopeOf = (owner: PlaylistOwner): PlaylistScope => (owner._tag === "User" ? "user" : "guild")
-
-const ownerFor = (actor: Actor, scope: PlaylistScope): PlaylistOwner =>
-  scope === "user" ? { _tag: "User", userId: actor.userId } : { _tag: "Guild", guildId: actor.guildId }
-
-const visibleTo = (actor: Actor, owner: PlaylistOwner): boolean =>
-  owner._tag === "User" ? owner.userId === actor.userId : owner.guildId === actor.guildId
-
-const kept = (track: TrackInfo, actor: Actor): PlaylistTrack => ({
-  id: track.id,
-  kind: track.kind,
-  location: track.location,
-  title: track.title,
-  author: track.author,
-  durationMs: track.durationMs,
-  artworkUrl: track.artworkUrl,
-  addedBy: actor.userId
-})
-
-const playlistInfo = (playlist: PlaylistSummary): PlaylistInfo => ({
-  id: `reprise:playlist:${playlist.id}`,
-  title: playlist.name,
-  url: null,
-  totalCount: playlist.trackCount,
-  truncated: false
-})
+export * from "./PlaylistModel.ts"
 
 /**
  * A read or write of saved playlists, answered in time for Discord's three seconds or refused as
@@ -154,7 +82,13 @@ const importTimeout = "10 seconds"
 
 export class Playlists extends Context.Service<Playlists, {
   /** The guild's queue (the current track first) as a new playlist. */
-  readonly save: (actor: Actor, name: string, scope: PlaylistScope) => Effect.Effect<PlaylistSummary, Refusal>
+  /** `tracks` instead of the queue when given (the recent history, say). */
+  readonly save: (
+    actor: Actor,
+    name: string,
+    scope: PlaylistScope,
+    tracks?: ReadonlyArray<TrackInfo>
+  ) => Effect.Effect<PlaylistSummary, Refusal>
   /** Queues the playlist as `/play` would, in the caller's voice channel. */
   readonly load: <E = never>(actor: Actor, name: string, request: LoadRequest<E>) => Effect.Effect<PlayProgress, ControlError | E>
   /** Resolves `query`, then appends what it found; `onAccepted` runs before the (slow) resolution. */
@@ -228,16 +162,22 @@ export class Playlists extends Context.Service<Playlists, {
 
         const exists = (name: string, owner: PlaylistOwner) => refusal(new PlaylistExists({ name, scope: scopeOf(owner) }))
 
-        const save = Effect.fn("Playlists.save")(function*(actor: Actor, name: string, scope: PlaylistScope) {
+        const save = Effect.fn("Playlists.save")(function*(
+          actor: Actor,
+          name: string,
+          scope: PlaylistScope,
+          given?: ReadonlyArray<TrackInfo>
+        ) {
           const owner = ownerFor(actor, scope)
           yield* mayChange(actor, owner)
           const { queue } = yield* control.view(actor.guildId)
-          const entries = queue.current === null ? queue.upcoming : [queue.current, ...queue.upcoming]
-          if (entries.length === 0) return yield* refusal(new NothingToSave())
-          if (entries.length > maxTracks) {
-            return yield* refusal(new PlaylistTooLong({ limit: maxTracks, wanted: entries.length }))
+          const tracks = given ??
+            (queue.current === null ? queue.upcoming : [queue.current, ...queue.upcoming]).map((entry) => entry.track)
+          if (tracks.length === 0) return yield* refusal(new NothingToSave())
+          if (tracks.length > maxTracks) {
+            return yield* refusal(new PlaylistTooLong({ limit: maxTracks, wanted: tracks.length }))
           }
-          const created = yield* stored(repo.create(owner, name, entries.map((entry) => kept(entry.track, actor))))
+          const created = yield* stored(repo.create(owner, name, tracks.map((track) => kept(track, actor))))
           return created._tag === "Created" ? created.playlist : yield* exists(name, owner)
         })
 
@@ -361,17 +301,28 @@ export class Playlists extends Context.Service<Playlists, {
           return found.filter((p) => p.owner._tag === "User" || !own.has(p.name.toLowerCase())).slice(0, 25)
         }, Effect.orElseSucceed((): ReadonlyArray<PlaylistSummary> => []))
 
+        const audit = yield* AuditTrail
+        /** Every edit of a saved playlist goes to the audit log, with the playlist's id and name. */
+        const edited = (actor: Actor, action: AuditAction, playlist: PlaylistSummary, detail: Record<string, unknown> = {}) =>
+          audit.record(actor, action, { playlist: playlist.id, name: playlist.name, ...detail })
+
         return Playlists.of({
-          save,
+          save: (actor, name, scope, tracks) =>
+            Effect.tap(save(actor, name, scope, tracks), (p) => edited(actor, "playlist-saved", p, { scope })),
           load,
-          add,
-          remove,
+          add: (actor, name, query, onAccepted) =>
+            Effect.tap(add(actor, name, query, onAccepted), (a) =>
+              edited(actor, "playlist-added", a.playlist, { count: a.tracks.length })),
+          remove: (actor, name, position) =>
+            Effect.tap(remove(actor, name, position), (r) => edited(actor, "playlist-removed", r.playlist, { position })),
           show,
           list,
-          rename,
-          delete: deletePlaylist,
+          rename: (actor, name, newName) =>
+            Effect.tap(rename(actor, name, newName), (r) => edited(actor, "playlist-renamed", r.after, { from: r.before.name })),
+          delete: (actor, name) => Effect.tap(deletePlaylist(actor, name), (p) => edited(actor, "playlist-deleted", p)),
           exportFile,
-          importFile,
+          importFile: (actor, request) =>
+            Effect.tap(importFile(actor, request), (p) => edited(actor, "playlist-imported", p, { count: p.trackCount })),
           suggest
         })
       })

@@ -69,6 +69,15 @@ export class StoreUnavailable extends Schema.TaggedClass<StoreUnavailable>()("St
   }
 }
 
+/** The database is away: what the caller asked to see cannot be read right now. */
+export class StoreReadUnavailable extends Schema.TaggedClass<StoreReadUnavailable>()("StoreReadUnavailable", {
+  what: Schema.String
+}) {
+  get message() {
+    return `${this.what} is unavailable right now; try again in a moment.`
+  }
+}
+
 const quoted = (name: string) => `"${name}"`
 
 /** No playlist of that name is the caller's or the guild's; `name` is null for one asked for by id (a button). */
@@ -158,6 +167,7 @@ export const RefusalReason = Schema.Union([
   JumpNeedsDj,
   NothingFound,
   StoreUnavailable,
+  StoreReadUnavailable,
   PlaylistNotFound,
   PlaylistExists,
   PlaylistsUnavailable,

@@ -31,7 +31,7 @@ export const discordCall = <A>(action: string, call: () => Promise<A>): Effect.E
 
 /** The member behind an interaction, as the application core knows callers. */
 export const actorOf = (interaction: CachedInteraction | AutocompleteInteraction<"cached">): Actor =>
-  member(GuildId.make(interaction.guildId), memberInfo(interaction.member))
+  member("discord", GuildId.make(interaction.guildId), memberInfo(interaction.member))
 
 /** What a handler answers: a message, shown to the asker alone when `ephemeral`. */
 export type Reply = BaseMessageOptions & { readonly ephemeral?: boolean }

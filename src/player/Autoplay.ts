@@ -4,6 +4,7 @@ import { Enqueue } from "../../schema/PlayerCommand.ts"
 import type { TrackEnded } from "../../schema/PlayerEvent.ts"
 import type { Track } from "../../schema/Track.ts"
 import { GuildSettingsRepo } from "../persistence/GuildSettingsRepo.ts"
+import { HistoryRepo } from "../persistence/HistoryRepo.ts"
 import { Resolver } from "../resolve/Resolver.ts"
 import { PlayerRegistry } from "./PlayerRegistry.ts"
 
@@ -12,6 +13,8 @@ export interface AutoplaySources {
   readonly enabled: (guildId: GuildId) => Effect.Effect<boolean, unknown>
   /** A track related to `after` whose id is none of `recentIds` (the source's related/mix list). */
   readonly related: (after: Track, recentIds: ReadonlyArray<string>) => Effect.Effect<Option.Option<Track>, unknown>
+  /** Ids of what the guild played recently as its history records it (this run and earlier ones). */
+  readonly played: (guildId: GuildId) => Effect.Effect<ReadonlyArray<string>>
 }
 
 /**
@@ -29,7 +32,8 @@ export const autoplay = (sources: AutoplaySources) =>
       yield* Effect.annotateCurrentSpan({ "guild.id": guildId })
       if (!(yield* sources.enabled(guildId))) return
       const state = yield* registry.state(guildId)
-      const recent = [...new Set([...state.queue.history.map((entry) => entry.track.id), after.id])]
+      const played = yield* sources.played(guildId)
+      const recent = [...new Set([...state.queue.history.map((entry) => entry.track.id), ...played, after.id])]
       const next = yield* sources.related(after, recent)
       if (Option.isNone(next)) return yield* Effect.logInfo("autoplay found nothing new to play", { guildId })
       yield* registry.send(guildId, new Enqueue({ tracks: [next.value], position: "end", requester: after.requester }))
@@ -56,9 +60,13 @@ export const layer = Layer.effectDiscard(
   Effect.gen(function*() {
     const settings = yield* GuildSettingsRepo
     const resolver = yield* Resolver
+    const history = yield* HistoryRepo
     yield* Effect.forkScoped(autoplay({
       enabled: settings.autoplay,
-      related: (after, recentIds) => resolver.related(after, recentIds, after.requester)
+      related: (after, recentIds) => resolver.related(after, recentIds, after.requester),
+      // Without the database, the queue's own history still keeps autoplay from repeating itself.
+      played: (guildId) =>
+        history.recentTrackIds(guildId, 50).pipe(Effect.timeout("2 seconds"), Effect.orElseSucceed(() => []))
     }))
   })
 )

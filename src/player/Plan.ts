@@ -162,7 +162,8 @@ export class Plan {
   }
 
   left(entry: QueueEntry | null, reason: "finished" | "skipped" | "stopped"): this {
-    return entry === null ? this : this.publish(new Ev.TrackEnded({ guildId: this.state.guildId, entry, reason }))
+    const atMs = Math.max(0, Math.round(this.ctx.positionMs))
+    return entry === null ? this : this.publish(new Ev.TrackEnded({ guildId: this.state.guildId, entry, reason, atMs }))
   }
 
   done<A>(value: A): Outcome<A> {

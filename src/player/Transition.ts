@@ -65,7 +65,9 @@ const ended = (plan: Plan, command: Cmd.PlaybackReport): Outcome<undefined> => {
       return plan.done(undefined)
     }
   }
-  if (command._tag === "TrackFailed") plan.publish(new Ev.TrackFailed({ guildId, entry, reason: command.reason }))
+  if (command._tag === "TrackFailed") {
+    plan.publish(new Ev.TrackFailed({ guildId, entry, reason: command.reason, atMs: Math.max(0, Math.round(plan.ctx.positionMs)) }))
+  }
   else plan.left(entry, "finished")
   const r = Q.advance(queue, command._tag === "TrackFailed" ? "failed" : "finished", plan.ctx.settings)
   plan.set({ queue: r.state }).playOrIdle(r.next)

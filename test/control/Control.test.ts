@@ -9,7 +9,7 @@ import { Control } from "../../src/control/Control.ts"
 import type { MemberInfo } from "../../src/gateway/GuildDirectory.ts"
 import { PlayerRegistry } from "../../src/player/PlayerRegistry.ts"
 import { makeFakeAudio } from "../player/support/FakeAudio.ts"
-import { fakeDirectory, memorySettings } from "../support/guildFakes.ts"
+import { fakeDirectory, memoryAudit, memorySettings } from "../support/guildFakes.ts"
 
 const guild = GuildId.make("300000000000000001")
 const music = ChannelId.make("400000000000000001")
@@ -60,15 +60,16 @@ const resolver = Layer.mock(Resolver, {
 const setup = () => {
   const fake = makeFakeAudio()
   const directory = members()
+  const audit = memoryAudit()
   const layer = Control.layer.pipe(
-    Layer.provide([resolver, memorySettings(), fakeDirectory(directory)]),
+    Layer.provide([resolver, memorySettings(), fakeDirectory(directory), audit.layer]),
     Layer.provideMerge(PlayerRegistry.layer().pipe(Layer.provideMerge(fake.layer)))
   )
-  return { fake, directory, layer }
+  return { fake, directory, layer, audit: audit.recorded }
 }
 
 const as = (userId: UserId) =>
-  Effect.flatMap(Control, (control) => control.member(guild, userId)).pipe(
+  Effect.flatMap(Control, (control) => control.member("discord", guild, userId)).pipe(
     Effect.map((found) => Option.getOrThrow(found) satisfies Actor)
   )
 
@@ -106,8 +107,8 @@ describe("the application core, without Discord", () => {
     }).pipe(Effect.provide(layer))
   })
 
-  it.effect("applies the guild's DJ rules and the bot's channel to every use-case", () => {
-    const { directory, layer } = setup()
+  it.effect("applies the guild's DJ rules and the bot's channel to every use-case, and audits what changed", () => {
+    const { audit, directory, layer } = setup()
     return Effect.gen(function*() {
       const control = yield* Control
       yield* play(yield* as(bob), "song")
@@ -124,6 +125,15 @@ describe("the application core, without Discord", () => {
       assert.strictEqual(settings._tag, "Refusal")
       const looked = yield* control.settings(yield* as(alice), {})
       assert.deepStrictEqual(looked.before, { djRoleId: djRole, voteSkipRatio: 0.5, autoplay: false })
+      // What changed is in the audit log, who did it and what; refusals and plain looks are not.
+      assert.deepStrictEqual(audit.map((e) => [e.userId, e.action]), [
+        [bob, "queued"],
+        [dave, "settings"],
+        [alice, "volume"],
+        [bob, "paused"]
+      ])
+      assert.deepStrictEqual(audit[1]?.detail, { djRole })
+      assert.deepStrictEqual(audit[2]?.detail, { volume: 50 })
     }).pipe(Effect.provide(layer))
   })
 

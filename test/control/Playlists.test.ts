@@ -15,7 +15,7 @@ import { NotFound, resolveError } from "../../src/resolve/ResolveError.ts"
 import { Resolver } from "../../src/resolve/Resolver.ts"
 import { makeFakeAudio } from "../player/support/FakeAudio.ts"
 import { embeddedDatabase, tempDir } from "../support/database.ts"
-import { fakeDirectory, memorySettings } from "../support/guildFakes.ts"
+import { fakeDirectory, memoryAudit, memorySettings } from "../support/guildFakes.ts"
 
 const music = ChannelId.make("400000000000000001")
 const text = ChannelId.make("400000000000000009")
@@ -85,11 +85,11 @@ const setup = () => {
   const fake = makeFakeAudio()
   const layer = Playlists.layer({ maxTracks: 5 }).pipe(
     Layer.provideMerge(Control.layer),
-    Layer.provide([fakeResolver(asked), memorySettings(), fakeDirectory(members(users))]),
+    Layer.provide([fakeResolver(asked), memorySettings(), fakeDirectory(members(users)), memoryAudit().layer]),
     Layer.provideMerge(PlayerRegistry.layer().pipe(Layer.provideMerge(fake.layer)))
   )
   const as = (userId: UserId) =>
-    Effect.flatMap(Control, (control) => control.member(guild, userId)).pipe(
+    Effect.flatMap(Control, (control) => control.member("discord", guild, userId)).pipe(
       Effect.map((found) => Option.getOrThrow(found) satisfies Actor)
     )
   const play = (userId: UserId, ...queries: ReadonlyArray<string>) =>

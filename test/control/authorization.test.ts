@@ -9,6 +9,7 @@ const dj = RoleId.make("100000000000000009")
 
 const actor = (over: Partial<Omit<Actor, "_tag">> = {}): Actor => ({
   _tag: "Member",
+  origin: "discord",
   guildId: GuildId.make("300000000000000001"),
   userId: UserId.make("200000000000000001"),
   roleIds: [],

@@ -19,7 +19,8 @@ export const { scenario, ids } = defaultScenario()
 
 export const commandNames = [
   "play", "playfile", "search", "skip", "skipto", "previous", "seek", "pause", "resume", "stop", "leave", "queue",
-  "nowplaying", "remove", "move", "shuffle", "loop", "clear", "volume", "effects", "eq", "settings", "playlist"
+  "nowplaying", "remove", "move", "shuffle", "loop", "clear", "volume", "effects", "eq", "settings", "playlist", "history",
+  "audit"
 ]
 
 /** A sine of [frequency Hz, seconds], written as Ogg/Opus. */

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto"
-import { channelJson, memberJson, messageJson } from "./Payloads.ts"
+import { channelJson, memberJson, messageJson, userJson } from "./Payloads.ts"
 import { snowflake } from "./Snowflake.ts"
 import { type GuildState, isObject, type JsonObject, type StoredMessage, type World } from "./State.ts"
 
@@ -26,7 +26,7 @@ export interface SentInteraction {
   readonly token: string
 }
 
-const optionType = { string: 3, integer: 4, boolean: 5, number: 10, attachment: 11 } as const
+const optionType = { string: 3, integer: 4, boolean: 5, user: 6, number: 10, attachment: 11 } as const
 export const interactionType = { command: 2, component: 3, autocomplete: 4 } as const
 
 /** The option's type as registered by the bot, or else as the value suggests. */
@@ -80,8 +80,19 @@ export const commandData = (
   const registered = world.command(guildId, commandName)
   const declared = subcommand === undefined ? registered : subcommandOf(registered, subcommand)
   const attachments: Record<string, JsonObject> = {}
+  const users: Record<string, JsonObject> = {}
+  const members: Record<string, JsonObject> = {}
   const apiOptions = Object.entries(options).map(([optionName, value]) => {
     const type = typeOf(declared, optionName, value)
+    if (type === optionType.user && typeof value === "string") {
+      // Discord resolves a user option to the user, and to the member when they are in the guild.
+      users[value] = userJson(world, world.user(value))
+      const guild = world.guild(guildId)
+      if (guild.members.has(value)) {
+        const { user: _, ...member } = memberJson(world, guild, value)
+        members[value] = member
+      }
+    }
     if (typeof value !== "object") {
       return { name: optionName, type, value, ...(optionName === focused ? { focused: true } : {}) }
     }
@@ -96,7 +107,12 @@ export const commandData = (
     type: 1,
     guild_id: guildId,
     options: subcommand === undefined ? apiOptions : [{ name: subcommand, type: subcommandType, options: apiOptions }],
-    ...(Object.keys(attachments).length === 0 ? {} : { resolved: { attachments } })
+    ...(Object.keys(attachments).length + Object.keys(users).length === 0 ? {} : {
+      resolved: {
+        ...(Object.keys(attachments).length === 0 ? {} : { attachments }),
+        ...(Object.keys(users).length === 0 ? {} : { users, members })
+      }
+    })
   }
 }
 

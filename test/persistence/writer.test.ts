@@ -1,10 +1,12 @@
+import { PGlite } from "@electric-sql/pglite"
+import { PGLiteSocketServer } from "@electric-sql/pglite-socket"
 import { PgClient } from "@effect/sql-pg"
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Layer, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import * as Database from "../../src/persistence/Database.ts"
 import { Writer } from "../../src/persistence/Writer.ts"
-import { embeddedDatabase, scratchPostgres, tempDir, testDatabaseUrl } from "../support/database.ts"
+import { describePostgres, embeddedDatabase, scratchPostgres, tempDir } from "../support/database.ts"
 
 const createTables = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
@@ -47,10 +49,39 @@ describe("the background writer", () => {
       assert.deepStrictEqual(rows.map((r) => r.n), Array.from({ length: 300 }, (_, i) => i + 1))
     }).pipe(Effect.provide(Writer.layer().pipe(Layer.provideMerge(embeddedDatabase(tempDir("writer")))))), 60_000)
 
-  describe("with the PostgreSQL service going away and coming back", () => {
-    if (testDatabaseUrl === undefined) return
-    const server = testDatabaseUrl
+  it.live("keeps every write while PGlite's socket is closed, and lands each once when it opens again", () =>
+    Effect.gen(function*() {
+      const db = yield* Effect.acquireRelease(Effect.promise(() => PGlite.create()), (db) => Effect.promise(() => db.close()))
+      const socket = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 1 })
+      yield* Effect.acquireRelease(Effect.promise(() => socket.start()), () => Effect.promise(() => socket.stop()))
+      const url = Redacted.make(`postgres://postgres@${socket.getServerConn()}/postgres`)
+      const services = yield* Layer.build(Writer.layer({ batchSize: 50 }).pipe(Layer.provideMerge(Database.layer({ url, poolSize: 1 }))))
+      const sql = Context.get(services, SqlClient.SqlClient)
+      const writer = Context.get(services, Writer)
+      yield* createTables.pipe(Effect.provideService(SqlClient.SqlClient, sql))
+      const w = writes(sql)
+      for (let n = 1; n <= 10; n++) yield* writer.submit(w.row(n))
+      yield* writer.flush
 
+      // Closed: the connection is cut and nothing listens on the port.
+      yield* Effect.promise(() => socket.stop())
+      for (let n = 11; n <= 100; n++) yield* writer.submit(w.row(n))
+      for (let v = 1; v <= 10; v++) yield* writer.submit(w.latest("guild", v))
+      yield* Effect.sleep("2 seconds")
+      assert.strictEqual(yield* writer.pending, 91, "90 rows and one coalesced snapshot wait")
+
+      // Open again on the same port.
+      yield* Effect.promise(() => socket.start())
+      yield* writer.flush.pipe(Effect.timeout("30 seconds"))
+      const rows = yield* sql<{ readonly n: number }>`SELECT n FROM writer_rows ORDER BY n`
+      assert.deepStrictEqual(rows.map((r) => r.n), Array.from({ length: 100 }, (_, i) => i + 1))
+      const [latest] = yield* sql<{ readonly v: number }>`SELECT v FROM writer_latest WHERE k = 'guild'`
+      assert.strictEqual(latest?.v, 10)
+      assert.deepStrictEqual((yield* writer.stats).givenUp, { snapshot: 0, history: 0, rating: 0, audit: 0 })
+    }).pipe(Effect.scoped), 60_000)
+})
+
+describePostgres("the background writer, with the PostgreSQL service going away and coming back", "writer outage", (server) => {
     it.live("keeps every write through an outage, lands each exactly once, and gives up history first when full", () =>
       Effect.gen(function*() {
         const scratch = yield* scratchPostgres(server)
@@ -90,5 +121,4 @@ describe("the background writer", () => {
         const [latest] = yield* sql<{ readonly v: number }>`SELECT v FROM writer_latest WHERE k = 'guild'`
         assert.strictEqual(latest?.v, 30, "the snapshot is never given up, and the newest one landed")
       }).pipe(Effect.scoped), 90_000)
-  })
 })

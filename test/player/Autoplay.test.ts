@@ -22,6 +22,7 @@ const setup = (enabledGuilds: ReadonlyArray<GuildId>) => {
   const asked: Array<ReadonlyArray<string>> = []
   const registry = PlayerRegistry.layer().pipe(Layer.provide(fake.layer))
   const sources = {
+    played: () => Effect.succeed([]),
     enabled: (guildId: GuildId) => Effect.succeed(enabledGuilds.includes(guildId)),
     related: (_after: Track, recentIds: ReadonlyArray<string>) =>
       Effect.sync(() => {

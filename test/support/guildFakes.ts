@@ -4,6 +4,7 @@
  */
 import { Effect, Layer, Option } from "effect"
 import type { ChannelId, GuildId, RoleId } from "../../schema/Ids.ts"
+import { AuditTrail } from "../../src/control/AuditTrail.ts"
 import { GuildDirectory, type MemberInfo } from "../../src/gateway/GuildDirectory.ts"
 import {
   defaultAccessSettings,
@@ -42,4 +43,17 @@ export const memorySettings = () => {
       setVoteSkipRatio: (guildId, ratio) => Effect.sync(() => void access.set(guildId, { ...get(guildId), voteSkipRatio: ratio }))
     })
   )
+}
+
+/** An audit trail that keeps what it is told in `recorded`, newest last. */
+export const memoryAudit = () => {
+  const recorded: Array<{ readonly userId: string; readonly action: string; readonly detail: Readonly<Record<string, unknown>> }> = []
+  const layer = Layer.succeed(
+    AuditTrail,
+    AuditTrail.of({
+      record: (actor, action, detail = {}) => Effect.sync(() => void recorded.push({ userId: actor.userId, action, detail })),
+      read: () => Effect.succeed({ entries: [], page: 1, pages: 1 })
+    })
+  )
+  return { recorded, layer }
 }

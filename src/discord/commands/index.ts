@@ -1,4 +1,5 @@
 import type { ComponentHandler, SlashCommand } from "./Command.ts"
+import { audit, auditPage, history, historyPage, historyPick } from "./history.ts"
 import { leave, pause, previous, resume, seek, skip, skipto, stop } from "./control.ts"
 import { play, playfile, search, searchPick } from "./playback.ts"
 import { playlist, playlistPage } from "./playlists.ts"
@@ -30,7 +31,9 @@ export const slashCommands: ReadonlyArray<SlashCommand> = [
   effects,
   eq,
   settings,
-  playlist
+  playlist,
+  history,
+  audit
 ]
 
-export const componentHandlers: ReadonlyArray<ComponentHandler> = [nowPlayingButtons, queuePage, searchPick, playlistPage]
+export const componentHandlers: ReadonlyArray<ComponentHandler> = [nowPlayingButtons, queuePage, searchPick, playlistPage, historyPick, historyPage, auditPage]

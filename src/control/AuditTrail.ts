@@ -1,0 +1,73 @@
+/**
+ * The audit log: every state-changing action of the core is recorded with who did it, in which
+ * guild, through which edge, and a small detail, through the background writer (no command waits
+ * for it). Reading it is for the people who manage the server.
+ */
+import { Clock, Context, Effect, Layer, Random } from "effect"
+import type { UserId } from "../../schema/Ids.ts"
+import { AuditRepo, type AuditRecord } from "../persistence/AuditRepo.ts"
+import type { AuditAction } from "./AuditEvents.ts"
+import { Writer } from "../persistence/Writer.ts"
+import type { Actor } from "./Actor.ts"
+import { NotManager, type Refusal, refusal, StoreReadUnavailable } from "./Refusal.ts"
+
+export const auditPageSize = 10
+
+export interface AuditPage {
+  readonly entries: ReadonlyArray<AuditRecord>
+  readonly page: number
+  readonly pages: number
+}
+
+export class AuditTrail extends Context.Service<AuditTrail, {
+  readonly record: (actor: Actor, action: AuditAction, detail?: Readonly<Record<string, unknown>>) => Effect.Effect<void>
+  /** Manage Server only: a page of the guild's log, newest first, optionally by one member or one action. */
+  readonly read: (
+    actor: Actor,
+    options: { readonly userId: UserId | null; readonly action: AuditAction | null; readonly page: number }
+  ) => Effect.Effect<AuditPage, Refusal>
+}>()("reprise/control/AuditTrail") {
+  static readonly layer = Layer.effect(
+    AuditTrail,
+    Effect.gen(function*() {
+      const repo = yield* AuditRepo
+      const writer = yield* Writer
+      return AuditTrail.of({
+        record: (actor, action, detail = {}) =>
+          Effect.gen(function*() {
+            const now = yield* Clock.currentTimeMillis
+            const key = `${actor.guildId}:${now}:${(yield* Random.nextInt).toString(36)}`
+            yield* writer.submit(repo.record({
+              key,
+              guildId: actor.guildId,
+              actorId: actor.userId,
+              origin: actor.origin,
+              action,
+              detail,
+              at: new Date(now)
+            }))
+          }),
+        read: Effect.fn("AuditTrail.read")(function*(actor, options) {
+          if (!actor.manager) return yield* refusal(new NotManager())
+          const page = Math.max(1, options.page)
+          const found = yield* repo.page(actor.guildId, {
+            actorId: options.userId,
+            action: options.action,
+            offset: (page - 1) * auditPageSize,
+            limit: auditPageSize
+          }).pipe(
+            Effect.catchTag("SchemaError", (error) => Effect.die(error)),
+            Effect.timeout("3 seconds"),
+            Effect.catch((error) =>
+              Effect.logWarning("the audit log is unavailable", error).pipe(
+                Effect.andThen(refusal(new StoreReadUnavailable({ what: "The audit log" })))
+              )
+            )
+          )
+          return { entries: found.entries, page, pages: Math.max(1, Math.ceil(found.total / auditPageSize)) }
+        })
+      })
+    })
+  )
+}
+
