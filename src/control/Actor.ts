@@ -1,14 +1,14 @@
 import type { ChannelId, GuildId, RoleId, UserId } from "../../schema/Ids.ts"
 import type { MemberInfo } from "../gateway/GuildDirectory.ts"
 
+/** The edge a request came through, as the audit log records it. */
+export type Origin = "discord" | "http"
+
 /**
  * Who asks the application core to act. Today every caller is a guild member (from a Discord
  * interaction, or looked up in the gateway's cache for another edge); an API key or a dashboard
  * session will be further cases of this union, each mapped to the same rules.
  */
-/** The edge a request came through, as the audit log records it. */
-export type Origin = "discord" | "http"
-
 export interface Member {
   readonly _tag: "Member"
   readonly origin: Origin

@@ -9,7 +9,7 @@ import { AuditRepo, type AuditRecord } from "../persistence/AuditRepo.ts"
 import type { AuditAction } from "./AuditEvents.ts"
 import { Writer } from "../persistence/Writer.ts"
 import type { Actor } from "./Actor.ts"
-import { NotManager, type Refusal, refusal, StoreReadUnavailable } from "./Refusal.ts"
+import { NotAuditor, type Refusal, refusal, StoreReadUnavailable } from "./Refusal.ts"
 
 export const auditPageSize = 10
 
@@ -48,7 +48,7 @@ export class AuditTrail extends Context.Service<AuditTrail, {
             }))
           }),
         read: Effect.fn("AuditTrail.read")(function*(actor, options) {
-          if (!actor.manager) return yield* refusal(new NotManager())
+          if (!actor.manager) return yield* refusal(new NotAuditor())
           const page = Math.max(1, options.page)
           const found = yield* repo.page(actor.guildId, {
             actorId: options.userId,

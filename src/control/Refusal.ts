@@ -45,6 +45,13 @@ export class NotManager extends Schema.TaggedClass<NotManager>()("NotManager", {
   }
 }
 
+/** The audit log names members and what they did: it is for those who run the server. */
+export class NotAuditor extends Schema.TaggedClass<NotAuditor>()("NotAuditor", {}) {
+  get message() {
+    return "Only people with the Manage Server permission can read the audit log."
+  }
+}
+
 /** Jumping ahead skips other people's tracks without a vote. */
 export class JumpNeedsDj extends Schema.TaggedClass<JumpNeedsDj>()("JumpNeedsDj", {}) {
   get message() {
@@ -164,6 +171,7 @@ export const RefusalReason = Schema.Union([
   NotInBotChannel,
   NotDj,
   NotManager,
+  NotAuditor,
   JumpNeedsDj,
   NothingFound,
   StoreUnavailable,

@@ -52,6 +52,8 @@ export interface Harness {
     readonly env?: Readonly<Record<string, string>> | undefined
   }) => Promise<void>
   readonly files: FileServer
+  /** The bot's HTTP server (`/api/ready`, `/metrics`…). */
+  readonly http: string
   readonly stop: () => Promise<void>
 }
 
@@ -119,6 +121,7 @@ export const startHarness = async (options: HarnessOptions): Promise<Harness> =>
       bot = startProgram({ ...env, ...restart.env }, undefined, spawnOptions)
     },
     files: server,
+    http: `http://127.0.0.1:${env.HTTP_PORT}`,
     stop
   }
 }
@@ -154,6 +157,9 @@ export const blockHarness = (options: HarnessOptions): BlockHarness => {
     },
     get files() {
       return current().files
+    },
+    get http() {
+      return current().http
     },
     restart: (options) => current().restart(options),
     stream,

@@ -30,6 +30,8 @@ export interface FileServer {
   readonly baseUrl: string
   readonly url: (path: string) => string
   readonly requests: ReadonlyArray<ServedRequest>
+  /** Answers 404 for `path` from now on (a file gone after it was queued). */
+  readonly withdraw: (path: string) => void
   readonly close: () => Promise<void>
 }
 
@@ -45,12 +47,13 @@ const contentType = (path: string): string =>
     : "application/octet-stream"
 
 /** Starts a server for `files` (URL path → file path). */
-export const startFileServer = async (files: Readonly<Record<string, string>>): Promise<FileServer> => {
+export const startFileServer = async (served: Readonly<Record<string, string>>): Promise<FileServer> => {
   const requests: Array<ServedRequest> = []
+  const files = new Map(Object.entries(served))
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0]!
     requests.push({ path, range: req.headers.range, headers: req.headers })
-    const file = files[path]
+    const file = files.get(path)
     if (file === undefined) {
       res.writeHead(404, { "content-type": "text/plain" }).end("not found")
       return
@@ -91,6 +94,7 @@ export const startFileServer = async (files: Readonly<Record<string, string>>): 
     baseUrl,
     url: (path) => `${baseUrl}${path}`,
     requests,
+    withdraw: (path) => files.delete(path),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections()
