@@ -17,7 +17,9 @@ import { audioSections } from "./audio/AudioSections.ts"
 import { closeBenchSources } from "./audio/BenchAudio.ts"
 import { discordSection } from "./discord.ts"
 import { foundationSections } from "./FoundationSections.ts"
+import { resumeSection } from "./resume.ts"
 import type { BenchSection, Figure, SectionResult } from "./Section.ts"
+import { writerSection } from "./writer.ts"
 
 /**
  * The resolver's bench (bench/resolve.ts, owned by the resolver) as a section. Imported lazily so
@@ -42,7 +44,14 @@ const resolveSection: BenchSection = {
   }
 }
 
-const SECTIONS: ReadonlyArray<BenchSection> = [...foundationSections, ...audioSections, resolveSection, discordSection]
+const SECTIONS: ReadonlyArray<BenchSection> = [
+  ...foundationSections,
+  ...audioSections,
+  resolveSection,
+  discordSection,
+  resumeSection,
+  writerSection
+]
 
 const here = dirname(fileURLToPath(import.meta.url))
 const resultsPath = join(here, "results", "latest.json")

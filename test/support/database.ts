@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { PgClient } from "@effect/sql-pg"
-import { Context, Effect, Layer, Logger, Redacted } from "effect"
+import { Context, Effect, Layer, Logger, ManagedRuntime, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -59,3 +59,33 @@ export const scratchPostgres = (serverUrl: string) =>
     url.pathname = `/${name}`
     return Redacted.make(url.toString())
   })
+
+/**
+ * A database of its own on the PostgreSQL service, for a program under test (which connects by
+ * URL): `admin` runs statements on the server (to take the database away and bring it back),
+ * `query` in the database itself. `drop` removes it.
+ */
+export const programDatabase = (serverUrl: string) => {
+  const name = `reprise_e2e_${process.pid}_${Math.floor(Math.random() * 1e9)}`
+  const url = new URL(serverUrl)
+  url.pathname = `/${name}`
+  const server = ManagedRuntime.make(PgClient.layer({ url: Redacted.make(serverUrl) }))
+  const inside = ManagedRuntime.make(PgClient.layer({ url: Redacted.make(url.toString()) }))
+  const run = (runtime: typeof server) => <A extends object = Record<string, unknown>>(statement: string) =>
+    runtime.runPromise(Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      return yield* sql.unsafe<A>(statement)
+    }))
+  return {
+    name,
+    url: url.toString(),
+    create: () => run(server)(`CREATE DATABASE ${name}`),
+    admin: run(server),
+    query: run(inside),
+    drop: async () => {
+      await inside.dispose()
+      await run(server)(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      await server.dispose()
+    }
+  }
+}
