@@ -18,6 +18,7 @@ import { closeBenchSources } from "./audio/BenchAudio.ts"
 import { discordSection } from "./discord.ts"
 import { foundationSections } from "./FoundationSections.ts"
 import type { BenchSection, Figure, SectionResult } from "./Section.ts"
+import { statsSection } from "./stats.ts"
 
 /**
  * The resolver's bench (bench/resolve.ts, owned by the resolver) as a section. Imported lazily so
@@ -42,7 +43,13 @@ const resolveSection: BenchSection = {
   }
 }
 
-const SECTIONS: ReadonlyArray<BenchSection> = [...foundationSections, ...audioSections, resolveSection, discordSection]
+const SECTIONS: ReadonlyArray<BenchSection> = [
+  ...foundationSections,
+  ...audioSections,
+  resolveSection,
+  discordSection,
+  statsSection
+]
 
 const here = dirname(fileURLToPath(import.meta.url))
 const resultsPath = join(here, "results", "latest.json")
