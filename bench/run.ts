@@ -19,6 +19,7 @@ import { discordSection } from "./discord.ts"
 import { foundationSections } from "./FoundationSections.ts"
 import { resumeSection } from "./resume.ts"
 import type { BenchSection, Figure, SectionResult } from "./Section.ts"
+import { statsSection } from "./stats.ts"
 import { writerSection } from "./writer.ts"
 
 /**
@@ -50,7 +51,8 @@ const SECTIONS: ReadonlyArray<BenchSection> = [
   resolveSection,
   discordSection,
   resumeSection,
-  writerSection
+  writerSection,
+  statsSection
 ]
 
 const here = dirname(fileURLToPath(import.meta.url))

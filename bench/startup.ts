@@ -29,8 +29,13 @@ const timeToHttp = async (env: Readonly<Record<string, string>>): Promise<number
 
 const median = (values: ReadonlyArray<number>) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
 
-export const withScratchDatabase = async <A>(serverUrl: string, use: (url: string) => Promise<A>): Promise<A> => {
-  const name = `reprise_bench_${process.pid}`
+/** A fresh database named after `label` on the PostgreSQL server at `serverUrl`, dropped after `use`. */
+export const withScratchDatabase = async <A>(
+  serverUrl: string,
+  use: (url: string) => Promise<A>,
+  label = "bench"
+): Promise<A> => {
+  const name = `reprise_${label}_${process.pid}`
   const admin = Effect.gen(function*() {
     return Context.get(yield* Layer.build(PgClient.layer({ url: Redacted.make(serverUrl) })), SqlClient.SqlClient)
   })

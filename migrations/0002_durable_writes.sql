@@ -8,3 +8,7 @@ ALTER TABLE play_history ADD COLUMN fail_reason text;
 
 ALTER TABLE audit_log ADD COLUMN write_key text;
 CREATE UNIQUE INDEX audit_log_write_key ON audit_log (write_key);
+
+-- A track starting closes the guild's play a killed process left open: found through this small
+-- index of the open plays, not by reading the guild's whole history.
+CREATE INDEX play_history_open ON play_history (guild_id) WHERE ended_at IS NULL;

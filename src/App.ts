@@ -7,6 +7,7 @@ import { Control } from "./control/Control.ts"
 import { PlayHistory } from "./control/PlayHistory.ts"
 import { Playlists } from "./control/Playlists.ts"
 import * as Resume from "./control/Resume.ts"
+import { Ratings } from "./control/Ratings.ts"
 import { DiscordEdge } from "./discord/DiscordEdge.ts"
 import { NowPlaying } from "./discord/NowPlaying.ts"
 import { DiscordGateway } from "./gateway/DiscordGateway.ts"
@@ -22,6 +23,8 @@ import { HistoryRepo } from "./persistence/HistoryRepo.ts"
 import { SnapshotRepo } from "./persistence/SnapshotRepo.ts"
 import { Writer } from "./persistence/Writer.ts"
 import { PlaylistRepo } from "./persistence/PlaylistRepo.ts"
+import { RatingsRepo } from "./persistence/RatingsRepo.ts"
+import { StatsRepo } from "./persistence/StatsRepo.ts"
 import * as Autoplay from "./player/Autoplay.ts"
 import { PlayerRegistry } from "./player/PlayerRegistry.ts"
 import * as History from "./player/History.ts"
@@ -43,11 +46,11 @@ export const makeApp = (config: AppConfig.AppConfig) => {
     Layer.provide(FfmpegPipeline.layerConfig),
     Layer.provideMerge(stores)
   )
-  const core = PlayHistory.layer.pipe(
+  const core = Layer.merge(PlayHistory.layer, Ratings.layer()).pipe(
     Layer.provideMerge(Playlists.layerConfig),
     Layer.provideMerge(Control.layer),
     Layer.provideMerge(AuditTrail.layer),
-    Layer.provide([PlaylistRepo.layerSql, AuditRepo.layerSql])
+    Layer.provide([PlaylistRepo.layerSql, AuditRepo.layerSql, RatingsRepo.layerSql, StatsRepo.layerSql])
   )
   const edge = Layer.mergeAll(DiscordEdge.layer, Autoplay.layer, Snapshots.layer, History.layer, Resume.layerConfig).pipe(
     Layer.provideMerge(Layer.merge(NowPlaying.layer(), core)),

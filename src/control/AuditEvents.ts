@@ -30,7 +30,8 @@ export const AuditAction = Schema.Literals([
   "playlist-removed",
   "playlist-renamed",
   "playlist-deleted",
-  "playlist-imported"
+  "playlist-imported",
+  "rated"
 ])
 export type AuditAction = typeof AuditAction.Type
 

@@ -164,6 +164,20 @@ export class NotPlaylistEditor extends Schema.TaggedClass<NotPlaylistEditor>()("
   }
 }
 
+/** A rating is for what plays now, and nothing does. */
+export class NothingToRate extends Schema.TaggedClass<NothingToRate>()("NothingToRate", {}) {
+  get message() {
+    return "Nothing is playing right now, so there is nothing to rate."
+  }
+}
+
+/** The database did not answer in time: the guild's stats wait for it, playback goes on. */
+export class StatsUnavailable extends Schema.TaggedClass<StatsUnavailable>()("StatsUnavailable", {}) {
+  get message() {
+    return "Stats are unavailable right now; try again in a moment."
+  }
+}
+
 export const RefusalReason = Schema.Union([
   NotInVoice,
   BusyElsewhere,
@@ -184,7 +198,9 @@ export const RefusalReason = Schema.Union([
   PlaylistEmpty,
   NothingToSave,
   NoSuchPlaylistTrack,
-  NotPlaylistEditor
+  NotPlaylistEditor,
+  NothingToRate,
+  StatsUnavailable
 ])
 export type RefusalReason = typeof RefusalReason.Type
 

@@ -51,6 +51,13 @@ export const nowPlayingButtons = (state: PlayerState, enabled = true) =>
       .setDisabled(!enabled)
   )
 
+/** The second row: 👍 and 👎 rate the current track for whoever presses (`rate:up`, `rate:down`). */
+export const ratingButtons = () =>
+  new ActionRowBuilder<ButtonBuilder>().addComponents(
+    new ButtonBuilder().setCustomId("rate:up").setStyle(ButtonStyle.Secondary).setEmoji("👍"),
+    new ButtonBuilder().setCustomId("rate:down").setStyle(ButtonStyle.Secondary).setEmoji("👎")
+  )
+
 const details = (state: PlayerState): string => {
   const parts = [
     `Volume ${state.volume}%`,
@@ -77,7 +84,7 @@ export const nowPlayingMessage = (state: PlayerState, nowMs: number): BaseMessag
     .addFields({ name: "Requested by", value: `<@${current.track.requester}>`, inline: true })
     .setFooter({ text: details(state) })
   if (current.track.artworkUrl !== null) embed.setThumbnail(current.track.artworkUrl)
-  return { content: "", embeds: [embed], components: [nowPlayingButtons(state)] }
+  return { content: "", embeds: [embed], components: [nowPlayingButtons(state), ratingButtons()] }
 }
 
 /** The final look of a now-playing message once the player has left. */

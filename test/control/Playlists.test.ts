@@ -16,6 +16,7 @@ import { Resolver } from "../../src/resolve/Resolver.ts"
 import { makeFakeAudio } from "../player/support/FakeAudio.ts"
 import { embeddedDatabase, tempDir } from "../support/database.ts"
 import { fakeDirectory, memoryAudit, memorySettings } from "../support/guildFakes.ts"
+import { refusedWith } from "../support/refusals.ts"
 
 const music = ChannelId.make("400000000000000001")
 const text = ChannelId.make("400000000000000009")
@@ -102,15 +103,6 @@ const setup = () => {
 }
 
 const titles = (tracks: ReadonlyArray<{ readonly title: string }>) => tracks.map((t) => t.title)
-
-const refusedWith = <A, E extends { readonly _tag: string; readonly message: string }>(effect: Effect.Effect<A, E>) =>
-  Effect.map(Effect.flip(effect), (error) => ({
-    reason: error._tag === "Refusal" && "reason" in error && typeof error.reason === "object" && error.reason !== null &&
-        "_tag" in error.reason
-      ? String(error.reason._tag)
-      : error._tag,
-    message: error.message
-  }))
 
 const upload = (content: string, extra: Partial<ImportRequest<never>> = {}): ImportRequest<never> => ({
   size: content.length,

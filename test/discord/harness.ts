@@ -20,7 +20,7 @@ export const { scenario, ids } = defaultScenario()
 export const commandNames = [
   "play", "playfile", "search", "skip", "skipto", "previous", "seek", "pause", "resume", "stop", "leave", "queue",
   "nowplaying", "remove", "move", "shuffle", "loop", "clear", "volume", "effects", "eq", "settings", "playlist", "history",
-  "audit"
+  "audit", "rate", "stats"
 ]
 
 /** A sine of [frequency Hz, seconds], written as Ogg/Opus. */
@@ -37,6 +37,8 @@ export interface HarnessOptions {
   readonly music?: Readonly<Record<string, Tone>> | undefined
   /** Run the bot in its own process group (see `startProgram`). */
   readonly ownProcessGroup?: boolean | undefined
+  /** Runs before the bot first starts, e.g. to write rows into its embedded database under `dataDir`. */
+  readonly prepare?: ((dataDir: string, files: FileServer) => Promise<void>) | undefined
 }
 
 export interface Harness {
@@ -82,6 +84,12 @@ export const startHarness = async (options: HarnessOptions): Promise<Harness> =>
     )
   )
   const server = await startFileServer(Object.fromEntries([...served, ...sequences]))
+  try {
+    await options.prepare?.(dataDir, server)
+  } catch (error) {
+    await server.close()
+    throw error
+  }
   const fake = new FakeDiscord({ scenario, ...options.fake })
   const endpoints = await fake.start()
   const env = {

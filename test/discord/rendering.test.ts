@@ -5,6 +5,7 @@ import { PlaylistId, type PlaylistSummary } from "../../src/control/Playlists.ts
 import { parsePosition } from "../../src/discord/commands/control.ts"
 import { playlistListMessage, playlistPageMessage } from "../../src/discord/PlaylistRender.ts"
 import { progressBar } from "../../src/discord/Render.ts"
+import { statsMessage } from "../../src/discord/StatsRender.ts"
 
 const owner = { _tag: "Guild", guildId: GuildId.make("300000000000000001") } as const
 const summary = (name: string, trackCount = 10): PlaylistSummary => ({
@@ -65,5 +66,24 @@ describe("option parsing and rendering", () => {
     assert.strictEqual(fields[0]?.value, "None yet.")
     assert.isAtMost(fields[1]?.value.length ?? 0, 1024)
     assert.match(fields[1]?.value ?? "", /…and \d+ more$/)
+  })
+
+  it("keeps every stats field within an embed field's 1024 characters, linking only the links that fit", () => {
+    const tracks = Array.from({ length: 5 }, (_, i) => ({
+      trackId: `http:${i}`,
+      title: `${"~".repeat(i === 0 ? 20 : 100)} ${i}`,
+      location: i === 0 ? "https://music.example/short.ogg" : `https://music.example/${"x".repeat(1980)}/${i}.ogg`,
+      count: 1000 - i,
+      score: 2 - i,
+      ratings: 1000
+    }))
+    const userId = UserId.make("200000000000000001")
+    const requesters = Array.from({ length: 5 }, () => ({ userId, plays: 100_000 }))
+    const stats = { period: "year", mostPlayed: tracks, bestRated: tracks, topRequesters: requesters, mostSkipped: tracks } as const
+    const fields = embedOf(statsMessage(stats)).fields ?? []
+    assert.deepStrictEqual(fields.map((f) => f.name), ["Most played", "Best rated", "Top requesters", "Most skipped"])
+    for (const f of fields) assert.isAtMost(f.value.length, 1024, f.name)
+    assert.match(fields[0]?.value ?? "", /^`1\.` \[\\~.*\]\(https:\/\/music\.example\/short\.ogg\) — 1000 plays\n`2\.` \*\*/)
+    assert.match(fields[1]?.value ?? "", /— \+2 \(1000 ratings\)\n.*— 0 .*— -2 \(1000 ratings\)$/s)
   })
 })

@@ -12,11 +12,15 @@ import { Control, type ControlError } from "../../control/Control.ts"
 import type { AuditTrail } from "../../control/AuditTrail.ts"
 import type { PlayHistory } from "../../control/PlayHistory.ts"
 import type { Playlists } from "../../control/Playlists.ts"
+import type { Ratings } from "../../control/Ratings.ts"
 import { actorOf, type BadOptions, decodeOptions, type DiscordApiFailure, type Reply, respond } from "../Interaction.ts"
 import type { NowPlaying } from "../NowPlaying.ts"
 
-/** The services handlers may use: the application core (with its stores), and the edge's own now-playing message. */
-export type HandlerServices = Control | Playlists | PlayHistory | AuditTrail | NowPlaying
+/**
+ * The services handlers may use: the application core (with its stores, ratings and stats), and
+ * the edge's own now-playing message.
+ */
+export type HandlerServices = Control | Playlists | PlayHistory | AuditTrail | Ratings | NowPlaying
 
 /** What a handler may fail with: all but the last are shown to the user, the last is logged with an id. */
 export type HandlerError = ControlError | BadOptions | DiscordApiFailure

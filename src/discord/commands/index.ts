@@ -3,6 +3,7 @@ import { audit, auditPage, history, historyPage, historyPick } from "./history.t
 import { leave, pause, previous, resume, seek, skip, skipto, stop } from "./control.ts"
 import { play, playfile, search, searchPick } from "./playback.ts"
 import { playlist, playlistPage } from "./playlists.ts"
+import { rate, rateButtons, stats } from "./ratings.ts"
 import { clear, loop, move, nowplaying, nowPlayingButtons, queue, queuePage, remove, shuffle } from "./queue.ts"
 import { settings } from "./settings.ts"
 import { effects, eq, volume } from "./sound.ts"
@@ -33,7 +34,18 @@ export const slashCommands: ReadonlyArray<SlashCommand> = [
   settings,
   playlist,
   history,
-  audit
+  audit,
+  rate,
+  stats
 ]
 
-export const componentHandlers: ReadonlyArray<ComponentHandler> = [nowPlayingButtons, queuePage, searchPick, playlistPage, historyPick, historyPage, auditPage]
+export const componentHandlers: ReadonlyArray<ComponentHandler> = [
+  nowPlayingButtons,
+  rateButtons,
+  queuePage,
+  searchPick,
+  playlistPage,
+  historyPick,
+  historyPage,
+  auditPage
+]
