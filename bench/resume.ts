@@ -14,7 +14,7 @@ import type { VoiceStream } from "../test/fake-discord/FakeDiscord.ts"
 import { type Harness, ids, startHarness, waitForAnswer } from "../test/discord/harness.ts"
 import { span, steps } from "../test/discord/steppedTone.ts"
 import { childProcesses } from "../test/support/audioProcesses.ts"
-import { type BenchSection, percentile, round, sleep } from "./Section.ts"
+import { type BenchSection, type Figure, percentile, round, sleep } from "./Section.ts"
 
 const track = steps(150)
 const killTrack = steps(40)
@@ -139,35 +139,35 @@ export const runResumeBench = async (options: { readonly runs?: number; readonly
   }
 }
 
+type Summary = ReturnType<typeof summary>
+
+/** A signal's figures; the position error must fall within [low, high]. */
+const restartFigures = (
+  signal: string,
+  r: { readonly readyToAudioMs: Summary; readonly silenceMs: Summary; readonly positionErrorMs: Summary },
+  [low, high]: readonly [number, number]
+): ReadonlyArray<Figure> => [
+  { key: `${signal}.ready_to_audio_ms.p50`, value: r.readyToAudioMs.p50, unit: "ms" },
+  { key: `${signal}.ready_to_audio_ms.p95`, value: r.readyToAudioMs.p95, unit: "ms", target: "< 3000", ok: r.readyToAudioMs.p95 < 3000 },
+  { key: `${signal}.silence_ms.p50`, value: r.silenceMs.p50, unit: "ms" },
+  { key: `${signal}.silence_ms.p95`, value: r.silenceMs.p95, unit: "ms" },
+  {
+    key: `${signal}.position_error_ms`,
+    value: `${r.positionErrorMs.min} … ${r.positionErrorMs.max}`,
+    target: `${low} … +${high}`,
+    ok: r.positionErrorMs.min >= low && r.positionErrorMs.max <= high
+  }
+]
+
 export const resumeSection: BenchSection = {
   name: "resume.restart",
   description: "restart to audio after SIGTERM and SIGKILL, resume position error, FFmpeg-kill gap",
   run: async () => {
     const r = await runResumeBench()
-    const term = r.sigterm
-    const kill = r.sigkill
     return {
       figures: [
-        { key: "sigterm.ready_to_audio_ms.p50", value: term.readyToAudioMs.p50, unit: "ms" },
-        { key: "sigterm.ready_to_audio_ms.p95", value: term.readyToAudioMs.p95, unit: "ms", target: "< 3000", ok: term.readyToAudioMs.p95 < 3000 },
-        { key: "sigterm.silence_ms.p50", value: term.silenceMs.p50, unit: "ms" },
-        { key: "sigterm.silence_ms.p95", value: term.silenceMs.p95, unit: "ms" },
-        {
-          key: "sigterm.position_error_ms",
-          value: `${term.positionErrorMs.min} … ${term.positionErrorMs.max}`,
-          target: "±500",
-          ok: Math.abs(term.positionErrorMs.min) <= 500 && Math.abs(term.positionErrorMs.max) <= 500
-        },
-        { key: "sigkill.ready_to_audio_ms.p50", value: kill.readyToAudioMs.p50, unit: "ms" },
-        { key: "sigkill.ready_to_audio_ms.p95", value: kill.readyToAudioMs.p95, unit: "ms", target: "< 3000", ok: kill.readyToAudioMs.p95 < 3000 },
-        { key: "sigkill.silence_ms.p50", value: kill.silenceMs.p50, unit: "ms" },
-        { key: "sigkill.silence_ms.p95", value: kill.silenceMs.p95, unit: "ms" },
-        {
-          key: "sigkill.position_error_ms",
-          value: `${kill.positionErrorMs.min} … ${kill.positionErrorMs.max}`,
-          target: "-3000 … +1000",
-          ok: kill.positionErrorMs.min >= -3000 && kill.positionErrorMs.max <= 1000
-        },
+        ...restartFigures("sigterm", r.sigterm, [-500, 500]),
+        ...restartFigures("sigkill", r.sigkill, [-3000, 1000]),
         {
           key: "ffmpeg_kill.longest_gap_ms.max",
           value: r.ffmpegKill.longestGapMs.max,

@@ -27,6 +27,19 @@ const writes = (sql: SqlClient.SqlClient) => ({
   })
 })
 
+/** A writer on the database at `url`, with the test tables created, and its writes. */
+const writerOn = (url: Redacted.Redacted<string>, options: { readonly poolSize: number; readonly capacity?: number }) =>
+  Effect.gen(function*() {
+    const services = yield* Layer.build(
+      Writer.layer({ capacity: options.capacity, batchSize: 50 }).pipe(
+        Layer.provideMerge(Database.layer({ url, poolSize: options.poolSize }))
+      )
+    )
+    const sql = Context.get(services, SqlClient.SqlClient)
+    yield* createTables.pipe(Effect.provideService(SqlClient.SqlClient, sql))
+    return { sql, writer: Context.get(services, Writer), w: writes(sql) }
+  })
+
 describe("the background writer", () => {
   it.live("coalesces a key's pending writes into the newest, keeps the others in order, and flush waits for them", () =>
     Effect.gen(function*() {
@@ -55,11 +68,7 @@ describe("the background writer", () => {
       const socket = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 1 })
       yield* Effect.acquireRelease(Effect.promise(() => socket.start()), () => Effect.promise(() => socket.stop()))
       const url = Redacted.make(`postgres://postgres@${socket.getServerConn()}/postgres`)
-      const services = yield* Layer.build(Writer.layer({ batchSize: 50 }).pipe(Layer.provideMerge(Database.layer({ url, poolSize: 1 }))))
-      const sql = Context.get(services, SqlClient.SqlClient)
-      const writer = Context.get(services, Writer)
-      yield* createTables.pipe(Effect.provideService(SqlClient.SqlClient, sql))
-      const w = writes(sql)
+      const { sql, writer, w } = yield* writerOn(url, { poolSize: 1 })
       for (let n = 1; n <= 10; n++) yield* writer.submit(w.row(n))
       yield* writer.flush
 
@@ -87,15 +96,7 @@ describePostgres("the background writer, with the PostgreSQL service going away 
         const scratch = yield* scratchPostgres(server)
         const name = new URL(Redacted.value(scratch)).pathname.slice(1)
         const admin = Context.get(yield* Layer.build(PgClient.layer({ url: Redacted.make(server) })), SqlClient.SqlClient)
-        const services = yield* Layer.build(
-          Writer.layer({ capacity: 150, batchSize: 50 }).pipe(
-            Layer.provideMerge(Database.layer({ url: scratch, poolSize: 2 }))
-          )
-        )
-        const sql = Context.get(services, SqlClient.SqlClient)
-        const writer = Context.get(services, Writer)
-        yield* createTables.pipe(Effect.provideService(SqlClient.SqlClient, sql))
-        const w = writes(sql)
+        const { sql, writer, w } = yield* writerOn(scratch, { poolSize: 2, capacity: 150 })
         for (let n = 1; n <= 20; n++) yield* writer.submit(w.row(n))
         yield* writer.flush
 
