@@ -85,7 +85,8 @@ export class Ratings extends Context.Service<Ratings, {
         })
 
         const stats = Effect.fn("Ratings.stats")(function*(actor: Actor, period: StatsPeriod) {
-          const window: StatsWindow = { guildId: actor.guildId, since: periodStart(period, yield* Clock.currentTimeMillis) }
+          const nowMs = yield* Clock.currentTimeMillis
+          const window: StatsWindow = { guildId: actor.guildId, since: periodStart(period, nowMs), now: new Date(nowMs) }
           const lists = yield* Effect.all({
             mostPlayed: repo.mostPlayed(window),
             bestRated: repo.bestRated(window),

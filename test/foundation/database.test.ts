@@ -8,7 +8,9 @@ import { describePostgres, embeddedDatabase, scratchPostgres, tempDir } from "..
 
 const tables = [
   "audit_log",
+  "guild_requester_totals",
   "guild_settings",
+  "guild_track_totals",
   "play_history",
   "player_snapshots",
   "playlist_tracks",

@@ -82,6 +82,26 @@ const historyChecks = Effect.gen(function*() {
   assert.isNull(yield* repo.byId(elsewhere, first.id))
 
   assert.deepStrictEqual(yield* repo.recentTrackIds(guild, 2), [play(4).trackId, play(3).trackId])
+
+  // The totals /stats counts from follow every play and skip, replays included.
+  yield* twice(repo.started(play(6, { trackId: play(1).trackId })))
+  yield* twice(repo.ended({ key: "play-6", endedAt: new Date(base + 400_000), reason: "skipped", playedMs: 10, failReason: null }))
+  const sql = yield* SqlClient.SqlClient
+  const trackTotals = sql<{ readonly track_id: string; readonly plays: number; readonly skips: number; readonly last_skipped_at: Date | null }>`
+    SELECT track_id, plays, skips, last_skipped_at FROM guild_track_totals WHERE guild_id = ${guild} ORDER BY track_id`
+  assert.deepStrictEqual(
+    (yield* trackTotals).map((t) => [t.track_id, t.plays, t.skips, t.last_skipped_at?.getTime() ?? null]),
+    [[play(1).trackId, 2, 1, base + 6 * 60_000], ...[2, 3, 4].map((n) => [play(n).trackId, 1, 0, null])]
+  )
+  const requesterTotals = yield* sql<{ readonly requester: string; readonly plays: number; readonly last_played_at: Date }>`
+    SELECT requester, plays, last_played_at FROM guild_requester_totals WHERE guild_id = ${guild} ORDER BY requester`
+  assert.deepStrictEqual(requesterTotals.map((r) => [r.requester, r.plays, r.last_played_at.getTime()]), [
+    [alice, 3, base + 6 * 60_000],
+    [bob, 2, base + 3 * 60_000]
+  ])
+  // A skip taken back is no longer counted.
+  yield* sql`UPDATE play_history SET end_reason = 'stopped' WHERE write_key = 'play-6'`
+  assert.deepStrictEqual((yield* trackTotals)[0]?.skips, 0)
 })
 
 const auditChecks = Effect.gen(function*() {

@@ -141,7 +141,7 @@ const repoChecks = Effect.gen(function*() {
   assert.deepStrictEqual(stored.map((r) => r.rating), [1], "one row per user and track, the last rating")
 
   for (const period of periods) {
-    const window = { guildId: guild, since: periodStart(period, nowMs) }
+    const window = { guildId: guild, since: periodStart(period, nowMs), now: new Date(nowMs) }
     const [mostPlayed, bestRated, topRequesters, mostSkipped] = yield* Effect.all([
       repo.mostPlayed(window),
       repo.bestRated(window),
@@ -155,10 +155,10 @@ const repoChecks = Effect.gen(function*() {
     assert.deepStrictEqual(mostSkipped.map((t) => [t.trackId, t.count] as const), want.mostSkipped, `${period}: most skipped`)
     assert.deepStrictEqual(mostPlayed.map((t) => t.title), want.mostPlayed.map(([id]) => id), `${period}: latest titles`)
   }
-  const [first] = yield* repo.mostPlayed({ guildId: guild, since: null })
+  const [first] = yield* repo.mostPlayed({ guildId: guild, since: null, now: new Date(nowMs) })
   assert.strictEqual(first?.location, "https://music.example/t5.ogg")
 
-  const quiet = { guildId: quietGuild, since: null }
+  const quiet = { guildId: quietGuild, since: null, now: new Date(nowMs) }
   assert.deepStrictEqual(
     yield* Effect.all([repo.mostPlayed(quiet), repo.bestRated(quiet), repo.topRequesters(quiet), repo.mostSkipped(quiet)]),
     [[], [], [], []]
