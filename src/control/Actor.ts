@@ -5,9 +5,9 @@ import type { MemberInfo } from "../gateway/GuildDirectory.ts"
 export type Origin = "discord" | "http"
 
 /**
- * Who asks the application core to act. Today every caller is a guild member (from a Discord
- * interaction, or looked up in the gateway's cache for another edge); an API key or a dashboard
- * session will be further cases of this union, each mapped to the same rules.
+ * Who asks the application core to act: a guild member (from a Discord interaction, or looked up
+ * in the gateway's cache for another edge, as a dashboard session is), or one of the guild's API
+ * keys. Each is mapped to the same rules (Authorization.ts).
  */
 export interface Member {
   readonly _tag: "Member"
@@ -21,7 +21,22 @@ export interface Member {
   readonly voiceChannelId: ChannelId | null
 }
 
-export type Actor = Member
+/**
+ * A script holding one of the guild's API keys. It acts with DJ rights in that guild alone, from
+ * no voice channel of its own: what it starts plays where the bot is, or in the channel it names.
+ */
+export interface Key {
+  readonly _tag: "Key"
+  readonly origin: Origin
+  readonly guildId: GuildId
+  /** Who created the key: what the key queues is theirs. */
+  readonly userId: UserId
+  readonly keyName: string
+  /** The voice channel the request names, if any. */
+  readonly voiceChannelId: ChannelId | null
+}
+
+export type Actor = Member | Key
 
 export const member = (origin: Origin, guildId: GuildId, info: MemberInfo): Actor => ({
   _tag: "Member",

@@ -48,7 +48,7 @@ export class AuditTrail extends Context.Service<AuditTrail, {
             }))
           }),
         read: Effect.fn("AuditTrail.read")(function*(actor, options) {
-          if (!actor.manager) return yield* refusal(new NotAuditor())
+          if (actor._tag === "Key" || !actor.manager) return yield* refusal(new NotAuditor())
           const page = Math.max(1, options.page)
           const found = yield* repo.page(actor.guildId, {
             actorId: options.userId,

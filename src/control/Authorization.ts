@@ -51,14 +51,18 @@ const refused = (reason: RefusalReason): Verdict => ({ _tag: "Refused", reason }
  * Someone alone with the bot is a DJ too: there is nobody to overrule.
  */
 export const isDj = (actor: Actor, room: Room): boolean =>
+  actor._tag === "Key" ||
   room.djRoleId === null ||
   actor.manager ||
   actor.roleIds.includes(room.djRoleId) ||
   (actor.voiceChannelId !== null && actor.voiceChannelId === room.botChannelId && room.listeners <= 1)
 
+/** In the bot's channel; a key is where the bot is, having no channel of its own. */
 const inBotChannel = (actor: Actor, room: Room): Verdict | null => {
   if (room.botChannelId === null) return refused(new NotPlaying())
-  if (actor.voiceChannelId !== room.botChannelId) return refused(new NotInBotChannel({ channelId: room.botChannelId }))
+  if (actor._tag === "Member" && actor.voiceChannelId !== room.botChannelId) {
+    return refused(new NotInBotChannel({ channelId: room.botChannelId }))
+  }
   return null
 }
 
@@ -85,10 +89,12 @@ export const decide = (action: Action, actor: Actor, room: Room): Verdict => {
       return { _tag: "Vote" }
     }
     case "settings":
+      if (actor._tag === "Key") return allowed
       return actor.manager || (room.djRoleId !== null && actor.roleIds.includes(room.djRoleId))
         ? allowed
         : refused(new NotManager())
     case "playlists":
+      if (actor._tag === "Key") return allowed
       return actor.manager || room.djRoleId === null || actor.roleIds.includes(room.djRoleId)
         ? allowed
         : refused(new NotPlaylistEditor())
