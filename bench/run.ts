@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { cpus } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { apiSection } from "./api.ts"
 import { audioSections } from "./audio/AudioSections.ts"
 import { closeBenchSources } from "./audio/BenchAudio.ts"
 import { discordSection } from "./discord.ts"
@@ -52,7 +53,8 @@ const SECTIONS: ReadonlyArray<BenchSection> = [
   discordSection,
   resumeSection,
   writerSection,
-  statsSection
+  statsSection,
+  apiSection
 ]
 
 const here = dirname(fileURLToPath(import.meta.url))

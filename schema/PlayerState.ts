@@ -58,6 +58,10 @@ export const PlayerState = Schema.Struct({
 })
 export type PlayerState = typeof PlayerState.Type
 
+/** Where playback stands at `nowMs`, extrapolated from the published position. */
+export const positionNow = (state: PlayerState, nowMs: number): number =>
+  state.position.playing ? state.position.ms + Math.max(0, nowMs - state.position.atMs) : state.position.ms
+
 /** Fifteen zero gains: the equalizer is off. */
 export const flatEqualizer: Equalizer = Array.from({ length: 15 }, () => 0)
 

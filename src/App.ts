@@ -34,10 +34,10 @@ import { DiscordVoice } from "./voice/DiscordVoice.ts"
 
 /**
  * The whole program as one layer: the one place where the rooms are wired together.
- * Dependencies are built first and released last, so shutdown stops the Discord edge and saves
- * every player's snapshot, then stops the players (leaving voice, killing FFmpeg), drains the
- * background writer, and closes the HTTP server, the gateway connection, the database pool and the
- * embedded database.
+ * Dependencies are built first and released last, so shutdown closes the HTTP server, stops the
+ * Discord edge and saves every player's snapshot, then stops the players (leaving voice, killing
+ * FFmpeg), drains the background writer, and closes the gateway connection, the database pool and
+ * the embedded database.
  */
 export const makeApp = (config: AppConfig.AppConfig) => {
   // The stores outlive the players: their last snapshots still reach the writer, which drains last.
@@ -57,7 +57,9 @@ export const makeApp = (config: AppConfig.AppConfig) => {
     Layer.provideMerge(Layer.merge(players, GuildDirectory.layer)),
     Layer.provideMerge(Layer.merge(Resolver.layerConfig.pipe(Layer.provide(NodeServices.layer)), DiscordVoice.layerConfig))
   )
-  return Layer.merge(edge, HttpServer.layerConfig).pipe(
+  // The HTTP API acts through the core: its server stops taking requests before anything else stops.
+  return HttpServer.layerConfig.pipe(
+    Layer.provideMerge(edge),
     Layer.provideMerge(DiscordGateway.layerConfig),
     Layer.provideMerge(Database.layerConfig),
     Layer.provideMerge(Readiness.layer),

@@ -7,7 +7,7 @@
 import { Context, Effect, Layer, Option } from "effect"
 import type { SqlError } from "effect/sql"
 import type { EqPreset, EffectName, Volume } from "../../schema/Effects.ts"
-import type { GuildId, RoleId, UserId } from "../../schema/Ids.ts"
+import type { ChannelId, GuildId, RoleId, UserId } from "../../schema/Ids.ts"
 import * as Cmd from "../../schema/PlayerCommand.ts"
 import type { PlayerError } from "../../schema/PlayerError.ts"
 import type { ReplyOf, SkipReply } from "../../schema/PlayerReply.ts"
@@ -67,6 +67,8 @@ export class Control extends Context.Service<Control, {
   readonly suggest: (query: string) => Effect.Effect<ReadonlyArray<Suggestion>>
   /** The guild's player as it is now (an empty one when none runs); anyone may look. */
   readonly view: (guildId: GuildId) => Effect.Effect<PlayerState>
+  /** The voice channel the bot is in, in the guild. */
+  readonly voiceChannel: (guildId: GuildId) => Effect.Effect<ChannelId | null>
   readonly pause: (actor: Actor) => Sent<Cmd.Pause>
   /** Also brings back a queue kept paused from before a restart, into the caller's voice channel. */
   readonly resume: (actor: Actor) => Effect.Effect<ReplyOf<Cmd.Resume>, ControlError>
@@ -88,6 +90,8 @@ export class Control extends Context.Service<Control, {
   readonly setVolume: (actor: Actor, volume: Volume) => Sent<Cmd.SetVolume>
   /** Switches one effect on or off; `off` switches every effect off. */
   readonly toggleEffect: (actor: Actor, effect: EffectName | "off") => Sent<Cmd.ToggleEffect>
+  /** Sets exactly these effects (none: every effect off). */
+  readonly setEffects: (actor: Actor, effects: ReadonlyArray<EffectName>) => Sent<Cmd.SetEffects>
   readonly setEqualizer: (actor: Actor, preset: EqPreset) => Sent<Cmd.SetEqualizer>
   readonly settings: (actor: Actor, change: SettingsChange) => Effect.Effect<SettingsOutcome, Refusal>
 }>()("reprise/control/Control") {
@@ -197,6 +201,7 @@ export class Control extends Context.Service<Control, {
         }),
         suggest: resolver.autocomplete,
         view: registry.state,
+        voiceChannel: registry.channel,
         pause: (actor) => act("control", actor, (requester) => new Cmd.Pause({ requester })),
         resume: (actor) => resuming(actor, (requester) => new Cmd.Resume({ requester })),
         togglePause: (actor) => resuming(actor, (requester) => new Cmd.TogglePause({ requester })),
@@ -230,6 +235,7 @@ export class Control extends Context.Service<Control, {
             effect === "off"
               ? new Cmd.SetEffects({ effects: [], requester })
               : new Cmd.ToggleEffect({ effect, requester })),
+        setEffects: (actor, effects) => act("dj", actor, (requester) => new Cmd.SetEffects({ effects, requester })),
         setEqualizer: (actor, preset) => act("dj", actor, (requester) => new Cmd.SetEqualizer({ preset, requester })),
         settings
       })

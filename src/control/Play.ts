@@ -48,6 +48,8 @@ export interface PlayProgress {
   /** The 1-based queue position of the first track; 0 when it started playing at once. */
   readonly startedAt: number
   readonly added: number
+  /** Each track queued so far with its 1-based position when it was queued (0: it played at once). */
+  readonly queued: ReadonlyArray<{ readonly position: number; readonly track: Track }>
   /** Tracks left out as already queued. */
   readonly skipped: number
   /** The latest batch: its playlist and counts describe the load so far. */
@@ -107,9 +109,25 @@ export const makePlay = (deps: {
         )
         const skipped = reply.duplicatesAllowed ? 0 : reply.duplicates.length
         nextPosition = (progress === null ? Math.max(1, reply.position) : nextPosition) + reply.added.length
+        // The entries of one batch are queued side by side, from the reply's position on.
+        const queued = reply.added.map((entry, i) => ({ position: reply.position + i, track: entry.track }))
         const updated: PlayProgress = progress === null
-          ? { lead: reply.added[0]?.track ?? null, startedAt: reply.position, added: reply.added.length, skipped, batch, done: false }
-          : { ...progress, added: progress.added + reply.added.length, skipped: progress.skipped + skipped, batch }
+          ? {
+            lead: reply.added[0]?.track ?? null,
+            startedAt: reply.position,
+            added: reply.added.length,
+            queued,
+            skipped,
+            batch,
+            done: false
+          }
+          : {
+            ...progress,
+            added: progress.added + reply.added.length,
+            queued: [...progress.queued, ...queued],
+            skipped: progress.skipped + skipped,
+            batch
+          }
         if (progress === null && away && (yield* registry.state(guildId)).paused) {
           yield* registry.send(guildId, new Resume({ requester: userId })).pipe(Effect.ignore)
         }

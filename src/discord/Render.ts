@@ -8,7 +8,7 @@ import {
 } from "discord.js"
 import { formatMs } from "../../schema/PlayerError.ts"
 import type { Restored } from "../../schema/PlayerEvent.ts"
-import type { PlayerState, QueueEntry } from "../../schema/PlayerState.ts"
+import { type PlayerState, positionNow, type QueueEntry } from "../../schema/PlayerState.ts"
 import type { Track } from "../../schema/Track.ts"
 import type { SkipOutcome } from "../control/Control.ts"
 import type { PlayProgress } from "../control/Play.ts"
@@ -32,10 +32,6 @@ export const progressBar = (positionMs: number, durationMs: number | null, width
   const done = Math.min(width - 1, Math.max(0, Math.round((positionMs / durationMs) * (width - 1))))
   return `${formatMs(positionMs)} ${"▬".repeat(done)}🔘${"▬".repeat(width - 1 - done)} ${formatMs(durationMs)}`
 }
-
-/** Where playback stands now, extrapolated from the published position. */
-export const positionNow = (state: PlayerState, nowMs: number): number =>
-  state.position.playing ? state.position.ms + Math.max(0, nowMs - state.position.atMs) : state.position.ms
 
 const loopLabel = { off: "Loop: off", track: "Loop: track", queue: "Loop: queue" } as const
 

@@ -20,12 +20,22 @@ export const memberInfo = (member: GuildMember): MemberInfo => ({
   voiceChannelId: member.voice.channelId === null ? null : ChannelId.make(member.voice.channelId)
 })
 
+/** A guild the bot is in, as a list of guilds shows it. */
+export interface GuildInfo {
+  readonly id: GuildId
+  readonly name: string
+  /** The guild's icon as a URL, if it has one. */
+  readonly icon: string | null
+}
+
 /**
  * Who is in a guild and where, from the gateway's cache: a member's roles and voice channel,
  * and how many people are in a voice channel. Any edge can ask (an HTTP request has no
  * interaction to read them from); a member missing from the cache is fetched once.
  */
 export class GuildDirectory extends Context.Service<GuildDirectory, {
+  /** None when the bot is not in the guild. */
+  readonly guild: (guildId: GuildId) => Effect.Effect<Option.Option<GuildInfo>>
   /** None when the guild or the member is unknown to the bot. */
   readonly member: (guildId: GuildId, userId: UserId) => Effect.Effect<Option.Option<MemberInfo>>
   /** Humans (bots excluded) in a voice channel; 0 when the channel is unknown. */
@@ -56,6 +66,13 @@ export class GuildDirectory extends Context.Service<GuildDirectory, {
       }
 
       return GuildDirectory.of({
+        guild: (guildId) =>
+          Effect.sync(() =>
+            Option.map(
+              Option.fromNullishOr(client.guilds.cache.get(guildId)),
+              (guild): GuildInfo => ({ id: guildId, name: guild.name, icon: guild.iconURL() })
+            )
+          ),
         member,
         humansIn: (guildId, channelId) =>
           Effect.sync(() => voiceChannel(guildId, channelId)?.members.filter((m) => !m.user.bot).size ?? 0),

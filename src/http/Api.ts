@@ -1,5 +1,6 @@
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
 import { Health, NotReady, Ready } from "../../schema/System.ts"
+import { GuildsGroup } from "./GuildApi.ts"
 
 export class SystemGroup extends HttpApiGroup.make("system")
   .add(
@@ -18,6 +19,7 @@ export class SystemGroup extends HttpApiGroup.make("system")
 /** The HTTP API, shared by the server, the OpenAPI document and typed clients. */
 export class RepriseApi extends HttpApi.make("reprise")
   .add(SystemGroup)
+  .add(GuildsGroup)
   .annotate(OpenApi.Title, "Reprise")
   .annotate(OpenApi.Description, "Control Reprise's guild players and read their state.")
 {}

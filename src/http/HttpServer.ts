@@ -8,11 +8,17 @@ import { Port, withDefault } from "../config/Fields.ts"
 import * as Section from "../config/Section.ts"
 import { sampleProcessMetrics } from "../observability/ProcessMetrics.ts"
 import { RepriseApi } from "./Api.ts"
+import { ApiAuthLive } from "./ApiAuth.ts"
+import { bodyLimit } from "./BodyLimit.ts"
+import { EventLog } from "./EventLog.ts"
+import { GuildHandlers } from "./GuildHandlers.ts"
 import { httpMetrics } from "./HttpMetrics.ts"
+import { RequestProblemsLive } from "./Problems.ts"
 import { SystemHandlers } from "./SystemHandlers.ts"
 
 const ApiRoutes = HttpApiBuilder.layer(RepriseApi, { openapiPath: "/api/openapi.json" }).pipe(
-  Layer.provide(SystemHandlers)
+  Layer.provide([SystemHandlers, GuildHandlers()]),
+  Layer.provide([ApiAuthLive, RequestProblemsLive, EventLog.layer()])
 )
 
 const DocsRoute = HttpApiScalar.layer(RepriseApi, { path: "/api/docs" })
@@ -43,7 +49,7 @@ export const section = Section.make({
 export const layerConfig = Layer.unwrap(
   Effect.gen(function*() {
     const config = yield* Section.settingsOf(section)
-    return HttpRouter.serve(Routes, { middleware: httpMetrics, disableLogger: true }).pipe(
+    return HttpRouter.serve(Routes, { middleware: (app) => httpMetrics(bodyLimit(app)), disableLogger: true }).pipe(
       Layer.provide(NodeHttpServer.layer(createServer, { host: config.host, port: config.port }))
     )
   })

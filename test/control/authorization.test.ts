@@ -1,13 +1,13 @@
 import { assert, describe, it } from "@effect/vitest"
 import { ChannelId, GuildId, RoleId, UserId } from "../../schema/Ids.ts"
-import type { Actor } from "../../src/control/Actor.ts"
+import type { Actor, Member } from "../../src/control/Actor.ts"
 import { decide, guildRules, isDj, type Room, votesNeeded } from "../../src/control/Authorization.ts"
 
 const music = ChannelId.make("100000000000000001")
 const lounge = ChannelId.make("100000000000000002")
 const dj = RoleId.make("100000000000000009")
 
-const actor = (over: Partial<Omit<Actor, "_tag">> = {}): Actor => ({
+const actor = (over: Partial<Omit<Member, "_tag">> = {}): Actor => ({
   _tag: "Member",
   origin: "discord",
   guildId: GuildId.make("300000000000000001"),
@@ -26,7 +26,31 @@ const room = (over: Partial<Room> = {}): Room => ({
   ...over
 })
 
+/** One of the guild's API keys, naming a voice channel or not. */
+const key = (voiceChannelId: ChannelId | null): Actor => ({
+  _tag: "Key",
+  origin: "http",
+  guildId: GuildId.make("300000000000000001"),
+  userId: UserId.make("200000000000000001"),
+  keyName: "script",
+  voiceChannelId
+})
+
+const verdict = (v: ReturnType<typeof decide>) => v._tag === "Refused" ? v.reason._tag : v._tag
+
 describe("permission rules", () => {
+  it("an API key: DJ rights wherever the bot plays, a voice channel to start in", () => {
+    assert.strictEqual(verdict(decide("start", key(null), room({ botChannelId: null }))), "NotInVoice")
+    assert.strictEqual(verdict(decide("start", key(music), room({ botChannelId: null }))), "Allowed")
+    assert.strictEqual(verdict(decide("start", key(lounge), room())), "BusyElsewhere")
+    assert.strictEqual(verdict(decide("control", key(music), room({ botChannelId: null }))), "NotPlaying")
+    // Away from the listeners, yet a DJ: no vote, no DJ role needed.
+    assert.strictEqual(verdict(decide("dj", key(music), room())), "Allowed")
+    assert.strictEqual(verdict(decide("skip", key(music), room())), "Allowed")
+    assert.strictEqual(verdict(decide("settings", key(null), guildRules(dj))), "Allowed")
+    assert.strictEqual(verdict(decide("playlists", key(null), guildRules(dj))), "Allowed")
+  })
+
   it("start: needs any voice channel; not another one while the bot plays to listeners", () => {
     assert.deepStrictEqual(decide("start", actor(), room({ botChannelId: null, listeners: 0 })), { _tag: "Allowed" })
     assert.deepStrictEqual(decide("start", actor({ voiceChannelId: lounge }), room({ botChannelId: null })), {

@@ -1,12 +1,28 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Context, Effect, Layer, Logger } from "effect"
+import { Context, Effect, Layer, Logger, PubSub } from "effect"
+import type { PlayerEvent } from "../../schema/PlayerEvent.ts"
 import * as AppConfig from "../../src/AppConfig.ts"
+import { ApiKeys } from "../../src/control/ApiKeys.ts"
+import { Control } from "../../src/control/Control.ts"
+import { GuildDirectory } from "../../src/gateway/GuildDirectory.ts"
+import { PlayerRegistry } from "../../src/player/PlayerRegistry.ts"
 import { FfmpegPipeline } from "../../src/audio/FfmpegPipeline.ts"
 import * as HttpServer from "../../src/http/HttpServer.ts"
 import { Readiness } from "../../src/observability/Readiness.ts"
 import * as Database from "../../src/persistence/Database.ts"
 import { tempDir } from "../support/database.ts"
 import { freePort } from "../support/program.ts"
+
+/**
+ * What the `/api/v1` routes act through, which these tests never call: they are exercised against
+ * the whole bot in test/discord/api.e2e.test.ts. Building the event log takes a subscription.
+ */
+const unusedCore = Layer.mergeAll(
+  Layer.mock(Control, {}),
+  Layer.mock(GuildDirectory, {}),
+  Layer.mock(ApiKeys, {}),
+  Layer.mock(PlayerRegistry, { subscribe: Effect.flatMap(PubSub.unbounded<PlayerEvent>(), PubSub.subscribe) })
+)
 
 /** The HTTP server as the program runs it, on a free port, with the database and ffmpeg probes. */
 const serve = (env: Readonly<Record<string, string>>) =>
@@ -17,7 +33,7 @@ const serve = (env: Readonly<Record<string, string>>) =>
       false
     )
     const services = yield* Layer.build(
-      Layer.mergeAll(HttpServer.layerConfig, FfmpegPipeline.layerConfig, Database.layerConfig).pipe(
+      Layer.mergeAll(HttpServer.layerConfig.pipe(Layer.provide(unusedCore)), FfmpegPipeline.layerConfig, Database.layerConfig).pipe(
         Layer.provideMerge(Readiness.layer),
         Layer.provideMerge(AppConfig.layer(config)),
         Layer.provide(Logger.layer([]))

@@ -17,6 +17,7 @@ export const fakeDirectory = (members: Map<string, MemberInfo>) =>
   Layer.succeed(
     GuildDirectory,
     GuildDirectory.of({
+      guild: (guildId) => Effect.succeed(Option.some({ id: guildId, name: "A guild", icon: null })),
       member: (_guildId, userId) => Effect.sync(() => Option.fromUndefinedOr(members.get(userId))),
       humansIn: (_guildId, channelId: ChannelId) =>
         Effect.sync(() => [...members.values()].filter((m) => m.voiceChannelId === channelId).length),

@@ -1,0 +1,110 @@
+/**
+ * What the HTTP API (`/api/v1`) sends and accepts: the contract scripts and the dashboard rely on.
+ * Every payload, path parameter and query value is decoded with these before anything acts on it.
+ */
+import { Schema } from "effect"
+import { EffectName, EqPreset, Volume } from "./Effects.ts"
+import { ChannelId, RoleId, UserId } from "./Ids.ts"
+import { LoopMode } from "./PlayerState.ts"
+import { SourceKind } from "./Track.ts"
+
+const Millis = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
+
+/** A 1-based place in the queue, as a path or query value (`/queue/3`). */
+export const Position = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
+export const PositionFromString = Schema.NumberFromString.pipe(Schema.decodeTo(Position))
+
+export const GuildSummary = Schema.Struct({
+  id: Schema.String,
+  name: Schema.String,
+  /** The guild's icon as a URL, if it has one. */
+  icon: Schema.NullOr(Schema.String),
+  /** Whether a player runs in the guild now. */
+  active: Schema.Boolean
+})
+export type GuildSummary = typeof GuildSummary.Type
+
+const TrackFields = {
+  title: Schema.String,
+  url: Schema.String,
+  source: SourceKind,
+  /** Null for a live stream or a length not known yet. */
+  durationMs: Schema.NullOr(Millis),
+  requester: UserId
+}
+
+export const CurrentTrack = Schema.Struct({
+  ...TrackFields,
+  positionMs: Millis,
+  artworkUrl: Schema.NullOr(Schema.String)
+})
+
+export const QueuedTrack = Schema.Struct({ position: Position, ...TrackFields })
+export type QueuedTrack = typeof QueuedTrack.Type
+
+export const EqualizerView = Schema.Struct({
+  /** The preset whose gains are set, or `custom`. */
+  preset: Schema.Union([EqPreset, Schema.Literal("custom")]),
+  gains: Schema.Array(Schema.Number)
+})
+
+export const PlayerView = Schema.Struct({
+  voiceChannelId: Schema.NullOr(ChannelId),
+  current: Schema.NullOr(CurrentTrack),
+  paused: Schema.Boolean,
+  loop: LoopMode,
+  volume: Volume,
+  effects: Schema.Array(EffectName),
+  equalizer: EqualizerView,
+  /** One page of the upcoming tracks. */
+  queue: Schema.Array(QueuedTrack),
+  queueLength: Schema.Int,
+  page: Schema.Int,
+  size: Schema.Int
+})
+export type PlayerView = typeof PlayerView.Type
+
+export const PageQuery = {
+  page: Schema.optionalKey(PositionFromString),
+  size: Schema.optionalKey(
+    Schema.NumberFromString.pipe(Schema.decodeTo(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 100 }))))
+  )
+}
+
+export const Enqueue = Schema.Struct({
+  query: Schema.String.check(Schema.isTrimmed(), Schema.isNonEmpty(), Schema.isMaxLength(500)),
+  /** Right after the current track rather than at the end. */
+  next: Schema.optionalKey(Schema.Boolean),
+  /** Where to play when the bot is in no voice channel yet. */
+  voiceChannelId: Schema.optionalKey(ChannelId)
+})
+
+export const Queued = Schema.Struct({
+  /** The tracks queued, each at its position (0: it plays now). */
+  tracks: Schema.Array(Schema.Struct({ position: Schema.Int, ...TrackFields })),
+  /** Tracks left out as already queued. */
+  skipped: Schema.Int
+})
+export type Queued = typeof Queued.Type
+
+export const Move = Schema.Struct({ from: Position, to: Position })
+export const Seek = Schema.Struct({ positionMs: Millis })
+export const SetVolume = Schema.Struct({ level: Volume })
+export const SetEffects = Schema.Struct({ effects: Schema.Array(EffectName).check(Schema.isMaxLength(32)) })
+export const SetEqualizer = Schema.Struct({ preset: EqPreset })
+export const SetLoop = Schema.Struct({ mode: LoopMode })
+
+export const SettingsView = Schema.Struct({
+  djRoleId: Schema.NullOr(RoleId),
+  voteSkipRatio: Schema.Number,
+  autoplay: Schema.Boolean
+})
+export type SettingsView = typeof SettingsView.Type
+
+export const SettingsPatch = Schema.Struct({
+  /** The DJ role, or null to turn DJ rules off. */
+  djRoleId: Schema.optionalKey(Schema.NullOr(RoleId)),
+  /** Share of the listeners that must vote to skip someone else's track. */
+  voteSkipRatio: Schema.optionalKey(Schema.Number.check(Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(1))),
+  autoplay: Schema.optionalKey(Schema.Boolean)
+})

@@ -1,0 +1,90 @@
+/**
+ * Every player event with an id, and the latest of each guild's kept, so a live client (the
+ * dashboard, a script on the event stream) that loses its connection gets what it missed when it
+ * comes back with the last id it saw, instead of starting over.
+ */
+import { Clock, Context, Effect, Layer, PubSub, type Scope, Stream } from "effect"
+import type { GuildId } from "../../schema/Ids.ts"
+import type { PlayerEvent } from "../../schema/PlayerEvent.ts"
+import { PlayerRegistry } from "../player/PlayerRegistry.ts"
+
+export interface Sequenced {
+  /** `<process>-<sequence>`: the first part tells an id from before a restart, whose events are gone. */
+  readonly id: string
+  readonly seq: number
+  readonly event: PlayerEvent
+}
+
+export interface Following {
+  /** The guild's events after the given id, or null when they are not all kept (or no id was given). */
+  readonly missed: ReadonlyArray<Sequenced> | null
+  /** The id of now: a client that starts from a fresh state has seen everything up to it. */
+  readonly now: string
+  /** The guild's events from then on, none of them in `missed`. */
+  readonly live: Stream.Stream<Sequenced>
+}
+
+export interface EventLogOptions {
+  /** How many of each guild's latest events are kept for replay. Default 256. */
+  readonly perGuild?: number | undefined
+}
+
+export class EventLog extends Context.Service<EventLog, {
+  /** Follows a guild's events from after `lastEventId`; the live part lasts as long as the scope. */
+  readonly follow: (guildId: GuildId, lastEventId: string | undefined) => Effect.Effect<Following, never, Scope.Scope>
+}>()("reprise/http/EventLog") {
+  static readonly layer = (options: EventLogOptions = {}) =>
+    Layer.effect(
+      EventLog,
+      Effect.gen(function*() {
+        const registry = yield* PlayerRegistry
+        const perGuild = options.perGuild ?? 256
+        const boot = (yield* Clock.currentTimeMillis).toString(36)
+        const kept = new Map<GuildId, { readonly events: Array<Sequenced>; droppedUpTo: number }>()
+        // Sliding, as the registry's own: a client that stops reading loses old events, nobody waits for it.
+        const hub = yield* PubSub.sliding<Sequenced>(4096)
+        let seq = 0
+
+        const record = (event: PlayerEvent) =>
+          Effect.suspend(() => {
+            seq += 1
+            const sequenced: Sequenced = { id: `${boot}-${seq}`, seq, event }
+            const guild = kept.get(event.guildId) ?? { events: [], droppedUpTo: 0 }
+            guild.events.push(sequenced)
+            if (guild.events.length > perGuild) {
+              const dropped = guild.events.splice(0, guild.events.length - perGuild)
+              guild.droppedUpTo = dropped[dropped.length - 1]?.seq ?? guild.droppedUpTo
+            }
+            kept.set(event.guildId, guild)
+            return PubSub.publish(hub, sequenced)
+          })
+        const subscription = yield* registry.subscribe
+        yield* Stream.fromSubscription(subscription).pipe(Stream.runForEach(record), Effect.forkScoped)
+
+        /** The sequence number of an id this process gave, or null. */
+        const seqOf = (id: string | undefined): number | null => {
+          const match = id === undefined ? null : /^([0-9a-z]+)-(\d{1,15})$/.exec(id)
+          return match === null || match[1] !== boot ? null : Number(match[2])
+        }
+
+        return EventLog.of({
+          follow: Effect.fn("EventLog.follow")(function*(guildId: GuildId, lastEventId: string | undefined) {
+            // Subscribed before the kept events are read, so nothing falls between the two; from here
+            // to the return nothing yields, so `seq` is the moment the kept events were read.
+            const live = yield* PubSub.subscribe(hub)
+            const guild = kept.get(guildId)
+            const after = seqOf(lastEventId)
+            const complete = after !== null && after <= seq && after >= (guild?.droppedUpTo ?? 0)
+            const upTo = seq
+            return {
+              missed: complete ? (guild?.events ?? []).filter((e) => e.seq > after) : null,
+              now: `${boot}-${upTo}`,
+              live: Stream.fromSubscription(live).pipe(
+                Stream.filter((e) => e.event.guildId === guildId && e.seq > upTo)
+              )
+            } satisfies Following
+          })
+        })
+      })
+    )
+}

@@ -1,0 +1,160 @@
+/**
+ * The handlers of `/api/v1/guilds`: each turns the caller into an `Actor` of the guild in the path,
+ * calls the application core and answers with the player as it is afterwards, or with the
+ * problem the core's refusal is.
+ */
+import { Clock, type Duration, Effect, Option, Schedule, Schema, Stream } from "effect"
+import { HttpApiBuilder } from "effect/http-api"
+import type { SettingsView } from "../../schema/ApiV1.ts"
+import type { ChannelId, GuildId } from "../../schema/Ids.ts"
+import { PlayerEvent } from "../../schema/PlayerEvent.ts"
+import type { Actor } from "../control/Actor.ts"
+import { Control, type ControlError, type GuildSettingsView, type SettingsOutcome } from "../control/Control.ts"
+import { GuildDirectory } from "../gateway/GuildDirectory.ts"
+import { RepriseApi } from "./Api.ts"
+import { EventLog, type Sequenced } from "./EventLog.ts"
+import { Caller } from "./GuildApi.ts"
+import { defaultPageSize, playerView, queuedView } from "./PlayerView.ts"
+import { Forbidden, NotFound, orProblem } from "./Problems.ts"
+
+export interface GuildHandlersOptions {
+  /** How often the event stream sends a comment, so proxies keep it open. Default 15 seconds. */
+  readonly heartbeat?: Duration.Input | undefined
+}
+
+const encodeEvent = Schema.encodeSync(PlayerEvent)
+const frame = (id: string, event: string, data: unknown) => `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`
+const eventFrame = (e: Sequenced) => frame(e.id, e.event._tag, encodeEvent(e.event))
+
+const settingsView = (settings: GuildSettingsView): SettingsView => ({
+  djRoleId: settings.djRoleId,
+  voteSkipRatio: settings.voteSkipRatio,
+  autoplay: settings.autoplay
+})
+
+/** The settings after a change: the ones before it with the change applied. */
+const settingsAfter = (outcome: SettingsOutcome): SettingsView => {
+  const { applied, before } = outcome
+  return settingsView({
+    djRoleId: applied.djRole === undefined ? before.djRoleId : applied.djRole,
+    voteSkipRatio: applied.voteSkipRatio ?? before.voteSkipRatio,
+    autoplay: applied.autoplay ?? before.autoplay
+  })
+}
+
+export const GuildHandlers = (options: GuildHandlersOptions = {}) =>
+  HttpApiBuilder.group(RepriseApi, "guilds", (handlers) =>
+    Effect.gen(function*() {
+      const control = yield* Control
+      const directory = yield* GuildDirectory
+      const log = yield* EventLog
+      const heartbeat = options.heartbeat ?? "15 seconds"
+
+      /**
+       * The caller as an actor of the guild in the path: its key's own guild only, one the bot is
+       * in. It is where the bot is, unless it names a voice channel.
+       */
+      const actorIn = Effect.fn("Api.actor")(function*(guildId: GuildId, voiceChannelId: ChannelId | null = null) {
+        const caller = yield* Caller
+        yield* Effect.annotateCurrentSpan({ "guild.id": guildId, "user.id": caller.userId, "api.key": caller.keyName })
+        if (caller.guildId !== guildId) {
+          return yield* new Forbidden({ detail: "This API key belongs to another server." })
+        }
+        if (Option.isNone(yield* directory.guild(guildId))) {
+          return yield* new NotFound({ detail: "The bot is not in this server." })
+        }
+        if (voiceChannelId !== null && !(yield* directory.hasVoiceChannel(guildId, voiceChannelId))) {
+          return yield* new NotFound({ detail: `This server has no voice channel ${voiceChannelId}.` })
+        }
+        const actor: Actor = {
+          _tag: "Key",
+          origin: "http",
+          guildId,
+          userId: caller.userId,
+          keyName: caller.keyName,
+          voiceChannelId: voiceChannelId ?? (yield* control.voiceChannel(guildId))
+        }
+        return actor
+      })
+
+      const view = (guildId: GuildId, page = 1, size = defaultPageSize) =>
+        Effect.gen(function*() {
+          const state = yield* control.view(guildId)
+          const voiceChannelId = yield* control.voiceChannel(guildId)
+          return playerView(state, { voiceChannelId, nowMs: yield* Clock.currentTimeMillis, page, size })
+        })
+
+      /** Runs a use-case as the caller, then answers with the player. */
+      const acting = <A>(guildId: GuildId, use: (actor: Actor) => Effect.Effect<A, ControlError>) =>
+        actorIn(guildId).pipe(
+          Effect.flatMap((actor) => orProblem(use(actor))),
+          Effect.andThen(view(guildId))
+        )
+
+      const events = (guildId: GuildId, lastEventId: string | undefined) =>
+        Stream.unwrap(Effect.gen(function*() {
+          const following = yield* log.follow(guildId, lastEventId)
+          const start = following.missed === null
+            ? Stream.fromEffect(Effect.map(view(guildId), (state) => frame(following.now, "state", state)))
+            : Stream.fromIterable(following.missed.map(eventFrame))
+          const comments = Stream.fromSchedule(Schedule.spaced(heartbeat)).pipe(Stream.map(() => ": heartbeat\n\n"))
+          return start.pipe(
+            Stream.concat(Stream.merge(following.live.pipe(Stream.map(eventFrame)), comments)),
+            Stream.encodeText
+          )
+        }))
+
+      return handlers
+        .handle("list", () =>
+          Effect.gen(function*() {
+            const caller = yield* Caller
+            const guild = yield* directory.guild(caller.guildId)
+            if (Option.isNone(guild)) return []
+            const active = (yield* control.voiceChannel(caller.guildId)) !== null
+            return [{ ...guild.value, active }]
+          }))
+        .handle("player", ({ params, query }) =>
+          actorIn(params.guildId).pipe(Effect.andThen(view(params.guildId, query.page, query.size))))
+        .handle("enqueue", ({ params, payload }) =>
+          actorIn(params.guildId, payload.voiceChannelId ?? null).pipe(
+            Effect.flatMap((actor) =>
+              orProblem(control.play(actor, { source: { _tag: "Query", query: payload.query }, next: payload.next ?? false }))
+            ),
+            Effect.map(queuedView)
+          ))
+        .handle("remove", ({ params }) => acting(params.guildId, (actor) => control.remove(actor, params.position)))
+        .handle("move", ({ params, payload }) =>
+          acting(params.guildId, (actor) => control.move(actor, payload.from, payload.to)))
+        .handle("shuffle", ({ params }) => acting(params.guildId, control.shuffle))
+        .handle("clear", ({ params }) => acting(params.guildId, control.clear))
+        .handle("pause", ({ params }) => acting(params.guildId, control.pause))
+        .handle("resume", ({ params }) => acting(params.guildId, control.resume))
+        .handle("skip", ({ params }) => acting(params.guildId, (actor) => control.skip(actor, 1)))
+        .handle("previous", ({ params }) => acting(params.guildId, control.previous))
+        .handle("stop", ({ params }) => acting(params.guildId, control.stop))
+        .handle("seek", ({ params, payload }) => acting(params.guildId, (actor) => control.seek(actor, payload.positionMs)))
+        .handle("volume", ({ params, payload }) => acting(params.guildId, (actor) => control.setVolume(actor, payload.level)))
+        .handle("effects", ({ params, payload }) =>
+          acting(params.guildId, (actor) => control.setEffects(actor, payload.effects)))
+        .handle("equalizer", ({ params, payload }) =>
+          acting(params.guildId, (actor) => control.setEqualizer(actor, payload.preset)))
+        .handle("loop", ({ params, payload }) => acting(params.guildId, (actor) => control.setLoop(actor, payload.mode)))
+        .handle("settings", ({ params }) =>
+          actorIn(params.guildId).pipe(
+            Effect.flatMap((actor) => orProblem(control.settings(actor, {}))),
+            Effect.map((outcome) => settingsView(outcome.before))
+          ))
+        .handle("updateSettings", ({ params, payload }) =>
+          actorIn(params.guildId).pipe(
+            Effect.flatMap((actor) =>
+              orProblem(control.settings(actor, {
+                djRole: payload.djRoleId,
+                voteSkipRatio: payload.voteSkipRatio,
+                autoplay: payload.autoplay
+              }))
+            ),
+            Effect.map(settingsAfter)
+          ))
+        .handle("events", ({ params, headers }) =>
+          Effect.as(actorIn(params.guildId), events(params.guildId, headers["last-event-id"])))
+    }))

@@ -1,0 +1,69 @@
+/** A guild's player as the API shows it: pure functions of the player's state. */
+import type { GuildSummary, PlayerView, Queued, QueuedTrack } from "../../schema/ApiV1.ts"
+import type { EqPreset } from "../../schema/Effects.ts"
+import type { ChannelId } from "../../schema/Ids.ts"
+import { type PlayerState, positionNow } from "../../schema/PlayerState.ts"
+import type { Track } from "../../schema/Track.ts"
+import { EQ_PRESETS } from "../audio/EffectCatalog.ts"
+import type { PlayProgress } from "../control/Play.ts"
+
+export const defaultPageSize = 25
+
+const trackFields = (track: Track) => ({
+  title: track.title,
+  url: track.location,
+  source: track.kind,
+  durationMs: track.durationMs,
+  requester: track.requester
+})
+
+/** The preset whose gains these are, or `custom`. */
+const presetOf = (gains: ReadonlyArray<number>): EqPreset | "custom" =>
+  (Object.keys(EQ_PRESETS) as Array<EqPreset>).find((preset) =>
+    EQ_PRESETS[preset].every((gain, band) => gains[band] === gain)
+  ) ?? "custom"
+
+export interface ViewOptions {
+  readonly voiceChannelId: ChannelId | null
+  readonly nowMs: number
+  /** 1-based; a page past the end is empty. */
+  readonly page: number
+  readonly size: number
+}
+
+export const playerView = (state: PlayerState, options: ViewOptions): PlayerView => {
+  const current = state.queue.current
+  const from = (options.page - 1) * options.size
+  const queue: Array<QueuedTrack> = state.queue.upcoming.slice(from, from + options.size).map((entry, i) => ({
+    position: from + i + 1,
+    ...trackFields(entry.track)
+  }))
+  return {
+    voiceChannelId: options.voiceChannelId,
+    current: current === null ? null : {
+      ...trackFields(current.track),
+      positionMs: Math.round(positionNow(state, options.nowMs)),
+      artworkUrl: current.track.artworkUrl
+    },
+    paused: state.paused,
+    loop: state.queue.loop,
+    volume: state.volume,
+    effects: state.effects,
+    equalizer: { preset: presetOf(state.equalizer), gains: state.equalizer },
+    queue,
+    queueLength: state.queue.upcoming.length,
+    page: options.page,
+    size: options.size
+  }
+}
+
+export const queuedView = (progress: PlayProgress): Queued => ({
+  tracks: progress.queued.map(({ position, track }) => ({ position, ...trackFields(track) })),
+  skipped: progress.skipped
+})
+
+/** A guild as the list of guilds shows it. */
+export const guildSummary = (
+  guild: { readonly id: string; readonly name: string; readonly icon: string | null },
+  active: boolean
+): GuildSummary => ({ id: guild.id, name: guild.name, icon: guild.icon, active })

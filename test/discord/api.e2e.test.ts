@@ -1,0 +1,241 @@
+/**
+ * The HTTP API over real HTTP against the whole bot and the fake Discord: an API key made with
+ * /apikey, every route of /api/v1, its problems, the event stream and its replay, and a revoked key.
+ */
+import fc from "fast-check"
+import { assert, describe, it } from "vitest"
+import { openSse } from "../support/sse.ts"
+import { blockHarness, command, eventually, ids, isEphemeral } from "./harness.ts"
+
+interface Answer {
+  readonly status: number
+  readonly type: string
+  readonly body: any
+  readonly headers: Headers
+}
+
+describe("Reprise's HTTP API against the fake Discord", () => {
+  const h = blockHarness({
+    env: { DISCORD_GUILD_ID: ids.guild },
+    tones: { "/a440.ogg": [440, 60], "/b660.ogg": [660, 60], "/c550.ogg": [550, 60] }
+  })
+  let key = ""
+  const guild = () => `${h.http}/api/v1/guilds/${ids.guild}`
+
+  const call = async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> => {
+    const response = await fetch(url, {
+      method,
+      headers: {
+        authorization: `Bearer ${key}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+        ...headers
+      },
+      ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) })
+    })
+    const text = await response.text()
+    let parsed: unknown = text
+    try {
+      parsed = JSON.parse(text)
+    } catch {
+      // Not JSON: kept as text for the assertion that says so.
+    }
+    return { status: response.status, type: response.headers.get("content-type") ?? "", body: parsed, headers: response.headers }
+  }
+
+  const assertProblem = (answer: Answer, status: number, detail?: RegExp) => {
+    assert.strictEqual(answer.status, status, JSON.stringify(answer.body))
+    assert.include(answer.type, "application/problem+json")
+    assert.strictEqual(answer.body.status, status)
+    assert.isString(answer.body.type)
+    assert.isString(answer.body.title)
+    assert.isString(answer.body.detail)
+    if (detail !== undefined) assert.match(answer.body.detail, detail)
+  }
+
+  it("refuses a request without a key, or with a made-up one, as a 401 problem", async () => {
+    key = ""
+    assertProblem(await call("GET", `${h.http}/api/v1/guilds`), 401, /Bearer/)
+    key = "rpk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+    assertProblem(await call("GET", `${guild()}/player`), 401)
+  })
+
+  it("gives a manager a key with /apikey create, shown once and privately", async () => {
+    const { answer, text } = await command(h.fake, ids.alice, "apikey create", { name: "script" }, /rpk_/)
+    assert.isTrue(isEphemeral(answer))
+    const found = /rpk_[A-Za-z0-9_-]{32,}/.exec(text)
+    assert.isNotNull(found, text)
+    key = found?.[0] ?? ""
+  })
+
+  it("lists the key's guild and shows its idle player", async () => {
+    const guilds = await call("GET", `${h.http}/api/v1/guilds`)
+    assert.strictEqual(guilds.status, 200)
+    assert.deepStrictEqual(guilds.body, [{ id: ids.guild, name: "Guild One", icon: null, active: false }])
+    const player = await call("GET", `${guild()}/player`)
+    assert.strictEqual(player.status, 200)
+    assert.deepInclude(player.body, { voiceChannelId: null, current: null, paused: false, volume: 100, queueLength: 0 })
+  })
+
+  it("refuses another guild, and asks where to play while the bot is in no voice channel", async () => {
+    assertProblem(await call("GET", `${h.http}/api/v1/guilds/${ids.otherGuild}/player`), 403, /another server/)
+    assertProblem(await call("POST", `${guild()}/queue`, { query: h.files.url("/a440.ogg") }), 409, /voiceChannelId/)
+    assertProblem(
+      await call("POST", `${guild()}/queue`, { query: h.files.url("/a440.ogg"), voiceChannelId: ids.text }),
+      404,
+      /no voice channel/
+    )
+  })
+
+  it("queues and plays a track in the channel it names, then queues more after it", async () => {
+    const first = await call("POST", `${guild()}/queue`, { query: h.files.url("/a440.ogg"), voiceChannelId: ids.music })
+    assert.strictEqual(first.status, 200, JSON.stringify(first.body))
+    assert.deepInclude(first.body.tracks[0], { position: 0, source: "http", requester: ids.alice })
+    await eventually(() => h.fake.voiceStreams(ids.guild).length > 0, "a voice stream")
+    assert.approximately((await h.listen(1500)).frequency(), 440, 5)
+
+    const second = await call("POST", `${guild()}/queue`, { query: h.files.url("/b660.ogg") })
+    assert.strictEqual(second.status, 200, JSON.stringify(second.body))
+    assert.strictEqual(second.body.tracks[0].position, 1)
+    const next = await call("POST", `${guild()}/queue`, { query: h.files.url("/c550.ogg"), next: true })
+    assert.strictEqual(next.body.tracks[0].position, 1)
+
+    const player = await call("GET", `${guild()}/player?size=1&page=2`)
+    assert.strictEqual(player.status, 200)
+    assert.deepInclude(player.body, { voiceChannelId: ids.music, queueLength: 2, page: 2, size: 1 })
+    assert.strictEqual(player.body.current.url, h.files.url("/a440.ogg"))
+    assert.isAbove(player.body.current.positionMs, 1000)
+    assert.deepStrictEqual(player.body.queue.map((t: { position: number; url: string }) => [t.position, t.url]), [
+      [2, h.files.url("/b660.ogg")]
+    ])
+  })
+
+  it("decodes every payload and parameter: a 400 names the field, a large body is 413, a position not there is 404", async () => {
+    const loud = await call("PUT", `${guild()}/player/volume`, { level: 300 })
+    assertProblem(loud, 400, /payload\.level/)
+    assertProblem(await call("PUT", `${guild()}/player/loop`, { mode: "forever" }), 400, /payload\.mode/)
+    assertProblem(await call("GET", `${guild()}/player?page=0`), 400, /query\.page/)
+    assertProblem(await call("DELETE", `${guild()}/queue/first`), 400, /path\.position/)
+    assertProblem(await call("GET", `${h.http}/api/v1/guilds/not-a-guild/player`), 400, /path\.guildId/)
+    assertProblem(await call("POST", `${guild()}/queue`, "{not json"), 400)
+    assertProblem(await call("POST", `${guild()}/queue`, { query: "x".repeat(20_000) }), 413, /16384/)
+    assertProblem(await call("DELETE", `${guild()}/queue/9`), 404)
+  })
+
+  it("controls the player like the slash commands do, each answering with the player", async () => {
+    const volume = await call("PUT", `${guild()}/player/volume`, { level: 60 })
+    assert.strictEqual(volume.status, 200)
+    assert.strictEqual(volume.body.volume, 60)
+    const effects = await call("PUT", `${guild()}/player/effects`, { effects: ["nightcore", "bassboost"] })
+    assert.deepStrictEqual([...effects.body.effects].sort(), ["bassboost", "nightcore"])
+    assert.deepStrictEqual((await call("PUT", `${guild()}/player/effects`, { effects: [] })).body.effects, [])
+    assert.strictEqual((await call("PUT", `${guild()}/player/equalizer`, { preset: "rock" })).body.equalizer.preset, "rock")
+    assert.strictEqual((await call("PUT", `${guild()}/player/loop`, { mode: "queue" })).body.loop, "queue")
+    assert.strictEqual((await call("PUT", `${guild()}/player/loop`, { mode: "off" })).body.loop, "off")
+    const moved = await call("POST", `${guild()}/queue/move`, { from: 2, to: 1 })
+    assert.deepStrictEqual(moved.body.queue.map((t: { url: string }) => t.url), [h.files.url("/b660.ogg"), h.files.url("/c550.ogg")])
+    assert.strictEqual((await call("POST", `${guild()}/queue/shuffle`)).status, 200)
+    assert.strictEqual((await call("POST", `${guild()}/player/pause`)).body.paused, true)
+    assertProblem(await call("POST", `${guild()}/player/pause`), 409)
+    assert.strictEqual((await call("POST", `${guild()}/player/resume`)).body.paused, false)
+    const sought = await call("POST", `${guild()}/player/seek`, { positionMs: 30_000 })
+    assert.isAtLeast(sought.body.current.positionMs, 30_000)
+    const skipped = await call("POST", `${guild()}/player/skip`)
+    assert.notStrictEqual(skipped.body.current?.url, h.files.url("/a440.ogg"))
+    assert.strictEqual((await call("POST", `${guild()}/player/previous`)).body.current.url, h.files.url("/a440.ogg"))
+    const removed = await call("DELETE", `${guild()}/queue/1`)
+    assert.strictEqual(removed.body.queueLength, 1)
+    assert.strictEqual((await call("DELETE", `${guild()}/queue`)).body.queueLength, 0)
+  })
+
+  it("reads and changes the guild's settings", async () => {
+    const before = await call("GET", `${guild()}/settings`)
+    assert.deepStrictEqual(before.body, { djRoleId: null, voteSkipRatio: 0.5, autoplay: false })
+    const after = await call("PATCH", `${guild()}/settings`, { voteSkipRatio: 0.75, djRoleId: ids.dj })
+    assert.deepStrictEqual(after.body, { djRoleId: ids.dj, voteSkipRatio: 0.75, autoplay: false })
+    assert.deepStrictEqual((await call("GET", `${guild()}/settings`)).body, after.body)
+    assertProblem(await call("PATCH", `${guild()}/settings`, { voteSkipRatio: 0 }), 400, /payload\.voteSkipRatio/)
+    await call("PATCH", `${guild()}/settings`, { djRoleId: null, voteSkipRatio: 0.5 })
+  })
+
+  it("streams the state, then each event with an id, and replays what a reconnect missed", async () => {
+    const headers = { authorization: `Bearer ${key}` }
+    const events = await openSse(`${guild()}/events`, headers)
+    assert.strictEqual(events.status, 200)
+    assert.include(events.contentType, "text/event-stream")
+    const state = await events.next((f) => f.event === "state")
+    assert.strictEqual(events.frames[0], state, "the state comes first")
+    assert.strictEqual(JSON.parse(state.data ?? "").current.url, h.files.url("/a440.ogg"))
+
+    // A Discord-side command shows in the stream.
+    await command(h.fake, ids.alice, "pause", {}, /Paused/)
+    const paused = await events.next((f) => f.event === "Paused")
+    assert.strictEqual(JSON.parse(paused.data ?? "").guildId, ids.guild)
+    events.close()
+
+    // While away: two changes, which a reconnect with the last id gets, in order, without a state.
+    await call("PUT", `${guild()}/player/volume`, { level: 80 })
+    await call("POST", `${guild()}/player/resume`)
+    const again = await openSse(`${guild()}/events`, { ...headers, "last-event-id": paused.id ?? "" })
+    const resumed = await again.next((f) => f.event === "Resumed")
+    const replayed = again.frames.slice(0, again.frames.indexOf(resumed) + 1).filter((f) => f.comment === undefined)
+    assert.deepStrictEqual(replayed.map((f) => f.event), ["VolumeChanged", "Resumed"])
+    assert.isFalse(again.frames.some((f) => f.event === "state"))
+    const seqs = replayed.map((f) => Number(f.id?.split("-")[1]))
+    assert.isAbove(seqs[0] ?? 0, Number(paused.id?.split("-")[1]))
+    assert.isAbove(seqs[1] ?? 0, seqs[0] ?? 0)
+    again.close()
+
+    // An id from before a restart (or made up) starts over with the state.
+    const fresh = await openSse(`${guild()}/events`, { ...headers, "last-event-id": "zzz-5" })
+    assert.strictEqual((await fresh.next(() => true)).event, "state")
+    fresh.close()
+  })
+
+  it("never answers a malformed payload with a 500", async () => {
+    const endpoints: ReadonlyArray<readonly [string, string]> = [
+      ["POST", "/queue"],
+      ["POST", "/queue/move"],
+      ["POST", "/player/seek"],
+      ["PUT", "/player/volume"],
+      ["PUT", "/player/effects"],
+      ["PUT", "/player/equalizer"],
+      ["PUT", "/player/loop"],
+      ["PATCH", "/settings"]
+    ]
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...endpoints), fc.anything(), async ([method, path], payload) => {
+        const answer = await call(method, `${guild()}${path}`, JSON.stringify(payload) ?? "null")
+        assert.isBelow(answer.status, 500, `${method} ${path} ${JSON.stringify(payload)} → ${JSON.stringify(answer.body)}`)
+      }),
+      { numRuns: 150 }
+    )
+    // Nothing fuzzed stayed in the queue.
+    await call("DELETE", `${guild()}/queue`)
+  })
+
+  it("documents every route in the OpenAPI document", async () => {
+    const doc = await call("GET", `${h.http}/api/openapi.json`)
+    const paths = Object.keys(doc.body.paths)
+    for (
+      const path of [
+        "/api/v1/guilds",
+        "/api/v1/guilds/{guildId}/player",
+        "/api/v1/guilds/{guildId}/queue",
+        "/api/v1/guilds/{guildId}/queue/{position}",
+        "/api/v1/guilds/{guildId}/queue/move",
+        "/api/v1/guilds/{guildId}/queue/shuffle",
+        "/api/v1/guilds/{guildId}/player/pause",
+        "/api/v1/guilds/{guildId}/player/seek",
+        "/api/v1/guilds/{guildId}/player/volume",
+        "/api/v1/guilds/{guildId}/settings",
+        "/api/v1/guilds/{guildId}/events"
+      ]
+    ) assert.include(paths, path)
+  })
+
+  it("refuses a revoked key at once", async () => {
+    assert.strictEqual((await call("GET", `${guild()}/player`)).status, 200)
+    await command(h.fake, ids.alice, "apikey revoke", { name: "script" }, /revoked/i)
+    assertProblem(await call("GET", `${guild()}/player`), 401)
+  })
+})
