@@ -1,13 +1,13 @@
 import { assert, describe, it } from "@effect/vitest"
 import { ChannelId, GuildId, RoleId, UserId } from "../../schema/Ids.ts"
-import type { Actor } from "../../src/control/Actor.ts"
+import type { Member } from "../../src/control/Actor.ts"
 import { decide, guildRules, isDj, type Room, votesNeeded } from "../../src/control/Authorization.ts"
 
 const music = ChannelId.make("100000000000000001")
 const lounge = ChannelId.make("100000000000000002")
 const dj = RoleId.make("100000000000000009")
 
-const actor = (over: Partial<Omit<Actor, "_tag">> = {}): Actor => ({
+const actor = (over: Partial<Omit<Member, "_tag">> = {}): Member => ({
   _tag: "Member",
   origin: "discord",
   guildId: GuildId.make("300000000000000001"),
