@@ -6,7 +6,7 @@ import { ApiKeyRepo } from "../../src/persistence/ApiKeyRepo.ts"
 import { Writer } from "../../src/persistence/Writer.ts"
 import { embeddedDatabase } from "../support/database.ts"
 import { memoryAudit } from "../support/guildFakes.ts"
-import { blockHarness, command, ids, isEphemeral, sleep } from "./harness.ts"
+import { blockHarness, command, ids, isEphemeral, sleep, suggestions } from "./harness.ts"
 
 const notManager = /Only people with the Manage Server permission can manage API keys\./
 
@@ -28,13 +28,7 @@ describe("Reprise against the fake Discord: API keys", () => {
     return { ...created, key }
   }
 
-  const suggestions = async (userId: string, typed: string): Promise<ReadonlyArray<string>> => {
-    const typing = h.fake.autocomplete(ids.guild, userId, "apikey revoke", { name: typed }, "name")
-    const answer = await h.fake.waitForInteractionResponse(typing.id)
-    const choices = answer.data["choices"]
-    assert.isArray(choices)
-    return (choices as ReadonlyArray<{ readonly value: string }>).map((c) => c.value)
-  }
+  const suggested = (userId: string, typed: string) => suggestions(h.fake, userId, "apikey revoke", "name", typed)
 
   it("registers /apikey with create, list and revoke, shown to managers by default", () => {
     const registered = h.fake.commands(ids.guild).find((c) => c["name"] === "apikey")
@@ -66,8 +60,8 @@ describe("Reprise against the fake Discord: API keys", () => {
       assert.isTrue(isEphemeral(refused.answer), name)
       assert.match(refused.text, notManager, name)
     }
-    assert.deepStrictEqual(await suggestions(ids.bob, ""), [], "a non-manager is not told the names")
-    assert.deepStrictEqual(await suggestions(ids.alice, "c"), ["CI"])
+    assert.deepStrictEqual(await suggested(ids.bob, ""), [], "a non-manager is not told the names")
+    assert.deepStrictEqual(await suggested(ids.alice, "c"), ["CI"])
   }, 60_000)
 
   it("revokes a key by name, audited by its name alone; the key never reaches the logs", async () => {

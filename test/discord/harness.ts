@@ -4,7 +4,7 @@
  */
 import { mkdirSync } from "node:fs"
 import { join } from "node:path"
-import { afterAll, beforeAll } from "vitest"
+import { afterAll, assert, beforeAll } from "vitest"
 import { generateTone, generateToneSequence } from "../support/audioFixtures.ts"
 import { startFileServer, type FileServer } from "../support/audioHttpServer.ts"
 import { tempDir } from "../support/database.ts"
@@ -226,6 +226,22 @@ export const waitForAnswer = (
   )
 
 export const isEphemeral = (e: MessageEvent) => (e.message.flags & 64) !== 0
+
+/** The values autocomplete offers `userId` with `typed` in `option` of `name` (e.g. "playlist load"). */
+export const suggestions = async (
+  fake: FakeDiscord,
+  userId: string,
+  name: string,
+  option: string,
+  typed: string
+): Promise<ReadonlyArray<string>> => {
+  const typing = fake.autocomplete(ids.guild, userId, name, { [option]: typed }, option)
+  const answer = await fake.waitForInteractionResponse(typing.id)
+  assert.strictEqual(answer.type, 8)
+  const choices = answer.data["choices"]
+  assert.isArray(choices)
+  return (choices as ReadonlyArray<{ readonly value: string }>).map((c) => c.value)
+}
 
 /** Sends a slash command and waits for its answer. */
 export const command = async (
