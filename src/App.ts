@@ -2,6 +2,7 @@ import { NodeServices } from "@effect/platform-node"
 import { Layer } from "effect"
 import * as AppConfig from "./AppConfig.ts"
 import { FfmpegPipeline } from "./audio/FfmpegPipeline.ts"
+import { ApiKeys } from "./control/ApiKeys.ts"
 import { AuditTrail } from "./control/AuditTrail.ts"
 import { Control } from "./control/Control.ts"
 import { PlayHistory } from "./control/PlayHistory.ts"
@@ -16,6 +17,7 @@ import * as HttpServer from "./http/HttpServer.ts"
 import * as Logging from "./observability/Logging.ts"
 import { Readiness } from "./observability/Readiness.ts"
 import * as Tracing from "./observability/Tracing.ts"
+import { ApiKeyRepo } from "./persistence/ApiKeyRepo.ts"
 import * as Database from "./persistence/Database.ts"
 import { GuildSettingsRepo } from "./persistence/GuildSettingsRepo.ts"
 import { AuditRepo } from "./persistence/AuditRepo.ts"
@@ -46,11 +48,11 @@ export const makeApp = (config: AppConfig.AppConfig) => {
     Layer.provide(FfmpegPipeline.layerConfig),
     Layer.provideMerge(stores)
   )
-  const core = Layer.merge(PlayHistory.layer, Ratings.layer()).pipe(
+  const core = Layer.mergeAll(PlayHistory.layer, Ratings.layer(), ApiKeys.layer).pipe(
     Layer.provideMerge(Playlists.layerConfig),
     Layer.provideMerge(Control.layer),
     Layer.provideMerge(AuditTrail.layer),
-    Layer.provide([PlaylistRepo.layerSql, AuditRepo.layerSql, RatingsRepo.layerSql, StatsRepo.layerSql])
+    Layer.provide([PlaylistRepo.layerSql, AuditRepo.layerSql, RatingsRepo.layerSql, StatsRepo.layerSql, ApiKeyRepo.layerSql])
   )
   const edge = Layer.mergeAll(DiscordEdge.layer, Autoplay.layer, Snapshots.layer, History.layer, Resume.layerConfig).pipe(
     Layer.provideMerge(Layer.merge(NowPlaying.layer(), core)),

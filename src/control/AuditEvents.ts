@@ -31,7 +31,9 @@ export const AuditAction = Schema.Literals([
   "playlist-renamed",
   "playlist-deleted",
   "playlist-imported",
-  "rated"
+  "rated",
+  "apikey-created",
+  "apikey-revoked"
 ])
 export type AuditAction = typeof AuditAction.Type
 

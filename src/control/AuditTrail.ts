@@ -10,6 +10,7 @@ import type { AuditAction } from "./AuditEvents.ts"
 import { Writer } from "../persistence/Writer.ts"
 import type { Actor } from "./Actor.ts"
 import { NotAuditor, type Refusal, refusal, StoreReadUnavailable } from "./Refusal.ts"
+import { stored } from "./Stored.ts"
 
 export const auditPageSize = 10
 
@@ -55,15 +56,11 @@ export class AuditTrail extends Context.Service<AuditTrail, {
             action: options.action,
             offset: (page - 1) * auditPageSize,
             limit: auditPageSize
-          }).pipe(
-            Effect.catchTag("SchemaError", (error) => Effect.die(error)),
-            Effect.timeout("3 seconds"),
-            Effect.catch((error) =>
-              Effect.logWarning("the audit log is unavailable", error).pipe(
-                Effect.andThen(refusal(new StoreReadUnavailable({ what: "The audit log" })))
-              )
-            )
-          )
+          }).pipe(stored({
+            warning: "the audit log is unavailable",
+            unavailable: new StoreReadUnavailable({ what: "The audit log" }),
+            timeout: "3 seconds"
+          }))
           return { entries: found.entries, page, pages: Math.max(1, Math.ceil(found.total / auditPageSize)) }
         })
       })

@@ -2,8 +2,7 @@
  * The guild's play history as use-cases: a page of what played (newest first, searchable by
  * title), one of those tracks queued again, and the recent history saved as a playlist.
  */
-import { Context, Effect, Layer, type Schema } from "effect"
-import type { SqlError } from "effect/sql"
+import { Context, Effect, Layer } from "effect"
 import type { PlaylistScope } from "../../schema/Playlist.ts"
 import { Track } from "../../schema/Track.ts"
 import { HistoryRepo, type Played } from "../persistence/HistoryRepo.ts"
@@ -13,6 +12,7 @@ import { Control, type ControlError } from "./Control.ts"
 import type { PlayProgress, PlayRequest } from "./Play.ts"
 import { Playlists } from "./Playlists.ts"
 import { NothingFound, type Refusal, refusal, StoreReadUnavailable } from "./Refusal.ts"
+import { stored } from "./Stored.ts"
 
 export const historyPageSize = 10
 /** How much of the history `/history save` keeps: the most recent distinct tracks. */
@@ -25,16 +25,11 @@ export interface HistoryPage {
   readonly search: string | null
 }
 
-const readable = <A>(effect: Effect.Effect<A, SqlError.SqlError | Schema.SchemaError>): Effect.Effect<A, Refusal> =>
-  effect.pipe(
-    Effect.catchTag("SchemaError", (error) => Effect.die(error)),
-    Effect.timeout("3 seconds"),
-    Effect.catch((error) =>
-      Effect.logWarning("the play history is unavailable", error).pipe(
-        Effect.andThen(refusal(new StoreReadUnavailable({ what: "The play history" })))
-      )
-    )
-  )
+const readable = stored({
+  warning: "the play history is unavailable",
+  unavailable: new StoreReadUnavailable({ what: "The play history" }),
+  timeout: "3 seconds"
+})
 
 /** A history row as a track to queue again, asked for by `actor`. */
 const trackOf = (play: Played, actor: Actor): Track =>

@@ -37,6 +37,7 @@ import {
   type Refusal,
   refusal
 } from "./Refusal.ts"
+import * as Stored from "./Stored.ts"
 
 export { PlaylistId, type PlaylistSummary, type PlaylistTrack } from "../persistence/PlaylistRepo.ts"
 
@@ -59,23 +60,12 @@ import {
 
 export * from "./PlaylistModel.ts"
 
-/**
- * A read or write of saved playlists, answered in time for Discord's three seconds or refused as
- * unavailable. A row that does not decode is a defect, not an outage.
- */
+/** A read or write of saved playlists, answered in time for Discord's three seconds or refused as unavailable. */
 const stored = <A>(
   effect: Effect.Effect<A, SqlError.SqlError | Schema.SchemaError>,
   timeout: Duration.Input = "2 seconds"
 ): Effect.Effect<A, Refusal> =>
-  effect.pipe(
-    Effect.catchTag("SchemaError", (error) => Effect.die(error)),
-    Effect.timeout(timeout),
-    Effect.catch((error) =>
-      Effect.logWarning("saved playlists are unavailable", error).pipe(
-        Effect.andThen(refusal(new PlaylistsUnavailable()))
-      )
-    )
-  )
+  Stored.stored({ warning: "saved playlists are unavailable", unavailable: new PlaylistsUnavailable(), timeout })(effect)
 
 /** Imports are written in one transaction of up to MAX_PLAYLIST_SIZE rows, after the answer was deferred. */
 const importTimeout = "10 seconds"

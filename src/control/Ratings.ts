@@ -19,6 +19,7 @@ import type { Actor } from "./Actor.ts"
 import { AuditTrail } from "./AuditTrail.ts"
 import { Control } from "./Control.ts"
 import { NothingToRate, type Refusal, refusal, StatsUnavailable } from "./Refusal.ts"
+import { stored } from "./Stored.ts"
 
 export { Rating } from "../persistence/RatingsRepo.ts"
 export {
@@ -93,14 +94,8 @@ export class Ratings extends Context.Service<Ratings, {
             topRequesters: repo.topRequesters(window),
             mostSkipped: repo.mostSkipped(window)
           }, { concurrency: "unbounded" }).pipe(
-            // A row that does not decode is a defect, not an outage.
-            Effect.catchTag("SchemaError", (error) => Effect.die(error)),
-            Effect.timeout(timeout),
-            Effect.catch((error) =>
-              Effect.logWarning("stats are unavailable", { guildId: actor.guildId }, error).pipe(
-                Effect.andThen(refusal(new StatsUnavailable()))
-              )
-            )
+            stored({ warning: "stats are unavailable", unavailable: new StatsUnavailable(), timeout }),
+            Effect.annotateLogs({ guildId: actor.guildId })
           )
           return { period, ...lists } satisfies GuildStats
         })

@@ -178,6 +178,38 @@ export class StatsUnavailable extends Schema.TaggedClass<StatsUnavailable>()("St
   }
 }
 
+/** API keys act in the whole guild: making, seeing and revoking them is for those who run it. */
+export class NotKeyManager extends Schema.TaggedClass<NotKeyManager>()("NotKeyManager", {}) {
+  get message() {
+    return "Only people with the Manage Server permission can manage API keys."
+  }
+}
+
+export class BadApiKeyName extends Schema.TaggedClass<BadApiKeyName>()("BadApiKeyName", {}) {
+  get message() {
+    return "An API key's name is 1 to 32 characters, without spaces at either end."
+  }
+}
+
+export class ApiKeyExists extends Schema.TaggedClass<ApiKeyExists>()("ApiKeyExists", { name: Schema.String }) {
+  get message() {
+    return `This server already has an API key called ${quoted(this.name)}; pick another name, or revoke that key first.`
+  }
+}
+
+export class ApiKeyNotFound extends Schema.TaggedClass<ApiKeyNotFound>()("ApiKeyNotFound", { name: Schema.String }) {
+  get message() {
+    return `This server has no API key called ${quoted(this.name)}; \`/apikey list\` shows its keys.`
+  }
+}
+
+/** The database does not answer: keys can be neither managed nor checked, and everything else goes on. */
+export class ApiKeysUnavailable extends Schema.TaggedClass<ApiKeysUnavailable>()("ApiKeysUnavailable", {}) {
+  get message() {
+    return "API keys are unavailable right now; try again in a moment."
+  }
+}
+
 export const RefusalReason = Schema.Union([
   NotInVoice,
   BusyElsewhere,
@@ -200,7 +232,12 @@ export const RefusalReason = Schema.Union([
   NoSuchPlaylistTrack,
   NotPlaylistEditor,
   NothingToRate,
-  StatsUnavailable
+  StatsUnavailable,
+  NotKeyManager,
+  BadApiKeyName,
+  ApiKeyExists,
+  ApiKeyNotFound,
+  ApiKeysUnavailable
 ])
 export type RefusalReason = typeof RefusalReason.Type
 

@@ -5,12 +5,9 @@ import type { HistoryPage } from "../control/PlayHistory.ts"
 import type { PlaylistSummary } from "../control/Playlists.ts"
 import type { Played } from "../persistence/HistoryRepo.ts"
 import { named, tracksText } from "./PlaylistRender.ts"
-import { escape, pageButtons, trackLine } from "./Render.ts"
+import { escape, pageButtons, trackLine, when } from "./Render.ts"
 
 const clip = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`)
-
-/** Discord shows `<t:…:R>` in the reader's own time zone and language ("3 hours ago"). */
-const when = (at: Date) => `<t:${Math.floor(at.getTime() / 1000)}:R>`
 
 const endings: Record<NonNullable<Played["endReason"]>, string> = {
   finished: "",

@@ -15,6 +15,9 @@ import type { PlayProgress } from "../control/Play.ts"
 
 const clip = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`)
 
+/** Discord shows `<t:…:R>` in the reader's own time zone and language ("3 hours ago"). */
+export const when = (at: Date) => `<t:${Math.floor(at.getTime() / 1000)}:R>`
+
 /** Markdown special characters in a title must not turn into formatting. */
 export const escape = (s: string) => s.replace(/([\\*_`~|>[\]()])/g, "\\$1")
 

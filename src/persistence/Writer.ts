@@ -1,21 +1,22 @@
 /**
  * The background writer: everything the bot records while it plays (snapshots, history, ratings,
- * the audit log) is handed here and written later, in batches, so that no player and no command
- * ever waits for the database. While the database is down the writes wait in a bounded buffer and
- * are retried with backoff; once it is back every one of them lands. Each statement is idempotent,
- * because a batch that failed halfway is written again whole.
+ * the audit log, when an API key was last used) is handed here and written later, in batches, so
+ * that no player and no command ever waits for the database. While the database is down the
+ * writes wait in a bounded buffer and are retried with backoff; once it is back every one of them
+ * lands. Each statement is idempotent, because a batch that failed halfway is written again whole.
  *
- * A full buffer gives up history first, then audit rows, then ratings, oldest first, and counts
- * what it gave up. Snapshots are never given up: pending snapshots of one guild are one write
- * (the newest), so there is at most one per guild.
+ * A full buffer gives up API keys' last-use times first (the key's next use writes it again), then
+ * history, then audit rows, then ratings, oldest first, and counts what it gave up. Snapshots are
+ * never given up: pending snapshots of one guild are one write (the newest), so there is at most
+ * one per guild.
  */
 import { Clock, Context, type Duration, Effect, Layer, Metric, Option, Schedule } from "effect"
 import { SqlClient, type SqlError } from "effect/sql"
 import * as Backoff from "../resilience/Backoff.ts"
 
-export type WriteKind = "snapshot" | "history" | "rating" | "audit"
+export type WriteKind = "snapshot" | "history" | "rating" | "audit" | "key-use"
 
-const dropOrder: ReadonlyArray<WriteKind> = ["history", "audit", "rating"]
+const dropOrder: ReadonlyArray<WriteKind> = ["key-use", "history", "audit", "rating"]
 
 export interface Write {
   readonly kind: WriteKind
@@ -36,7 +37,7 @@ interface Entry {
 const pendingGauge = Metric.gauge("reprise_writes_pending", { description: "Writes waiting for the database" })
 const written = Metric.counter("reprise_writes_total", { description: "Writes that reached the database, by kind" })
 const dropped = Metric.counter("reprise_writes_dropped_total", {
-  description: "Writes given up: the buffer was full (history first), or the database refused the statement"
+  description: "Writes given up: the buffer was full (API key uses first, then history), or the database refused the statement"
 })
 const lag = Metric.histogram("reprise_write_lag_seconds", {
   description: "From a write being handed to the writer to its row being committed",
@@ -63,7 +64,7 @@ const make = Effect.fnUntraced(function*(options: WriterOptions) {
   let seq = 0
   let doneUpTo = 0
   let wake: (() => void) | null = null
-  const counts = { written: 0, givenUp: { snapshot: 0, history: 0, rating: 0, audit: 0 } satisfies Record<WriteKind, number> }
+  const counts = { written: 0, givenUp: { snapshot: 0, history: 0, rating: 0, audit: 0, "key-use": 0 } satisfies Record<WriteKind, number> }
 
   const updateDone = () => {
     doneUpTo = queue.length === 0 ? seq : queue[0]!.seq - 1

@@ -4,7 +4,7 @@
  */
 import { mkdirSync } from "node:fs"
 import { join } from "node:path"
-import { afterAll, beforeAll } from "vitest"
+import { afterAll, assert, beforeAll } from "vitest"
 import { generateTone, generateToneSequence } from "../support/audioFixtures.ts"
 import { startFileServer, type FileServer } from "../support/audioHttpServer.ts"
 import { tempDir } from "../support/database.ts"
@@ -20,7 +20,7 @@ export const { scenario, ids } = defaultScenario()
 export const commandNames = [
   "play", "playfile", "search", "skip", "skipto", "previous", "seek", "pause", "resume", "stop", "leave", "queue",
   "nowplaying", "remove", "move", "shuffle", "loop", "clear", "volume", "effects", "eq", "settings", "playlist", "history",
-  "audit", "rate", "stats"
+  "audit", "rate", "stats", "apikey"
 ]
 
 /** A sine of [frequency Hz, seconds], written as Ogg/Opus. */
@@ -54,6 +54,8 @@ export interface Harness {
     readonly env?: Readonly<Record<string, string>> | undefined
   }) => Promise<void>
   readonly files: FileServer
+  /** The bot's DATA_DIR: its embedded database, for a test to open once the bot has stopped. */
+  readonly dataDir: string
   /** The bot's HTTP server (`/api/ready`, `/metrics`…). */
   readonly http: string
   readonly stop: () => Promise<void>
@@ -129,6 +131,7 @@ export const startHarness = async (options: HarnessOptions): Promise<Harness> =>
       bot = startProgram({ ...env, ...restart.env }, undefined, spawnOptions)
     },
     files: server,
+    dataDir,
     http: `http://127.0.0.1:${env.HTTP_PORT}`,
     stop
   }
@@ -165,6 +168,9 @@ export const blockHarness = (options: HarnessOptions): BlockHarness => {
     },
     get files() {
       return current().files
+    },
+    get dataDir() {
+      return current().dataDir
     },
     get http() {
       return current().http
@@ -220,6 +226,22 @@ export const waitForAnswer = (
   )
 
 export const isEphemeral = (e: MessageEvent) => (e.message.flags & 64) !== 0
+
+/** The values autocomplete offers `userId` with `typed` in `option` of `name` (e.g. "playlist load"). */
+export const suggestions = async (
+  fake: FakeDiscord,
+  userId: string,
+  name: string,
+  option: string,
+  typed: string
+): Promise<ReadonlyArray<string>> => {
+  const typing = fake.autocomplete(ids.guild, userId, name, { [option]: typed }, option)
+  const answer = await fake.waitForInteractionResponse(typing.id)
+  assert.strictEqual(answer.type, 8)
+  const choices = answer.data["choices"]
+  assert.isArray(choices)
+  return (choices as ReadonlyArray<{ readonly value: string }>).map((c) => c.value)
+}
 
 /** Sends a slash command and waits for its answer. */
 export const command = async (

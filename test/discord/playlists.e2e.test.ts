@@ -1,6 +1,6 @@
 import { assert, describe, it } from "vitest"
 import type { FakeAttachment } from "../fake-discord/Interactions.ts"
-import { blockHarness, command, eventually, ids, isEphemeral, sleep, text, waitForAnswer } from "./harness.ts"
+import { blockHarness, command, eventually, ids, isEphemeral, sleep, suggestions, text, waitForAnswer } from "./harness.ts"
 
 interface ExportedFile {
   readonly format: string
@@ -34,14 +34,7 @@ describe("Reprise against the fake Discord: saved playlists", () => {
     return (await response.json()) as ExportedFile
   }
 
-  const suggestions = async (userId: string, typed: string): Promise<ReadonlyArray<string>> => {
-    const typing = h.fake.autocomplete(ids.guild, userId, "playlist load", { name: typed }, "name")
-    const answer = await h.fake.waitForInteractionResponse(typing.id)
-    assert.strictEqual(answer.type, 8)
-    const choices = answer.data["choices"]
-    assert.isArray(choices)
-    return (choices as ReadonlyArray<{ readonly value: string }>).map((c) => c.value)
-  }
+  const suggested = (userId: string, typed: string) => suggestions(h.fake, userId, "playlist load", "name", typed)
 
   it("registers /playlist with its subcommands", () => {
     const registered = h.fake.commands(ids.guild).find((c) => c["name"] === "playlist")
@@ -158,10 +151,10 @@ describe("Reprise against the fake Discord: saved playlists", () => {
   it("suggests the caller's own playlists and the server's while typing a name, by prefix", async () => {
     const { fake } = h
     await command(fake, ids.bob, "playlist save", { name: "Bob's Mix" }, /Saved/)
-    assert.sameMembers([...await suggestions(ids.bob, "")], ["Bob's Mix", "Party"])
-    assert.sameMembers([...await suggestions(ids.bob, "pa")], ["Party"])
-    assert.sameMembers([...await suggestions(ids.alice, "EV")], ["Evening", "Evening Copy"])
-    assert.sameMembers([...await suggestions(ids.alice, "bob")], [])
+    assert.sameMembers([...await suggested(ids.bob, "")], ["Bob's Mix", "Party"])
+    assert.sameMembers([...await suggested(ids.bob, "pa")], ["Party"])
+    assert.sameMembers([...await suggested(ids.alice, "EV")], ["Evening", "Evening Copy"])
+    assert.sameMembers([...await suggested(ids.alice, "bob")], [])
   }, 60_000)
 
   it("renames and deletes: the old name is gone, then the playlist", async () => {

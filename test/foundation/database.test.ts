@@ -7,6 +7,7 @@ import * as Database from "../../src/persistence/Database.ts"
 import { describePostgres, embeddedDatabase, scratchPostgres, tempDir } from "../support/database.ts"
 
 const tables = [
+  "api_keys",
   "audit_log",
   "guild_requester_totals",
   "guild_settings",

@@ -86,7 +86,7 @@ describe("the background writer", () => {
       assert.deepStrictEqual(rows.map((r) => r.n), Array.from({ length: 100 }, (_, i) => i + 1))
       const [latest] = yield* sql<{ readonly v: number }>`SELECT v FROM writer_latest WHERE k = 'guild'`
       assert.strictEqual(latest?.v, 10)
-      assert.deepStrictEqual((yield* writer.stats).givenUp, { snapshot: 0, history: 0, rating: 0, audit: 0 })
+      assert.deepStrictEqual((yield* writer.stats).givenUp, { snapshot: 0, history: 0, rating: 0, audit: 0, "key-use": 0 })
     }).pipe(Effect.scoped), 60_000)
 })
 

@@ -8,6 +8,7 @@ import {
 } from "discord.js"
 import { Effect, Schema } from "effect"
 import type { Actor } from "../../control/Actor.ts"
+import type { ApiKeys } from "../../control/ApiKeys.ts"
 import { Control, type ControlError } from "../../control/Control.ts"
 import type { AuditTrail } from "../../control/AuditTrail.ts"
 import type { PlayHistory } from "../../control/PlayHistory.ts"
@@ -17,10 +18,10 @@ import { actorOf, type BadOptions, decodeOptions, type DiscordApiFailure, type R
 import type { NowPlaying } from "../NowPlaying.ts"
 
 /**
- * The services handlers may use: the application core (with its stores, ratings and stats), and
- * the edge's own now-playing message.
+ * The services handlers may use: the application core (with its stores, ratings, stats and API
+ * keys), and the edge's own now-playing message.
  */
-export type HandlerServices = Control | Playlists | PlayHistory | AuditTrail | Ratings | NowPlaying
+export type HandlerServices = Control | Playlists | PlayHistory | AuditTrail | Ratings | ApiKeys | NowPlaying
 
 /** What a handler may fail with: all but the last are shown to the user, the last is logged with an id. */
 export type HandlerError = ControlError | BadOptions | DiscordApiFailure

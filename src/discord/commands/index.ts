@@ -1,3 +1,4 @@
+import { apikey } from "./apikeys.ts"
 import type { ComponentHandler, SlashCommand } from "./Command.ts"
 import { audit, auditPage, history, historyPage, historyPick } from "./history.ts"
 import { leave, pause, previous, resume, seek, skip, skipto, stop } from "./control.ts"
@@ -36,7 +37,8 @@ export const slashCommands: ReadonlyArray<SlashCommand> = [
   history,
   audit,
   rate,
-  stats
+  stats,
+  apikey
 ]
 
 export const componentHandlers: ReadonlyArray<ComponentHandler> = [
