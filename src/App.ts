@@ -29,6 +29,7 @@ import * as Autoplay from "./player/Autoplay.ts"
 import { PlayerRegistry } from "./player/PlayerRegistry.ts"
 import * as History from "./player/History.ts"
 import * as Snapshots from "./player/Snapshots.ts"
+import { RateLimits } from "./resilience/RateLimits.ts"
 import { Resolver } from "./resolve/Resolver.ts"
 import { DiscordVoice } from "./voice/DiscordVoice.ts"
 
@@ -59,6 +60,8 @@ export const makeApp = (config: AppConfig.AppConfig) => {
   )
   return Layer.merge(edge, HttpServer.layerConfig).pipe(
     Layer.provideMerge(DiscordGateway.layerConfig),
+    // Both edges count against the same budgets; with REDIS_URL, shared by every process.
+    Layer.provideMerge(RateLimits.layerConfig),
     Layer.provideMerge(Database.layerConfig),
     Layer.provideMerge(Readiness.layer),
     Layer.provideMerge(AppConfig.layer(config)),
