@@ -31,6 +31,7 @@ import * as Autoplay from "./player/Autoplay.ts"
 import { PlayerRegistry } from "./player/PlayerRegistry.ts"
 import * as History from "./player/History.ts"
 import * as Snapshots from "./player/Snapshots.ts"
+import { RateLimits } from "./resilience/RateLimits.ts"
 import { Resolver } from "./resolve/Resolver.ts"
 import { DiscordVoice } from "./voice/DiscordVoice.ts"
 
@@ -63,6 +64,8 @@ export const makeApp = (config: AppConfig.AppConfig) => {
   return HttpServer.layerConfig.pipe(
     Layer.provideMerge(edge),
     Layer.provideMerge(DiscordGateway.layerConfig),
+    // Both edges count against the same budgets; with REDIS_URL, shared by every process.
+    Layer.provideMerge(RateLimits.layerConfig),
     Layer.provideMerge(Database.layerConfig),
     Layer.provideMerge(Readiness.layer),
     Layer.provideMerge(AppConfig.layer(config)),

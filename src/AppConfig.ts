@@ -14,6 +14,7 @@ import * as Logging from "./observability/Logging.ts"
 import * as Tracing from "./observability/Tracing.ts"
 import * as Database from "./persistence/Database.ts"
 import { PlayerRegistry } from "./player/PlayerRegistry.ts"
+import * as RateLimits from "./resilience/RateLimits.ts"
 import * as ResolveSettings from "./resolve/ResolveSettings.ts"
 import * as Resume from "./control/Resume.ts"
 import { DiscordVoice } from "./voice/DiscordVoice.ts"
@@ -28,7 +29,8 @@ export const sections = {
   voice: DiscordVoice.section,
   audio: FfmpegPipeline.section,
   sources: ResolveSettings.section,
-  resume: Resume.section
+  resume: Resume.section,
+  rateLimits: RateLimits.section
 }
 
 export type AppConfig = SettingsOf<typeof sections>

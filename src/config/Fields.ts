@@ -36,3 +36,37 @@ export const Flag = Schema.Literals(["true", "false"]).pipe(
     encode: (flag) => flag ? "true" as const : "false" as const
   }))
 )
+
+export const RedisUrl = Schema.String.check(
+  Schema.isPattern(/^rediss?:\/\/\S+$/, { message: "must be a redis:// or rediss:// URL" })
+)
+
+/** How many requests a window allows. */
+export interface Budget {
+  readonly limit: number
+  readonly window: Duration.Duration
+}
+
+/** `<count> per <duration>`; a bare unit is one of it (`120 per minute`). */
+const budgetText = /^(\d+) per (\d+(?:\.\d+)? )?(millis?|seconds?|minutes?|hours?|days?)$/
+
+const parseBudget = (text: string): Budget => {
+  const [, count = "0", amount = "1 ", unit = "seconds"] = budgetText.exec(text.trim()) ?? []
+  return { limit: Number(count), window: Duration.fromInputUnsafe(`${amount.trim()} ${unit}` as Duration.Input) }
+}
+
+export const BudgetText = Schema.String.check(
+  Schema.makeFilter((text: string) => {
+    if (!budgetText.test(text.trim())) return false
+    const { limit, window } = parseBudget(text)
+    return limit >= 1 && Duration.isGreaterThan(window, Duration.zero)
+  }, { message: "must be a budget such as \"10 per 20 seconds\" or \"120 per minute\" (a count of 1 or more)" })
+).pipe(
+  Schema.decodeTo(
+    Schema.Struct({ limit: Schema.Int, window: Schema.Duration }),
+    SchemaTransformation.transform({
+      decode: parseBudget,
+      encode: (budget) => `${budget.limit} per ${Duration.toMillis(budget.window)} millis`
+    })
+  )
+)

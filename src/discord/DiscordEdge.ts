@@ -8,6 +8,7 @@ import { Cause, Effect, FiberSet, Layer, Option, Random } from "effect"
 import { DiscordGateway } from "../gateway/DiscordGateway.ts"
 import * as Section from "../config/Section.ts"
 import * as GatewaySettings from "../gateway/GatewaySettings.ts"
+import { RateLimits } from "../resilience/RateLimits.ts"
 import type { HandlerError, HandlerServices } from "./commands/Command.ts"
 import { componentHandlers, slashCommands } from "./commands/index.ts"
 import { type CachedInteraction, discordCall } from "./Interaction.ts"
@@ -82,7 +83,30 @@ const failed = (interaction: CachedInteraction, what: string) => (cause: Cause.C
     )
   }).pipe(Effect.catch((error) => Effect.logWarning("could not answer an interaction", error)))
 
-const route = (interaction: Interaction): Effect.Effect<void, never, HandlerServices> => {
+/**
+ * A slash command or a component counts against its user's budget; over it, the user is told
+ * privately when to try again and nothing runs. Autocomplete never counts: Discord sends one
+ * for every few keystrokes.
+ */
+const withinBudget = <R>(
+  limits: RateLimits["Service"],
+  interaction: CachedInteraction,
+  run: Effect.Effect<void, HandlerError, R>
+): Effect.Effect<void, HandlerError, R> =>
+  limits.consume("command", interaction.user.id).pipe(
+    Effect.matchEffect({
+      onFailure: (limited) =>
+        Effect.annotateCurrentSpan({ "rate_limited": true }).pipe(
+          Effect.andThen(answerPrivately(interaction, limited.message))
+        ),
+      onSuccess: () => run
+    })
+  )
+
+const route = (
+  limits: RateLimits["Service"],
+  interaction: Interaction
+): Effect.Effect<void, never, HandlerServices> => {
   if (!interaction.inCachedGuild()) {
     return interaction.isRepliable()
       ? discordCall(
@@ -104,7 +128,7 @@ const route = (interaction: Interaction): Effect.Effect<void, never, HandlerServ
   if (interaction.isChatInputCommand()) {
     const command = byName.get(interaction.commandName)
     if (command === undefined) return Effect.void
-    return command.run(interaction).pipe(
+    return withinBudget(limits, interaction, command.run(interaction)).pipe(
       Effect.catchCause(failed(interaction, `/${interaction.commandName}`)),
       Effect.withSpan("DiscordEdge.command", {
         attributes: { ...spanIds(interaction), command: interaction.commandName }
@@ -115,7 +139,7 @@ const route = (interaction: Interaction): Effect.Effect<void, never, HandlerServ
     const [prefix = "", ...args] = interaction.customId.split(":")
     const handler = byPrefix.get(prefix)
     if (handler === undefined) return Effect.void
-    return handler.run(interaction, args).pipe(
+    return withinBudget(limits, interaction, handler.run(interaction, args)).pipe(
       Effect.catchCause(failed(interaction, interaction.customId)),
       Effect.withSpan("DiscordEdge.component", {
         attributes: { ...spanIds(interaction), "component.id": interaction.customId }
@@ -131,11 +155,12 @@ const spanIds = (interaction: Interaction<"cached">) => ({
 })
 
 export const DiscordEdge = {
-  /** Needs the DiscordGateway, its gateway settings and the handlers' services. */
+  /** Needs the DiscordGateway, its gateway settings, the rate limits and the handlers' services. */
   layer: Layer.effectDiscard(
     Effect.gen(function*() {
       const config = yield* Section.settingsOf(GatewaySettings.section)
       const { client } = yield* DiscordGateway
+      const limits = yield* RateLimits
       const runFork = yield* FiberSet.makeRuntime<HandlerServices>()
 
       const register = Effect.gen(function*() {
@@ -166,7 +191,7 @@ export const DiscordEdge = {
       )
 
       const onReady = () => runFork(register)
-      const onInteraction = (interaction: Interaction) => runFork(route(interaction))
+      const onInteraction = (interaction: Interaction) => runFork(route(limits, interaction))
       client.on(Events.ClientReady, onReady)
       client.on(Events.InteractionCreate, onInteraction)
       yield* Effect.addFinalizer(() =>

@@ -13,20 +13,19 @@ export const ApiAuthLive = Layer.effect(
     const keys = yield* ApiKeys
     return ApiAuth.of({
       apiKey: (httpEffect, { credential }) =>
-        keys.authenticate(credential).pipe(
-          Effect.catch((error) =>
-            Effect.logWarning("API keys could not be checked", error).pipe(
-              Effect.andThen(Effect.fail(new Unavailable({ detail: "API keys cannot be checked right now; try again soon." })))
-            )
-          ),
-          Effect.flatMap((holder) =>
-            Option.isSome(holder)
-              ? Effect.provideService(httpEffect, Caller, holder.value)
-              : Effect.fail(
-                new Unauthorized({ detail: "Send a valid API key as `Authorization: Bearer rpk_…` (see /apikey create)." })
+        Effect.gen(function*() {
+          const holder = yield* keys.authenticate(credential).pipe(
+            Effect.catch((error) =>
+              Effect.logWarning("API keys could not be checked", error).pipe(
+                Effect.andThen(Effect.fail(new Unavailable({ detail: "API keys cannot be checked right now; try again soon." })))
               )
+            )
           )
-        )
+          if (Option.isNone(holder)) {
+            return yield* new Unauthorized({ detail: "Send a valid API key as `Authorization: Bearer rpk_…` (see /apikey create)." })
+          }
+          return yield* Effect.provideService(httpEffect, Caller, holder.value)
+        })
     })
   })
 )

@@ -101,6 +101,8 @@ export const startHarness = async (options: HarnessOptions): Promise<Harness> =>
     SOURCES_ALLOW_PRIVATE_NETWORK: "true",
     MUSIC_DIR: musicDir,
     LOG_LEVEL: "info",
+    // The tests send commands at machine speed; the one about rate limits sets its own budget.
+    RATE_LIMIT_COMMANDS: "1000 per minute",
     ...options.env
   }
   const spawnOptions = { ownProcessGroup: options.ownProcessGroup === true }
