@@ -14,43 +14,54 @@ interface Answer {
   readonly headers: Headers
 }
 
+/** A request with a key; the answer's body parsed as JSON when it is. */
+const send = async (
+  key: string,
+  method: string,
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {}
+): Promise<Answer> => {
+  const response = await fetch(url, {
+    method,
+    headers: {
+      authorization: `Bearer ${key}`,
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+      ...headers
+    },
+    ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) })
+  })
+  const text = await response.text()
+  let parsed: unknown = text
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    // Not JSON: kept as text for the assertion that says so.
+  }
+  return { status: response.status, type: response.headers.get("content-type") ?? "", body: parsed, headers: response.headers }
+}
+
+const assertProblem = (answer: Answer, status: number, detail?: RegExp) => {
+  assert.strictEqual(answer.status, status, JSON.stringify(answer.body))
+  assert.include(answer.type, "application/problem+json")
+  assert.strictEqual(answer.body.status, status)
+  assert.isString(answer.body.type)
+  assert.isString(answer.body.title)
+  assert.isString(answer.body.detail)
+  if (detail !== undefined) assert.match(answer.body.detail, detail)
+}
+
 describe("Reprise's HTTP API against the fake Discord", () => {
   const h = blockHarness({
-    env: { DISCORD_GUILD_ID: ids.guild },
+    // The fuzzing alone sends more than a minute's default budget.
+    env: { DISCORD_GUILD_ID: ids.guild, RATE_LIMIT_API_KEY: "10000 per minute", RATE_LIMIT_API_GUILD: "10000 per minute" },
     tones: { "/a440.ogg": [440, 60], "/b660.ogg": [660, 60], "/c550.ogg": [550, 60] }
   })
   let key = ""
   const guild = () => `${h.http}/api/v1/guilds/${ids.guild}`
 
-  const call = async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> => {
-    const response = await fetch(url, {
-      method,
-      headers: {
-        authorization: `Bearer ${key}`,
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-        ...headers
-      },
-      ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) })
-    })
-    const text = await response.text()
-    let parsed: unknown = text
-    try {
-      parsed = JSON.parse(text)
-    } catch {
-      // Not JSON: kept as text for the assertion that says so.
-    }
-    return { status: response.status, type: response.headers.get("content-type") ?? "", body: parsed, headers: response.headers }
-  }
-
-  const assertProblem = (answer: Answer, status: number, detail?: RegExp) => {
-    assert.strictEqual(answer.status, status, JSON.stringify(answer.body))
-    assert.include(answer.type, "application/problem+json")
-    assert.strictEqual(answer.body.status, status)
-    assert.isString(answer.body.type)
-    assert.isString(answer.body.title)
-    assert.isString(answer.body.detail)
-    if (detail !== undefined) assert.match(answer.body.detail, detail)
-  }
+  const call = (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) =>
+    send(key, method, url, body, headers)
 
   it("refuses a request without a key, or with a made-up one, as a 401 problem", async () => {
     key = ""
@@ -119,6 +130,15 @@ describe("Reprise's HTTP API against the fake Discord", () => {
     assertProblem(await call("POST", `${guild()}/queue`, "{not json"), 400)
     assertProblem(await call("POST", `${guild()}/queue`, { query: "x".repeat(20_000) }), 413, /16384/)
     assertProblem(await call("DELETE", `${guild()}/queue/9`), 404)
+    // Sent in chunks, with no length announced: read up to the limit, then refused.
+    const chunked = await fetch(`${guild()}/queue`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: new Blob([JSON.stringify({ query: "y".repeat(20_000) })]).stream(),
+      duplex: "half"
+    } as RequestInit)
+    assert.strictEqual(chunked.headers.get("content-length"), null)
+    assert.strictEqual(chunked.status, 413, await chunked.text())
   })
 
   it("controls the player like the slash commands do, each answering with the player", async () => {
@@ -237,5 +257,32 @@ describe("Reprise's HTTP API against the fake Discord", () => {
     assert.strictEqual((await call("GET", `${guild()}/player`)).status, 200)
     await command(h.fake, ids.alice, "apikey revoke", { name: "script" }, /revoked/i)
     assertProblem(await call("GET", `${guild()}/player`), 401)
+  })
+})
+
+describe("Reprise's HTTP API under its rate limits", () => {
+  const h = blockHarness({
+    env: { DISCORD_GUILD_ID: ids.guild, RATE_LIMIT_API_KEY: "3 per minute", RATE_LIMIT_API_GUILD: "5 per minute" },
+    tones: {}
+  })
+
+  it("answers 429 with Retry-After past a key's budget, and past the guild's for all its keys", async () => {
+    const keyNamed = async (name: string) => {
+      const { text } = await command(h.fake, ids.alice, "apikey create", { name }, /rpk_/)
+      return /rpk_[A-Za-z0-9_-]{32,}/.exec(text)?.[0] ?? ""
+    }
+    const [first, second] = [await keyNamed("first"), await keyNamed("second")]
+    const player = `${h.http}/api/v1/guilds/${ids.guild}/player`
+    for (let i = 0; i < 3; i++) assert.strictEqual((await send(first, "GET", player)).status, 200)
+    const limited = await send(first, "GET", player)
+    assertProblem(limited, 429, /try again in \d+ second/)
+    const wait = Number(limited.headers.get("retry-after"))
+    assert.isAtLeast(wait, 1)
+    assert.isAtMost(wait, 60)
+    assert.strictEqual(limited.body.retryAfterSeconds, wait)
+    // Another key has its own budget, until the guild's (5, three of them spent) runs out.
+    assert.strictEqual((await send(second, "GET", player)).status, 200)
+    assert.strictEqual((await send(second, "GET", player)).status, 200)
+    assertProblem(await send(second, "GET", player), 429)
   })
 })

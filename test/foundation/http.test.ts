@@ -6,6 +6,7 @@ import { ApiKeys } from "../../src/control/ApiKeys.ts"
 import { Control } from "../../src/control/Control.ts"
 import { GuildDirectory } from "../../src/gateway/GuildDirectory.ts"
 import { PlayerRegistry } from "../../src/player/PlayerRegistry.ts"
+import { RateLimits } from "../../src/resilience/RateLimits.ts"
 import { FfmpegPipeline } from "../../src/audio/FfmpegPipeline.ts"
 import * as HttpServer from "../../src/http/HttpServer.ts"
 import { Readiness } from "../../src/observability/Readiness.ts"
@@ -21,6 +22,7 @@ const unusedCore = Layer.mergeAll(
   Layer.mock(Control, {}),
   Layer.mock(GuildDirectory, {}),
   Layer.mock(ApiKeys, {}),
+  Layer.mock(RateLimits, {}),
   Layer.mock(PlayerRegistry, { subscribe: Effect.flatMap(PubSub.unbounded<PlayerEvent>(), PubSub.subscribe) })
 )
 
