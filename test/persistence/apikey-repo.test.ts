@@ -1,11 +1,10 @@
-import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Option, type Schema } from "effect"
+import { assert } from "@effect/vitest"
+import { Effect, Option, type Schema } from "effect"
 import { SqlClient, type SqlError } from "effect/sql"
 import { createHash } from "node:crypto"
 import { GuildId, UserId } from "../../schema/Ids.ts"
-import * as Database from "../../src/persistence/Database.ts"
 import { ApiKeyRepo, type Created, type StoredKey } from "../../src/persistence/ApiKeyRepo.ts"
-import { describePostgres, embeddedDatabase, scratchPostgres, tempDir } from "../support/database.ts"
+import { onBothDatabases } from "../support/database.ts"
 
 const alice = UserId.make("210000000000000001")
 const bob = UserId.make("210000000000000002")
@@ -86,19 +85,10 @@ const repoChecks = Effect.gen(function*() {
   assert.deepStrictEqual(names(yield* repo.list(guild)), ["Backup", "ci", "deploy"])
 })
 
-describe("ApiKeyRepo on the embedded PGlite", () => {
-  it.live("keeps live names unique per guild, finds live keys by hash, and frees a revoked key's name", () =>
-    repoChecks.pipe(
-      Effect.provide(ApiKeyRepo.layerSql.pipe(Layer.provideMerge(embeddedDatabase(tempDir("apikeys")))))
-    ), 60_000)
-})
-
-describePostgres("ApiKeyRepo on the PostgreSQL service (TEST_DATABASE_URL)", "API key", (url) => {
-  it.live("keeps live names unique per guild, finds live keys by hash, and frees a revoked key's name", () =>
-    Effect.gen(function*() {
-      const scratch = yield* scratchPostgres(url)
-      yield* repoChecks.pipe(
-        Effect.provide(ApiKeyRepo.layerSql.pipe(Layer.provideMerge(Database.layer({ url: scratch, poolSize: 4 }))))
-      )
-    }).pipe(Effect.scoped), 60_000)
+onBothDatabases({
+  subject: "ApiKeyRepo",
+  what: "API key",
+  title: "keeps live names unique per guild, finds live keys by hash, and frees a revoked key's name",
+  layer: ApiKeyRepo.layerSql,
+  checks: repoChecks
 })

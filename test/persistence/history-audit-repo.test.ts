@@ -1,11 +1,10 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
 import { GuildId, UserId } from "../../schema/Ids.ts"
 import { AuditRepo } from "../../src/persistence/AuditRepo.ts"
-import * as Database from "../../src/persistence/Database.ts"
 import { HistoryRepo, type PlayStarted } from "../../src/persistence/HistoryRepo.ts"
-import { describePostgres, embeddedDatabase, scratchPostgres, tempDir } from "../support/database.ts"
+import { onBothDatabases } from "../support/database.ts"
 
 const alice = UserId.make("210000000000000001")
 const bob = UserId.make("210000000000000002")
@@ -131,18 +130,10 @@ const auditChecks = Effect.gen(function*() {
   assert.deepStrictEqual([paged.total, paged.entries.map((e) => e.action)], [3, ["skipped"]])
 })
 
-const repos = Layer.mergeAll(HistoryRepo.layerSql, AuditRepo.layerSql)
-const checks = Effect.andThen(historyChecks, auditChecks)
-
-describe("HistoryRepo and AuditRepo on the embedded PGlite", () => {
-  it.live("keep every play and action once, newest first, searchable and filtered", () =>
-    checks.pipe(Effect.provide(repos.pipe(Layer.provideMerge(embeddedDatabase(tempDir("history")))))), 60_000)
-})
-
-describePostgres("HistoryRepo and AuditRepo on the PostgreSQL service (TEST_DATABASE_URL)", "history", (url) => {
-  it.live("keep every play and action once, newest first, searchable and filtered", () =>
-    Effect.gen(function*() {
-      const scratch = yield* scratchPostgres(url)
-      yield* checks.pipe(Effect.provide(repos.pipe(Layer.provideMerge(Database.layer({ url: scratch, poolSize: 4 })))))
-    }).pipe(Effect.scoped), 60_000)
+onBothDatabases({
+  subject: "HistoryRepo and AuditRepo",
+  what: "history",
+  title: "keep every play and action once, newest first, searchable and filtered",
+  layer: Layer.mergeAll(HistoryRepo.layerSql, AuditRepo.layerSql),
+  checks: Effect.andThen(historyChecks, auditChecks)
 })

@@ -1,8 +1,7 @@
-import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Option } from "effect"
+import { assert } from "@effect/vitest"
+import { Effect, Option } from "effect"
 import { SqlClient } from "effect/sql"
 import { GuildId, UserId } from "../../schema/Ids.ts"
-import * as Database from "../../src/persistence/Database.ts"
 import {
   type PlaylistId,
   type PlaylistOwner,
@@ -10,7 +9,7 @@ import {
   type PlaylistSummary,
   type PlaylistTrack
 } from "../../src/persistence/PlaylistRepo.ts"
-import { describePostgres, embeddedDatabase, scratchPostgres, tempDir } from "../support/database.ts"
+import { onBothDatabases } from "../support/database.ts"
 
 const alice = UserId.make("210000000000000001")
 const bob = UserId.make("210000000000000002")
@@ -126,19 +125,10 @@ const repoChecks = Effect.gen(function*() {
   assert.deepStrictEqual(yield* positions(big.id), Array.from({ length: 602 }, (_, i) => i))
 })
 
-describe("PlaylistRepo on the embedded PGlite", () => {
-  it.live("keeps names unique per owner, positions dense, and multi-row writes whole", () =>
-    repoChecks.pipe(
-      Effect.provide(PlaylistRepo.layerSql.pipe(Layer.provideMerge(embeddedDatabase(tempDir("playlists")))))
-    ), 60_000)
-})
-
-describePostgres("PlaylistRepo on the PostgreSQL service (TEST_DATABASE_URL)", "playlist", (url) => {
-  it.live("keeps names unique per owner, positions dense, and multi-row writes whole", () =>
-    Effect.gen(function*() {
-      const scratch = yield* scratchPostgres(url)
-      yield* repoChecks.pipe(
-        Effect.provide(PlaylistRepo.layerSql.pipe(Layer.provideMerge(Database.layer({ url: scratch, poolSize: 4 }))))
-      )
-    }).pipe(Effect.scoped), 60_000)
+onBothDatabases({
+  subject: "PlaylistRepo",
+  what: "playlist",
+  title: "keeps names unique per owner, positions dense, and multi-row writes whole",
+  layer: PlaylistRepo.layerSql,
+  checks: repoChecks
 })

@@ -1,12 +1,11 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
 import { GuildId, UserId } from "../../schema/Ids.ts"
 import { periodStart, type StatsPeriod } from "../../src/control/Ratings.ts"
-import * as Database from "../../src/persistence/Database.ts"
 import { type Rating, RatingsRepo } from "../../src/persistence/RatingsRepo.ts"
 import { StatsRepo } from "../../src/persistence/StatsRepo.ts"
-import { describePostgres, embeddedDatabase, scratchPostgres, tempDir } from "../support/database.ts"
+import { onBothDatabases } from "../support/database.ts"
 import { type EndReason, insertHistory } from "../support/history.ts"
 
 const guild = GuildId.make("320000000000000001")
@@ -165,17 +164,10 @@ const repoChecks = Effect.gen(function*() {
   )
 })
 
-const repos = Layer.merge(StatsRepo.layerSql, RatingsRepo.layerSql)
-
-describe("StatsRepo and RatingsRepo on the embedded PGlite", () => {
-  it.live("count plays, ratings, requesters and skips per period, and keep one rating per user and track", () =>
-    repoChecks.pipe(Effect.provide(repos.pipe(Layer.provideMerge(embeddedDatabase(tempDir("stats")))))), 60_000)
-})
-
-describePostgres("StatsRepo and RatingsRepo on the PostgreSQL service (TEST_DATABASE_URL)", "stats", (url) => {
-  it.live("count plays, ratings, requesters and skips per period, and keep one rating per user and track", () =>
-    Effect.gen(function*() {
-      const scratch = yield* scratchPostgres(url)
-      yield* repoChecks.pipe(Effect.provide(repos.pipe(Layer.provideMerge(Database.layer({ url: scratch, poolSize: 4 })))))
-    }).pipe(Effect.scoped), 60_000)
+onBothDatabases({
+  subject: "StatsRepo and RatingsRepo",
+  what: "stats",
+  title: "count plays, ratings, requesters and skips per period, and keep one rating per user and track",
+  layer: Layer.merge(StatsRepo.layerSql, RatingsRepo.layerSql),
+  checks: repoChecks
 })

@@ -44,6 +44,32 @@ export const describePostgres = (title: string, what: string, tests: (url: strin
   })
 
 /**
+ * One test of the stores in `layer` on both kinds of database, each new and migrated: the
+ * embedded PGlite, and the PostgreSQL service (see `describePostgres`). `subject` names the
+ * stores, `what` the tests (and the embedded database's folder).
+ */
+export const onBothDatabases = <ROut, E>(options: {
+  readonly subject: string
+  readonly what: string
+  readonly title: string
+  readonly layer: Layer.Layer<ROut, E, SqlClient.SqlClient>
+  readonly checks: Effect.Effect<void, unknown, ROut | SqlClient.SqlClient>
+}) => {
+  const { subject, what, title, layer, checks } = options
+  describe(`${subject} on the embedded PGlite`, () => {
+    it.live(title, () =>
+      checks.pipe(Effect.provide(layer.pipe(Layer.provideMerge(embeddedDatabase(tempDir(what.replace(/\W+/g, "-"))))))), 60_000)
+  })
+  describePostgres(`${subject} on the PostgreSQL service (TEST_DATABASE_URL)`, what, (url) => {
+    it.live(title, () =>
+      Effect.gen(function*() {
+        const scratch = yield* scratchPostgres(url)
+        yield* checks.pipe(Effect.provide(layer.pipe(Layer.provideMerge(Database.layer({ url: scratch, poolSize: 4 })))))
+      }).pipe(Effect.scoped), 60_000)
+  })
+}
+
+/**
  * A fresh database on the PostgreSQL service for one test, dropped when the scope closes,
  * so runs never see each other's tables. Yields its URL.
  */
