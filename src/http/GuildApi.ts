@@ -21,95 +21,59 @@ export class ApiAuth extends HttpApiMiddleware.Service<ApiAuth, { provides: Call
 
 const guild = { guildId: GuildId }
 
+/** What an endpoint that acts on a guild's player has: the guild in its path, the player as its answer. */
+const onPlayer = { params: guild, success: V1.PlayerView, error: ControlProblems } as const
+const onSettings = { params: guild, success: V1.SettingsView, error: ControlProblems } as const
+
 /** A control of the player: answers with the player as it is afterwards. */
 const control = <const Name extends string>(name: Name, description: string) =>
-  HttpApiEndpoint.post(name, `/:guildId/player/${name}`, {
-    params: guild,
-    success: V1.PlayerView,
-    error: ControlProblems
-  }).annotate(OpenApi.Description, description)
+  HttpApiEndpoint.post(name, `/:guildId/player/${name}`, onPlayer).annotate(OpenApi.Description, description)
 
 const setting = <const Name extends string, S extends Schema.Top>(name: Name, payload: S, description: string) =>
-  HttpApiEndpoint.put(name, `/:guildId/player/${name}`, {
-    params: guild,
-    payload,
-    success: V1.PlayerView,
-    error: ControlProblems
-  }).annotate(OpenApi.Description, description)
+  HttpApiEndpoint.put(name, `/:guildId/player/${name}`, { ...onPlayer, payload }).annotate(OpenApi.Description, description)
+
+const described = OpenApi.Description
 
 export class GuildsGroup extends HttpApiGroup.make("guilds")
   .add(
     HttpApiEndpoint.get("list", "/", { success: Schema.Array(V1.GuildSummary) })
-      .annotate(OpenApi.Description, "The guilds the caller may see (an API key: its own guild)."),
-    HttpApiEndpoint.get("player", "/:guildId/player", {
-      params: guild,
-      query: V1.PageQuery,
-      success: V1.PlayerView,
-      error: ControlProblems
-    }).annotate(OpenApi.Description, "The player: what plays, where it stands, the sound, and a page of the queue."),
-    HttpApiEndpoint.post("enqueue", "/:guildId/queue", {
-      params: guild,
-      payload: V1.Enqueue,
-      success: V1.Queued,
-      error: ControlProblems
-    }).annotate(
-      OpenApi.Description,
-      "Resolves and queues like /play. voiceChannelId is required while the bot is in no voice channel (else 409)."
-    ),
+      .annotate(described, "The guilds the caller may see (an API key: its own guild)."),
+    HttpApiEndpoint.get("player", "/:guildId/player", { ...onPlayer, query: V1.PageQuery })
+      .annotate(described, "The player: what plays, where it stands, the sound, and a page of the queue."),
+    HttpApiEndpoint.post("enqueue", "/:guildId/queue", { ...onPlayer, payload: V1.Enqueue, success: V1.Queued })
+      .annotate(
+        described,
+        "Resolves and queues like /play. voiceChannelId is required while the bot is in no voice channel (else 409)."
+      ),
     HttpApiEndpoint.delete("remove", "/:guildId/queue/:position", {
-      params: { ...guild, position: V1.PositionFromString },
-      success: V1.PlayerView,
-      error: ControlProblems
-    }).annotate(OpenApi.Description, "Removes the track at a 1-based position of the queue."),
-    HttpApiEndpoint.post("move", "/:guildId/queue/move", {
-      params: guild,
-      payload: V1.Move,
-      success: V1.PlayerView,
-      error: ControlProblems
-    }).annotate(OpenApi.Description, "Moves a track from one 1-based position to another."),
-    HttpApiEndpoint.post("shuffle", "/:guildId/queue/shuffle", {
-      params: guild,
-      success: V1.PlayerView,
-      error: ControlProblems
-    }).annotate(OpenApi.Description, "Shuffles the upcoming tracks."),
-    HttpApiEndpoint.delete("clear", "/:guildId/queue", {
-      params: guild,
-      success: V1.PlayerView,
-      error: ControlProblems
-    }).annotate(OpenApi.Description, "Clears the upcoming tracks; the current one plays on."),
+      ...onPlayer,
+      params: { ...guild, position: V1.PositionFromString }
+    }).annotate(described, "Removes the track at a 1-based position of the queue."),
+    HttpApiEndpoint.post("move", "/:guildId/queue/move", { ...onPlayer, payload: V1.Move })
+      .annotate(described, "Moves a track from one 1-based position to another."),
+    HttpApiEndpoint.post("shuffle", "/:guildId/queue/shuffle", onPlayer).annotate(described, "Shuffles the upcoming tracks."),
+    HttpApiEndpoint.delete("clear", "/:guildId/queue", onPlayer)
+      .annotate(described, "Clears the upcoming tracks; the current one plays on."),
     control("pause", "Pauses playback."),
     control("resume", "Resumes playback."),
     control("skip", "Skips the current track."),
     control("previous", "Plays the previous track again."),
     control("stop", "Stops, clears the queue and leaves voice."),
-    HttpApiEndpoint.post("seek", "/:guildId/player/seek", {
-      params: guild,
-      payload: V1.Seek,
-      success: V1.PlayerView,
-      error: ControlProblems
-    }).annotate(OpenApi.Description, "Jumps to a position in the current track."),
+    HttpApiEndpoint.post("seek", "/:guildId/player/seek", { ...onPlayer, payload: V1.Seek })
+      .annotate(described, "Jumps to a position in the current track."),
     setting("volume", V1.SetVolume, "Sets the volume, 0 to 200 percent."),
     setting("effects", V1.SetEffects, "Sets exactly these effects (an empty list: none)."),
     setting("equalizer", V1.SetEqualizer, "Sets an equalizer preset."),
     setting("loop", V1.SetLoop, "Sets the loop mode: off, track or queue."),
-    HttpApiEndpoint.get("settings", "/:guildId/settings", {
-      params: guild,
-      success: V1.SettingsView,
-      error: ControlProblems
-    }).annotate(OpenApi.Description, "The guild's bot settings."),
-    HttpApiEndpoint.patch("updateSettings", "/:guildId/settings", {
-      params: guild,
-      payload: V1.SettingsPatch,
-      success: V1.SettingsView,
-      error: ControlProblems
-    }).annotate(OpenApi.Description, "Changes the settings given; answers with all of them afterwards."),
+    HttpApiEndpoint.get("settings", "/:guildId/settings", onSettings).annotate(described, "The guild's bot settings."),
+    HttpApiEndpoint.patch("updateSettings", "/:guildId/settings", { ...onSettings, payload: V1.SettingsPatch })
+      .annotate(described, "Changes the settings given; answers with all of them afterwards."),
     HttpApiEndpoint.get("events", "/:guildId/events", {
-      params: guild,
+      ...onPlayer,
       headers: { "last-event-id": Schema.optionalKey(Schema.String) },
-      success: HttpApiSchema.StreamUint8Array({ contentType: "text/event-stream" }),
-      error: ControlProblems
+      success: HttpApiSchema.StreamUint8Array({ contentType: "text/event-stream" })
     }).annotate(
-      OpenApi.Description,
+      described,
       "Server-Sent Events: first `state` (the player), then one event per player event (its tag, its JSON, a " +
         "sequence number as id), a comment every 15 s. Reconnecting with Last-Event-ID replays what was missed, " +
         "or starts again with `state` when that is no longer kept."
