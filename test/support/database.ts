@@ -1,4 +1,3 @@
-import { assert, describe, it } from "@effect/vitest"
 import { PgClient } from "@effect/sql-pg"
 import { Context, Effect, Layer, Logger, ManagedRuntime, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
@@ -7,6 +6,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Database from "../../src/persistence/Database.ts"
 import { EmbeddedPostgres } from "../../src/persistence/EmbeddedPostgres.ts"
+import { describeWith } from "./services.ts"
 
 export const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), `reprise-${prefix}-`))
 
@@ -29,19 +29,12 @@ export const testDatabaseUrl = process.env.TEST_DATABASE_URL
  * A describe block of tests on the PostgreSQL service at TEST_DATABASE_URL. Without it, one test
  * says so in every run's output, and fails where CI should have set it.
  */
-export const describePostgres = (title: string, what: string, tests: (url: string) => void) =>
-  describe(title, () => {
-    if (testDatabaseUrl === undefined) {
-      it("needs TEST_DATABASE_URL", () => {
-        const message = `TEST_DATABASE_URL is not set: the PostgreSQL ${what} tests did not run. ` +
-          "Set it to a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/test"
-        if (process.env.CI === "true") assert.fail(message)
-        process.stderr.write(`\n  ⚠ ${message}\n`)
-      })
-      return
-    }
-    tests(testDatabaseUrl)
-  })
+export const describePostgres = describeWith({
+  variable: "TEST_DATABASE_URL",
+  name: "PostgreSQL",
+  example: "postgres://postgres@127.0.0.1:5432/test",
+  url: testDatabaseUrl
+})
 
 /**
  * One test of the stores in `layer` on both kinds of database, each new and migrated: the

@@ -1,5 +1,5 @@
-import { assert, describe, it } from "@effect/vitest"
 import { createConnection, createServer, type Server, type Socket } from "node:net"
+import { describeWith } from "./services.ts"
 
 /**
  * The Redis service for the tests that count in Redis: TEST_REDIS_URL, or, under CI, the one CI
@@ -12,19 +12,12 @@ export const testRedisUrl = process.env.TEST_REDIS_URL ??
  * A describe block of tests on the Redis service at `testRedisUrl`. Without one, one test says so
  * in every run's output; under CI there always is one, so a Redis that is not there fails them.
  */
-export const describeRedis = (title: string, what: string, tests: (url: string) => void) =>
-  describe(title, () => {
-    if (testRedisUrl === undefined) {
-      it("needs TEST_REDIS_URL", () => {
-        const message = `TEST_REDIS_URL is not set: the Redis ${what} tests did not run. ` +
-          "Set it to a Redis server, e.g. redis://127.0.0.1:6379"
-        if (process.env.CI === "true") assert.fail(message)
-        process.stderr.write(`\n  ⚠ ${message}\n`)
-      })
-      return
-    }
-    tests(testRedisUrl)
-  })
+export const describeRedis = describeWith({
+  variable: "TEST_REDIS_URL",
+  name: "Redis",
+  example: "redis://127.0.0.1:6379",
+  url: testRedisUrl
+})
 
 export interface TcpProxy {
   /** `redis://127.0.0.1:<port>` of the proxy. */
