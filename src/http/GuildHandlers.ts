@@ -14,8 +14,9 @@ import { GuildDirectory } from "../gateway/GuildDirectory.ts"
 import { RepriseApi } from "./Api.ts"
 import { EventLog, type Sequenced } from "./EventLog.ts"
 import { Caller } from "./GuildApi.ts"
+import { callerIn } from "./CallerActor.ts"
 import { defaultPageSize, playerView, queuedView } from "./PlayerView.ts"
-import { Forbidden, NotFound, orProblem } from "./Problems.ts"
+import { orProblem } from "./Problems.ts"
 
 export interface GuildHandlersOptions {
   /** How often the event stream sends a comment, so proxies keep it open. Default 15 seconds. */
@@ -48,34 +49,9 @@ export const GuildHandlers = (options: GuildHandlersOptions = {}) =>
       const control = yield* Control
       const directory = yield* GuildDirectory
       const log = yield* EventLog
+      const actorIn = (guildId: GuildId, voiceChannelId: ChannelId | null = null) =>
+        callerIn(guildId, voiceChannelId).pipe(Effect.provideService(Control, control), Effect.provideService(GuildDirectory, directory))
       const heartbeat = options.heartbeat ?? "15 seconds"
-
-      /**
-       * The caller as an actor of the guild in the path: its key's own guild only, one the bot is
-       * in. It is where the bot is, unless it names a voice channel.
-       */
-      const actorIn = Effect.fn("Api.actor")(function*(guildId: GuildId, voiceChannelId: ChannelId | null = null) {
-        const caller = yield* Caller
-        yield* Effect.annotateCurrentSpan({ "guild.id": guildId, "user.id": caller.userId, "api.key": caller.keyName })
-        if (caller.guildId !== guildId) {
-          return yield* new Forbidden({ detail: "This API key belongs to another server." })
-        }
-        if (Option.isNone(yield* directory.guild(guildId))) {
-          return yield* new NotFound({ detail: "The bot is not in this server." })
-        }
-        if (voiceChannelId !== null && !(yield* directory.hasVoiceChannel(guildId, voiceChannelId))) {
-          return yield* new NotFound({ detail: `This server has no voice channel ${voiceChannelId}.` })
-        }
-        const actor: Actor = {
-          _tag: "Key",
-          origin: "http",
-          guildId,
-          userId: caller.userId,
-          keyName: caller.keyName,
-          voiceChannelId: voiceChannelId ?? (yield* control.voiceChannel(guildId))
-        }
-        return actor
-      })
 
       const view = (guildId: GuildId, page = 1, size = defaultPageSize) =>
         Effect.gen(function*() {
