@@ -24,8 +24,20 @@ export interface GuildHandlersOptions {
 }
 
 const encodeEvent = Schema.encodeSync(PlayerEvent)
-const frame = (id: string, event: string, data: unknown) => `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`
-const eventFrame = (e: Sequenced) => frame(e.id, e.event._tag, encodeEvent(e.event))
+const utf8 = new TextEncoder()
+const frame = (id: string, event: string, data: unknown) =>
+  utf8.encode(`id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
+const heartbeatFrame = utf8.encode(": heartbeat\n\n")
+
+/** Each event is encoded once, however many clients follow its guild. */
+const encoded = new WeakMap<Sequenced, Uint8Array>()
+const eventFrame = (e: Sequenced): Uint8Array => {
+  const known = encoded.get(e)
+  if (known !== undefined) return known
+  const bytes = frame(e.id, e.event._tag, encodeEvent(e.event))
+  encoded.set(e, bytes)
+  return bytes
+}
 
 const settingsView = (settings: GuildSettingsView): SettingsView => ({
   djRoleId: settings.djRoleId,
@@ -73,10 +85,9 @@ export const GuildHandlers = (options: GuildHandlersOptions = {}) =>
           const start = following.missed === null
             ? Stream.fromEffect(Effect.map(view(guildId), (state) => frame(following.now, "state", state)))
             : Stream.fromIterable(following.missed.map(eventFrame))
-          const comments = Stream.fromSchedule(Schedule.spaced(heartbeat)).pipe(Stream.map(() => ": heartbeat\n\n"))
+          const comments = Stream.fromSchedule(Schedule.spaced(heartbeat)).pipe(Stream.map(() => heartbeatFrame))
           return start.pipe(
-            Stream.concat(Stream.merge(following.live.pipe(Stream.map(eventFrame)), comments)),
-            Stream.encodeText
+            Stream.concat(Stream.merge(following.live.pipe(Stream.map(eventFrame)), comments))
           )
         }))
 
