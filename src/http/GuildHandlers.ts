@@ -13,6 +13,7 @@ import { Control, type ControlError, type GuildSettingsView, type SettingsOutcom
 import { GuildDirectory } from "../gateway/GuildDirectory.ts"
 import { RepriseApi } from "./Api.ts"
 import { EventLog, type Sequenced } from "./EventLog.ts"
+import { callerGuilds } from "./CallerGuilds.ts"
 import { Caller } from "./GuildApi.ts"
 import { defaultPageSize, playerView, queuedView } from "./PlayerView.ts"
 import { Forbidden, NotFound, orProblem } from "./Problems.ts"
@@ -51,17 +52,28 @@ export const GuildHandlers = (options: GuildHandlersOptions = {}) =>
       const heartbeat = options.heartbeat ?? "15 seconds"
 
       /**
-       * The caller as an actor of the guild in the path: its key's own guild only, one the bot is
-       * in. It is where the bot is, unless it names a voice channel.
+       * The caller as an actor of the guild in the path, one the bot is in. A key: its own guild only,
+       * where the bot is unless the request names a voice channel. A session: the member as the
+       * gateway knows them (roles, voice channel), so Discord's rules apply as they are; what they
+       * start plays in their own voice channel, whatever the request names.
        */
       const actorIn = Effect.fn("Api.actor")(function*(guildId: GuildId, voiceChannelId: ChannelId | null = null) {
         const caller = yield* Caller
-        yield* Effect.annotateCurrentSpan({ "guild.id": guildId, "user.id": caller.userId, "api.key": caller.keyName })
-        if (caller.guildId !== guildId) {
+        yield* Effect.annotateCurrentSpan({
+          "guild.id": guildId,
+          "user.id": caller.userId,
+          ...(caller._tag === "Key" ? { "api.key": caller.keyName } : { "api.session": true })
+        })
+        if (caller._tag === "Key" && caller.guildId !== guildId) {
           return yield* new Forbidden({ detail: "This API key belongs to another server." })
         }
         if (Option.isNone(yield* directory.guild(guildId))) {
           return yield* new NotFound({ detail: "The bot is not in this server." })
+        }
+        if (caller._tag === "Session") {
+          const member = yield* control.member("http", guildId, caller.userId)
+          if (Option.isNone(member)) return yield* new Forbidden({ detail: "You are not a member of this server." })
+          return member.value
         }
         if (voiceChannelId !== null && !(yield* directory.hasVoiceChannel(guildId, voiceChannelId))) {
           return yield* new NotFound({ detail: `This server has no voice channel ${voiceChannelId}.` })
@@ -105,14 +117,7 @@ export const GuildHandlers = (options: GuildHandlersOptions = {}) =>
         }))
 
       return handlers
-        .handle("list", () =>
-          Effect.gen(function*() {
-            const caller = yield* Caller
-            const guild = yield* directory.guild(caller.guildId)
-            if (Option.isNone(guild)) return []
-            const active = (yield* control.voiceChannel(caller.guildId)) !== null
-            return [{ ...guild.value, active }]
-          }))
+        .handle("list", () => Effect.flatMap(Caller, callerGuilds(control, directory)))
         .handle("player", ({ params, query }) =>
           actorIn(params.guildId).pipe(Effect.andThen(view(params.guildId, query.page, query.size))))
         .handle("enqueue", ({ params, payload }) =>

@@ -9,6 +9,7 @@ import { PlayerRegistry } from "../../src/player/PlayerRegistry.ts"
 import { RateLimits } from "../../src/resilience/RateLimits.ts"
 import { FfmpegPipeline } from "../../src/audio/FfmpegPipeline.ts"
 import * as HttpServer from "../../src/http/HttpServer.ts"
+import { Sessions } from "../../src/http/Sessions.ts"
 import { Readiness } from "../../src/observability/Readiness.ts"
 import * as Database from "../../src/persistence/Database.ts"
 import { tempDir } from "../support/database.ts"
@@ -23,6 +24,7 @@ const unusedCore = Layer.mergeAll(
   Layer.mock(GuildDirectory, {}),
   Layer.mock(ApiKeys, {}),
   Layer.mock(RateLimits, {}),
+  Layer.mock(Sessions, {}),
   Layer.mock(PlayerRegistry, { subscribe: Effect.flatMap(PubSub.unbounded<PlayerEvent>(), PubSub.subscribe) })
 )
 
