@@ -141,7 +141,10 @@ export const AuthRoutes = HttpRouter.use((router) =>
 
     /** A stand-in for the dashboard's pages: who is logged in, or where to log in. */
     const dashboard = Effect.gen(function*() {
-      const holder = yield* Effect.flatMap(cookieOf, sessions.authenticate).pipe(Effect.orElseSucceed(Option.none))
+      const cookie = yield* cookieOf
+      const holder = Redacted.value(cookie) === ""
+        ? Option.none()
+        : yield* sessions.authenticate(cookie).pipe(Effect.orElseSucceed(Option.none))
       const body = Option.match(holder, {
         onNone: () => `<p>Not logged in. <a href="/auth/login">Log in with Discord</a></p>`,
         onSome: (session) => `<p>Logged in as ${escapeHtml(session.username)}.</p>`

@@ -86,6 +86,25 @@ describe("HTTP API", () => {
       assert.match(metrics.body, /^process_cpu_seconds_total [\d.e+-]+$/m)
     }).pipe(Effect.scoped), 60_000)
 
+  it.live("answers the login routes with a problem while login is not configured", () =>
+    Effect.gen(function*() {
+      const { base } = yield* serve({})
+      for (const path of ["/auth/login", "/auth/callback?code=c&state=s"]) {
+        const answer = yield* get(`${base}${path}`)
+        assert.strictEqual(answer.status, 404, answer.body)
+        assert.include(answer.type, "application/problem+json")
+        assert.include(JSON.parse(answer.body).detail, "DISCORD_CLIENT_ID and DISCORD_CLIENT_SECRET")
+      }
+      const logout = yield* Effect.promise(() => fetch(`${base}/auth/logout`, { method: "POST" }))
+      assert.strictEqual(logout.status, 401)
+      const dashboard = yield* get(`${base}/dashboard`)
+      assert.strictEqual(dashboard.status, 200)
+      assert.include(dashboard.body, "Not logged in")
+      const me = yield* get(`${base}/api/v1/me`)
+      assert.strictEqual(me.status, 401)
+      assert.match(JSON.parse(me.body).detail, /Bearer.*log in/)
+    }).pipe(Effect.scoped), 60_000)
+
   it.live("reports 503 naming each failing check", () =>
     Effect.gen(function*() {
       const { base, readiness } = yield* serve({ FFMPEG_PATH: "/nonexistent/ffmpeg" })
