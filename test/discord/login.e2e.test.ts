@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto"
 import { assert, describe, it } from "vitest"
-import { blockHarness, eventually, ids } from "./harness.ts"
+import { type BlockHarness, blockHarness, eventually, ids } from "./harness.ts"
 
 interface Answer {
   readonly status: number
@@ -46,15 +46,8 @@ const assertProblem = (answer: Answer, status: number, detail?: RegExp) => {
   if (detail !== undefined) assert.match(answer.body.detail, detail)
 }
 
-const elsewhere = { id: "199999999999999999", name: "Guild Elsewhere", members: [ids.alice] }
-
-describe("the dashboard login against the fake Discord", () => {
-  const h = blockHarness({
-    env: (endpoints, http) => ({ DISCORD_GUILD_ID: ids.guild, PUBLIC_URL: http, ...endpoints.oauthEnv }),
-    fake: { elsewhere: [elsewhere] },
-    tones: { "/a440.ogg": [440, 60], "/b660.ogg": [660, 60] }
-  })
-
+/** Discord's login clicked through by hand: manual redirects, the cookies carried by hand. */
+const loginFlow = (h: BlockHarness) => {
   /** Starts a login: the redirect to Discord, and the attempt cookie it set. */
   const begin = async () => {
     const response = await fetch(`${h.http}/auth/login`, { redirect: "manual" })
@@ -87,6 +80,19 @@ describe("the dashboard login against the fake Discord", () => {
     assert.isDefined(session)
     return session!.value
   }
+  return { begin, consent, callback, loginAs }
+}
+
+const elsewhere = { id: "199999999999999999", name: "Guild Elsewhere", members: [ids.alice] }
+
+describe("the dashboard login against the fake Discord", () => {
+  const h = blockHarness({
+    env: (endpoints, http) => ({ DISCORD_GUILD_ID: ids.guild, PUBLIC_URL: http, ...endpoints.oauthEnv }),
+    fake: { elsewhere: [elsewhere] },
+    tones: { "/a440.ogg": [440, 60], "/b660.ogg": [660, 60] }
+  })
+
+  const { begin, consent, callback, loginAs } = loginFlow(h)
 
   const sessions = new Map<string, { cookie: string; csrf: string }>()
 
@@ -277,5 +283,44 @@ describe("the dashboard login against the fake Discord", () => {
     assert.notInclude(output, h.fake.oauth.client.clientSecret)
     for (const { cookie } of sessions.values()) assert.notInclude(output, cookie)
     for (const call of h.fake.oauth.calls) if (call.form["code"] !== undefined) assert.notInclude(output, call.form["code"])
+  })
+})
+
+describe("the dashboard login when Discord fails it, and under the per-user budget", () => {
+  const h = blockHarness({
+    env: (endpoints, http) => ({ PUBLIC_URL: http, RATE_LIMIT_API_USER: "3 per minute", ...endpoints.oauthEnv }),
+    tones: {}
+  })
+  const { begin, consent, callback, loginAs } = loginFlow(h)
+
+  /** A login that reaches the callback, with Discord failing `path` once as given. */
+  const failedBy = async (path: string, status: number, body: unknown) => {
+    const { location, attempt } = await begin()
+    const back = await consent(location, ids.bob, "authorize")
+    h.fake.oauth.failNext(path, status, body)
+    return read(await callback(back, attempt))
+  }
+
+  it("answers a Discord that fails, or refuses the bot's credentials, with a problem that says so", async () => {
+    assertProblem(await failedBy("/oauth2/token", 500, { message: "500: Internal Server Error" }), 503, /could not be reached/)
+    assertProblem(await failedBy("/oauth2/token", 401, { error: "invalid_client" }), 502, /DISCORD_CLIENT_SECRET/)
+    assertProblem(await failedBy("/oauth2/token", 200, { access_token: 1 }), 502, /unexpected/)
+    assertProblem(await failedBy("/users/@me", 503, { message: "503" }), 503, /could not be reached/)
+    assertProblem(await failedBy("/users/@me/guilds", 200, [{ id: "not-a-snowflake", name: 3 }]), 502, /unexpected/)
+    const output = h.bot.output()
+    assert.match(output, /dashboard login failed/)
+    assert.include(output, "token: HTTP 401", "the log says what Discord answered")
+  })
+
+  it("counts a session's requests against its user's budget: 429 with Retry-After past it", async () => {
+    const cookie = await loginAs(ids.bob)
+    const me = () => fetch(`${h.http}/api/v1/me`, { headers: { cookie: `reprise_session=${cookie}` } })
+    for (let i = 0; i < 3; i++) assert.strictEqual((await me()).status, 200)
+    const limited = await read(await me())
+    assertProblem(limited, 429, /try again in \d+ second/)
+    assert.isAtLeast(Number(limited.headers.get("retry-after")), 1)
+    // Another user has a budget of their own.
+    const other = await loginAs(ids.carol)
+    assert.strictEqual((await fetch(`${h.http}/api/v1/me`, { headers: { cookie: `reprise_session=${other}` } })).status, 200)
   })
 })

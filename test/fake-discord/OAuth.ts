@@ -69,11 +69,17 @@ export class OAuth {
   readonly #codes = new Map<string, Grant>()
   readonly #tokens = new Map<string, { readonly userId: string; readonly scope: string }>()
   readonly calls: Array<OAuthCall> = []
+  readonly #faults: Array<{ readonly path: string; readonly status: number; readonly body: unknown }> = []
 
   constructor(world: World, options: OAuthOptions) {
     this.#world = world
     this.#options = options
     this.client = options.client
+  }
+
+  /** The next request to `path` (`/oauth2/token`, `/users/@me`…) is answered with `status` and `body`, once. */
+  failNext(path: string, status: number, body: unknown): void {
+    this.#faults.push({ path, status, body })
   }
 
   /** Serves the request when it is one of OAuth2's; false leaves it to the REST API. */
@@ -83,7 +89,12 @@ export class OAuth {
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1]
     const record = (status: number, form: Record<string, string> = {}) =>
       this.calls.push({ at: performance.now(), method: req.method ?? "GET", path, status, form })
-    if (url.pathname === "/oauth2/authorize" && req.method === "GET") {
+    const fault = this.#faults.findIndex((f) => f.path === path)
+    if (fault >= 0) {
+      const { status, body } = this.#faults.splice(fault, 1)[0]!
+      json(res, status, body)
+      record(status)
+    } else if (url.pathname === "/oauth2/authorize" && req.method === "GET") {
       record(this.#page(url.searchParams, res))
     } else if (url.pathname === "/oauth2/authorize" && req.method === "POST") {
       void readForm(req).then((form) => record(this.#decide(new URLSearchParams(form), res), form))
