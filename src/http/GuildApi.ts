@@ -6,18 +6,16 @@
 import { Context, Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, HttpApiSchema, HttpApiSecurity, OpenApi } from "effect/http-api"
 import * as V1 from "../../schema/ApiV1.ts"
-import { GuildId, type UserId } from "../../schema/Ids.ts"
+import { GuildId } from "../../schema/Ids.ts"
 import type { KeyHolder } from "../control/ApiKeys.ts"
+import type { StoredSession } from "../persistence/SessionRepo.ts"
 import { ControlProblems, Forbidden, RequestProblems, TooManyRequests, Unauthorized, Unavailable } from "./Problems.ts"
 
-/** A member logged in to the dashboard with Discord: acts as that member, under Discord's rules. */
-export interface SessionHolder {
-  readonly userId: UserId
-  readonly username: string
-  /** Discord's avatar hash, if any. */
-  readonly avatar: string | null
-  /** The guilds Discord listed for the user at login; what they may do in one is the gateway's to say. */
-  readonly guildIds: ReadonlyArray<GuildId>
+/**
+ * A member logged in to the dashboard with Discord: acts as that member, under Discord's rules. What
+ * they may do in one of their guilds is the gateway's to say, never the list Discord gave at login.
+ */
+export interface SessionHolder extends Omit<StoredSession, "expiresAt"> {
   /** What the page sends back as `X-CSRF-Token` with every change it asks for. */
   readonly csrfToken: string
 }

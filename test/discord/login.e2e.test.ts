@@ -6,25 +6,8 @@
  */
 import { createHash } from "node:crypto"
 import { assert, describe, it } from "vitest"
+import { type Answer, assertProblem, readAnswer } from "../support/problems.ts"
 import { type BlockHarness, blockHarness, eventually, ids } from "./harness.ts"
-
-interface Answer {
-  readonly status: number
-  readonly type: string
-  readonly body: any
-  readonly headers: Headers
-}
-
-const read = async (response: Response): Promise<Answer> => {
-  const text = await response.text()
-  let body: unknown = text
-  try {
-    body = JSON.parse(text)
-  } catch {
-    // Not JSON (a page, or nothing): kept as text.
-  }
-  return { status: response.status, type: response.headers.get("content-type") ?? "", body, headers: response.headers }
-}
 
 /** The Set-Cookie line of `name`, split into its value and attributes (lower-cased names). */
 const setCookie = (headers: Headers, name: string) => {
@@ -37,13 +20,6 @@ const setCookie = (headers: Headers, name: string) => {
     return [key.toLowerCase(), v] as const
   }))
   return { value, attrs }
-}
-
-const assertProblem = (answer: Answer, status: number, detail?: RegExp) => {
-  assert.strictEqual(answer.status, status, JSON.stringify(answer.body))
-  assert.include(answer.type, "application/problem+json")
-  assert.strictEqual(answer.body.status, status)
-  if (detail !== undefined) assert.match(answer.body.detail, detail)
 }
 
 /** Discord's login clicked through by hand: manual redirects, the cookies carried by hand. */
@@ -107,7 +83,7 @@ describe("the dashboard login against the fake Discord", () => {
     const headers: Record<string, string> = { cookie: `reprise_session=${session.cookie}` }
     if (options.csrf === true) headers["x-csrf-token"] = session.csrf
     if (options.body !== undefined) headers["content-type"] = "application/json"
-    return read(await fetch(`${h.http}${path}`, {
+    return readAnswer(await fetch(`${h.http}${path}`, {
       method,
       headers,
       ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) })
@@ -132,7 +108,7 @@ describe("the dashboard login against the fake Discord", () => {
     assert.strictEqual(attempt.attrs.get("path"), "/auth")
     // The attempt is sealed: neither the state nor anything else of it is readable in the cookie.
     assert.notInclude(Buffer.from(attempt.value, "base64url").toString("latin1"), params.get("state") ?? "")
-    const page = await read(await fetch(location))
+    const page = await readAnswer(await fetch(location))
     assert.strictEqual(page.status, 200)
     assert.match(page.body, /<button[^>]*value="authorize"[^>]*>Authorize<\/button>/)
   })
@@ -161,10 +137,10 @@ describe("the dashboard login against the fake Discord", () => {
     assert.strictEqual(createHash("sha256").update(verifier).digest("base64url"), location.searchParams.get("code_challenge"))
     assert.strictEqual(exchange!.form["redirect_uri"], `${h.http}/auth/callback`)
 
-    const dashboard = await read(await fetch(`${h.http}/dashboard`, { headers: { cookie: `reprise_session=${session.value}` } }))
+    const dashboard = await readAnswer(await fetch(`${h.http}/dashboard`, { headers: { cookie: `reprise_session=${session.value}` } }))
     assert.strictEqual(dashboard.status, 200)
     assert.include(dashboard.body, "Logged in as alice")
-    const me = await read(await fetch(`${h.http}/api/v1/me`, { headers: { cookie: `reprise_session=${session.value}` } }))
+    const me = await readAnswer(await fetch(`${h.http}/api/v1/me`, { headers: { cookie: `reprise_session=${session.value}` } }))
     assert.strictEqual(me.status, 200, JSON.stringify(me.body))
     sessions.set("alice", { cookie: session.value, csrf: me.body.csrfToken })
   })
@@ -192,7 +168,7 @@ describe("the dashboard login against the fake Discord", () => {
       headers: { cookie: `reprise_session=${sessions.get("alice")!.cookie}`, "x-csrf-token": "x".repeat(43), "content-type": "application/json" },
       body: JSON.stringify(query)
     })
-    assertProblem(await read(wrong), 403, /X-CSRF-Token/)
+    assertProblem(await readAnswer(wrong), 403, /X-CSRF-Token/)
     assert.strictEqual((await api("alice", "GET", player)).body.current, null, "nothing was queued")
 
     // alice is in "Music": what she starts plays there, as /play would.
@@ -224,7 +200,7 @@ describe("the dashboard login against the fake Discord", () => {
 
   it("refuses carol a control while she is in no voice channel, and counts her vote once she joins", async () => {
     const cookie = await loginAs(ids.carol)
-    sessions.set("carol", { cookie, csrf: (await read(await fetch(`${h.http}/api/v1/me`, { headers: { cookie: `reprise_session=${cookie}` } }))).body.csrfToken })
+    sessions.set("carol", { cookie, csrf: (await readAnswer(await fetch(`${h.http}/api/v1/me`, { headers: { cookie: `reprise_session=${cookie}` } }))).body.csrfToken })
     assertProblem(await api("carol", "POST", `${player}/pause`, { csrf: true }), 403, /voice channel/)
     assert.isFalse((await api("carol", "GET", player)).body.paused)
 
@@ -247,34 +223,34 @@ describe("the dashboard login against the fake Discord", () => {
     const back = await consent(location, ids.alice, "authorize")
     const forged = new URL(back)
     forged.searchParams.set("state", "forged-state")
-    assertProblem(await read(await callback(forged, attempt)), 400, /not valid any more/)
-    assertProblem(await read(await callback(back, null)), 400, /not valid any more/)
-    assertProblem(await read(await callback(back, `${attempt.slice(0, -2)}AA`)), 400, /not valid any more/)
+    assertProblem(await readAnswer(await callback(forged, attempt)), 400, /not valid any more/)
+    assertProblem(await readAnswer(await callback(back, null)), 400, /not valid any more/)
+    assertProblem(await readAnswer(await callback(back, `${attempt.slice(0, -2)}AA`)), 400, /not valid any more/)
 
     const denied = await begin()
     const cancelled = await consent(denied.location, ids.alice, "cancel")
     assert.strictEqual(cancelled.searchParams.get("error"), "access_denied")
-    assertProblem(await read(await callback(cancelled, denied.attempt)), 403, /did not authorize/)
+    assertProblem(await readAnswer(await callback(cancelled, denied.attempt)), 403, /did not authorize/)
 
     const bogus = await begin()
     const url = new URL(`${h.http}/auth/callback`)
     url.searchParams.set("code", "not-a-code")
     url.searchParams.set("state", bogus.location.searchParams.get("state") ?? "")
-    assertProblem(await read(await callback(url, bogus.attempt)), 400, /refused this login/)
+    assertProblem(await readAnswer(await callback(url, bogus.attempt)), 400, /refused this login/)
   })
 
   it("logs out with the CSRF token only, after which the cookie opens nothing", async () => {
     const cookie = sessions.get("alice")!.cookie
     const logout = (headers: Record<string, string>) =>
       fetch(`${h.http}/auth/logout`, { method: "POST", headers: { cookie: `reprise_session=${cookie}`, ...headers } })
-    assertProblem(await read(await logout({})), 403, /X-CSRF-Token/)
+    assertProblem(await readAnswer(await logout({})), 403, /X-CSRF-Token/)
     assert.strictEqual((await api("alice", "GET", "/api/v1/me")).status, 200)
     const out = await logout({ "x-csrf-token": sessions.get("alice")!.csrf })
     assert.strictEqual(out.status, 204)
     assert.strictEqual(setCookie(out.headers, "reprise_session")?.attrs.get("max-age"), "0")
     assertProblem(await api("alice", "GET", "/api/v1/me"), 401, /log in again/)
     assertProblem(await api("alice", "GET", player), 401)
-    assertProblem(await read(await fetch(`${h.http}/api/v1/me`)), 401, /Bearer/)
+    assertProblem(await readAnswer(await fetch(`${h.http}/api/v1/me`)), 401, /Bearer/)
   })
 
   it("never logs the client secret, a session id or an access token", () => {
@@ -298,7 +274,7 @@ describe("the dashboard login when Discord fails it, and under the per-user budg
     const { location, attempt } = await begin()
     const back = await consent(location, ids.bob, "authorize")
     h.fake.oauth.failNext(path, status, body)
-    return read(await callback(back, attempt))
+    return readAnswer(await callback(back, attempt))
   }
 
   it("answers a Discord that fails, or refuses the bot's credentials, with a problem that says so", async () => {
@@ -316,7 +292,7 @@ describe("the dashboard login when Discord fails it, and under the per-user budg
     const cookie = await loginAs(ids.bob)
     const me = () => fetch(`${h.http}/api/v1/me`, { headers: { cookie: `reprise_session=${cookie}` } })
     for (let i = 0; i < 3; i++) assert.strictEqual((await me()).status, 200)
-    const limited = await read(await me())
+    const limited = await readAnswer(await me())
     assertProblem(limited, 429, /try again in \d+ second/)
     assert.isAtLeast(Number(limited.headers.get("retry-after")), 1)
     // Another user has a budget of their own.
