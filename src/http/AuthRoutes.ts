@@ -35,7 +35,7 @@ const CallbackQuery = Schema.Struct({
 })
 
 /** The problem a failed login is answered with. */
-const problemOf = (error: LoginError) => {
+const loginProblem = (error: LoginError) => {
   const detail = error.message
   switch (error.reason._tag) {
     case "NotConfigured":
@@ -69,7 +69,7 @@ export const AuthRoutes = HttpRouter.use((router) =>
     /** A failed login as its problem; what went wrong, without secrets, in the log. */
     const answerFailure = (error: LoginError) =>
       Effect.logWarning("dashboard login failed", { reason: error.reason._tag, detail: error.detail ?? "" }).pipe(
-        Effect.andThen(HttpServerRespondable.toResponse(problemOf(error))),
+        Effect.andThen(HttpServerRespondable.toResponse(loginProblem(error))),
         Effect.map(HttpServerResponse.expireCookieUnsafe(attemptCookie, attemptOptions))
       )
 

@@ -141,7 +141,6 @@ export const TokenAnswer = Schema.Struct({
 export const DiscordUser = Schema.Struct({
   id: UserId,
   username: Schema.String,
-  global_name: Schema.optionalKey(Schema.NullOr(Schema.String)),
   avatar: Schema.NullOr(Schema.String)
 })
 export type DiscordUser = typeof DiscordUser.Type

@@ -126,7 +126,10 @@ export const problemOf = (error: ControlError): ControlProblem => {
       const reason = error.reason
       switch (reason._tag) {
         case "NotInVoice":
-          return new Conflict({ detail: "The bot is in no voice channel: give voiceChannelId to say where to play." })
+          // A key names where to play; a dashboard member plays where they are, as in Discord.
+          return new Conflict({
+            detail: "The bot is in no voice channel: give voiceChannelId to say where to play (with a dashboard login, join one)."
+          })
         case "BusyElsewhere":
           return new Conflict({ detail: `The bot is playing to listeners in voice channel ${reason.channelId}.` })
         case "NotInBotChannel":

@@ -70,7 +70,7 @@ export class Sessions extends Context.Service<Sessions, {
           yield* repo.create({
             idHash: hashOf(id),
             userId: user.id,
-            username: user.global_name ?? user.username,
+            username: user.username,
             avatar: user.avatar,
             guildIds,
             at,
