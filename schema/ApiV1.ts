@@ -121,3 +121,54 @@ export const SettingsPatch = Schema.Struct({
   voteSkipRatio: Schema.optionalKey(Schema.Number.check(Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(1))),
   autoplay: Schema.optionalKey(Schema.Boolean)
 })
+
+export const HistoryQuery = {
+  search: Schema.optionalKey(Schema.String.check(Schema.isMaxLength(100))),
+  page: Schema.optionalKey(PositionFromString)
+}
+
+export const HistoryPage = Schema.Struct({
+  plays: Schema.Array(Schema.Struct({
+    id: Schema.Number,
+    ...TrackFields,
+    startedAt: Schema.String,
+    /** finished, skipped, failed or stopped; null while it plays. */
+    endReason: Schema.NullOr(Schema.String)
+  })),
+  page: Schema.Int,
+  pages: Schema.Int
+})
+export type HistoryPage = typeof HistoryPage.Type
+
+export const PlaylistSummary = Schema.Struct({
+  name: Schema.String,
+  scope: Schema.Literals(["user", "guild"]),
+  trackCount: Schema.Int,
+  durationMs: Millis
+})
+
+export const Playlists = Schema.Struct({
+  /** The caller's own playlists (none for an API key, which is nobody's). */
+  own: Schema.Array(PlaylistSummary),
+  guild: Schema.Array(PlaylistSummary)
+})
+export type Playlists = typeof Playlists.Type
+
+export const AuditQuery = {
+  userId: Schema.optionalKey(UserId),
+  action: Schema.optionalKey(Schema.String.check(Schema.isMaxLength(40))),
+  page: Schema.optionalKey(PositionFromString)
+}
+
+export const AuditPage = Schema.Struct({
+  entries: Schema.Array(Schema.Struct({
+    actorId: UserId,
+    origin: Schema.String,
+    action: Schema.String,
+    detail: Schema.Record(Schema.String, Schema.Unknown),
+    at: Schema.String
+  })),
+  page: Schema.Int,
+  pages: Schema.Int
+})
+export type AuditPage = typeof AuditPage.Type

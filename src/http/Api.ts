@@ -1,6 +1,7 @@
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
 import { Health, NotReady, Ready } from "../../schema/System.ts"
 import { GuildsGroup, MeGroup } from "./GuildApi.ts"
+import { LibraryGroup } from "./LibraryApi.ts"
 
 export class SystemGroup extends HttpApiGroup.make("system")
   .add(
@@ -21,6 +22,7 @@ export class RepriseApi extends HttpApi.make("reprise")
   .add(SystemGroup)
   .add(GuildsGroup)
   .add(MeGroup)
+  .add(LibraryGroup)
   .annotate(OpenApi.Title, "Reprise")
   .annotate(OpenApi.Description, "Control Reprise's guild players and read their state.")
 {}

@@ -3,7 +3,7 @@
  * calls the application core and answers with the player as it is afterwards, or with the
  * problem the core's refusal is.
  */
-import { Clock, type Duration, Effect, Option, Schedule, Schema, Stream } from "effect"
+import { Clock, type Duration, Effect, Schedule, Schema, Stream } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
 import type { SettingsView } from "../../schema/ApiV1.ts"
 import type { ChannelId, GuildId } from "../../schema/Ids.ts"
@@ -15,8 +15,9 @@ import { RepriseApi } from "./Api.ts"
 import { EventLog, type Sequenced } from "./EventLog.ts"
 import { callerGuilds } from "./CallerGuilds.ts"
 import { Caller } from "./GuildApi.ts"
+import { callerIn } from "./CallerActor.ts"
 import { defaultPageSize, playerView, queuedView } from "./PlayerView.ts"
-import { Forbidden, NotFound, orProblem } from "./Problems.ts"
+import { orProblem } from "./Problems.ts"
 
 export interface GuildHandlersOptions {
   /** How often the event stream sends a comment, so proxies keep it open. Default 15 seconds. */
@@ -49,45 +50,9 @@ export const GuildHandlers = (options: GuildHandlersOptions = {}) =>
       const control = yield* Control
       const directory = yield* GuildDirectory
       const log = yield* EventLog
+      const actorIn = (guildId: GuildId, voiceChannelId: ChannelId | null = null) =>
+        callerIn(guildId, voiceChannelId).pipe(Effect.provideService(Control, control), Effect.provideService(GuildDirectory, directory))
       const heartbeat = options.heartbeat ?? "15 seconds"
-
-      /**
-       * The caller as an actor of the guild in the path, one the bot is in. A key: its own guild only,
-       * where the bot is unless the request names a voice channel. A session: the member as the
-       * gateway knows them (roles, voice channel), so Discord's rules apply as they are; what they
-       * start plays in their own voice channel, whatever the request names.
-       */
-      const actorIn = Effect.fn("Api.actor")(function*(guildId: GuildId, voiceChannelId: ChannelId | null = null) {
-        const caller = yield* Caller
-        yield* Effect.annotateCurrentSpan({
-          "guild.id": guildId,
-          "user.id": caller.userId,
-          ...(caller._tag === "Key" ? { "api.key": caller.keyName } : { "api.session": true })
-        })
-        if (caller._tag === "Key" && caller.guildId !== guildId) {
-          return yield* new Forbidden({ detail: "This API key belongs to another server." })
-        }
-        if (Option.isNone(yield* directory.guild(guildId))) {
-          return yield* new NotFound({ detail: "The bot is not in this server." })
-        }
-        if (caller._tag === "Session") {
-          const member = yield* control.member("http", guildId, caller.userId)
-          if (Option.isNone(member)) return yield* new Forbidden({ detail: "You are not a member of this server." })
-          return member.value
-        }
-        if (voiceChannelId !== null && !(yield* directory.hasVoiceChannel(guildId, voiceChannelId))) {
-          return yield* new NotFound({ detail: `This server has no voice channel ${voiceChannelId}.` })
-        }
-        const actor: Actor = {
-          _tag: "Key",
-          origin: "http",
-          guildId,
-          userId: caller.userId,
-          keyName: caller.keyName,
-          voiceChannelId: voiceChannelId ?? (yield* control.voiceChannel(guildId))
-        }
-        return actor
-      })
 
       const view = (guildId: GuildId, page = 1, size = defaultPageSize) =>
         Effect.gen(function*() {

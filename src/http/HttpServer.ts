@@ -14,13 +14,14 @@ import { bodyLimit } from "./BodyLimit.ts"
 import { EventLog } from "./EventLog.ts"
 import { GuildHandlers } from "./GuildHandlers.ts"
 import { httpMetrics } from "./HttpMetrics.ts"
+import { LibraryHandlers } from "./LibraryHandlers.ts"
 import { MeHandlers } from "./MeHandlers.ts"
 import { DiscordOAuth } from "./OAuth.ts"
 import { RequestProblemsLive } from "./Problems.ts"
 import { SystemHandlers } from "./SystemHandlers.ts"
 
 const ApiRoutes = HttpApiBuilder.layer(RepriseApi, { openapiPath: "/api/openapi.json" }).pipe(
-  Layer.provide([SystemHandlers, GuildHandlers(), MeHandlers]),
+  Layer.provide([SystemHandlers, GuildHandlers(), LibraryHandlers, MeHandlers]),
   Layer.provide([ApiAuthLive, RequestProblemsLive, EventLog.layer()])
 )
 

@@ -142,6 +142,25 @@ describe("Reprise's HTTP API against the fake Discord", () => {
     assert.strictEqual((await call("DELETE", `${guild()}/queue`)).body.queueLength, 0)
   })
 
+  it("reads the history and the playlists; the audit log is for managers, not keys", async () => {
+    const history = await call("GET", `${guild()}/history`)
+    assert.strictEqual(history.status, 200, JSON.stringify(history.body))
+    const urls = history.body.plays.map((p: { url: string }) => p.url)
+    assert.include(urls, h.files.url("/a440.ogg"))
+    assert.match(history.body.plays[0].startedAt, /^\d{4}-\d\d-\d\dT/)
+    const searched = await call("GET", `${guild()}/history?search=${encodeURIComponent("b660")}`)
+    assert.isTrue(searched.body.plays.every((p: { url: string }) => p.url === h.files.url("/b660.ogg")))
+
+    assert.deepStrictEqual((await call("GET", `${guild()}/playlists`)).body, { own: [], guild: [] })
+    await command(h.fake, ids.alice, "playlist save", { name: "Evening", scope: "guild" }, /Saved/)
+    const saved = await call("GET", `${guild()}/playlists`)
+    assert.deepStrictEqual(saved.body.own, [], "a key sees no member's own playlists")
+    assert.deepStrictEqual(saved.body.guild.map((p: { name: string; scope: string }) => [p.name, p.scope]), [["Evening", "guild"]])
+
+    assertProblem(await call("GET", `${guild()}/audit`), 403)
+    assertProblem(await call("GET", `${guild()}/audit?action=teleported`), 400, /query\.action/)
+  })
+
   it("reads and changes the guild's settings", async () => {
     const before = await call("GET", `${guild()}/settings`)
     assert.deepStrictEqual(before.body, { djRoleId: null, voteSkipRatio: 0.5, autoplay: false })
@@ -224,6 +243,9 @@ describe("Reprise's HTTP API against the fake Discord", () => {
         "/api/v1/guilds/{guildId}/player/volume",
         "/api/v1/guilds/{guildId}/settings",
         "/api/v1/guilds/{guildId}/events",
+        "/api/v1/guilds/{guildId}/history",
+        "/api/v1/guilds/{guildId}/playlists",
+        "/api/v1/guilds/{guildId}/audit",
         "/api/v1/me"
       ]
     ) assert.include(paths, path)

@@ -3,7 +3,10 @@ import { Context, Effect, Layer, Logger, PubSub } from "effect"
 import type { PlayerEvent } from "../../schema/PlayerEvent.ts"
 import * as AppConfig from "../../src/AppConfig.ts"
 import { ApiKeys } from "../../src/control/ApiKeys.ts"
+import { AuditTrail } from "../../src/control/AuditTrail.ts"
 import { Control } from "../../src/control/Control.ts"
+import { PlayHistory } from "../../src/control/PlayHistory.ts"
+import { Playlists } from "../../src/control/Playlists.ts"
 import { GuildDirectory } from "../../src/gateway/GuildDirectory.ts"
 import { PlayerRegistry } from "../../src/player/PlayerRegistry.ts"
 import { RateLimits } from "../../src/resilience/RateLimits.ts"
@@ -23,6 +26,9 @@ const unusedCore = Layer.mergeAll(
   Layer.mock(Control, {}),
   Layer.mock(GuildDirectory, {}),
   Layer.mock(ApiKeys, {}),
+  Layer.mock(PlayHistory, {}),
+  Layer.mock(Playlists, {}),
+  Layer.mock(AuditTrail, {}),
   Layer.mock(RateLimits, {}),
   Layer.mock(Sessions, {}),
   Layer.mock(PlayerRegistry, { subscribe: Effect.flatMap(PubSub.unbounded<PlayerEvent>(), PubSub.subscribe) })
