@@ -218,6 +218,21 @@ describe("the dashboard login against the fake Discord", () => {
     assert.strictEqual(after?.body.current.url, h.files.url("/b660.ogg"), "bob's earlier vote counted: the vote passed")
   })
 
+  it("serves a member the library under the same rules: the history to anyone, the audit log to managers", async () => {
+    // History is written in the background: give the writer a moment.
+    let urls: ReadonlyArray<string> = []
+    for (let attempt = 0; attempt < 50 && !urls.includes(h.files.url("/a440.ogg")); attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 100))
+      const history = await api("bob", "GET", `/api/v1/guilds/${ids.guild}/history`)
+      assert.strictEqual(history.status, 200, JSON.stringify(history.body))
+      urls = history.body.plays.map((p: { url: string }) => p.url)
+    }
+    assert.include(urls, h.files.url("/a440.ogg"))
+    assertProblem(await api("bob", "GET", `/api/v1/guilds/${ids.guild}/audit`), 403, /Manage Server/)
+    const audit = await api("alice", "GET", `/api/v1/guilds/${ids.guild}/audit`)
+    assert.strictEqual(audit.status, 200, JSON.stringify(audit.body))
+  })
+
   it("refuses a forged or missing state, a denied consent and a code Discord refuses, each as a problem", async () => {
     const { location, attempt } = await begin()
     const back = await consent(location, ids.alice, "authorize")
