@@ -63,7 +63,13 @@ const elsewhere = { id: "199999999999999999", name: "Guild Elsewhere", members: 
 
 describe("the dashboard login against the fake Discord", () => {
   const h = blockHarness({
-    env: (endpoints, http) => ({ DISCORD_GUILD_ID: ids.guild, PUBLIC_URL: http, ...endpoints.oauthEnv }),
+    // The polling below could exceed a minute's default budget; the second block tests the budget.
+    env: (endpoints, http) => ({
+      DISCORD_GUILD_ID: ids.guild,
+      PUBLIC_URL: http,
+      RATE_LIMIT_API_USER: "1000 per minute",
+      ...endpoints.oauthEnv
+    }),
     fake: { elsewhere: [elsewhere] },
     tones: { "/a440.ogg": [440, 60], "/b660.ogg": [660, 60] }
   })
