@@ -51,6 +51,7 @@ export const runApiBench = async () => {
     // Open-loop: requests leave on schedule whatever the answers do, so a slow answer shows as latency.
     const latency = { player: [] as Array<number>, control: [] as Array<number> }
     let failures = 0
+    const errors = new Set<string>()
     const inFlight: Array<Promise<void>> = []
     const started = performance.now()
     for (let i = 0; i < ratePerSecond * loadSeconds; i++) {
@@ -64,22 +65,30 @@ export const runApiBench = async () => {
           method: control ? "PUT" : "GET",
           headers,
           ...(control ? { body: JSON.stringify({ level: 50 + (i % 100) }) } : {})
-        }).then(async (response) => {
-          await response.arrayBuffer()
-          if (response.status !== 200) failures++
-          ;(control ? latency.control : latency.player).push(performance.now() - sent)
-        })
+        }).then(
+          async (response) => {
+            await response.arrayBuffer()
+            if (response.status !== 200) failures++
+            ;(control ? latency.control : latency.player).push(performance.now() - sent)
+          },
+          (error: unknown) => {
+            failures++
+            errors.add(String((error as { cause?: unknown }).cause ?? error))
+          }
+        )
       )
     }
     await Promise.all(inFlight)
     const achieved = round((ratePerSecond * loadSeconds) / ((performance.now() - started) / 1000))
     const player = summary(latency.player)
     const control = summary(latency.control)
+    if (errors.size > 0) out(`errors: ${[...errors].join("; ")}`)
     out(`${achieved} requests/s: GET player p50 ${player.p50} / p99 ${player.p99} ms; PUT volume p50 ${control.p50} / p99 ${control.p99} ms; ${failures} not 200`)
 
     const pid = h.bot.process.pid
     const before = rssMiB(pid)
     const streams: Array<SseClient> = []
+    out(`opening ${clients} event streams`)
     for (let i = 0; i < clients; i++) streams.push(await openSse(`${guild}/events`, headers))
     await Promise.all(streams.map((s) => s.next((f) => f.event === "state", 30_000)))
     await sleep(1000)

@@ -11,7 +11,7 @@
  * write. These use-cases do wait for the database (no player waits on them), within a time box: a
  * database that does not answer is the refusal `ApiKeysUnavailable`.
  */
-import { Clock, Context, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { Cache, Clock, Context, Duration, Effect, Exit, Layer, Option, Redacted, Schema } from "effect"
 import { createHash, randomBytes } from "node:crypto"
 import { ApiKeyName } from "../../schema/ApiKey.ts"
 import type { GuildId, UserId } from "../../schema/Ids.ts"
@@ -95,6 +95,15 @@ export class ApiKeys extends Context.Service<ApiKeys, {
       const audit = yield* AuditTrail
       const writer = yield* Writer
       const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
+      // Every API request authenticates: the live keys found are kept for a minute, so a script's
+      // requests do not each wait on the database (nor fail while it is away). A revoke empties the
+      // cache at once; unknown keys and failed lookups are not kept.
+      const live = yield* Cache.makeWith((hash: string) => stored(repo.byHash(hash)), {
+        capacity: 10_000,
+        timeToLive: (exit) => Exit.isSuccess(exit) && Option.isSome(exit.value) ? Duration.minutes(1) : Duration.zero
+      })
+      // A key's last use, written at most once a minute: it says "recently", not every request.
+      const lastMarked = new Map<string, number>()
 
       const create = Effect.fn("ApiKeys.create")(function*(actor: Actor, name: string) {
         yield* mayManage(actor)
@@ -121,6 +130,7 @@ export class ApiKeys extends Context.Service<ApiKeys, {
         yield* mayManage(actor)
         const revoked = yield* stored(repo.revoke(actor.guildId, name, yield* now))
         if (Option.isNone(revoked)) return yield* refusal(new ApiKeyNotFound({ name }))
+        yield* Cache.invalidateAll(live)
         yield* audit.record(actor, "apikey-revoked", { name: revoked.value.name })
         return infoOf(revoked.value)
       })
@@ -128,11 +138,15 @@ export class ApiKeys extends Context.Service<ApiKeys, {
       const authenticate = Effect.fn("ApiKeys.authenticate")(function*(token: Redacted.Redacted<string>) {
         const key = Redacted.value(token)
         if (!keyShape.test(key)) return Option.none<KeyHolder>()
-        const found = yield* stored(repo.byHash(hashOf(key)))
+        const found = yield* Cache.get(live, hashOf(key))
         if (Option.isNone(found)) return Option.none<KeyHolder>()
         const { id, guildId, createdBy, name } = found.value
         yield* Effect.annotateCurrentSpan({ "guild.id": guildId, "key.name": name })
-        yield* writer.submit(repo.markUsed(id, yield* now))
+        const at = yield* now
+        if (at.getTime() - (lastMarked.get(id) ?? 0) >= 60_000) {
+          lastMarked.set(id, at.getTime())
+          yield* writer.submit(repo.markUsed(id, at))
+        }
         return Option.some<KeyHolder>({ guildId, userId: createdBy, keyName: name })
       })
 

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto"
 import { GuildId, UserId } from "../../schema/Ids.ts"
 import type { Actor } from "../../src/control/Actor.ts"
 import { ApiKeys } from "../../src/control/ApiKeys.ts"
-import { ApiKeyRepo } from "../../src/persistence/ApiKeyRepo.ts"
+import { ApiKeyId, ApiKeyRepo, type StoredKey } from "../../src/persistence/ApiKeyRepo.ts"
 import { Writer } from "../../src/persistence/Writer.ts"
 import { embeddedDatabase, tempDir } from "../support/database.ts"
 import { memoryAudit } from "../support/guildFakes.ts"
@@ -199,3 +199,54 @@ describe("API keys while the database is unavailable", () => {
       assert.deepStrictEqual(yield* Fiber.join(asked), [unavailable, unavailable, unavailable, unavailable])
     }).pipe(Effect.provide(unreachable(true))))
 })
+
+describe("API keys found once", () => {
+  const { manager } = people()
+  const key = `rpk_${"b".repeat(43)}`
+
+  it.effect("keep authenticating for a minute while the database is away, then are asked for again", () =>
+    Effect.gen(function*() {
+      let up = true
+      let lookups = 0
+      const stored: StoredKey = {
+        id: ApiKeyId.make("1"),
+        guildId: manager.guildId,
+        name: "CI",
+        createdBy: manager.userId,
+        createdAt: new Date(0),
+        lastUsedAt: null
+      }
+      const keys = yield* ApiKeys.pipe(Effect.provide(ApiKeys.layer.pipe(
+        Layer.provide(Layer.mergeAll(
+          Layer.mock(ApiKeyRepo, {
+            byHash: (hash) =>
+              Effect.suspend(() => {
+                lookups++
+                if (!up) return Effect.fail(gone)
+                return Effect.succeed(hash === createHash("sha256").update(key).digest("hex") ? Option.some(stored) : Option.none())
+              }),
+            markUsed: () => ({ kind: "key-use", statement: Effect.void })
+          }),
+          Layer.mock(Writer, { submit: () => Effect.void }),
+          memoryAudit().layer
+        ))
+      )))
+      const holder = { guildId: manager.guildId, userId: manager.userId, keyName: "CI" }
+      assert.deepStrictEqual(yield* keys.authenticate(token(key)), Option.some(holder))
+      up = false
+      assert.deepStrictEqual(yield* keys.authenticate(token(key)), Option.some(holder), "kept while the database is away")
+      assert.strictEqual(lookups, 1)
+      // An unknown key is asked for every time: nothing is kept of it.
+      up = true
+      yield* keys.authenticate(token(`rpk_${"c".repeat(43)}`))
+      yield* keys.authenticate(token(`rpk_${"c".repeat(43)}`))
+      assert.strictEqual(lookups, 3)
+      up = false
+      yield* TestClock.adjust("61 seconds")
+      assert.deepStrictEqual(yield* refusedWith(keys.authenticate(token(key))), {
+        reason: "ApiKeysUnavailable",
+        message: "API keys are unavailable right now; try again in a moment."
+      })
+    }))
+})
+
