@@ -24,6 +24,19 @@ export const GuildSummary = Schema.Struct({
 })
 export type GuildSummary = typeof GuildSummary.Type
 
+/** Who is logged in to the dashboard, and where they may go. */
+export const Me = Schema.Struct({
+  id: UserId,
+  username: Schema.String,
+  /** The user's avatar as a URL, if they have one. */
+  avatar: Schema.NullOr(Schema.String),
+  /** The guilds the user shares with the bot. */
+  guilds: Schema.Array(GuildSummary),
+  /** Sent back as the `X-CSRF-Token` header with every POST, PUT, PATCH and DELETE of the session. */
+  csrfToken: Schema.String
+})
+export type Me = typeof Me.Type
+
 const TrackFields = {
   title: Schema.String,
   url: Schema.String,

@@ -14,6 +14,7 @@ import { NowPlaying } from "./discord/NowPlaying.ts"
 import { DiscordGateway } from "./gateway/DiscordGateway.ts"
 import { GuildDirectory } from "./gateway/GuildDirectory.ts"
 import * as HttpServer from "./http/HttpServer.ts"
+import { Sessions } from "./http/Sessions.ts"
 import * as Logging from "./observability/Logging.ts"
 import { Readiness } from "./observability/Readiness.ts"
 import * as Tracing from "./observability/Tracing.ts"
@@ -26,6 +27,7 @@ import { SnapshotRepo } from "./persistence/SnapshotRepo.ts"
 import { Writer } from "./persistence/Writer.ts"
 import { PlaylistRepo } from "./persistence/PlaylistRepo.ts"
 import { RatingsRepo } from "./persistence/RatingsRepo.ts"
+import { SessionRepo } from "./persistence/SessionRepo.ts"
 import { StatsRepo } from "./persistence/StatsRepo.ts"
 import * as Autoplay from "./player/Autoplay.ts"
 import { PlayerRegistry } from "./player/PlayerRegistry.ts"
@@ -62,6 +64,7 @@ export const makeApp = (config: AppConfig.AppConfig) => {
   )
   // The HTTP API acts through the core: its server stops taking requests before anything else stops.
   return HttpServer.layerConfig.pipe(
+    Layer.provide(Sessions.layer(config.login).pipe(Layer.provide(SessionRepo.layerSql))),
     Layer.provideMerge(edge),
     Layer.provideMerge(DiscordGateway.layerConfig),
     // Both edges count against the same budgets; with REDIS_URL, shared by every process.

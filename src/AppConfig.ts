@@ -10,6 +10,7 @@ import { type ConfigInvalid, decodeSections, type SettingsOf } from "./config/En
 import { ConfigSections, type Section } from "./config/Section.ts"
 import * as GatewaySettings from "./gateway/GatewaySettings.ts"
 import * as HttpServer from "./http/HttpServer.ts"
+import * as OAuth from "./http/OAuth.ts"
 import * as Logging from "./observability/Logging.ts"
 import * as Tracing from "./observability/Tracing.ts"
 import * as Database from "./persistence/Database.ts"
@@ -23,6 +24,7 @@ export const sections = {
   discord: GatewaySettings.section,
   database: Database.section,
   http: HttpServer.section,
+  login: OAuth.section,
   log: Logging.section,
   otel: Tracing.section,
   player: PlayerRegistry.section,

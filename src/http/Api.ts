@@ -1,6 +1,6 @@
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
 import { Health, NotReady, Ready } from "../../schema/System.ts"
-import { GuildsGroup } from "./GuildApi.ts"
+import { GuildsGroup, MeGroup } from "./GuildApi.ts"
 import { LibraryGroup } from "./LibraryApi.ts"
 
 export class SystemGroup extends HttpApiGroup.make("system")
@@ -21,6 +21,7 @@ export class SystemGroup extends HttpApiGroup.make("system")
 export class RepriseApi extends HttpApi.make("reprise")
   .add(SystemGroup)
   .add(GuildsGroup)
+  .add(MeGroup)
   .add(LibraryGroup)
   .annotate(OpenApi.Title, "Reprise")
   .annotate(OpenApi.Description, "Control Reprise's guild players and read their state.")

@@ -1,46 +1,48 @@
 /**
  * Who calls the API: the bearer of one of a guild's API keys, looked up on every request, so a
  * revoked key is refused from the next request on, and counted against the key's and the guild's
- * request budgets. The key itself is never logged.
+ * request budgets; or, without a key, a dashboard session (Sessions.ts). The key itself is never
+ * logged.
  */
-import { Effect, Layer, Option } from "effect"
-import { HttpServerRespondable, HttpServerResponse } from "effect/http"
+import { Effect, Layer, Option, Redacted } from "effect"
+import { HttpServerRespondable } from "effect/http"
 import { ApiKeys } from "../control/ApiKeys.ts"
-import { type RateLimited, RateLimits } from "../resilience/RateLimits.ts"
+import { RateLimits } from "../resilience/RateLimits.ts"
 import { ApiAuth, Caller } from "./GuildApi.ts"
-import { TooManyRequests, Unauthorized, Unavailable } from "./Problems.ts"
-
-/** 429, with the seconds to wait both in `Retry-After` and in the problem. */
-const tooMany = (limited: RateLimited) =>
-  HttpServerRespondable.toResponse(
-    new TooManyRequests({ detail: limited.message, retryAfterSeconds: limited.retryAfterSeconds })
-  ).pipe(Effect.map(HttpServerResponse.setHeader("retry-after", String(limited.retryAfterSeconds))))
+import { tooMany, Unauthorized, Unavailable } from "./Problems.ts"
+import { sessionAuth } from "./Sessions.ts"
 
 export const ApiAuthLive = Layer.effect(
   ApiAuth,
   Effect.gen(function*() {
     const keys = yield* ApiKeys
     const limits = yield* RateLimits
+    const session = yield* sessionAuth
     return ApiAuth.of({
+      // A failure here lets the next scheme (the session) try; so only a request without a key
+      // fails, and a key that is refused is answered here, never taken for a session.
       apiKey: (httpEffect, { credential }) =>
-        Effect.gen(function*() {
-          const holder = yield* keys.authenticate(credential).pipe(
-            Effect.catch((error) =>
-              Effect.logWarning("API keys could not be checked", error).pipe(
-                Effect.andThen(Effect.fail(new Unavailable({ detail: "API keys cannot be checked right now; try again soon." })))
+        Redacted.value(credential) === ""
+          ? Effect.fail(new Unauthorized({ detail: "No API key was sent." }))
+          : Effect.gen(function*() {
+            const holder = yield* keys.authenticate(credential).pipe(
+              Effect.catch((error) =>
+                Effect.logWarning("API keys could not be checked", error).pipe(
+                  Effect.andThen(Effect.fail(new Unavailable({ detail: "API keys cannot be checked right now; try again soon." })))
+                )
               )
             )
-          )
-          if (Option.isNone(holder)) {
-            return yield* new Unauthorized({ detail: "Send a valid API key as `Authorization: Bearer rpk_…` (see /apikey create)." })
-          }
-          const { guildId, keyName } = holder.value
-          const limited = yield* Effect.flip(
-            Effect.andThen(limits.consume("api-key", `${guildId}:${keyName}`), limits.consume("api-guild", guildId))
-          ).pipe(Effect.option)
-          if (Option.isSome(limited)) return yield* tooMany(limited.value)
-          return yield* Effect.provideService(httpEffect, Caller, holder.value)
-        })
+            if (Option.isNone(holder)) {
+              return yield* new Unauthorized({ detail: "Send a valid API key as `Authorization: Bearer rpk_…` (see /apikey create)." })
+            }
+            const { guildId, keyName } = holder.value
+            const limited = yield* Effect.flip(
+              Effect.andThen(limits.consume("api-key", `${guildId}:${keyName}`), limits.consume("api-guild", guildId))
+            ).pipe(Effect.option)
+            if (Option.isSome(limited)) return yield* tooMany(limited.value)
+            return yield* Effect.provideService(httpEffect, Caller, { _tag: "Key", ...holder.value })
+          }).pipe(Effect.catchTag(["Unauthorized", "Unavailable"], HttpServerRespondable.toResponse)),
+      session: (httpEffect, { credential }) => session(httpEffect, credential)
     })
   })
 )

@@ -8,15 +8,36 @@ import { HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, HttpApiSchema, HttpAp
 import * as V1 from "../../schema/ApiV1.ts"
 import { GuildId } from "../../schema/Ids.ts"
 import type { KeyHolder } from "../control/ApiKeys.ts"
-import { ControlProblems, RequestProblems, TooManyRequests, Unauthorized, Unavailable } from "./Problems.ts"
+import type { StoredSession } from "../persistence/SessionRepo.ts"
+import { ControlProblems, Forbidden, RequestProblems, TooManyRequests, Unauthorized, Unavailable } from "./Problems.ts"
 
-/** Who calls: the holder of the API key the request was sent with. */
-export class Caller extends Context.Service<Caller, KeyHolder>()("reprise/http/Caller") {}
+/**
+ * A member logged in to the dashboard with Discord: acts as that member, under Discord's rules. What
+ * they may do in one of their guilds is the gateway's to say, never the list Discord gave at login.
+ */
+export interface SessionHolder extends Omit<StoredSession, "expiresAt"> {
+  /** What the page sends back as `X-CSRF-Token` with every change it asks for. */
+  readonly csrfToken: string
+}
 
-/** `Authorization: Bearer rpk_…`: one of a guild's API keys (`/apikey create`). */
+/** Who calls: a script with one of a guild's API keys, or a member's dashboard session. */
+export type Calling = ({ readonly _tag: "Key" } & KeyHolder) | ({ readonly _tag: "Session" } & SessionHolder)
+
+export class Caller extends Context.Service<Caller, Calling>()("reprise/http/Caller") {}
+
+/** The cookie a dashboard login sets (HttpOnly: no script reads it). */
+export const sessionCookie = "reprise_session"
+
+/**
+ * `Authorization: Bearer rpk_…` (one of a guild's API keys, `/apikey create`), else the dashboard's
+ * session cookie. A request with both is a key's: a page on another site cannot add that header.
+ */
 export class ApiAuth extends HttpApiMiddleware.Service<ApiAuth, { provides: Caller }>()("reprise/http/ApiAuth", {
-  security: { apiKey: HttpApiSecurity.bearer },
-  error: [Unauthorized, Unavailable, TooManyRequests]
+  security: {
+    apiKey: HttpApiSecurity.bearer,
+    session: HttpApiSecurity.apiKey({ key: sessionCookie, in: "cookie" })
+  },
+  error: [Unauthorized, Forbidden, Unavailable, TooManyRequests]
 }) {}
 
 const guild = { guildId: GuildId }
@@ -37,7 +58,10 @@ const described = OpenApi.Description
 export class GuildsGroup extends HttpApiGroup.make("guilds")
   .add(
     HttpApiEndpoint.get("list", "/", { success: Schema.Array(V1.GuildSummary) })
-      .annotate(described, "The guilds the caller may see (an API key: its own guild)."),
+      .annotate(
+        described,
+        "The guilds the caller may see: an API key's own guild; for a session, the guilds the member shares with the bot."
+      ),
     HttpApiEndpoint.get("player", "/:guildId/player", { ...onPlayer, query: V1.PageQuery })
       .annotate(described, "The player: what plays, where it stands, the sound, and a page of the queue."),
     HttpApiEndpoint.post("enqueue", "/:guildId/queue", { ...onPlayer, payload: V1.Enqueue, success: V1.Queued })
@@ -82,4 +106,18 @@ export class GuildsGroup extends HttpApiGroup.make("guilds")
   .middleware(RequestProblems)
   .middleware(ApiAuth)
   .prefix("/api/v1/guilds")
+{}
+
+/** `/api/v1/me`: who is logged in to the dashboard. */
+export class MeGroup extends HttpApiGroup.make("me")
+  .add(
+    HttpApiEndpoint.get("me", "/me", { success: V1.Me, error: Forbidden }).annotate(
+      described,
+      "The member logged in (id, username, avatar), the guilds they share with the bot, and the CSRF token " +
+        "to send as X-CSRF-Token with every POST, PUT, PATCH and DELETE. An API key has no login: 403."
+    )
+  )
+  .middleware(RequestProblems)
+  .middleware(ApiAuth)
+  .prefix("/api/v1")
 {}

@@ -3,7 +3,7 @@
  * calls the application core and answers with the player as it is afterwards, or with the
  * problem the core's refusal is.
  */
-import { Clock, type Duration, Effect, Option, Schedule, Schema, Stream } from "effect"
+import { Clock, type Duration, Effect, Schedule, Schema, Stream } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
 import type { SettingsView } from "../../schema/ApiV1.ts"
 import type { ChannelId, GuildId } from "../../schema/Ids.ts"
@@ -13,6 +13,7 @@ import { Control, type ControlError, type GuildSettingsView, type SettingsOutcom
 import { GuildDirectory } from "../gateway/GuildDirectory.ts"
 import { RepriseApi } from "./Api.ts"
 import { EventLog, type Sequenced } from "./EventLog.ts"
+import { callerGuilds } from "./CallerGuilds.ts"
 import { Caller } from "./GuildApi.ts"
 import { callerIn } from "./CallerActor.ts"
 import { defaultPageSize, playerView, queuedView } from "./PlayerView.ts"
@@ -92,14 +93,7 @@ export const GuildHandlers = (options: GuildHandlersOptions = {}) =>
         }))
 
       return handlers
-        .handle("list", () =>
-          Effect.gen(function*() {
-            const caller = yield* Caller
-            const guild = yield* directory.guild(caller.guildId)
-            if (Option.isNone(guild)) return []
-            const active = (yield* control.voiceChannel(caller.guildId)) !== null
-            return [{ ...guild.value, active }]
-          }))
+        .handle("list", () => Effect.flatMap(Caller, callerGuilds(control, directory)))
         .handle("player", ({ params, query }) =>
           actorIn(params.guildId).pipe(Effect.andThen(view(params.guildId, query.page, query.size))))
         .handle("enqueue", ({ params, payload }) =>

@@ -9,16 +9,19 @@ import * as Section from "../config/Section.ts"
 import { sampleProcessMetrics } from "../observability/ProcessMetrics.ts"
 import { RepriseApi } from "./Api.ts"
 import { ApiAuthLive } from "./ApiAuth.ts"
+import { AuthRoutes } from "./AuthRoutes.ts"
 import { bodyLimit } from "./BodyLimit.ts"
 import { EventLog } from "./EventLog.ts"
 import { GuildHandlers } from "./GuildHandlers.ts"
 import { httpMetrics } from "./HttpMetrics.ts"
 import { LibraryHandlers } from "./LibraryHandlers.ts"
+import { MeHandlers } from "./MeHandlers.ts"
+import { DiscordOAuth } from "./OAuth.ts"
 import { RequestProblemsLive } from "./Problems.ts"
 import { SystemHandlers } from "./SystemHandlers.ts"
 
 const ApiRoutes = HttpApiBuilder.layer(RepriseApi, { openapiPath: "/api/openapi.json" }).pipe(
-  Layer.provide([SystemHandlers, GuildHandlers(), LibraryHandlers]),
+  Layer.provide([SystemHandlers, GuildHandlers(), LibraryHandlers, MeHandlers]),
   Layer.provide([ApiAuthLive, RequestProblemsLive, EventLog.layer()])
 )
 
@@ -35,8 +38,11 @@ const MetricsRoute = HttpRouter.add(
   })
 )
 
-/** All routes, served by whatever HttpServer is provided (a port in production, a test server in tests). */
-export const Routes = Layer.mergeAll(ApiRoutes, DocsRoute, MetricsRoute)
+/**
+ * All routes, served by whatever HttpServer is provided (a port in production, a test server in
+ * tests). The login's Discord client is built here; the sessions it makes are the program's (App.ts).
+ */
+export const Routes = Layer.mergeAll(ApiRoutes, DocsRoute, MetricsRoute, AuthRoutes.pipe(Layer.provide(DiscordOAuth.layerConfig)))
 
 export const section = Section.make({
   fields: {

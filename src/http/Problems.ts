@@ -4,8 +4,10 @@
  * Every failure a caller can cause has its status here; nothing a caller sends ends in a 500.
  */
 import { Effect, Schema, SchemaIssue } from "effect"
+import { HttpServerRespondable, HttpServerResponse } from "effect/http"
 import { HttpApiError, type HttpApiError as ApiErrors, HttpApiMiddleware } from "effect/http-api"
 import type { ControlError } from "../control/Control.ts"
+import type { RateLimited } from "../resilience/RateLimits.ts"
 
 const problemType = (name: string) => `https://reprise.invalid/problems/${name}`
 
@@ -68,6 +70,18 @@ export class Unavailable extends HttpApiError.Problem<Unavailable>()("Unavailabl
   title: "Temporarily unavailable"
 }) {}
 
+export class BadGateway extends HttpApiError.Problem<BadGateway>()("BadGateway", {
+  type: problemType("bad-gateway"),
+  status: 502,
+  title: "Discord refused or answered unexpectedly"
+}) {}
+
+/** 429, with the seconds to wait both in `Retry-After` and in the problem. */
+export const tooMany = (limited: RateLimited) =>
+  HttpServerRespondable.toResponse(
+    new TooManyRequests({ detail: limited.message, retryAfterSeconds: limited.retryAfterSeconds })
+  ).pipe(Effect.map(HttpServerResponse.setHeader("retry-after", String(limited.retryAfterSeconds))))
+
 /** What a failing use-case answers with: every endpoint that calls the core declares these. */
 export const ControlProblems = [Forbidden, NotFound, Conflict, Unprocessable, Unavailable] as const
 export type ControlProblem = Forbidden | NotFound | Conflict | Unprocessable | Unavailable
@@ -112,7 +126,10 @@ export const problemOf = (error: ControlError): ControlProblem => {
       const reason = error.reason
       switch (reason._tag) {
         case "NotInVoice":
-          return new Conflict({ detail: "The bot is in no voice channel: give voiceChannelId to say where to play." })
+          // A key names where to play; a dashboard member plays where they are, as in Discord.
+          return new Conflict({
+            detail: "The bot is in no voice channel: give voiceChannelId to say where to play (with a dashboard login, join one)."
+          })
         case "BusyElsewhere":
           return new Conflict({ detail: `The bot is playing to listeners in voice channel ${reason.channelId}.` })
         case "NotInBotChannel":

@@ -4,25 +4,19 @@
  */
 import fc from "fast-check"
 import { assert, describe, it } from "vitest"
+import { type Answer, assertProblem, readAnswer } from "../support/problems.ts"
 import { openSse } from "../support/sse.ts"
 import { blockHarness, command, eventually, ids, isEphemeral } from "./harness.ts"
 
-interface Answer {
-  readonly status: number
-  readonly type: string
-  readonly body: any
-  readonly headers: Headers
-}
-
-/** A request with a key; the answer's body parsed as JSON when it is. */
+/** A request with a key. */
 const send = async (
   key: string,
   method: string,
   url: string,
   body?: unknown,
   headers: Record<string, string> = {}
-): Promise<Answer> => {
-  const response = await fetch(url, {
+): Promise<Answer> =>
+  readAnswer(await fetch(url, {
     method,
     headers: {
       authorization: `Bearer ${key}`,
@@ -30,26 +24,7 @@ const send = async (
       ...headers
     },
     ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) })
-  })
-  const text = await response.text()
-  let parsed: unknown = text
-  try {
-    parsed = JSON.parse(text)
-  } catch {
-    // Not JSON: kept as text for the assertion that says so.
-  }
-  return { status: response.status, type: response.headers.get("content-type") ?? "", body: parsed, headers: response.headers }
-}
-
-const assertProblem = (answer: Answer, status: number, detail?: RegExp) => {
-  assert.strictEqual(answer.status, status, JSON.stringify(answer.body))
-  assert.include(answer.type, "application/problem+json")
-  assert.strictEqual(answer.body.status, status)
-  assert.isString(answer.body.type)
-  assert.isString(answer.body.title)
-  assert.isString(answer.body.detail)
-  if (detail !== undefined) assert.match(answer.body.detail, detail)
-}
+  }))
 
 describe("Reprise's HTTP API against the fake Discord", () => {
   const h = blockHarness({
@@ -270,9 +245,13 @@ describe("Reprise's HTTP API against the fake Discord", () => {
         "/api/v1/guilds/{guildId}/events",
         "/api/v1/guilds/{guildId}/history",
         "/api/v1/guilds/{guildId}/playlists",
-        "/api/v1/guilds/{guildId}/audit"
+        "/api/v1/guilds/{guildId}/audit",
+        "/api/v1/me"
       ]
     ) assert.include(paths, path)
+    // Both ways in are documented: the bearer key, and the dashboard's session cookie.
+    assert.deepInclude(Object.values(doc.body.components.securitySchemes), { type: "apiKey", name: "reprise_session", in: "cookie" })
+    assert.deepInclude(Object.values(doc.body.components.securitySchemes), { type: "http", scheme: "Bearer" })
   })
 
   it("refuses a revoked key at once", async () => {

@@ -10,7 +10,9 @@ import { startFileServer, type FileServer } from "../support/audioHttpServer.ts"
 import { tempDir } from "../support/database.ts"
 import type { NodeProcess } from "../support/nodeProcess.ts"
 import { freePort, startProgram } from "../support/program.ts"
-import { FakeDiscord, type FakeDiscordOptions, type VoiceStream } from "../fake-discord/FakeDiscord.ts"
+import {
+  FakeDiscord, type FakeDiscordEndpoints, type FakeDiscordOptions, type VoiceStream
+} from "../fake-discord/FakeDiscord.ts"
 import { analyse } from "../fake-discord/ReceivedAudio.ts"
 import { defaultScenario } from "../fake-discord/Scenario.ts"
 import type { MessageEvent } from "../fake-discord/State.ts"
@@ -28,7 +30,14 @@ type Tone = readonly [number, number]
 
 export interface HarnessOptions {
   readonly fake?: FakeDiscordOptions | undefined
-  readonly env?: Readonly<Record<string, string>> | undefined
+  /**
+   * More environment for the bot; a function gets the fake's endpoints and the bot's own HTTP
+   * address first (for PUBLIC_URL, or the OAuth2 client in `endpoints.oauthEnv`).
+   */
+  readonly env?:
+    | Readonly<Record<string, string>>
+    | ((endpoints: FakeDiscordEndpoints, http: string) => Readonly<Record<string, string>>)
+    | undefined
   /** URL path → tone to serve. */
   readonly tones: Readonly<Record<string, Tone>>
   /** URL path → frequencies of consecutive 1-second tones to serve (a position can be read off the audio). */
@@ -94,16 +103,19 @@ export const startHarness = async (options: HarnessOptions): Promise<Harness> =>
   }
   const fake = new FakeDiscord({ scenario, ...options.fake })
   const endpoints = await fake.start()
+  const httpPort = String(await freePort())
+  const http = `http://127.0.0.1:${httpPort}`
+  const extra = typeof options.env === "function" ? options.env(endpoints, http) : options.env
   const env = {
     ...endpoints.env,
     DATA_DIR: dataDir,
-    HTTP_PORT: String(await freePort()),
+    HTTP_PORT: httpPort,
     SOURCES_ALLOW_PRIVATE_NETWORK: "true",
     MUSIC_DIR: musicDir,
     LOG_LEVEL: "info",
     // The tests send commands at machine speed; the one about rate limits sets its own budget.
     RATE_LIMIT_COMMANDS: "1000 per minute",
-    ...options.env
+    ...extra
   }
   const spawnOptions = { ownProcessGroup: options.ownProcessGroup === true }
   let bot = startProgram(env, undefined, spawnOptions)
@@ -113,7 +125,7 @@ export const startHarness = async (options: HarnessOptions): Promise<Harness> =>
     await server.close()
   }
   try {
-    await fake.waitForCommands(commandNames, options.env?.DISCORD_GUILD_ID, 30_000)
+    await fake.waitForCommands(commandNames, extra?.DISCORD_GUILD_ID, 30_000)
   } catch (error) {
     await stop()
     throw new Error(`${String(error)}\n--- bot output ---\n${bot.output()}`, { cause: error })
@@ -134,7 +146,7 @@ export const startHarness = async (options: HarnessOptions): Promise<Harness> =>
     },
     files: server,
     dataDir,
-    http: `http://127.0.0.1:${env.HTTP_PORT}`,
+    http,
     stop
   }
 }

@@ -8,6 +8,7 @@ import { Gateway } from "./Gateway.ts"
 import {
   commandData, customIds, interactionPayload, interactionType, type OptionValue, type SentInteraction
 } from "./Interactions.ts"
+import { type ElsewhereGuild, OAuth } from "./OAuth.ts"
 import { memberJson, voiceStateJson } from "./Payloads.ts"
 import { Rest } from "./Rest.ts"
 import { defaultScenario, type Scenario } from "./Scenario.ts"
@@ -28,6 +29,9 @@ export interface FakeDiscordOptions {
   readonly voiceModes?: ReadonlyArray<EncryptionMode> | undefined
   /** How long an interaction waits for its first callback before it is unknown. Default 3 000 ms. */
   readonly ackDeadlineMs?: number | undefined
+  /** OAuth2: the client secret (its id is the application's); guilds the users share without the bot. */
+  readonly clientSecret?: string | undefined
+  readonly elsewhere?: ReadonlyArray<ElsewhereGuild> | undefined
 }
 
 export interface FakeDiscordEndpoints {
@@ -39,6 +43,8 @@ export interface FakeDiscordEndpoints {
   readonly token: string
   /** DISCORD_TOKEN, DISCORD_API_BASE and NODE_EXTRA_CA_CERTS (see `Certificate`) for a bot child process. */
   readonly env: Readonly<Record<string, string>>
+  /** DISCORD_CLIENT_ID and DISCORD_CLIENT_SECRET, for a bot whose dashboard login should work. */
+  readonly oauthEnv: Readonly<Record<string, string>>
 }
 
 /** What the bot sent on one voice session, as received: ReceivedAudio.ts decrypts and measures it. */
@@ -71,6 +77,7 @@ export class FakeDiscord {
   readonly #http: Server
   readonly #certificate: Certificate
   readonly #voice: VoiceGateway
+  readonly oauth: OAuth
   #endpoints: FakeDiscordEndpoints | null = null
 
   constructor(options: FakeDiscordOptions = {}) {
@@ -93,8 +100,10 @@ export class FakeDiscord {
       heartbeatIntervalMs: options.voiceHeartbeatIntervalMs ?? 13_750,
       udpPort: () => this.endpoints.udpPort
     })
+    const client = { clientId: this.world.scenario.applicationId, clientSecret: options.clientSecret ?? "fake.client.secret" }
+    this.oauth = new OAuth(this.world, { client, elsewhere: options.elsewhere ?? [] })
     this.#http = createServer((req, res) => {
-      if (!this.#attachments.serve(req, res)) void this.#rest.handle(req, res)
+      if (!this.#attachments.serve(req, res) && !this.oauth.handle(req, res)) void this.#rest.handle(req, res)
     })
     this.#http.on("upgrade", (req, socket, head) => {
       if ((req.url ?? "").startsWith("/gateway")) this.#gateway.upgrade(req, socket, head)
@@ -123,7 +132,8 @@ export class FakeDiscord {
         DISCORD_TOKEN: this.world.token,
         DISCORD_API_BASE: apiBase,
         NODE_EXTRA_CA_CERTS: this.#certificate.caBundlePath
-      }
+      },
+      oauthEnv: { DISCORD_CLIENT_ID: this.oauth.client.clientId, DISCORD_CLIENT_SECRET: this.oauth.client.clientSecret }
     }
     return this.#endpoints
   }
@@ -174,12 +184,12 @@ export class FakeDiscord {
     return this.#attachments.content(url)
   }
 
-  /** Every voice session that got a key, with the RTP the bot sent on it; a resume keeps the session. */
   /** When the gateway sent READY to each new session, oldest first (performance.now()). */
   readyTimes(): ReadonlyArray<number> {
     return this.#gateway.readyAt
   }
 
+  /** Every voice session that got a key, with the RTP the bot sent on it; a resume keeps the session. */
   voiceStreams(guildId?: string): Array<VoiceStream> {
     return this.#voice.sessions.flatMap(({ guildId: guild, channelId, ssrc, mode, key }) =>
       mode === null || key === null || (guildId !== undefined && guild !== guildId)

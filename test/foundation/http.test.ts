@@ -12,6 +12,7 @@ import { PlayerRegistry } from "../../src/player/PlayerRegistry.ts"
 import { RateLimits } from "../../src/resilience/RateLimits.ts"
 import { FfmpegPipeline } from "../../src/audio/FfmpegPipeline.ts"
 import * as HttpServer from "../../src/http/HttpServer.ts"
+import { Sessions } from "../../src/http/Sessions.ts"
 import { Readiness } from "../../src/observability/Readiness.ts"
 import * as Database from "../../src/persistence/Database.ts"
 import { tempDir } from "../support/database.ts"
@@ -29,6 +30,7 @@ const unusedCore = Layer.mergeAll(
   Layer.mock(Playlists, {}),
   Layer.mock(AuditTrail, {}),
   Layer.mock(RateLimits, {}),
+  Layer.mock(Sessions, {}),
   Layer.mock(PlayerRegistry, { subscribe: Effect.flatMap(PubSub.unbounded<PlayerEvent>(), PubSub.subscribe) })
 )
 
@@ -88,6 +90,25 @@ describe("HTTP API", () => {
       assert.match(metrics.body, /^http_request_duration_seconds_count\{method="GET",route="\/api\/health"\} 1$/m)
       assert.match(metrics.body, /^process_resident_memory_bytes \d+/m)
       assert.match(metrics.body, /^process_cpu_seconds_total [\d.e+-]+$/m)
+    }).pipe(Effect.scoped), 60_000)
+
+  it.live("answers the login routes with a problem while login is not configured", () =>
+    Effect.gen(function*() {
+      const { base } = yield* serve({})
+      for (const path of ["/auth/login", "/auth/callback?code=c&state=s"]) {
+        const answer = yield* get(`${base}${path}`)
+        assert.strictEqual(answer.status, 404, answer.body)
+        assert.include(answer.type, "application/problem+json")
+        assert.include(JSON.parse(answer.body).detail, "DISCORD_CLIENT_ID and DISCORD_CLIENT_SECRET")
+      }
+      const logout = yield* Effect.promise(() => fetch(`${base}/auth/logout`, { method: "POST" }))
+      assert.strictEqual(logout.status, 401)
+      const dashboard = yield* get(`${base}/dashboard`)
+      assert.strictEqual(dashboard.status, 200)
+      assert.include(dashboard.body, "Not logged in")
+      const me = yield* get(`${base}/api/v1/me`)
+      assert.strictEqual(me.status, 401)
+      assert.match(JSON.parse(me.body).detail, /Bearer.*log in/)
     }).pipe(Effect.scoped), 60_000)
 
   it.live("reports 503 naming each failing check", () =>
