@@ -1,6 +1,6 @@
 /**
- * Who calls the API: the bearer of one of a guild's API keys, looked up on every request, so a
- * revoked key is refused from the next request on, and counted against the key's and the guild's
+ * Who calls the API: the bearer of one of a guild's API keys (`ApiKeys.authenticate`: a revoked
+ * key is refused from the next request on), counted against the key's and the guild's
  * request budgets; or, without a key, a dashboard session (Sessions.ts). The key itself is never
  * logged.
  */
