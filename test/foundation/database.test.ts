@@ -16,6 +16,7 @@ const tables = [
   "player_snapshots",
   "playlist_tracks",
   "playlists",
+  "sessions",
   "track_ratings",
   "user_settings"
 ]
