@@ -54,9 +54,6 @@ const loginProblem = (error: LoginError) => {
   }
 }
 
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;" })[c] ?? c)
-
 export const AuthRoutes = HttpRouter.use((router) =>
   Effect.gen(function*() {
     const oauth = yield* DiscordOAuth
@@ -139,22 +136,8 @@ export const AuthRoutes = HttpRouter.use((router) =>
       Effect.withSpan("Auth.logout")
     )
 
-    /** A stand-in for the dashboard's pages: who is logged in, or where to log in. */
-    const dashboard = Effect.gen(function*() {
-      const cookie = yield* cookieOf
-      const holder = Redacted.value(cookie) === ""
-        ? Option.none()
-        : yield* sessions.authenticate(cookie).pipe(Effect.orElseSucceed(Option.none))
-      const body = Option.match(holder, {
-        onNone: () => `<p>Not logged in. <a href="/auth/login">Log in with Discord</a></p>`,
-        onSome: (session) => `<p>Logged in as ${escapeHtml(session.username)}.</p>`
-      })
-      return HttpServerResponse.html(`<!doctype html><meta charset="utf-8"><title>Reprise</title><h1>Reprise</h1>${body}`)
-    })
-
     yield* router.add("GET", "/auth/login", login)
     yield* router.add("GET", "/auth/callback", callback)
     yield* router.add("POST", "/auth/logout", logout)
-    yield* router.add("GET", landing, dashboard)
   })
 )

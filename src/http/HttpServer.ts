@@ -11,6 +11,7 @@ import { RepriseApi } from "./Api.ts"
 import { ApiAuthLive } from "./ApiAuth.ts"
 import { AuthRoutes } from "./AuthRoutes.ts"
 import { bodyLimit } from "./BodyLimit.ts"
+import { DashboardRoutes } from "./DashboardRoutes.ts"
 import { EventLog } from "./EventLog.ts"
 import { GuildHandlers } from "./GuildHandlers.ts"
 import { httpMetrics } from "./HttpMetrics.ts"
@@ -42,7 +43,13 @@ const MetricsRoute = HttpRouter.add(
  * All routes, served by whatever HttpServer is provided (a port in production, a test server in
  * tests). The login's Discord client is built here; the sessions it makes are the program's (App.ts).
  */
-export const Routes = Layer.mergeAll(ApiRoutes, DocsRoute, MetricsRoute, AuthRoutes.pipe(Layer.provide(DiscordOAuth.layerConfig)))
+export const Routes = Layer.mergeAll(
+  ApiRoutes,
+  DocsRoute,
+  MetricsRoute,
+  AuthRoutes.pipe(Layer.provide(DiscordOAuth.layerConfig)),
+  DashboardRoutes
+)
 
 export const section = Section.make({
   fields: {

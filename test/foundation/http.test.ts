@@ -103,9 +103,16 @@ describe("HTTP API", () => {
       }
       const logout = yield* Effect.promise(() => fetch(`${base}/auth/logout`, { method: "POST" }))
       assert.strictEqual(logout.status, 401)
-      const dashboard = yield* get(`${base}/dashboard`)
-      assert.strictEqual(dashboard.status, 200)
-      assert.include(dashboard.body, "Not logged in")
+      // Without a login the pages send the browser to log in (which, unconfigured, says why it cannot).
+      for (const path of ["/dashboard", "/dashboard/123456789012345678"]) {
+        const page = yield* Effect.promise(() => fetch(`${base}${path}`, { redirect: "manual" }))
+        assert.strictEqual(page.status, 302, path)
+        assert.strictEqual(page.headers.get("location"), "/auth/login", path)
+      }
+      const script = yield* get(`${base}/dashboard/assets/app.js`)
+      assert.strictEqual(script.status, 200)
+      assert.include(script.type, "text/javascript")
+      assert.include((yield* get(`${base}/dashboard/assets/app.css`)).type, "text/css")
       const me = yield* get(`${base}/api/v1/me`)
       assert.strictEqual(me.status, 401)
       assert.match(JSON.parse(me.body).detail, /Bearer.*log in/)

@@ -1,0 +1,305 @@
+// The dashboard's script: a plain ES module the bot serves as it is, with no framework and no
+// build step. The pages are driven by one JSON API (`/api/v1`) and one event stream, so rendering
+// from the API's own JSON here is less machinery than server-rendered fragments (htmx would need
+// every view rendered twice, as JSON for scripts and as HTML for the page). Every text from the API
+// (titles, names) is written with `textContent` / text nodes, never as markup.
+
+const effects = ["bassboost", "nightcore", "vaporwave", "8d", "reverb", "slow", "speedup", "karaoke", "tremolo",
+  "vibrato", "lofi", "treble", "limiter", "mono", "pitchup", "pitchdown", "chorus"]
+const presets = ["flat", "bass", "rock", "pop", "jazz", "classical", "electronic", "vocal", "soft", "treble"]
+const loops = ["off", "track", "queue"]
+const playerEvents = ["TrackStarted", "TrackEnded", "TrackFailed", "Paused", "Resumed", "Seeked", "QueueChanged",
+  "VolumeChanged", "EffectsChanged", "Restored", "Idle", "Disconnected"]
+
+/** An element with attributes, listeners (`on…`) and children (strings become text nodes). */
+const el = (tag, attrs = {}, ...children) => {
+  const node = document.createElement(tag)
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key.startsWith("on")) node.addEventListener(key.slice(2), value)
+    else if (key === "class") node.className = value
+    else if (value === true) node.setAttribute(key, "")
+    else if (value !== false && value !== null && value !== undefined) node.setAttribute(key, String(value))
+  }
+  node.append(...children.filter((child) => child !== null && child !== undefined))
+  return node
+}
+
+const errorBox = document.getElementById("error")
+const showError = (message) => {
+  errorBox.textContent = message
+  errorBox.hidden = false
+}
+const clearError = () => {
+  errorBox.hidden = true
+  errorBox.textContent = ""
+}
+
+let csrfToken = ""
+
+/** A call of `/api/v1`; a refusal throws with the problem's `detail`, which is written for people. */
+const api = async (method, path, body) => {
+  const headers = { accept: "application/json" }
+  if (method !== "GET") headers["x-csrf-token"] = csrfToken
+  if (body !== undefined) headers["content-type"] = "application/json"
+  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
+  if (response.status === 401) {
+    window.location.assign("/auth/login")
+    throw new Error("Your login has ended: log in again.")
+  }
+  const text = await response.text()
+  const json = text === "" ? null : JSON.parse(text)
+  if (!response.ok) throw new Error(json?.detail ?? json?.title ?? `The bot answered ${response.status}.`)
+  return json
+}
+
+/** Runs an action of the page, showing what went wrong instead of failing silently. */
+const attempt = async (action) => {
+  try {
+    const result = await action()
+    clearError()
+    return result
+  } catch (error) {
+    showError(error instanceof Error ? error.message : String(error))
+    return undefined
+  }
+}
+
+const clock = (ms) => {
+  const total = Math.max(0, Math.floor(ms / 1000))
+  const hours = Math.floor(total / 3600)
+  const mm = String(Math.floor((total % 3600) / 60)).padStart(hours > 0 ? 2 : 1, "0")
+  const ss = String(total % 60).padStart(2, "0")
+  return hours > 0 ? `${hours}:${mm}:${ss}` : `${mm}:${ss}`
+}
+
+/** A tile with the first letter of a name: icons and artwork live on other hosts, which the page never calls. */
+const tile = (name, className) => el("span", { class: className, "aria-hidden": "true" }, (name.trim()[0] ?? "?").toUpperCase())
+
+document.getElementById("logout").addEventListener("click", () =>
+  attempt(async () => {
+    await api("POST", "/auth/logout")
+    window.location.assign("/dashboard")
+  }))
+
+const app = document.getElementById("app")
+
+const picker = async () => {
+  const me = await attempt(() => api("GET", "/api/v1/me"))
+  if (me === undefined) return
+  const list = el("ul", { class: "guilds" })
+  for (const guild of me.guilds) {
+    list.append(el("li", {}, el("a", { href: `/dashboard/${encodeURIComponent(guild.id)}` },
+      tile(guild.name, "icon"),
+      el("span", { class: "name" }, guild.name),
+      guild.active ? el("span", { class: "badge" }, "♪ Playing") : null)))
+  }
+  app.replaceChildren(el("h1", {}, "Your servers"),
+    me.guilds.length === 0 ? el("p", {}, "None of your servers has the bot yet.") : list)
+}
+
+const guildPage = async (guildId) => {
+  const base = `/api/v1/guilds/${encodeURIComponent(guildId)}`
+  const me = await attempt(() => api("GET", "/api/v1/me"))
+  if (me === undefined) return
+  csrfToken = me.csrfToken
+  const guild = me.guilds.find((g) => g.id === guildId)
+  document.title = `Reprise: ${guild?.name ?? "player"}`
+
+  let view = null
+  let fetchedAt = 0
+  let dragging = false
+
+  const control = (method, path, body) =>
+    attempt(async () => {
+      render(await api(method, `${base}${path}`, body))
+    })
+
+  const button = (label, onclick, extra = {}) => el("button", { type: "button", onclick, ...extra }, label)
+  const art = el("div", { class: "art", id: "art" })
+  const title = el("h1", { id: "title" }, "Nothing is playing")
+  const requester = el("p", { class: "muted", id: "requester" })
+  const progress = el("input", { type: "range", id: "progress", min: 0, max: 0, value: 0, step: 1000, "aria-label": "Position in the track",
+    oninput: () => { dragging = true; time.textContent = `${clock(Number(progress.value))} / ${clock(Number(progress.max))}` },
+    onchange: () => { dragging = false; control("POST", "/player/seek", { positionMs: Number(progress.value) }) } })
+  const time = el("span", { id: "time", class: "muted" }, "0:00 / 0:00")
+  const playPause = button("Play", () => control("POST", view?.paused ? "/player/resume" : "/player/pause"), { id: "playpause" })
+  const volume = el("input", { type: "range", id: "volume", min: 0, max: 200, step: 5, value: 100, "aria-label": "Volume",
+    oninput: () => { volumeOut.textContent = `${volume.value}%` },
+    onchange: () => control("PUT", "/player/volume", { level: Number(volume.value) }) })
+  const volumeOut = el("output", { for: "volume" }, "100%")
+  const select = (id, label, values, onchange) =>
+    el("label", {}, label, " ", el("select", { id, onchange }, ...values.map((v) => el("option", { value: v }, v))))
+  const loop = select("loop", "Loop", loops, (e) => control("PUT", "/player/loop", { mode: e.target.value }))
+  const equalizer = select("equalizer", "Equalizer", presets, (e) => control("PUT", "/player/equalizer", { preset: e.target.value }))
+  const effectBoxes = effects.map((name) => el("input", { type: "checkbox", value: name, onchange: () =>
+    control("PUT", "/player/effects", { effects: effectBoxes.filter((b) => b.checked).map((b) => b.value) }) }))
+  const query = el("input", { id: "query", name: "query", required: true, maxlength: 500, autocomplete: "off",
+    placeholder: "A song, or a link", "aria-label": "A song to add, or a link" })
+  const addForm = el("form", { id: "add", onsubmit: (e) => {
+    e.preventDefault()
+    const text = query.value.trim()
+    if (text === "") return
+    attempt(async () => {
+      await api("POST", `${base}/queue`, { query: text })
+      query.value = ""
+      await refresh()
+    })
+  } }, query, el("button", { type: "submit" }, "Add"))
+  const queueList = el("ol", { id: "queue", class: "tracks" })
+  const queueCount = el("span", { class: "muted", id: "queue-count" })
+  const historyList = el("ol", { id: "history", class: "tracks" })
+  const playlistList = el("ul", { id: "playlists", class: "tracks" })
+  const live = el("span", { id: "live", class: "muted" }, "connecting…")
+
+  app.replaceChildren(
+    el("p", { class: "crumbs" }, el("a", { href: "/dashboard" }, "← Servers"), " ", el("strong", {}, guild?.name ?? guildId), " ", live),
+    el("section", { class: "now", "aria-label": "Now playing" }, art,
+      el("div", { class: "now-text" }, title, requester, el("div", { class: "seek" }, progress, time))),
+    el("section", { class: "controls", "aria-label": "Controls" },
+      el("div", { class: "buttons" },
+        button("⏮ Previous", () => control("POST", "/player/previous"), { id: "previous" }), playPause,
+        button("⏭ Skip", () => control("POST", "/player/skip"), { id: "skip" }),
+        button("⏹ Stop", () => control("POST", "/player/stop"), { id: "stop" }),
+        button("Shuffle", () => control("POST", "/queue/shuffle"), { id: "shuffle" }),
+        button("Clear queue", () => control("DELETE", "/queue"), { id: "clear" })),
+      el("div", { class: "row" }, el("label", { for: "volume" }, "Volume"), volume, volumeOut),
+      el("div", { class: "row" }, loop, equalizer),
+      el("fieldset", { class: "effects" }, el("legend", {}, "Effects"),
+        ...effectBoxes.map((box) => el("label", {}, box, " ", box.value)))),
+    el("section", { "aria-label": "Add a song" }, el("h2", {}, "Add a song"), addForm),
+    el("section", { "aria-label": "Queue" }, el("h2", {}, "Queue ", queueCount), queueList),
+    el("section", { "aria-label": "History" }, el("h2", {}, "History"), historyList),
+    el("section", { "aria-label": "Playlists" }, el("h2", {}, "Saved playlists"), playlistList),
+    settingsSection(base))
+
+  const queueItem = (track) => {
+    const name = track.title
+    return el("li", {},
+      el("span", { class: "pos" }, `${track.position}.`),
+      el("span", { class: "t" }, name),
+      el("span", { class: "muted" }, track.durationMs === null ? "live" : clock(track.durationMs)),
+      el("span", { class: "acts" },
+        button("▶", () => attempt(async () => {
+          // Jumping to a track: bring it to the front, then skip to it.
+          if (track.position > 1) await api("POST", `${base}/queue/move`, { from: track.position, to: 1 })
+          render(await api("POST", `${base}/player/skip`))
+        }), { "aria-label": `Play ${name} now`, title: "Play now" }),
+        button("↑", () => control("POST", "/queue/move", { from: track.position, to: track.position - 1 }),
+          { "aria-label": `Move ${name} up`, disabled: track.position === 1 }),
+        button("↓", () => control("POST", "/queue/move", { from: track.position, to: track.position + 1 }),
+          { "aria-label": `Move ${name} down`, disabled: track.position === view.queueLength }),
+        button("✕", () => control("DELETE", `/queue/${track.position}`), { "aria-label": `Remove ${name}` })))
+  }
+
+  const render = (next) => {
+    view = next
+    fetchedAt = performance.now()
+    const current = next.current
+    title.textContent = current === null ? "Nothing is playing" : current.title
+    requester.textContent = current === null ? "" : `Requested by ${current.requester} · ${current.source}`
+    art.replaceChildren(current === null ? tile("♪", "art-tile") : tile(current.title, "art-tile"))
+    playPause.textContent = next.paused ? "▶ Play" : "⏸ Pause"
+    playPause.disabled = current === null
+    progress.max = String(current?.durationMs ?? 0)
+    progress.disabled = current === null || current.durationMs === null
+    if (document.activeElement !== volume) volume.value = String(next.volume)
+    volumeOut.textContent = `${next.volume}%`
+    loop.querySelector("select").value = next.loop
+    const preset = equalizer.querySelector("select")
+    preset.value = next.equalizer.preset === "custom" ? "" : next.equalizer.preset
+    for (const box of effectBoxes) box.checked = next.effects.includes(box.value)
+    queueCount.textContent = `(${next.queueLength})`
+    queueList.replaceChildren(...(next.queue.length === 0 ? [el("li", { class: "muted" }, "The queue is empty.")] : next.queue.map(queueItem)))
+    tick()
+  }
+
+  /** The bar moves between events: the position the player gave, plus the time since. */
+  const tick = () => {
+    const current = view?.current
+    if (current === null || current === undefined) {
+      time.textContent = "0:00 / 0:00"
+      if (!dragging) progress.value = "0"
+      return
+    }
+    const elapsed = view.paused ? 0 : performance.now() - fetchedAt
+    const position = Math.min(current.positionMs + elapsed, current.durationMs ?? Infinity)
+    if (dragging) return
+    progress.value = String(Math.round(position))
+    time.textContent = `${clock(position)} / ${current.durationMs === null ? "live" : clock(current.durationMs)}`
+  }
+  setInterval(tick, 250)
+
+  const refresh = async () => render(await api("GET", `${base}/player?size=100`))
+
+  const loadLibrary = () =>
+    attempt(async () => {
+      const [history, playlists] = await Promise.all([api("GET", `${base}/history`), api("GET", `${base}/playlists`)])
+      historyList.replaceChildren(...(history.plays.length === 0 ? [el("li", { class: "muted" }, "Nothing played yet.")]
+        : history.plays.map((play) => el("li", {}, el("span", { class: "t" }, play.title),
+          el("span", { class: "muted" }, play.endReason ?? "playing")))))
+      const all = [...playlists.own, ...playlists.guild]
+      playlistList.replaceChildren(...(all.length === 0 ? [el("li", { class: "muted" }, "No saved playlists.")]
+        : all.map((list) => el("li", {}, el("span", { class: "t" }, list.name),
+          el("span", { class: "muted" }, `${list.scope === "user" ? "yours" : "server"} · ${list.trackCount} tracks · ${clock(list.durationMs)}`)))))
+    })
+
+  // Many events can come at once (a skip ends one track and starts the next): one refetch for them all.
+  let pending = null
+  const soon = (withLibrary) => {
+    if (withLibrary) setTimeout(loadLibrary, 300)
+    if (pending !== null) return
+    pending = setTimeout(() => {
+      pending = null
+      attempt(refresh)
+    }, 50)
+  }
+
+  await attempt(refresh)
+  loadLibrary()
+  const stream = new EventSource(`${base}/events`)
+  stream.addEventListener("open", () => {
+    live.textContent = "● live"
+    document.body.dataset.live = "open"
+  })
+  stream.addEventListener("error", () => {
+    // EventSource reconnects by itself (with Last-Event-ID); closed means it gave up (e.g. logged out).
+    live.textContent = stream.readyState === EventSource.CLOSED ? "offline: reload the page" : "reconnecting…"
+    document.body.dataset.live = "closed"
+  })
+  stream.addEventListener("state", (e) => render(JSON.parse(e.data)))
+  for (const name of playerEvents) {
+    stream.addEventListener(name, () => soon(name === "TrackStarted" || name === "TrackEnded"))
+  }
+}
+
+/** DJ role, vote share and autoplay (`PATCH …/settings`); the rules say who may change them. */
+const settingsSection = (base) => {
+  const role = el("input", { id: "dj-role", inputmode: "numeric", pattern: "\\d{17,20}", placeholder: "none", "aria-label": "DJ role id" })
+  const share = el("input", { id: "vote-share", type: "number", min: 1, max: 100, step: 1, "aria-label": "Vote share in percent" })
+  const autoplay = el("input", { id: "autoplay", type: "checkbox" })
+  const status = el("span", { class: "muted", role: "status" })
+  const show = (settings) => {
+    role.value = settings.djRoleId ?? ""
+    share.value = String(Math.round(settings.voteSkipRatio * 100))
+    autoplay.checked = settings.autoplay
+  }
+  const form = el("form", { id: "settings", onsubmit: (e) => {
+    e.preventDefault()
+    attempt(async () => {
+      show(await api("PATCH", `${base}/settings`, {
+        djRoleId: role.value.trim() === "" ? null : role.value.trim(),
+        voteSkipRatio: Number(share.value) / 100,
+        autoplay: autoplay.checked
+      }))
+      status.textContent = "Saved."
+    })
+  } },
+  el("label", {}, "DJ role id ", role), el("label", {}, "Vote share to skip (%) ", share),
+  el("label", {}, autoplay, " Autoplay when the queue ends"), el("button", { type: "submit" }, "Save settings"), status)
+  api("GET", `${base}/settings`).then(show, (error) => { status.textContent = error.message })
+  return el("section", { "aria-label": "Settings" }, el("details", {}, el("summary", {}, "Settings"), form))
+}
+
+const guildId = app.dataset.guild
+if (guildId === undefined) picker()
+else guildPage(guildId)

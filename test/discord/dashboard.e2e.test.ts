@@ -1,0 +1,205 @@
+/**
+ * The dashboard in a real Chromium against the whole bot and the fake Discord: a login through the
+ * fake's authorize page, the server picker, a track added from the page and heard, the page's
+ * controls, Discord-side commands showing up live in two tabs, a readable refusal, screenshots at
+ * desktop and phone widths, and no request to any host other than the bot.
+ */
+import { existsSync, mkdirSync } from "node:fs"
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core"
+import { afterAll, assert, beforeAll, describe, it } from "vitest"
+import { type Answer, readAnswer } from "../support/problems.ts"
+import { blockHarness, command, eventually, ids } from "./harness.ts"
+
+/** Debian's Chromium, or CHROMIUM_PATH; `.ci/run` installs it. Only outside CI may it be missing. */
+const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"
+const runs = existsSync(chromiumPath) || process.env.CI !== undefined
+const artifacts = new URL("../../test-artifacts/", import.meta.url)
+
+/** What the page shows within the time a person would call "live". */
+const live = { timeout: 2000 }
+
+/** Waits until `check` holds, polling the page (the tests' types know no DOM, so no page functions). */
+const until = async (check: () => Promise<boolean>, label: string, timeoutMs = live.timeout) => {
+  const deadline = performance.now() + timeoutMs
+  while (!(await check())) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${label}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+const textOf = async (p: Page, selector: string) => (await p.locator(selector).textContent()) ?? ""
+
+describe.runIf(runs)("the dashboard in Chromium against the fake Discord", () => {
+  const h = blockHarness({
+    env: (endpoints, http) => ({
+      DISCORD_GUILD_ID: ids.guild,
+      PUBLIC_URL: http,
+      // The page refetches the player on events; two tabs and the checks below add up.
+      RATE_LIMIT_API_USER: "10000 per minute",
+      RATE_LIMIT_API_GUILD: "10000 per minute",
+      ...endpoints.oauthEnv
+    }),
+    tones: { "/a440.ogg": [440, 60], "/b660.ogg": [660, 60], "/c550.ogg": [550, 60] }
+  })
+
+  let browser: Browser | undefined
+  let context: BrowserContext
+  let page: Page
+  /** Every URL the dashboard's pages asked for, once logged in. */
+  const requested: Array<string> = []
+  const record = (p: Page) => p.on("request", (request) => requested.push(request.url()))
+
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox"] })
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+    page = await context.newPage()
+  }, 30_000)
+  afterAll(async () => browser?.close())
+
+  const guildPage = () => `${h.http}/dashboard/${ids.guild}`
+
+  /** The player as the API shows it to alice's session (the browser's own cookie). */
+  const player = async (): Promise<Answer> => {
+    const cookie = (await context.cookies(h.http)).find((c) => c.name === "reprise_session")
+    assert.isDefined(cookie, "the browser holds the session cookie")
+    return readAnswer(await fetch(`${h.http}/api/v1/guilds/${ids.guild}/player`, {
+      headers: { cookie: `reprise_session=${cookie!.value}` }
+    }))
+  }
+
+  it("sends a visitor without a login to Discord, and lands alice on the server picker", async () => {
+    await page.goto(`${h.http}/dashboard`)
+    assert.strictEqual(new URL(page.url()).pathname, "/oauth2/authorize", "Discord's authorize page")
+    await page.selectOption("select[name=user]", ids.alice)
+    await page.getByRole("button", { name: "Authorize" }).click()
+    await page.waitForURL(`${h.http}/dashboard`)
+    record(page)
+    await page.getByText("Logged in as alice.").waitFor()
+    const servers = page.locator(".guilds li")
+    await servers.first().waitFor()
+    assert.deepStrictEqual(await servers.locator(".name").allTextContents(), ["Guild One", "Guild Two"])
+    assert.strictEqual(await page.locator(".badge").count(), 0, "nothing plays yet")
+  })
+
+  it("serves the pages with a policy that forbids other origins, and the assets with their types", async () => {
+    const shell = await page.request.get(`${h.http}/dashboard`)
+    const policy = shell.headers()["content-security-policy"] ?? ""
+    assert.include(policy, "default-src 'none'")
+    assert.include(policy, "connect-src 'self'")
+    assert.notMatch(policy, /https?:/, "no other origin is allowed")
+    assert.include((await page.request.get(`${h.http}/dashboard/assets/app.js`)).headers()["content-type"], "text/javascript")
+    assert.include((await page.request.get(`${h.http}/dashboard/assets/app.css`)).headers()["content-type"], "text/css")
+    assert.strictEqual((await page.request.get(`${h.http}/dashboard/not-a-guild`)).status(), 404)
+  })
+
+  it("opens the guild, adds a track from the add-song box and plays it in alice's channel", async () => {
+    await page.getByRole("link", { name: /Guild One/ }).click()
+    await page.waitForURL(guildPage())
+    await page.waitForSelector("body[data-live=open]")
+    assert.strictEqual(await page.locator("#title").textContent(), "Nothing is playing")
+
+    await page.fill("#query", h.files.url("/a440.ogg"))
+    await page.press("#query", "Enter")
+    await until(async () => (await textOf(page, "#title")) !== "Nothing is playing", "a title", 15_000)
+    await eventually(() => h.fake.voiceStreams(ids.guild).length > 0, "a voice stream")
+    assert.approximately((await h.listen(1500)).frequency(), 440, 5)
+    const now = await player()
+    assert.strictEqual(await page.locator("#title").textContent(), now.body.current.title)
+    assert.include(await page.locator("#requester").textContent(), ids.alice)
+
+    // The bar moves on its own between events.
+    const before = Number(await page.inputValue("#progress"))
+    await page.waitForTimeout(1200)
+    assert.isAbove(Number(await page.inputValue("#progress")), before)
+  })
+
+  it("queues two more, skips from the page, and changes the volume", async () => {
+    for (const path of ["/b660.ogg", "/c550.ogg"]) {
+      await page.fill("#query", h.files.url(path))
+      await page.getByRole("button", { name: "Add", exact: true }).click()
+    }
+    await page.locator("#queue li .t").nth(1).waitFor(live)
+    assert.strictEqual(await page.locator("#queue-count").textContent(), "(2)")
+
+    await page.click("#skip")
+    await until(async () => (await textOf(page, "#queue-count")) === "(1)", "one track left in the queue")
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    assert.approximately((await h.listen(1500)).frequency(), 660, 5)
+    assert.strictEqual((await player()).body.current.url, h.files.url("/b660.ogg"))
+
+    await page.locator("#volume").fill("50")
+    await until(async () => (await textOf(page, "output[for=volume]")) === "50%", "the volume shown")
+    let volume = 0
+    for (let i = 0; i < 20 && volume !== 50; i++) {
+      volume = (await player()).body.volume
+      if (volume !== 50) await page.waitForTimeout(100)
+    }
+    assert.strictEqual(volume, 50)
+  })
+
+  it("shows a /skip and a /pause typed in Discord within two seconds, in two tabs", async () => {
+    const second = await context.newPage()
+    record(second)
+    await second.goto(guildPage())
+    await second.waitForSelector("body[data-live=open]")
+    const tabs = [page, second]
+    assert.strictEqual(await textOf(second, "#title"), await textOf(page, "#title"))
+
+    const next = h.files.url("/c550.ogg")
+    await command(h.fake, ids.alice, "skip")
+    const expected = (await player()).body.current
+    assert.strictEqual(expected.url, next)
+    for (const tab of tabs) {
+      await until(async () => (await textOf(tab, "#title")) === expected.title, "the Discord-side skip")
+      assert.strictEqual(await tab.locator("#queue-count").textContent(), "(0)")
+    }
+
+    await command(h.fake, ids.alice, "pause")
+    for (const tab of tabs) await tab.locator("#playpause", { hasText: "Play" }).waitFor(live)
+
+    // A change in one tab reaches the other.
+    await second.click("#playpause")
+    await page.locator("#playpause", { hasText: "Pause" }).waitFor(live)
+    assert.isFalse((await player()).body.paused)
+    await second.close()
+  })
+
+  it("shows the API's own words when it refuses", async () => {
+    const bogus = "https://example.invalid/nothing.ogg"
+    const cookie = (await context.cookies(h.http)).find((c) => c.name === "reprise_session")!.value
+    const csrf = (await readAnswer(await fetch(`${h.http}/api/v1/me`, { headers: { cookie: `reprise_session=${cookie}` } }))).body
+      .csrfToken
+    await page.fill("#query", bogus)
+    await page.press("#query", "Enter")
+    await page.locator("#error").waitFor({ state: "visible", timeout: 15_000 })
+    const shown = await page.locator("#error").textContent()
+    const direct = await readAnswer(await fetch(`${h.http}/api/v1/guilds/${ids.guild}/queue`, {
+      method: "POST",
+      headers: { cookie: `reprise_session=${cookie}`, "x-csrf-token": csrf, "content-type": "application/json" },
+      body: JSON.stringify({ query: bogus })
+    }))
+    assert.isAtLeast(direct.status, 400)
+    assert.strictEqual(shown, direct.body.detail)
+  })
+
+  it("fits a 375-pixel phone and a desktop: screenshots of both", async () => {
+    mkdirSync(artifacts, { recursive: true })
+    await page.screenshot({ path: new URL("dashboard-1280.png", artifacts).pathname, fullPage: true })
+    await page.setViewportSize({ width: 375, height: 800 })
+    await page.waitForTimeout(200)
+    const width = await page.evaluate<number>("document.documentElement.scrollWidth")
+    assert.isAtMost(width, 375, "nothing scrolls sideways")
+    await page.screenshot({ path: new URL("dashboard-375.png", artifacts).pathname, fullPage: true })
+    assert.isTrue(existsSync(new URL("dashboard-375.png", artifacts)))
+    // The keyboard reaches the controls.
+    await page.focus("#skip")
+    await page.keyboard.press("Tab")
+    assert.strictEqual(await page.evaluate<string>("document.activeElement.id"), "stop")
+  })
+
+  it("asked nothing of any host but the bot once logged in", () => {
+    const origin = new URL(h.http).origin
+    assert.isAbove(requested.length, 5)
+    const elsewhere = requested.filter((url) => new URL(url).origin !== origin)
+    assert.deepStrictEqual(elsewhere, [])
+  })
+})
