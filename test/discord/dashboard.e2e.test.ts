@@ -15,6 +15,9 @@ const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"
 const runs = existsSync(chromiumPath) || process.env.CI !== undefined
 const artifacts = new URL("../../test-artifacts/", import.meta.url)
 
+/** A track whose title (its file name) is markup: the page must show it as text. */
+const marked = "/%3Cimg%20src%3Dx%3E%3Cb%3Ec550%3C%2Fb%3E.ogg"
+
 /** What the page shows within the time a person would call "live". */
 const live = { timeout: 2000 }
 
@@ -38,7 +41,7 @@ describe.runIf(runs)("the dashboard in Chromium against the fake Discord", () =>
       RATE_LIMIT_API_GUILD: "10000 per minute",
       ...endpoints.oauthEnv
     }),
-    tones: { "/a440.ogg": [440, 60], "/b660.ogg": [660, 60], "/c550.ogg": [550, 60] }
+    tones: { "/a440.ogg": [440, 60], "/b660.ogg": [660, 60], [marked]: [550, 60] }
   })
 
   let browser: Browser | undefined
@@ -113,12 +116,15 @@ describe.runIf(runs)("the dashboard in Chromium against the fake Discord", () =>
   })
 
   it("queues two more, skips from the page, and changes the volume", async () => {
-    for (const path of ["/b660.ogg", "/c550.ogg"]) {
+    for (const [i, path] of ["/b660.ogg", marked].entries()) {
       await page.fill("#query", h.files.url(path))
       await page.getByRole("button", { name: "Add", exact: true }).click()
+      await until(async () => (await textOf(page, "#queue-count")) === `(${i + 1})`, `${i + 1} queued`, 10_000)
     }
-    await page.locator("#queue li .t").nth(1).waitFor(live)
-    assert.strictEqual(await page.locator("#queue-count").textContent(), "(2)")
+    assert.include(await page.locator("#queue li .t").nth(1).textContent(), "<img src=x><b>c550</b>")
+    assert.strictEqual(await page.locator("#queue img, #queue b").count(), 0, "a title is text, never markup")
+    mkdirSync(artifacts, { recursive: true })
+    await page.screenshot({ path: new URL("dashboard-queue-1280.png", artifacts).pathname, fullPage: true })
 
     await page.click("#skip")
     await until(async () => (await textOf(page, "#queue-count")) === "(1)", "one track left in the queue")
@@ -144,7 +150,7 @@ describe.runIf(runs)("the dashboard in Chromium against the fake Discord", () =>
     const tabs = [page, second]
     assert.strictEqual(await textOf(second, "#title"), await textOf(page, "#title"))
 
-    const next = h.files.url("/c550.ogg")
+    const next = h.files.url(marked)
     await command(h.fake, ids.alice, "skip")
     const expected = (await player()).body.current
     assert.strictEqual(expected.url, next)
@@ -152,6 +158,8 @@ describe.runIf(runs)("the dashboard in Chromium against the fake Discord", () =>
       await until(async () => (await textOf(tab, "#title")) === expected.title, "the Discord-side skip")
       assert.strictEqual(await tab.locator("#queue-count").textContent(), "(0)")
     }
+    assert.include(expected.title, "<img src=x>", "the title is markup")
+    assert.strictEqual(await page.locator("#title img, #title b, #queue img").count(), 0, "shown as text, never as markup")
 
     await command(h.fake, ids.alice, "pause")
     for (const tab of tabs) await tab.locator("#playpause", { hasText: "Play" }).waitFor(live)

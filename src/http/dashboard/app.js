@@ -141,7 +141,8 @@ const guildPage = async (guildId) => {
     if (text === "") return
     attempt(async () => {
       await api("POST", `${base}/queue`, { query: text })
-      query.value = ""
+      // Whatever was typed meanwhile stays.
+      if (query.value.trim() === text) query.value = ""
       await refresh()
     })
   } }, query, el("button", { type: "submit" }, "Add"))
@@ -157,9 +158,9 @@ const guildPage = async (guildId) => {
       el("div", { class: "now-text" }, title, requester, el("div", { class: "seek" }, progress, time))),
     el("section", { class: "controls", "aria-label": "Controls" },
       el("div", { class: "buttons" },
-        button("⏮ Previous", () => control("POST", "/player/previous"), { id: "previous" }), playPause,
-        button("⏭ Skip", () => control("POST", "/player/skip"), { id: "skip" }),
-        button("⏹ Stop", () => control("POST", "/player/stop"), { id: "stop" }),
+        button("Previous", () => control("POST", "/player/previous"), { id: "previous" }), playPause,
+        button("Skip", () => control("POST", "/player/skip"), { id: "skip" }),
+        button("Stop", () => control("POST", "/player/stop"), { id: "stop" }),
         button("Shuffle", () => control("POST", "/queue/shuffle"), { id: "shuffle" }),
         button("Clear queue", () => control("DELETE", "/queue"), { id: "clear" })),
       el("div", { class: "row" }, el("label", { for: "volume" }, "Volume"), volume, volumeOut),
@@ -188,7 +189,7 @@ const guildPage = async (guildId) => {
           { "aria-label": `Move ${name} up`, disabled: track.position === 1 }),
         button("↓", () => control("POST", "/queue/move", { from: track.position, to: track.position + 1 }),
           { "aria-label": `Move ${name} down`, disabled: track.position === view.queueLength }),
-        button("✕", () => control("DELETE", `/queue/${track.position}`), { "aria-label": `Remove ${name}` })))
+        button("×", () => control("DELETE", `/queue/${track.position}`), { "aria-label": `Remove ${name}` })))
   }
 
   const render = (next) => {
@@ -198,7 +199,7 @@ const guildPage = async (guildId) => {
     title.textContent = current === null ? "Nothing is playing" : current.title
     requester.textContent = current === null ? "" : `Requested by ${current.requester} · ${current.source}`
     art.replaceChildren(current === null ? tile("♪", "art-tile") : tile(current.title, "art-tile"))
-    playPause.textContent = next.paused ? "▶ Play" : "⏸ Pause"
+    playPause.textContent = next.paused ? "Play" : "Pause"
     playPause.disabled = current === null
     progress.max = String(current?.durationMs ?? 0)
     progress.disabled = current === null || current.durationMs === null
