@@ -171,6 +171,45 @@ describe.runIf(runs)("the dashboard in Chromium against the fake Discord", () =>
     await second.close()
   })
 
+  it("moves, jumps to and removes queued tracks, and sets effects, equalizer, loop and settings", async () => {
+    for (const [i, path] of ["/b660.ogg", "/a440.ogg"].entries()) {
+      await page.fill("#query", h.files.url(path))
+      await page.press("#query", "Enter")
+      await until(async () => (await textOf(page, "#queue-count")) === `(${i + 1})`, `${i + 1} queued`, 10_000)
+    }
+    const queued = async () => ((await player()).body.queue as ReadonlyArray<{ url: string }>).map((t) => t.url)
+    await page.getByRole("button", { name: "Move b660 down" }).click()
+    await until(async () => (await textOf(page, "#queue li:first-child .t")) === "a440", "a440 first")
+    assert.deepStrictEqual(await queued(), [h.files.url("/a440.ogg"), h.files.url("/b660.ogg")])
+
+    await page.getByRole("button", { name: "Play b660 now" }).click()
+    await until(async () => (await textOf(page, "#title")) === "b660", "b660 playing")
+    assert.strictEqual((await player()).body.current.url, h.files.url("/b660.ogg"))
+    await page.getByRole("button", { name: "Remove a440" }).click()
+    await until(async () => (await textOf(page, "#queue-count")) === "(0)", "an empty queue")
+    assert.deepStrictEqual(await queued(), [])
+
+    await page.getByLabel("nightcore").check()
+    await page.selectOption("#equalizer", "rock")
+    await page.selectOption("#loop", "queue")
+    await until(async () => {
+      const now = (await player()).body
+      return now.effects.join() === "nightcore" && now.equalizer.preset === "rock" && now.loop === "queue"
+    }, "the sound and the loop set", 5000)
+
+    await page.getByText("Settings", { exact: true }).click()
+    await page.fill("#vote-share", "60")
+    await page.getByLabel("Autoplay when the queue ends").check()
+    await page.getByRole("button", { name: "Save settings" }).click()
+    await page.getByText("Saved.").waitFor(live)
+    const cookie = (await context.cookies(h.http)).find((c) => c.name === "reprise_session")!.value
+    const settings = await readAnswer(await fetch(`${h.http}/api/v1/guilds/${ids.guild}/settings`, {
+      headers: { cookie: `reprise_session=${cookie}` }
+    }))
+    assert.approximately(settings.body.voteSkipRatio, 0.6, 1e-6)
+    assert.isTrue(settings.body.autoplay)
+  })
+
   it("shows the API's own words when it refuses", async () => {
     const bogus = "https://example.invalid/nothing.ogg"
     const cookie = (await context.cookies(h.http)).find((c) => c.name === "reprise_session")!.value
