@@ -243,6 +243,15 @@ describe.runIf(runs)("the dashboard in Chromium against the fake Discord", () =>
     assert.strictEqual(await page.evaluate<string>("document.activeElement.id"), "stop")
   })
 
+  it("marks the server with music playing in the picker", async () => {
+    await page.getByRole("link", { name: "← Servers" }).click()
+    await page.waitForURL(`${h.http}/dashboard`)
+    const one = page.locator(".guilds li", { hasText: "Guild One" })
+    await one.locator(".badge").waitFor(live)
+    assert.strictEqual(await one.locator(".badge").textContent(), "♪ Playing")
+    assert.strictEqual(await page.locator(".guilds li", { hasText: "Guild Two" }).locator(".badge").count(), 0)
+  })
+
   it("asked nothing of any host but the bot once logged in", () => {
     const origin = new URL(h.http).origin
     assert.isAbove(requested.length, 5)
