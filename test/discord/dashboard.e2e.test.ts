@@ -208,6 +208,14 @@ describe.runIf(runs)("the dashboard in Chromium against the fake Discord", () =>
     }))
     assert.approximately(settings.body.voteSkipRatio, 0.6, 1e-6)
     assert.isTrue(settings.body.autoplay)
+
+    // Moving the bar seeks.
+    await page.locator("#progress").fill("30000")
+    await until(async () => {
+      const position = (await player()).body.current.positionMs
+      return position >= 29_000 && position < 40_000
+    }, "the track at 0:30", 5000)
+    assert.isAtLeast(Number(await page.inputValue("#progress")), 29_000)
   })
 
   it("shows the API's own words when it refuses", async () => {
