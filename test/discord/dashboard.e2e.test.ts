@@ -219,7 +219,8 @@ describe.runIf(runs)("the dashboard in Chromium against the fake Discord", () =>
   })
 
   it("shows the API's own words when it refuses", async () => {
-    const bogus = "https://example.invalid/nothing.ogg"
+    // A file the local server does not have: refused without asking any host but ours.
+    const bogus = h.files.url("/no-such-file.ogg")
     const cookie = (await context.cookies(h.http)).find((c) => c.name === "reprise_session")!.value
     const csrf = (await readAnswer(await fetch(`${h.http}/api/v1/me`, { headers: { cookie: `reprise_session=${cookie}` } }))).body
       .csrfToken
