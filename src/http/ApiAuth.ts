@@ -36,11 +36,11 @@ export const ApiAuthLive = Layer.effect(
               return yield* new Unauthorized({ detail: "Send a valid API key as `Authorization: Bearer rpk_…` (see /apikey create)." })
             }
             const { guildId, keyName } = holder.value
-            const limited = yield* Effect.flip(
-              Effect.andThen(limits.consume("api-key", `${guildId}:${keyName}`), limits.consume("api-guild", guildId))
-            ).pipe(Effect.option)
-            if (Option.isSome(limited)) return yield* tooMany(limited.value)
-            return yield* Effect.provideService(httpEffect, Caller, { _tag: "Key", ...holder.value })
+            return yield* Effect.andThen(limits.consume("api-key", `${guildId}:${keyName}`), limits.consume("api-guild", guildId))
+              .pipe(Effect.matchEffect({
+                onFailure: tooMany,
+                onSuccess: () => Effect.provideService(httpEffect, Caller, { _tag: "Key", ...holder.value })
+              }))
           }).pipe(Effect.catchTag(["Unauthorized", "Unavailable"], HttpServerRespondable.toResponse)),
       session: (httpEffect, { credential }) => session(httpEffect, credential)
     })

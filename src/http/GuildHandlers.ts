@@ -6,7 +6,7 @@
 import { Clock, type Duration, Effect, Schedule, Schema, Stream } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
 import type { SettingsView } from "../../schema/ApiV1.ts"
-import type { ChannelId, GuildId } from "../../schema/Ids.ts"
+import type { GuildId } from "../../schema/Ids.ts"
 import { PlayerEvent } from "../../schema/PlayerEvent.ts"
 import type { Actor } from "../control/Actor.ts"
 import { Control, type ControlError, type GuildSettingsView, type SettingsOutcome } from "../control/Control.ts"
@@ -15,7 +15,7 @@ import { RepriseApi } from "./Api.ts"
 import { EventLog, type Sequenced } from "./EventLog.ts"
 import { callerGuilds } from "./CallerGuilds.ts"
 import { Caller } from "./GuildApi.ts"
-import { callerIn } from "./CallerActor.ts"
+import { makeCallerIn } from "./CallerActor.ts"
 import { defaultPageSize, playerView, queuedView } from "./PlayerView.ts"
 import { orProblem } from "./Problems.ts"
 
@@ -62,8 +62,7 @@ export const GuildHandlers = (options: GuildHandlersOptions = {}) =>
       const control = yield* Control
       const directory = yield* GuildDirectory
       const log = yield* EventLog
-      const actorIn = (guildId: GuildId, voiceChannelId: ChannelId | null = null) =>
-        callerIn(guildId, voiceChannelId).pipe(Effect.provideService(Control, control), Effect.provideService(GuildDirectory, directory))
+      const actorIn = yield* makeCallerIn
       const heartbeat = options.heartbeat ?? "15 seconds"
 
       const view = (guildId: GuildId, page = 1, size = defaultPageSize) =>

@@ -4,13 +4,11 @@ import { HttpApiBuilder } from "effect/http-api"
 import type { PlaylistScope } from "../../schema/Playlist.ts"
 import { AuditAction } from "../control/AuditEvents.ts"
 import { AuditTrail } from "../control/AuditTrail.ts"
-import { Control } from "../control/Control.ts"
 import { PlayHistory } from "../control/PlayHistory.ts"
 import { Playlists } from "../control/Playlists.ts"
-import { GuildDirectory } from "../gateway/GuildDirectory.ts"
 import type { PlaylistSummary } from "../persistence/PlaylistRepo.ts"
 import { RepriseApi } from "./Api.ts"
-import { callerIn } from "./CallerActor.ts"
+import { makeCallerIn } from "./CallerActor.ts"
 import { BadRequest, orProblem } from "./Problems.ts"
 
 const isAction = Schema.is(AuditAction)
@@ -24,13 +22,10 @@ const summary = (scope: PlaylistScope) => (playlist: PlaylistSummary) => ({
 
 export const LibraryHandlers = HttpApiBuilder.group(RepriseApi, "library", (handlers) =>
   Effect.gen(function*() {
-    const control = yield* Control
-    const directory = yield* GuildDirectory
     const history = yield* PlayHistory
     const playlists = yield* Playlists
     const audit = yield* AuditTrail
-    const actorIn = (guildId: Parameters<typeof callerIn>[0]) =>
-      callerIn(guildId).pipe(Effect.provideService(Control, control), Effect.provideService(GuildDirectory, directory))
+    const actorIn = yield* makeCallerIn
 
     return handlers
       .handle("history", ({ params, query }) =>

@@ -138,8 +138,9 @@ export const sessionAuth = Effect.gen(function*() {
   ) =>
     Effect.gen(function*() {
       const holder = yield* sessionOf(credential)
-      const limited = yield* Effect.flip(limits.consume("api-user", holder.userId)).pipe(Effect.option)
-      if (Option.isSome(limited)) return yield* tooMany(limited.value)
-      return yield* Effect.provideService(httpEffect, Caller, { _tag: "Session", ...holder })
+      return yield* limits.consume("api-user", holder.userId).pipe(Effect.matchEffect({
+        onFailure: tooMany,
+        onSuccess: () => Effect.provideService(httpEffect, Caller, { _tag: "Session", ...holder })
+      }))
     }).pipe(Effect.provideService(Sessions, sessions))
 })
