@@ -40,23 +40,35 @@ export class EventLog extends Context.Service<EventLog, {
         const registry = yield* PlayerRegistry
         const perGuild = options.perGuild ?? 256
         const boot = (yield* Clock.currentTimeMillis).toString(36)
-        const kept = new Map<GuildId, { readonly events: Array<Sequenced>; droppedUpTo: number }>()
-        // Sliding, as the registry's own: a client that stops reading loses old events, nobody waits for it.
-        const hub = yield* PubSub.sliding<Sequenced>(4096)
+        // One hub per guild, so an event wakes only the clients that follow its guild. Sliding, as
+        // the registry's own: a client that stops reading loses old events, nobody waits for it.
+        const guilds = new Map<GuildId, {
+          readonly events: Array<Sequenced>
+          droppedUpTo: number
+          readonly hub: PubSub.PubSub<Sequenced>
+        }>()
+        const guildOf = (guildId: GuildId) =>
+          Effect.suspend(() => {
+            const known = guilds.get(guildId)
+            if (known !== undefined) return Effect.succeed(known)
+            return Effect.map(PubSub.sliding<Sequenced>(256), (hub) => {
+              const guild = { events: [], droppedUpTo: 0, hub }
+              guilds.set(guildId, guild)
+              return guild
+            })
+          })
         let seq = 0
 
         const record = (event: PlayerEvent) =>
-          Effect.suspend(() => {
+          Effect.flatMap(guildOf(event.guildId), (guild) => {
             seq += 1
             const sequenced: Sequenced = { id: `${boot}-${seq}`, seq, event }
-            const guild = kept.get(event.guildId) ?? { events: [], droppedUpTo: 0 }
             guild.events.push(sequenced)
             if (guild.events.length > perGuild) {
               const dropped = guild.events.splice(0, guild.events.length - perGuild)
               guild.droppedUpTo = dropped[dropped.length - 1]?.seq ?? guild.droppedUpTo
             }
-            kept.set(event.guildId, guild)
-            return PubSub.publish(hub, sequenced)
+            return PubSub.publish(guild.hub, sequenced)
           })
         const subscription = yield* registry.subscribe
         yield* Stream.fromSubscription(subscription).pipe(Stream.runForEach(record), Effect.forkScoped)
@@ -71,16 +83,16 @@ export class EventLog extends Context.Service<EventLog, {
           follow: Effect.fn("EventLog.follow")(function*(guildId: GuildId, lastEventId: string | undefined) {
             // Subscribed before the kept events are read, so nothing falls between the two; from here
             // to the return nothing yields, so `seq` is the moment the kept events were read.
-            const live = yield* PubSub.subscribe(hub)
-            const guild = kept.get(guildId)
+            const guild = yield* guildOf(guildId)
+            const live = yield* PubSub.subscribe(guild.hub)
             const after = seqOf(lastEventId)
-            const complete = after !== null && after <= seq && after >= (guild?.droppedUpTo ?? 0)
+            const complete = after !== null && after <= seq && after >= guild.droppedUpTo
             const upTo = seq
             return {
-              missed: complete ? (guild?.events ?? []).filter((e) => e.seq > after) : null,
+              missed: complete ? guild.events.filter((e) => e.seq > after) : null,
               now: `${boot}-${upTo}`,
               live: Stream.fromSubscription(live).pipe(
-                Stream.filter((e) => e.event.guildId === guildId && e.seq > upTo)
+                Stream.filter((e) => e.seq > upTo)
               )
             } satisfies Following
           })
