@@ -58,8 +58,9 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
       /** The guild's row, if it has one; every read maps it, with the defaults for a guild without one. */
       // The last row read per guild: while the database is away, the rules it last said still apply.
       const lastKnown = new Map<GuildId, Row | null>()
+      // The ratio is a `real`: through numeric it reads back as written (0.6, not 0.6000000238).
       const fetchRow = (guildId: GuildId) =>
-        sql`SELECT dj_role_id, vote_skip_ratio, allow_duplicates, max_queue_length, max_playlist_size, autoplay,
+        sql`SELECT dj_role_id, vote_skip_ratio::numeric::float8 AS vote_skip_ratio, allow_duplicates, max_queue_length, max_playlist_size, autoplay,
           stay_connected FROM guild_settings WHERE guild_id = ${guildId}`.pipe(
           Effect.flatMap(decodeRows),
           Effect.map((rows) => rows[0] ?? null),

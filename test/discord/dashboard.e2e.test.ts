@@ -206,7 +206,7 @@ describe.runIf(runs)("the dashboard in Chromium against the fake Discord", () =>
     const settings = await readAnswer(await fetch(`${h.http}/api/v1/guilds/${ids.guild}/settings`, {
       headers: { cookie: `reprise_session=${cookie}` }
     }))
-    assert.approximately(settings.body.voteSkipRatio, 0.6, 1e-6)
+    assert.strictEqual(settings.body.voteSkipRatio, 0.6)
     assert.isTrue(settings.body.autoplay)
 
     // Moving the bar seeks.

@@ -31,6 +31,10 @@ describe("GuildSettingsRepo", () => {
       assert.isTrue(yield* repo.autoplay(guild))
       assert.isFalse(yield* repo.autoplay(other))
 
+      // A `real` column: 0.6 is stored as 0.6000000238…, and must read back as the 0.6 that was set.
+      yield* repo.setVoteSkipRatio(guild, 0.6)
+      assert.strictEqual((yield* repo.access(guild)).voteSkipRatio, 0.6)
+
       yield* repo.setDjRole(guild, null)
       assert.strictEqual((yield* repo.access(guild)).djRoleId, null)
     }).pipe(Effect.provide(GuildSettingsRepo.layerSql.pipe(Layer.provideMerge(embeddedDatabase(tempDir("settings")))))),
