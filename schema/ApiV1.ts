@@ -46,13 +46,17 @@ const TrackFields = {
   requester: UserId
 }
 
+/** The requester's name in the guild, when the bot knows it (null: show the id). */
+const RequesterName = { requesterName: Schema.NullOr(Schema.String) }
+
 export const CurrentTrack = Schema.Struct({
   ...TrackFields,
+  ...RequesterName,
   positionMs: Millis,
   artworkUrl: Schema.NullOr(Schema.String)
 })
 
-export const QueuedTrack = Schema.Struct({ position: Position, ...TrackFields })
+export const QueuedTrack = Schema.Struct({ position: Position, ...TrackFields, ...RequesterName })
 export type QueuedTrack = typeof QueuedTrack.Type
 
 export const EqualizerView = Schema.Struct({
@@ -77,6 +81,13 @@ export const PlayerView = Schema.Struct({
 })
 export type PlayerView = typeof PlayerView.Type
 
+/** The answer to a skip: the player afterwards, and the vote when the skip was one that has not passed yet. */
+export const SkipView = Schema.Struct({
+  ...PlayerView.fields,
+  vote: Schema.NullOr(Schema.Struct({ votes: Schema.Int, needed: Schema.Int }))
+})
+export type SkipView = typeof SkipView.Type
+
 export const PageQuery = {
   page: Schema.optionalKey(PositionFromString),
   size: Schema.optionalKey(
@@ -94,7 +105,7 @@ export const Enqueue = Schema.Struct({
 
 export const Queued = Schema.Struct({
   /** The tracks queued, each at its position (0: it plays now). */
-  tracks: Schema.Array(Schema.Struct({ position: Schema.Int, ...TrackFields })),
+  tracks: Schema.Array(Schema.Struct({ position: Schema.Int, ...TrackFields, ...RequesterName })),
   /** Tracks left out as already queued. */
   skipped: Schema.Int
 })

@@ -42,6 +42,11 @@ export class GuildDirectory extends Context.Service<GuildDirectory, {
   readonly humansIn: (guildId: GuildId, channelId: ChannelId) => Effect.Effect<number>
   /** Whether the guild still has this voice channel (it may have been deleted meanwhile). */
   readonly hasVoiceChannel: (guildId: GuildId, channelId: ChannelId) => Effect.Effect<boolean>
+  /**
+   * The names the guild shows for these users (nickname, else display name), from the cache only:
+   * a page that lists a queue must not wait on Discord; a user not cached is left out.
+   */
+  readonly names: (guildId: GuildId, userIds: Iterable<UserId>) => Effect.Effect<ReadonlyMap<UserId, string>>
 }>()("reprise/gateway/GuildDirectory") {
   static readonly layer = Layer.effect(
     GuildDirectory,
@@ -76,7 +81,17 @@ export class GuildDirectory extends Context.Service<GuildDirectory, {
         member,
         humansIn: (guildId, channelId) =>
           Effect.sync(() => voiceChannel(guildId, channelId)?.members.filter((m) => !m.user.bot).size ?? 0),
-        hasVoiceChannel: (guildId, channelId) => Effect.sync(() => voiceChannel(guildId, channelId) !== undefined)
+        hasVoiceChannel: (guildId, channelId) => Effect.sync(() => voiceChannel(guildId, channelId) !== undefined),
+        names: (guildId, userIds) =>
+          Effect.sync(() => {
+            const guild = client.guilds.cache.get(guildId)
+            const names = new Map<UserId, string>()
+            for (const userId of userIds) {
+              const name = guild?.members.cache.get(userId)?.displayName ?? client.users.cache.get(userId)?.displayName
+              if (name !== undefined) names.set(userId, name)
+            }
+            return names
+          })
       })
     })
   )

@@ -75,12 +75,19 @@ export class GuildsGroup extends HttpApiGroup.make("guilds")
     }).annotate(described, "Removes the track at a 1-based position of the queue."),
     HttpApiEndpoint.post("move", "/:guildId/queue/move", { ...onPlayer, payload: V1.Move })
       .annotate(described, "Moves a track from one 1-based position to another."),
+    HttpApiEndpoint.post("jump", "/:guildId/queue/:position/play", {
+      ...onPlayer,
+      params: { ...guild, position: V1.PositionFromString }
+    }).annotate(described, "Plays the track at a 1-based position now, skipping those before it (as /skipto)."),
     HttpApiEndpoint.post("shuffle", "/:guildId/queue/shuffle", onPlayer).annotate(described, "Shuffles the upcoming tracks."),
     HttpApiEndpoint.delete("clear", "/:guildId/queue", onPlayer)
       .annotate(described, "Clears the upcoming tracks; the current one plays on."),
     control("pause", "Pauses playback."),
     control("resume", "Resumes playback."),
-    control("skip", "Skips the current track."),
+    HttpApiEndpoint.post("skip", "/:guildId/player/skip", { ...onPlayer, success: V1.SkipView }).annotate(
+      described,
+      "Skips the current track: at once for a DJ or its requester, else as a vote (`vote`: the votes so far and how many it needs)."
+    ),
     control("previous", "Plays the previous track again."),
     control("stop", "Stops, clears the queue and leaves voice."),
     HttpApiEndpoint.post("seek", "/:guildId/player/seek", { ...onPlayer, payload: V1.Seek })

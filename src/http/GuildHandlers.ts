@@ -16,7 +16,7 @@ import { EventLog, type Sequenced } from "./EventLog.ts"
 import { callerGuilds } from "./CallerGuilds.ts"
 import { Caller } from "./GuildApi.ts"
 import { makeCallerIn } from "./CallerActor.ts"
-import { defaultPageSize, playerView, queuedView } from "./PlayerView.ts"
+import { defaultPageSize, playerView, queuedView, requestersOf } from "./PlayerView.ts"
 import { orProblem } from "./Problems.ts"
 
 export interface GuildHandlersOptions {
@@ -69,7 +69,8 @@ export const GuildHandlers = (options: GuildHandlersOptions = {}) =>
         Effect.gen(function*() {
           const state = yield* control.view(guildId)
           const voiceChannelId = yield* control.voiceChannel(guildId)
-          return playerView(state, { voiceChannelId, nowMs: yield* Clock.currentTimeMillis, page, size })
+          const names = yield* directory.names(guildId, requestersOf(state, page, size))
+          return playerView(state, { voiceChannelId, nowMs: yield* Clock.currentTimeMillis, page, size, names })
         })
 
       /** Runs a use-case as the caller, then answers with the player. */
@@ -100,7 +101,12 @@ export const GuildHandlers = (options: GuildHandlersOptions = {}) =>
             Effect.flatMap((actor) =>
               orProblem(control.play(actor, { source: { _tag: "Query", query: payload.query }, next: payload.next ?? false }))
             ),
-            Effect.map(queuedView)
+            Effect.flatMap((progress) =>
+              Effect.map(
+                directory.names(params.guildId, progress.queued.map((q) => q.track.requester)),
+                (names) => queuedView(progress, names)
+              )
+            )
           ))
         .handle("remove", ({ params }) => acting(params.guildId, (actor) => control.remove(actor, params.position)))
         .handle("move", ({ params, payload }) =>
@@ -109,7 +115,17 @@ export const GuildHandlers = (options: GuildHandlersOptions = {}) =>
         .handle("clear", ({ params }) => acting(params.guildId, control.clear))
         .handle("pause", ({ params }) => acting(params.guildId, control.pause))
         .handle("resume", ({ params }) => acting(params.guildId, control.resume))
-        .handle("skip", ({ params }) => acting(params.guildId, (actor) => control.skip(actor, 1)))
+        .handle("skip", ({ params }) =>
+          actorIn(params.guildId).pipe(
+            Effect.flatMap((actor) => orProblem(control.skip(actor, 1))),
+            Effect.flatMap((outcome) =>
+              Effect.map(view(params.guildId), (player) => ({
+                ...player,
+                vote: outcome._tag === "Voted" ? { votes: outcome.votes, needed: outcome.needed } : null
+              }))
+            )
+          ))
+        .handle("jump", ({ params }) => acting(params.guildId, (actor) => control.skipTo(actor, params.position)))
         .handle("previous", ({ params }) => acting(params.guildId, control.previous))
         .handle("stop", ({ params }) => acting(params.guildId, control.stop))
         .handle("seek", ({ params, payload }) => acting(params.guildId, (actor) => control.seek(actor, payload.positionMs)))

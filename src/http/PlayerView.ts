@@ -1,7 +1,7 @@
 /** A guild's player as the API shows it: pure functions of the player's state. */
 import type { GuildSummary, PlayerView, Queued, QueuedTrack } from "../../schema/ApiV1.ts"
 import type { EqPreset } from "../../schema/Effects.ts"
-import type { ChannelId } from "../../schema/Ids.ts"
+import type { ChannelId, UserId } from "../../schema/Ids.ts"
 import { type PlayerState, positionNow } from "../../schema/PlayerState.ts"
 import type { Track } from "../../schema/Track.ts"
 import { EQ_PRESETS } from "../audio/EffectCatalog.ts"
@@ -9,12 +9,16 @@ import type { PlayProgress } from "../control/Play.ts"
 
 export const defaultPageSize = 25
 
-const trackFields = (track: Track) => ({
+/** What the guild calls its members, as far as the bot knows. */
+export type Names = ReadonlyMap<UserId, string>
+
+const trackFields = (track: Track, names: Names) => ({
   title: track.title,
   url: track.location,
   source: track.kind,
   durationMs: track.durationMs,
-  requester: track.requester
+  requester: track.requester,
+  requesterName: names.get(track.requester) ?? null
 })
 
 /** The preset whose gains these are, or `custom`. */
@@ -29,6 +33,14 @@ export interface ViewOptions {
   /** 1-based; a page past the end is empty. */
   readonly page: number
   readonly size: number
+  readonly names: Names
+}
+
+/** Whose names a view needs: the requesters of the current track and of one page of the queue. */
+export const requestersOf = (state: PlayerState, page: number, size: number): Set<UserId> => {
+  const from = (page - 1) * size
+  const entries = [...(state.queue.current === null ? [] : [state.queue.current]), ...state.queue.upcoming.slice(from, from + size)]
+  return new Set(entries.map((entry) => entry.track.requester))
 }
 
 export const playerView = (state: PlayerState, options: ViewOptions): PlayerView => {
@@ -36,12 +48,12 @@ export const playerView = (state: PlayerState, options: ViewOptions): PlayerView
   const from = (options.page - 1) * options.size
   const queue: Array<QueuedTrack> = state.queue.upcoming.slice(from, from + options.size).map((entry, i) => ({
     position: from + i + 1,
-    ...trackFields(entry.track)
+    ...trackFields(entry.track, options.names)
   }))
   return {
     voiceChannelId: options.voiceChannelId,
     current: current === null ? null : {
-      ...trackFields(current.track),
+      ...trackFields(current.track, options.names),
       positionMs: Math.round(positionNow(state, options.nowMs)),
       artworkUrl: current.track.artworkUrl
     },
@@ -57,8 +69,8 @@ export const playerView = (state: PlayerState, options: ViewOptions): PlayerView
   }
 }
 
-export const queuedView = (progress: PlayProgress): Queued => ({
-  tracks: progress.queued.map(({ position, track }) => ({ position, ...trackFields(track) })),
+export const queuedView = (progress: PlayProgress, names: Names): Queued => ({
+  tracks: progress.queued.map(({ position, track }) => ({ position, ...trackFields(track, names) })),
   skipped: progress.skipped
 })
 

@@ -75,7 +75,7 @@ describe("Reprise's HTTP API against the fake Discord", () => {
   it("queues and plays a track in the channel it names, then queues more after it", async () => {
     const first = await call("POST", `${guild()}/queue`, { query: h.files.url("/a440.ogg"), voiceChannelId: ids.music })
     assert.strictEqual(first.status, 200, JSON.stringify(first.body))
-    assert.deepInclude(first.body.tracks[0], { position: 0, source: "http", requester: ids.alice })
+    assert.deepInclude(first.body.tracks[0], { position: 0, source: "http", requester: ids.alice, requesterName: "alice" })
     await eventually(() => h.fake.voiceStreams(ids.guild).length > 0, "a voice stream")
     assert.approximately((await h.listen(1500)).frequency(), 440, 5)
 
@@ -89,6 +89,7 @@ describe("Reprise's HTTP API against the fake Discord", () => {
     assert.strictEqual(player.status, 200)
     assert.deepInclude(player.body, { voiceChannelId: ids.music, queueLength: 2, page: 2, size: 1 })
     assert.strictEqual(player.body.current.url, h.files.url("/a440.ogg"))
+    assert.strictEqual(player.body.current.requesterName, "alice", "the requester by the name the guild knows")
     assert.isAbove(player.body.current.positionMs, 1000)
     assert.deepStrictEqual(player.body.queue.map((t: { position: number; url: string }) => [t.position, t.url]), [
       [2, h.files.url("/b660.ogg")]
@@ -137,6 +138,15 @@ describe("Reprise's HTTP API against the fake Discord", () => {
     const skipped = await call("POST", `${guild()}/player/skip`)
     assert.notStrictEqual(skipped.body.current?.url, h.files.url("/a440.ogg"))
     assert.strictEqual((await call("POST", `${guild()}/player/previous`)).body.current.url, h.files.url("/a440.ogg"))
+    const before = await call("GET", `${guild()}/player`)
+    assert.strictEqual(before.body.queueLength, 2)
+    const jumped = await call("POST", `${guild()}/queue/2/play`)
+    assert.strictEqual(jumped.status, 200, JSON.stringify(jumped.body))
+    assert.strictEqual(jumped.body.current.url, before.body.queue[1].url, "the second upcoming track plays now")
+    assert.strictEqual(jumped.body.queueLength, 0, "the one before it was skipped, as /skipto does")
+    assertProblem(await call("POST", `${guild()}/queue/1/play`), 404)
+    await call("POST", `${guild()}/queue`, { query: h.files.url("/b660.ogg") })
+    await call("POST", `${guild()}/queue`, { query: h.files.url("/c550.ogg") })
     const removed = await call("DELETE", `${guild()}/queue/1`)
     assert.strictEqual(removed.body.queueLength, 1)
     assert.strictEqual((await call("DELETE", `${guild()}/queue`)).body.queueLength, 0)
@@ -178,7 +188,8 @@ describe("Reprise's HTTP API against the fake Discord", () => {
     assert.include(events.contentType, "text/event-stream")
     const state = await events.next((f) => f.event === "state")
     assert.strictEqual(events.frames[0], state, "the state comes first")
-    assert.strictEqual(JSON.parse(state.data ?? "").current.url, h.files.url("/a440.ogg"))
+    const playing = (await call("GET", `${guild()}/player`)).body.current.url
+    assert.strictEqual(JSON.parse(state.data ?? "").current.url, playing)
 
     // A Discord-side command shows in the stream.
     await command(h.fake, ids.alice, "pause", {}, /Paused/)
@@ -237,7 +248,9 @@ describe("Reprise's HTTP API against the fake Discord", () => {
         "/api/v1/guilds/{guildId}/queue",
         "/api/v1/guilds/{guildId}/queue/{position}",
         "/api/v1/guilds/{guildId}/queue/move",
+        "/api/v1/guilds/{guildId}/queue/{position}/play",
         "/api/v1/guilds/{guildId}/queue/shuffle",
+        "/api/v1/guilds/{guildId}/player/skip",
         "/api/v1/guilds/{guildId}/player/pause",
         "/api/v1/guilds/{guildId}/player/seek",
         "/api/v1/guilds/{guildId}/player/volume",

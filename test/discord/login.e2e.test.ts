@@ -202,6 +202,7 @@ describe("the dashboard login against the fake Discord", () => {
     const skipped = await api("bob", "POST", `${player}/skip`, { csrf: true })
     assert.strictEqual(skipped.status, 200, JSON.stringify(skipped.body))
     assert.strictEqual(skipped.body.current.url, h.files.url("/a440.ogg"), "one vote of the two needed: the track plays on")
+    assert.deepStrictEqual(skipped.body.vote, { votes: 1, needed: 2 })
   })
 
   it("refuses carol a control while she is in no voice channel, and counts her vote once she joins", async () => {
@@ -222,6 +223,7 @@ describe("the dashboard login against the fake Discord", () => {
     }
     assert.strictEqual(after?.status, 200, JSON.stringify(after?.body))
     assert.strictEqual(after?.body.current.url, h.files.url("/b660.ogg"), "bob's earlier vote counted: the vote passed")
+    assert.isNull(after?.body.vote, "a skip that happened is no vote")
   })
 
   it("serves a member the library under the same rules: the history to anyone, the audit log to managers", async () => {

@@ -21,7 +21,8 @@ export const fakeDirectory = (members: Map<string, MemberInfo>) =>
       member: (_guildId, userId) => Effect.sync(() => Option.fromUndefinedOr(members.get(userId))),
       humansIn: (_guildId, channelId: ChannelId) =>
         Effect.sync(() => [...members.values()].filter((m) => m.voiceChannelId === channelId).length),
-      hasVoiceChannel: () => Effect.succeed(true)
+      hasVoiceChannel: () => Effect.succeed(true),
+      names: () => Effect.succeed(new Map())
     })
   )
 
