@@ -107,7 +107,7 @@ describe.runIf(runs)("the dashboard in Chromium against the fake Discord", () =>
     assert.approximately((await h.listen(1500)).frequency(), 440, 5)
     const now = await player()
     assert.strictEqual(await page.locator("#title").textContent(), now.body.current.title)
-    assert.include(await page.locator("#requester").textContent(), ids.alice)
+    assert.include(await page.locator("#requester").textContent(), "Requested by alice", "by name, not by id")
 
     // The bar moves on its own between events.
     const before = Number(await page.inputValue("#progress"))
@@ -185,6 +185,10 @@ describe.runIf(runs)("the dashboard in Chromium against the fake Discord", () =>
     await page.getByRole("button", { name: "Play b660 now" }).click()
     await until(async () => (await textOf(page, "#title")) === "b660", "b660 playing")
     assert.strictEqual((await player()).body.current.url, h.files.url("/b660.ogg"))
+    assert.deepStrictEqual(await queued(), [], "the track before it was skipped, as /skipto does")
+    await page.fill("#query", h.files.url("/a440.ogg"))
+    await page.press("#query", "Enter")
+    await until(async () => (await textOf(page, "#queue-count")) === "(1)", "a440 queued again", 10_000)
     await page.getByRole("button", { name: "Remove a440" }).click()
     await until(async () => (await textOf(page, "#queue-count")) === "(0)", "an empty queue")
     assert.deepStrictEqual(await queued(), [])
@@ -266,5 +270,27 @@ describe.runIf(runs)("the dashboard in Chromium against the fake Discord", () =>
     assert.isAbove(requested.length, 5)
     const elsewhere = requested.filter((url) => new URL(url).origin !== origin)
     assert.deepStrictEqual(elsewhere, [])
+  })
+
+  // Last: logging out sends the page to Discord, another host.
+  it("goes back with Previous, stops with Stop, and logs out", async () => {
+    await page.goto(guildPage())
+    await page.waitForSelector("body[data-live=open]")
+    const playing = (await player()).body.current.url
+    await page.click("#previous")
+    await until(async () => (await player()).body.current?.url !== playing, "the previous track", 5000)
+    const back = (await player()).body.current
+    await until(async () => (await textOf(page, "#title")) === back.title, "the previous track shown")
+
+    await page.click("#stop")
+    await until(async () => (await textOf(page, "#title")) === "Nothing is playing", "nothing playing", 5000)
+    await eventually(() => h.fake.voiceChannelOf(ids.guild) === null, "the bot out of voice")
+    assert.isNull((await player()).body.current)
+
+    const cookie = (await context.cookies(h.http)).find((c) => c.name === "reprise_session")!.value
+    await page.click("#logout")
+    await page.waitForURL((url) => url.pathname === "/oauth2/authorize", { timeout: 5000 })
+    const after = await fetch(`${h.http}/api/v1/me`, { headers: { cookie: `reprise_session=${cookie}` } })
+    assert.strictEqual(after.status, 401, "the old session is gone, not only its cookie")
   })
 })

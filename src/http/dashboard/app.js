@@ -151,6 +151,7 @@ const guildPage = async (guildId) => {
   const historyList = el("ol", { id: "history", class: "tracks" })
   const playlistList = el("ul", { id: "playlists", class: "tracks" })
   const live = el("span", { id: "live", class: "muted" }, "connecting…")
+  const notice = el("p", { id: "notice", class: "muted", role: "status" })
 
   app.replaceChildren(
     el("p", { class: "crumbs" }, el("a", { href: "/dashboard" }, "← Servers"), " ", el("strong", {}, guild?.name ?? guildId), " ", live),
@@ -159,10 +160,15 @@ const guildPage = async (guildId) => {
     el("section", { class: "controls", "aria-label": "Controls" },
       el("div", { class: "buttons" },
         button("Previous", () => control("POST", "/player/previous"), { id: "previous" }), playPause,
-        button("Skip", () => control("POST", "/player/skip"), { id: "skip" }),
+        button("Skip", () => attempt(async () => {
+          const answer = await api("POST", `${base}/player/skip`)
+          render(answer)
+          notice.textContent = answer.vote === null ? "" : `Your vote to skip counts: ${answer.vote.votes} of ${answer.vote.needed} needed.`
+        }), { id: "skip" }),
         button("Stop", () => control("POST", "/player/stop"), { id: "stop" }),
         button("Shuffle", () => control("POST", "/queue/shuffle"), { id: "shuffle" }),
         button("Clear queue", () => control("DELETE", "/queue"), { id: "clear" })),
+      notice,
       el("div", { class: "row" }, el("label", { for: "volume" }, "Volume"), volume, volumeOut),
       el("div", { class: "row" }, loop, equalizer),
       el("fieldset", { class: "effects" }, el("legend", {}, "Effects"),
@@ -180,11 +186,7 @@ const guildPage = async (guildId) => {
       el("span", { class: "t" }, name),
       el("span", { class: "muted" }, track.durationMs === null ? "live" : clock(track.durationMs)),
       el("span", { class: "acts" },
-        button("▶", () => attempt(async () => {
-          // Jumping to a track: bring it to the front, then skip to it.
-          if (track.position > 1) await api("POST", `${base}/queue/move`, { from: track.position, to: 1 })
-          render(await api("POST", `${base}/player/skip`))
-        }), { "aria-label": `Play ${name} now`, title: "Play now" }),
+        button("▶", () => control("POST", `/queue/${track.position}/play`), { "aria-label": `Play ${name} now`, title: "Play now" }),
         button("↑", () => control("POST", "/queue/move", { from: track.position, to: track.position - 1 }),
           { "aria-label": `Move ${name} up`, disabled: track.position === 1 }),
         button("↓", () => control("POST", "/queue/move", { from: track.position, to: track.position + 1 }),
@@ -193,11 +195,14 @@ const guildPage = async (guildId) => {
   }
 
   const render = (next) => {
+    const before = view?.current?.url
     view = next
     fetchedAt = performance.now()
     const current = next.current
     title.textContent = current === null ? "Nothing is playing" : current.title
-    requester.textContent = current === null ? "" : `Requested by ${current.requester} · ${current.source}`
+    requester.textContent = current === null ? "" : `Requested by ${current.requesterName ?? current.requester} · ${current.source}`
+    // A vote is for one track: a new one starts a new vote.
+    if (current?.url !== before) notice.textContent = ""
     art.replaceChildren(current === null ? tile("♪", "art-tile") : tile(current.title, "art-tile"))
     playPause.textContent = next.paused ? "Play" : "Pause"
     playPause.disabled = current === null
