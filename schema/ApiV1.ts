@@ -111,6 +111,16 @@ export const Queued = Schema.Struct({
 })
 export type Queued = typeof Queued.Type
 
+export const SuggestQuery = { q: Schema.String.check(Schema.isMaxLength(500)) }
+
+/** What the add-song box offers for what was typed, as /play's autocomplete does. */
+export const Suggestions = Schema.Array(Schema.Struct({
+  /** What to show. */
+  label: Schema.String,
+  /** What to queue (`POST …/queue` with it as `query`). */
+  query: Schema.String
+}))
+
 export const Move = Schema.Struct({ from: Position, to: Position })
 export const Seek = Schema.Struct({ positionMs: Millis })
 export const SetVolume = Schema.Struct({ level: Volume })

@@ -69,6 +69,12 @@ export class GuildsGroup extends HttpApiGroup.make("guilds")
         described,
         "Resolves and queues like /play. voiceChannelId is required while the bot is in no voice channel (else 409)."
       ),
+    HttpApiEndpoint.get("suggest", "/:guildId/suggest", {
+      params: guild,
+      query: V1.SuggestQuery,
+      success: V1.Suggestions,
+      error: ControlProblems
+    }).annotate(described, "Tracks to offer for what was typed (the local library, then a search), as /play's autocomplete."),
     HttpApiEndpoint.delete("remove", "/:guildId/queue/:position", {
       ...onPlayer,
       params: { ...guild, position: V1.PositionFromString }

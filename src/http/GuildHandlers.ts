@@ -108,6 +108,11 @@ export const GuildHandlers = (options: GuildHandlersOptions = {}) =>
               )
             )
           ))
+        .handle("suggest", ({ params, query }) =>
+          actorIn(params.guildId).pipe(
+            Effect.andThen(control.suggest(query.q)),
+            Effect.map((found) => found.map((s) => ({ label: s.name, query: s.value })))
+          ))
         .handle("remove", ({ params }) => acting(params.guildId, (actor) => control.remove(actor, params.position)))
         .handle("move", ({ params, payload }) =>
           acting(params.guildId, (actor) => control.move(actor, payload.from, payload.to)))

@@ -30,7 +30,8 @@ describe("Reprise's HTTP API against the fake Discord", () => {
   const h = blockHarness({
     // The fuzzing alone sends more than a minute's default budget.
     env: { DISCORD_GUILD_ID: ids.guild, RATE_LIMIT_API_KEY: "10000 per minute", RATE_LIMIT_API_GUILD: "10000 per minute" },
-    tones: { "/a440.ogg": [440, 60], "/b660.ogg": [660, 60], "/c550.ogg": [550, 60] }
+    tones: { "/a440.ogg": [440, 60], "/b660.ogg": [660, 60], "/c550.ogg": [550, 60] },
+    music: { Moonlight: [330, 5] }
   })
   let key = ""
   const guild = () => `${h.http}/api/v1/guilds/${ids.guild}`
@@ -94,6 +95,17 @@ describe("Reprise's HTTP API against the fake Discord", () => {
     assert.deepStrictEqual(player.body.queue.map((t: { position: number; url: string }) => [t.position, t.url]), [
       [2, h.files.url("/b660.ogg")]
     ])
+  })
+
+  it("suggests tracks for what was typed, as /play's autocomplete does", async () => {
+    // `local:` asks the music library only: no search leaves the machine.
+    const found = await call("GET", `${guild()}/suggest?q=${encodeURIComponent("local:moon")}`)
+    assert.strictEqual(found.status, 200, JSON.stringify(found.body))
+    assert.strictEqual(found.body.length, 1)
+    assert.include(found.body[0].label, "Moonlight")
+    assert.match(found.body[0].query, /^local:.*Moonlight/)
+    assert.deepStrictEqual((await call("GET", `${guild()}/suggest?q=${encodeURIComponent("local:nothing like it")}`)).body, [])
+    assertProblem(await call("GET", `${guild()}/suggest`), 400, /query\.q/)
   })
 
   it("decodes every payload and parameter: a 400 names the field, a large body is 413, a position not there is 404", async () => {
@@ -249,6 +261,7 @@ describe("Reprise's HTTP API against the fake Discord", () => {
         "/api/v1/guilds/{guildId}/queue/{position}",
         "/api/v1/guilds/{guildId}/queue/move",
         "/api/v1/guilds/{guildId}/queue/{position}/play",
+        "/api/v1/guilds/{guildId}/suggest",
         "/api/v1/guilds/{guildId}/queue/shuffle",
         "/api/v1/guilds/{guildId}/player/skip",
         "/api/v1/guilds/{guildId}/player/pause",

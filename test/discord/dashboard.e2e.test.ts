@@ -41,7 +41,8 @@ describe.runIf(runs)("the dashboard in Chromium against the fake Discord", () =>
       RATE_LIMIT_API_GUILD: "10000 per minute",
       ...endpoints.oauthEnv
     }),
-    tones: { "/a440.ogg": [440, 60], "/b660.ogg": [660, 60], [marked]: [550, 60] }
+    tones: { "/a440.ogg": [440, 60], "/b660.ogg": [660, 60], [marked]: [550, 60] },
+    music: { Moonlight: [330, 5] }
   })
 
   let browser: Browser | undefined
@@ -99,6 +100,12 @@ describe.runIf(runs)("the dashboard in Chromium against the fake Discord", () =>
     await page.waitForURL(guildPage())
     await page.waitForSelector("body[data-live=open]")
     assert.strictEqual(await page.locator("#title").textContent(), "Nothing is playing")
+
+    // The box suggests as it is typed into (the library only, with `local:`: no search leaves the machine).
+    await page.locator("#query").pressSequentially("local:moon")
+    await until(async () => (await page.locator("#suggestions option").count()) === 1, "a suggestion", 5000)
+    assert.include(await page.locator("#suggestions option").getAttribute("label"), "Moonlight")
+    assert.match((await page.locator("#suggestions option").getAttribute("value")) ?? "", /^local:/)
 
     await page.fill("#query", h.files.url("/a440.ogg"))
     await page.press("#query", "Enter")

@@ -133,8 +133,23 @@ const guildPage = async (guildId) => {
   const equalizer = select("equalizer", "Equalizer", presets, (e) => control("PUT", "/player/equalizer", { preset: e.target.value }))
   const effectBoxes = effects.map((name) => el("input", { type: "checkbox", value: name, onchange: () =>
     control("PUT", "/player/effects", { effects: effectBoxes.filter((b) => b.checked).map((b) => b.value) }) }))
+  const suggestions = el("datalist", { id: "suggestions" })
+  let typing = null
+  let asked = ""
   const query = el("input", { id: "query", name: "query", required: true, maxlength: 500, autocomplete: "off",
-    placeholder: "A song, or a link", "aria-label": "A song to add, or a link" })
+    list: "suggestions", placeholder: "A song, or a link", "aria-label": "A song to add, or a link",
+    // Asked a moment after the typing stops; an answer for older text than the box holds is dropped.
+    oninput: () => {
+      clearTimeout(typing)
+      typing = setTimeout(async () => {
+        const text = query.value.trim()
+        if (text.length < 2 || text === asked) return
+        asked = text
+        const found = await api("GET", `${base}/suggest?q=${encodeURIComponent(text)}`).catch(() => [])
+        if (query.value.trim() !== text) return
+        suggestions.replaceChildren(...found.map((s) => el("option", { value: s.query, label: s.label })))
+      }, 250)
+    } })
   const addForm = el("form", { id: "add", onsubmit: (e) => {
     e.preventDefault()
     const text = query.value.trim()
@@ -145,7 +160,7 @@ const guildPage = async (guildId) => {
       if (query.value.trim() === text) query.value = ""
       await refresh()
     })
-  } }, query, el("button", { type: "submit" }, "Add"))
+  } }, query, suggestions, el("button", { type: "submit" }, "Add"))
   const queueList = el("ol", { id: "queue", class: "tracks" })
   const queueCount = el("span", { class: "muted", id: "queue-count" })
   const historyList = el("ol", { id: "history", class: "tracks" })
