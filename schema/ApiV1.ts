@@ -135,6 +135,9 @@ export const SettingsView = Schema.Struct({
 })
 export type SettingsView = typeof SettingsView.Type
 
+/** The roles of a guild that can be made its DJ role, highest first. */
+export const Roles = Schema.Array(Schema.Struct({ id: RoleId, name: Schema.String }))
+
 export const SettingsPatch = Schema.Struct({
   /** The DJ role, or null to turn DJ rules off. */
   djRoleId: Schema.optionalKey(Schema.NullOr(RoleId)),

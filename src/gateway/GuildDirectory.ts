@@ -47,6 +47,8 @@ export class GuildDirectory extends Context.Service<GuildDirectory, {
    * a page that lists a queue must not wait on Discord; a user not cached is left out.
    */
   readonly names: (guildId: GuildId, userIds: Iterable<UserId>) => Effect.Effect<ReadonlyMap<UserId, string>>
+  /** The roles a member can be given, highest first: not @everyone, not a bot's or an integration's own. */
+  readonly roles: (guildId: GuildId) => Effect.Effect<ReadonlyArray<{ readonly id: RoleId; readonly name: string }>>
 }>()("reprise/gateway/GuildDirectory") {
   static readonly layer = Layer.effect(
     GuildDirectory,
@@ -91,6 +93,15 @@ export class GuildDirectory extends Context.Service<GuildDirectory, {
               if (name !== undefined) names.set(userId, name)
             }
             return names
+          }),
+        roles: (guildId) =>
+          Effect.sync(() => {
+            const guild = client.guilds.cache.get(guildId)
+            if (guild === undefined) return []
+            return [...guild.roles.cache.values()]
+              .filter((role) => role.id !== guild.id && !role.managed)
+              .sort((a, b) => b.position - a.position)
+              .map((role) => ({ id: RoleId.make(role.id), name: role.name }))
           })
       })
     })

@@ -103,6 +103,8 @@ export class GuildsGroup extends HttpApiGroup.make("guilds")
     setting("equalizer", V1.SetEqualizer, "Sets an equalizer preset."),
     setting("loop", V1.SetLoop, "Sets the loop mode: off, track or queue."),
     HttpApiEndpoint.get("settings", "/:guildId/settings", onSettings).annotate(described, "The guild's bot settings."),
+    HttpApiEndpoint.get("roles", "/:guildId/roles", { params: guild, success: V1.Roles, error: ControlProblems })
+      .annotate(described, "The roles that can be made the DJ role (not @everyone, not a bot's own), highest first."),
     HttpApiEndpoint.patch("updateSettings", "/:guildId/settings", { ...onSettings, payload: V1.SettingsPatch })
       .annotate(described, "Changes the settings given; answers with all of them afterwards."),
     HttpApiEndpoint.get("events", "/:guildId/events", {

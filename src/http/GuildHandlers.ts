@@ -145,6 +145,7 @@ export const GuildHandlers = (options: GuildHandlersOptions = {}) =>
             Effect.flatMap((actor) => orProblem(control.settings(actor, {}))),
             Effect.map((outcome) => settingsView(outcome.before))
           ))
+        .handle("roles", ({ params }) => Effect.andThen(actorIn(params.guildId), directory.roles(params.guildId)))
         .handle("updateSettings", ({ params, payload }) =>
           actorIn(params.guildId).pipe(
             Effect.flatMap((actor) =>

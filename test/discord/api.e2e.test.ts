@@ -186,6 +186,7 @@ describe("Reprise's HTTP API against the fake Discord", () => {
   it("reads and changes the guild's settings", async () => {
     const before = await call("GET", `${guild()}/settings`)
     assert.deepStrictEqual(before.body, { djRoleId: null, voteSkipRatio: 0.5, autoplay: false })
+    assert.deepStrictEqual((await call("GET", `${guild()}/roles`)).body, [{ id: ids.dj, name: "DJ" }], "not @everyone")
     const after = await call("PATCH", `${guild()}/settings`, { voteSkipRatio: 0.75, djRoleId: ids.dj })
     assert.deepStrictEqual(after.body, { djRoleId: ids.dj, voteSkipRatio: 0.75, autoplay: false })
     assert.deepStrictEqual((await call("GET", `${guild()}/settings`)).body, after.body)
@@ -262,6 +263,7 @@ describe("Reprise's HTTP API against the fake Discord", () => {
         "/api/v1/guilds/{guildId}/queue/move",
         "/api/v1/guilds/{guildId}/queue/{position}/play",
         "/api/v1/guilds/{guildId}/suggest",
+        "/api/v1/guilds/{guildId}/roles",
         "/api/v1/guilds/{guildId}/queue/shuffle",
         "/api/v1/guilds/{guildId}/player/skip",
         "/api/v1/guilds/{guildId}/player/pause",

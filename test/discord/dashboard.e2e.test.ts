@@ -209,6 +209,7 @@ describe.runIf(runs)("the dashboard in Chromium against the fake Discord", () =>
     }, "the sound and the loop set", 5000)
 
     await page.getByText("Settings", { exact: true }).click()
+    await page.selectOption("#dj-role", { label: "DJ" })
     await page.fill("#vote-share", "60")
     await page.getByLabel("Autoplay when the queue ends").check()
     await page.getByRole("button", { name: "Save settings" }).click()
@@ -218,6 +219,7 @@ describe.runIf(runs)("the dashboard in Chromium against the fake Discord", () =>
       headers: { cookie: `reprise_session=${cookie}` }
     }))
     assert.strictEqual(settings.body.voteSkipRatio, 0.6)
+    assert.strictEqual(settings.body.djRoleId, ids.dj, "the role picked by its name")
     assert.isTrue(settings.body.autoplay)
 
     // Moving the bar seeks.

@@ -22,7 +22,8 @@ export const fakeDirectory = (members: Map<string, MemberInfo>) =>
       humansIn: (_guildId, channelId: ChannelId) =>
         Effect.sync(() => [...members.values()].filter((m) => m.voiceChannelId === channelId).length),
       hasVoiceChannel: () => Effect.succeed(true),
-      names: () => Effect.succeed(new Map())
+      names: () => Effect.succeed(new Map()),
+      roles: () => Effect.succeed([])
     })
   )
 

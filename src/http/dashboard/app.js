@@ -295,11 +295,15 @@ const guildPage = async (guildId) => {
 
 /** DJ role, vote share and autoplay (`PATCH …/settings`); the rules say who may change them. */
 const settingsSection = (base) => {
-  const role = el("input", { id: "dj-role", inputmode: "numeric", pattern: "\\d{17,20}", placeholder: "none", "aria-label": "DJ role id" })
+  const role = el("select", { id: "dj-role" }, el("option", { value: "" }, "none: everyone may control the music"))
   const share = el("input", { id: "vote-share", type: "number", min: 1, max: 100, step: 1, "aria-label": "Vote share in percent" })
   const autoplay = el("input", { id: "autoplay", type: "checkbox" })
   const status = el("span", { class: "muted", role: "status" })
   const show = (settings) => {
+    // A DJ role deleted since it was set is still shown, so saving keeps it unless it is changed.
+    if (settings.djRoleId !== null && ![...role.options].some((o) => o.value === settings.djRoleId)) {
+      role.append(el("option", { value: settings.djRoleId }, `a role no longer there (${settings.djRoleId})`))
+    }
     role.value = settings.djRoleId ?? ""
     share.value = String(Math.round(settings.voteSkipRatio * 100))
     autoplay.checked = settings.autoplay
@@ -315,9 +319,12 @@ const settingsSection = (base) => {
       status.textContent = "Saved."
     })
   } },
-  el("label", {}, "DJ role id ", role), el("label", {}, "Vote share to skip (%) ", share),
+  el("label", {}, "DJ role ", role), el("label", {}, "Vote share to skip (%) ", share),
   el("label", {}, autoplay, " Autoplay when the queue ends"), el("button", { type: "submit" }, "Save settings"), status)
-  api("GET", `${base}/settings`).then(show, (error) => { status.textContent = error.message })
+  Promise.all([api("GET", `${base}/roles`), api("GET", `${base}/settings`)]).then(([roles, settings]) => {
+    role.append(...roles.map((r) => el("option", { value: r.id }, r.name)))
+    show(settings)
+  }, (error) => { status.textContent = error.message })
   return el("section", { "aria-label": "Settings" }, el("details", {}, el("summary", {}, "Settings"), form))
 }
 
