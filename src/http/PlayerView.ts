@@ -9,7 +9,8 @@ import type { PlayProgress } from "../control/Play.ts"
 
 export const defaultPageSize = 25
 
-const trackFields = (track: Track) => ({
+/** A track as every answer of the API shows it. */
+export const trackFields = (track: Track) => ({
   title: track.title,
   url: track.location,
   source: track.kind,
