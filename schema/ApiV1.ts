@@ -6,6 +6,8 @@ import { Schema } from "effect"
 import { EffectName, EqPreset, Volume } from "./Effects.ts"
 import { ChannelId, RoleId, UserId } from "./Ids.ts"
 import { LoopMode } from "./PlayerState.ts"
+import { PlaylistName, PlaylistScope } from "./Playlist.ts"
+import { Rating, StatsPeriod } from "./Rating.ts"
 import { SourceKind } from "./Track.ts"
 
 const Millis = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
@@ -95,8 +97,11 @@ export const PageQuery = {
   )
 }
 
+/** Words to search for, or a link: what /play takes. */
+const Query = Schema.String.check(Schema.isTrimmed(), Schema.isNonEmpty(), Schema.isMaxLength(500))
+
 export const Enqueue = Schema.Struct({
-  query: Schema.String.check(Schema.isTrimmed(), Schema.isNonEmpty(), Schema.isMaxLength(500)),
+  query: Query,
   /** Right after the current track rather than at the end. */
   next: Schema.optionalKey(Schema.Boolean),
   /** Where to play when the bot is in no voice channel yet. */
@@ -166,10 +171,11 @@ export type HistoryPage = typeof HistoryPage.Type
 
 export const PlaylistSummary = Schema.Struct({
   name: Schema.String,
-  scope: Schema.Literals(["user", "guild"]),
+  scope: PlaylistScope,
   trackCount: Schema.Int,
   durationMs: Millis
 })
+export type PlaylistSummary = typeof PlaylistSummary.Type
 
 export const Playlists = Schema.Struct({
   /** The caller's own playlists (none for an API key, which is nobody's). */
@@ -196,3 +202,93 @@ export const AuditPage = Schema.Struct({
   pages: Schema.Int
 })
 export type AuditPage = typeof AuditPage.Type
+
+/** A saved playlist's name in a path (`/playlists/Road%20Trip`): the caller's own first, then the guild's. */
+export const PlaylistPath = { name: PlaylistName }
+
+export const PlaylistQuery = { page: Schema.optionalKey(PositionFromString) }
+
+const { requester: _, ...StoredTrackFields } = TrackFields
+
+/** A track as a playlist keeps it: who added it rather than who asked to play it. */
+export const PlaylistTrack = Schema.Struct({
+  position: Position,
+  ...StoredTrackFields,
+  author: Schema.NullOr(Schema.String),
+  addedBy: UserId
+})
+
+export const PlaylistPage = Schema.Struct({
+  ...PlaylistSummary.fields,
+  /** One page of the tracks (ten a page), each at its 1-based position. */
+  tracks: Schema.Array(PlaylistTrack),
+  page: Schema.Int,
+  pages: Schema.Int
+})
+export type PlaylistPage = typeof PlaylistPage.Type
+
+export const SavePlaylist = Schema.Struct({
+  name: PlaylistName,
+  /** Whose it is: the caller's own (a session's default) or the guild's (a key's default; a key has no own). */
+  scope: Schema.optionalKey(PlaylistScope),
+  /** What to keep: the queue, what plays now first (the default), or the last 50 distinct tracks played. */
+  from: Schema.optionalKey(Schema.Literals(["queue", "history"]))
+})
+
+/** Queues a saved playlist, optionally shuffled; `voiceChannelId` as `Enqueue` has it. */
+export const LoadPlaylist = Schema.Struct({
+  shuffle: Schema.optionalKey(Schema.Boolean),
+  voiceChannelId: Schema.optionalKey(ChannelId)
+})
+
+export const AddToPlaylist = Schema.Struct({ query: Query })
+
+export const PlaylistAdded = Schema.Struct({
+  playlist: PlaylistSummary,
+  /** The 1-based position of the first track added. */
+  position: Position,
+  tracks: Schema.Array(Schema.Struct(StoredTrackFields))
+})
+export type PlaylistAdded = typeof PlaylistAdded.Type
+
+export const PlaylistTrackPath = { ...PlaylistPath, position: PositionFromString }
+
+export const PlaylistRemoved = Schema.Struct({ playlist: PlaylistSummary, track: PlaylistTrack })
+
+export const RenamePlaylist = Schema.Struct({ name: PlaylistName })
+
+export const ImportQuery = {
+  /** The name to save it as; the file's own `name` when absent. */
+  name: Schema.optionalKey(PlaylistName),
+  scope: Schema.optionalKey(PlaylistScope)
+}
+
+export const PlayIdPath = {
+  playId: Schema.NumberFromString.pipe(Schema.decodeTo(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))))
+}
+
+export const Replay = Schema.Struct({
+  /** Right after the current track rather than at the end. */
+  next: Schema.optionalKey(Schema.Boolean),
+  voiceChannelId: Schema.optionalKey(ChannelId)
+})
+
+export const Rate = Schema.Struct({ rating: Rating })
+
+export const Rated = Schema.Struct({ rating: Rating, track: Schema.Struct({ ...TrackFields, ...RequesterName }) })
+export type Rated = typeof Rated.Type
+
+export const StatsQuery = { period: Schema.optionalKey(StatsPeriod) }
+
+const TrackRef = { trackId: Schema.String, title: Schema.String, url: Schema.String }
+const TrackTally = Schema.Struct({ ...TrackRef, count: Schema.Int })
+
+export const StatsView = Schema.Struct({
+  period: StatsPeriod,
+  mostPlayed: Schema.Array(TrackTally),
+  /** Score: likes minus dislikes, each member's rating counted once. */
+  bestRated: Schema.Array(Schema.Struct({ ...TrackRef, score: Schema.Int, ratings: Schema.Int })),
+  topRequesters: Schema.Array(Schema.Struct({ userId: UserId, plays: Schema.Int })),
+  mostSkipped: Schema.Array(TrackTally)
+})
+export type StatsView = typeof StatsView.Type

@@ -5,14 +5,12 @@
  * `/play`, and its id is derived here from its location, never taken from the file.
  */
 import { Result, Schema, SchemaIssue } from "effect"
-import { PlaylistName } from "../../schema/Playlist.ts"
-import { SourceKind } from "../../schema/Track.ts"
+import { PlaylistFile, PlaylistFileTrack, playlistFormat, playlistFormatVersion } from "../../schema/Playlist.ts"
+import type { SourceKind } from "../../schema/Track.ts"
 import type { PlaylistTrack } from "../persistence/PlaylistRepo.ts"
 import type { TrackInfo } from "../resolve/Resolution.ts"
 import { BadPlaylistFile } from "./Refusal.ts"
 
-export const playlistFormat = "reprise.playlist"
-export const playlistFormatVersion = 1
 /** Larger files are refused before they are read. */
 export const maxPlaylistFileBytes = 1024 * 1024
 
@@ -78,14 +76,7 @@ export const canonicalTrack = (kind: SourceKind, location: string): Canonical =>
   }
 }
 
-const FileTrack = Schema.Struct({
-  title: Schema.NonEmptyString.check(Schema.isMaxLength(500)),
-  location: Schema.NonEmptyString.check(Schema.isMaxLength(2000)),
-  kind: SourceKind,
-  author: Schema.optional(Schema.NullOr(Schema.String.check(Schema.isMaxLength(500)))),
-  durationMs: Schema.optional(Schema.NullOr(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)))),
-  artworkUrl: Schema.optional(Schema.NullOr(Schema.String.check(Schema.isMaxLength(2000))))
-}).check(
+const FileTrack = PlaylistFileTrack.check(
   Schema.makeFilter((track) => {
     const canonical = canonicalTrack(track.kind, track.location)
     return "problem" in canonical ? { path: ["location"], issue: canonical.problem } : undefined
@@ -95,9 +86,7 @@ const FileTrack = Schema.Struct({
 /** The file as version 1 defines it; unknown fields are ignored, so later additions stay readable. */
 const documentSchema = (maxTracks: number) =>
   Schema.Struct({
-    format: Schema.Literal(playlistFormat),
-    version: Schema.Literal(playlistFormatVersion),
-    name: PlaylistName,
+    ...PlaylistFile.fields,
     tracks: Schema.Array(FileTrack).check(
       Schema.isMaxLength(maxTracks, { expected: `a list of at most ${maxTracks} tracks` })
     )

@@ -72,8 +72,9 @@ export const scopeOf = (owner: PlaylistOwner): PlaylistScope => (owner._tag === 
 export const ownerFor = (actor: Actor, scope: PlaylistScope): PlaylistOwner =>
   scope === "user" ? { _tag: "User", userId: actor.userId } : { _tag: "Guild", guildId: actor.guildId }
 
+/** A key acts for its creator but is nobody's: their own playlists stay out of its reach. */
 export const visibleTo = (actor: Actor, owner: PlaylistOwner): boolean =>
-  owner._tag === "User" ? owner.userId === actor.userId : owner.guildId === actor.guildId
+  owner._tag === "User" ? actor._tag === "Member" && owner.userId === actor.userId : owner.guildId === actor.guildId
 
 export const kept = (track: TrackInfo, actor: Actor): PlaylistTrack => ({
   id: track.id,

@@ -1,10 +1,11 @@
 /**
  * Saved playlists as use-cases: save the queue, load, edit, share, export and import. Each takes
  * the `Actor` who asks and answers with a typed result or a `Refusal`. A name means the caller's
- * own playlist first, then the guild's; nobody reaches another member's own playlists. The
- * guild's playlists are anyone's to show and load, and its DJs' and managers' to change (the
- * `playlists` rule). A database that does not answer is a refusal of these alone: playback,
- * which never waits on it here, goes on.
+ * own playlist first, then the guild's; nobody reaches another member's own playlists, and an API
+ * key, being nobody's, reaches only the guild's (never its creator's). The guild's playlists are
+ * anyone's to show and load, and its DJs' and managers' to change (the `playlists` rule). A
+ * database that does not answer is a refusal of these alone: playback, which never waits on it
+ * here, goes on.
  */
 import { Context, type Duration, Effect, Layer, Option, Random, Result, type Schema } from "effect"
 import type { SqlError } from "effect/sql"
@@ -27,6 +28,7 @@ import { maxPlaylistFileBytes, type PlaylistDocument, readDocument, toDocument }
 import {
   BadPlaylistFile,
   PlaylistsUnavailable,
+  NoOwnPlaylists,
   NoSuchPlaylistTrack,
   NothingFound,
   NothingToSave,
@@ -119,8 +121,10 @@ export class Playlists extends Context.Service<Playlists, {
 
         /** The caller's own playlist of that name, else the guild's. */
         const locate = Effect.fn("Playlists.locate")(function*(actor: Actor, name: string) {
-          const own = yield* stored(repo.find(ownerFor(actor, "user"), name))
-          if (Option.isSome(own)) return own.value
+          if (actor._tag === "Member") {
+            const own = yield* stored(repo.find(ownerFor(actor, "user"), name))
+            if (Option.isSome(own)) return own.value
+          }
           const shared = yield* stored(repo.find(ownerFor(actor, "guild"), name))
           if (Option.isSome(shared)) return shared.value
           return yield* refusal(new PlaylistNotFound({ name }))
@@ -138,6 +142,7 @@ export class Playlists extends Context.Service<Playlists, {
         const mayChange = Effect.fn("Playlists.authorize")(function*(actor: Actor, owner: PlaylistOwner) {
           yield* Effect.annotateCurrentSpan({ "guild.id": actor.guildId, "user.id": actor.userId, scope: scopeOf(owner) })
           if (owner._tag === "User") {
+            if (actor._tag === "Key") return yield* refusal(new NoOwnPlaylists())
             if (owner.userId !== actor.userId) return yield* refusal(new PlaylistNotFound({ name: null }))
             return
           }
@@ -237,7 +242,8 @@ export class Playlists extends Context.Service<Playlists, {
         })
 
         const list = Effect.fn("Playlists.list")(function*(actor: Actor, scope?: PlaylistScope) {
-          const scopes: ReadonlyArray<PlaylistScope> = scope === undefined ? ["user", "guild"] : [scope]
+          const asked: ReadonlyArray<PlaylistScope> = scope === undefined ? ["user", "guild"] : [scope]
+          const scopes = asked.filter((s) => s === "guild" || actor._tag === "Member")
           const all = yield* stored(repo.list(scopes.map((s) => ownerFor(actor, s))))
           const of = (s: PlaylistScope) => (scopes.includes(s) ? all.filter((p) => scopeOf(p.owner) === s) : null)
           return { own: of("user"), guild: of("guild") } satisfies PlaylistListing

@@ -4,7 +4,8 @@
  * is handed to the background writer, so it never waits on the database; stats read it, within a
  * time box, and a database that does not answer is a refusal of stats alone.
  */
-import { Clock, Context, Duration, Effect, Layer, Schema } from "effect"
+import { Clock, Context, Duration, Effect, Layer } from "effect"
+import type { StatsPeriod } from "../../schema/Rating.ts"
 import type { Track } from "../../schema/Track.ts"
 import { type Rating, RatingsRepo } from "../persistence/RatingsRepo.ts"
 import {
@@ -30,9 +31,7 @@ export {
   type TrackTally
 } from "../persistence/StatsRepo.ts"
 
-/** How far back stats look: a rolling window ending now, or the whole history. */
-export const StatsPeriod = Schema.Literals(["day", "week", "month", "year", "all"])
-export type StatsPeriod = typeof StatsPeriod.Type
+export { StatsPeriod } from "../../schema/Rating.ts"
 
 const periodDays: Readonly<Record<Exclude<StatsPeriod, "all">, number>> = { day: 1, week: 7, month: 30, year: 365 }
 

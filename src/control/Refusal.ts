@@ -164,6 +164,13 @@ export class NotPlaylistEditor extends Schema.TaggedClass<NotPlaylistEditor>()("
   }
 }
 
+/** An API key is nobody's: it reaches the guild's shared playlists, never its creator's own. */
+export class NoOwnPlaylists extends Schema.TaggedClass<NoOwnPlaylists>()("NoOwnPlaylists", {}) {
+  get message() {
+    return "An API key has no playlists of its own; use this server's (scope \"guild\")."
+  }
+}
+
 /** A rating is for what plays now, and nothing does. */
 export class NothingToRate extends Schema.TaggedClass<NothingToRate>()("NothingToRate", {}) {
   get message() {
@@ -231,6 +238,7 @@ export const RefusalReason = Schema.Union([
   NothingToSave,
   NoSuchPlaylistTrack,
   NotPlaylistEditor,
+  NoOwnPlaylists,
   NothingToRate,
   StatsUnavailable,
   NotKeyManager,

@@ -2,6 +2,7 @@ import { HttpApi, HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api
 import { Health, NotReady, Ready } from "../../schema/System.ts"
 import { GuildsGroup, MeGroup } from "./GuildApi.ts"
 import { LibraryGroup } from "./LibraryApi.ts"
+import { PlaylistsGroup } from "./PlaylistApi.ts"
 
 export class SystemGroup extends HttpApiGroup.make("system")
   .add(
@@ -23,6 +24,7 @@ export class RepriseApi extends HttpApi.make("reprise")
   .add(GuildsGroup)
   .add(MeGroup)
   .add(LibraryGroup)
+  .add(PlaylistsGroup)
   .annotate(OpenApi.Title, "Reprise")
   .annotate(OpenApi.Description, "Control Reprise's guild players and read their state.")
 {}

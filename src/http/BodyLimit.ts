@@ -1,9 +1,20 @@
 import { ByteSize, Effect } from "effect"
 import { HttpIncomingMessage, HttpServerRequest, HttpServerRespondable, type HttpServerResponse } from "effect/http"
+import { maxPlaylistFileBytes } from "../control/PlaylistFile.ts"
 import { PayloadTooLarge } from "./Problems.ts"
 
 /** The most a request body may hold: every payload of the API is a few fields. */
 export const maxBodyBytes = 16 * 1024
+
+/**
+ * A playlist import's body is a whole playlist file: at MAX_PLAYLIST_SIZE tracks, what an export
+ * answers is far past 16 KiB, and it must come back in. It gets the limit `/playlist import` has
+ * for the same file, and no more; every other route keeps the small one.
+ */
+const importRoute = /^\/api\/v1\/guilds\/[^/?]+\/playlists\/import(?:\?|$)/
+
+const limitOf = (request: HttpServerRequest.HttpServerRequest): number =>
+  request.method === "POST" && importRoute.test(request.url) ? maxPlaylistFileBytes : maxBodyBytes
 
 /**
  * Server middleware: a body announced as larger than the limit is refused with 413 before it is
@@ -14,11 +25,12 @@ export const bodyLimit = <E, R>(
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> =>
   Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
+    const limit = limitOf(request)
     const length = Number(request.headers["content-length"] ?? 0)
-    if (length > maxBodyBytes) {
+    if (length > limit) {
       return yield* HttpServerRespondable.toResponse(
-        new PayloadTooLarge({ detail: `The request body is ${length} bytes; at most ${maxBodyBytes} are accepted.` })
+        new PayloadTooLarge({ detail: `The request body is ${length} bytes; at most ${limit} are accepted.` })
       )
     }
-    return yield* Effect.provideService(app, HttpIncomingMessage.MaxBodySize, ByteSize.bytes(maxBodyBytes))
+    return yield* Effect.provideService(app, HttpIncomingMessage.MaxBodySize, ByteSize.bytes(limit))
   })

@@ -16,7 +16,8 @@ import { EventLog, type Sequenced } from "./EventLog.ts"
 import { callerGuilds } from "./CallerGuilds.ts"
 import { Caller } from "./GuildApi.ts"
 import { makeCallerIn } from "./CallerActor.ts"
-import { defaultPageSize, playerView, queuedView, requestersOf } from "./PlayerView.ts"
+import { defaultPageSize, playerView, requestersOf } from "./PlayerView.ts"
+import { makeRequesters } from "./Requesters.ts"
 import { orProblem } from "./Problems.ts"
 
 export interface GuildHandlersOptions {
@@ -63,6 +64,7 @@ export const GuildHandlers = (options: GuildHandlersOptions = {}) =>
       const directory = yield* GuildDirectory
       const log = yield* EventLog
       const actorIn = yield* makeCallerIn
+      const requesters = yield* makeRequesters
       const heartbeat = options.heartbeat ?? "15 seconds"
 
       const view = (guildId: GuildId, page = 1, size = defaultPageSize) =>
@@ -101,12 +103,7 @@ export const GuildHandlers = (options: GuildHandlersOptions = {}) =>
             Effect.flatMap((actor) =>
               orProblem(control.play(actor, { source: { _tag: "Query", query: payload.query }, next: payload.next ?? false }))
             ),
-            Effect.flatMap((progress) =>
-              Effect.map(
-                directory.names(params.guildId, progress.queued.map((q) => q.track.requester)),
-                (names) => queuedView(progress, names)
-              )
-            )
+            Effect.flatMap(requesters.queued(params.guildId))
           ))
         .handle("suggest", ({ params, query }) =>
           actorIn(params.guildId).pipe(

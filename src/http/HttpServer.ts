@@ -18,11 +18,12 @@ import { httpMetrics } from "./HttpMetrics.ts"
 import { LibraryHandlers } from "./LibraryHandlers.ts"
 import { MeHandlers } from "./MeHandlers.ts"
 import { DiscordOAuth } from "./OAuth.ts"
+import { PlaylistHandlers } from "./PlaylistHandlers.ts"
 import { RequestProblemsLive } from "./Problems.ts"
 import { SystemHandlers } from "./SystemHandlers.ts"
 
 const ApiRoutes = HttpApiBuilder.layer(RepriseApi, { openapiPath: "/api/openapi.json" }).pipe(
-  Layer.provide([SystemHandlers, GuildHandlers(), LibraryHandlers, MeHandlers]),
+  Layer.provide([SystemHandlers, GuildHandlers(), LibraryHandlers, PlaylistHandlers, MeHandlers]),
   Layer.provide([ApiAuthLive, RequestProblemsLive, EventLog.layer()])
 )
 

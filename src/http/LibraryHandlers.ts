@@ -1,31 +1,35 @@
-/** The handlers of the library endpoints: the history, playlists and audit log use-cases, as JSON. */
+/** The handlers of the library endpoints: the history, audit log, ratings and stats use-cases, as JSON. */
 import { Effect, Schema } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
-import type { PlaylistScope } from "../../schema/Playlist.ts"
+import type { StatsView } from "../../schema/ApiV1.ts"
 import { AuditAction } from "../control/AuditEvents.ts"
 import { AuditTrail } from "../control/AuditTrail.ts"
 import { PlayHistory } from "../control/PlayHistory.ts"
-import { Playlists } from "../control/Playlists.ts"
-import type { PlaylistSummary } from "../persistence/PlaylistRepo.ts"
+import { type GuildStats, Ratings, type TrackRef } from "../control/Ratings.ts"
 import { RepriseApi } from "./Api.ts"
 import { makeCallerIn } from "./CallerActor.ts"
 import { BadRequest, orProblem } from "./Problems.ts"
+import { makeRequesters } from "./Requesters.ts"
 
 const isAction = Schema.is(AuditAction)
 
-const summary = (scope: PlaylistScope) => (playlist: PlaylistSummary) => ({
-  name: playlist.name,
-  scope,
-  trackCount: playlist.trackCount,
-  durationMs: playlist.durationMs
+const refView = (ref: TrackRef) => ({ trackId: ref.trackId, title: ref.title, url: ref.location })
+
+const statsView = (stats: GuildStats): StatsView => ({
+  period: stats.period,
+  mostPlayed: stats.mostPlayed.map((t) => ({ ...refView(t), count: t.count })),
+  bestRated: stats.bestRated.map((t) => ({ ...refView(t), score: t.score, ratings: t.ratings })),
+  topRequesters: stats.topRequesters.map((r) => ({ userId: r.userId, plays: r.plays })),
+  mostSkipped: stats.mostSkipped.map((t) => ({ ...refView(t), count: t.count }))
 })
 
 export const LibraryHandlers = HttpApiBuilder.group(RepriseApi, "library", (handlers) =>
   Effect.gen(function*() {
     const history = yield* PlayHistory
-    const playlists = yield* Playlists
     const audit = yield* AuditTrail
+    const ratings = yield* Ratings
     const actorIn = yield* makeCallerIn
+    const requesters = yield* makeRequesters
 
     return handlers
       .handle("history", ({ params, query }) =>
@@ -46,14 +50,10 @@ export const LibraryHandlers = HttpApiBuilder.group(RepriseApi, "library", (hand
             pages: page.pages
           }))
         ))
-      .handle("playlists", ({ params }) =>
-        actorIn(params.guildId).pipe(
-          // A key is nobody's: only the guild's shared playlists are its to see.
-          Effect.flatMap((actor) => orProblem(playlists.list(actor, actor._tag === "Key" ? "guild" : undefined))),
-          Effect.map((listing) => ({
-            own: (listing.own ?? []).map(summary("user")),
-            guild: (listing.guild ?? []).map(summary("guild"))
-          }))
+      .handle("replay", ({ params, payload }) =>
+        actorIn(params.guildId, payload.voiceChannelId ?? null).pipe(
+          Effect.flatMap((actor) => orProblem(history.replay(actor, params.playId, { next: payload.next ?? false }))),
+          Effect.flatMap(requesters.queued(params.guildId))
         ))
       .handle("audit", ({ params, query }) =>
         Effect.gen(function*() {
@@ -69,4 +69,16 @@ export const LibraryHandlers = HttpApiBuilder.group(RepriseApi, "library", (hand
             pages: page.pages
           }
         }))
+      .handle("rate", ({ params, payload }) =>
+        actorIn(params.guildId).pipe(
+          Effect.flatMap((actor) => orProblem(ratings.rate(actor, payload.rating))),
+          Effect.flatMap((given) =>
+            Effect.map(requesters.track(params.guildId, given.track), (track) => ({ rating: given.rating, track }))
+          )
+        ))
+      .handle("stats", ({ params, query }) =>
+        actorIn(params.guildId).pipe(
+          Effect.flatMap((actor) => orProblem(ratings.stats(actor, query.period ?? "week"))),
+          Effect.map(statsView)
+        ))
   }))

@@ -12,7 +12,8 @@ export const defaultPageSize = 25
 /** What the guild calls its members, as far as the bot knows. */
 export type Names = ReadonlyMap<UserId, string>
 
-const trackFields = (track: Track, names: Names) => ({
+/** A track as every answer of the API shows it. */
+export const trackFields = (track: Track, names: Names) => ({
   title: track.title,
   url: track.location,
   source: track.kind,

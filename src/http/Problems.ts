@@ -83,8 +83,8 @@ export const tooMany = (limited: RateLimited) =>
   ).pipe(Effect.map(HttpServerResponse.setHeader("retry-after", String(limited.retryAfterSeconds))))
 
 /** What a failing use-case answers with: every endpoint that calls the core declares these. */
-export const ControlProblems = [Forbidden, NotFound, Conflict, Unprocessable, Unavailable] as const
-export type ControlProblem = Forbidden | NotFound | Conflict | Unprocessable | Unavailable
+export const ControlProblems = [BadRequest, Forbidden, NotFound, Conflict, Unprocessable, Unavailable] as const
+export type ControlProblem = BadRequest | Forbidden | NotFound | Conflict | Unprocessable | Unavailable
 
 /** Where a decoding issue sits, as the caller wrote it: `payload.level`, `query.page`. */
 const fieldOf = (slot: string, path: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined) =>
@@ -141,7 +141,11 @@ export const problemOf = (error: ControlError): ControlProblem => {
         case "NotAuditor":
         case "JumpNeedsDj":
         case "NotPlaylistEditor":
+        case "NoOwnPlaylists":
           return new Forbidden({ detail: reason.message })
+        case "BadPlaylistFile":
+          // The file is the request's body: what is wrong with it is the caller's to fix.
+          return new BadRequest({ detail: reason.message })
         case "NothingFound":
         case "PlaylistNotFound":
         case "NoSuchPlaylistTrack":

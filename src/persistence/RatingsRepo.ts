@@ -2,13 +2,13 @@
  * Track ratings (`track_ratings`, migrations/0001_initial.sql): one per user and track, 👍 or 👎.
  * Ratings are written by the background writer, never by a command waiting on the database.
  */
-import { Context, Effect, Layer, Schema } from "effect"
+import { Context, Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
 import type { GuildId, UserId } from "../../schema/Ids.ts"
+import type { Rating } from "../../schema/Rating.ts"
 import type { Write } from "./Writer.ts"
 
-export const Rating = Schema.Literals(["up", "down"])
-export type Rating = typeof Rating.Type
+export { Rating } from "../../schema/Rating.ts"
 
 export interface RatingChange {
   readonly userId: UserId

@@ -238,7 +238,14 @@ describe("Reprise's HTTP API against the fake Discord", () => {
       ["PUT", "/player/effects"],
       ["PUT", "/player/equalizer"],
       ["PUT", "/player/loop"],
-      ["PATCH", "/settings"]
+      ["PATCH", "/settings"],
+      ["POST", "/playlists"],
+      ["POST", "/playlists/import"],
+      ["POST", "/playlists/Evening/load"],
+      ["POST", "/playlists/Evening/tracks"],
+      ["PATCH", "/playlists/Evening"],
+      ["POST", "/history/1/replay"],
+      ["POST", "/player/rating"]
     ]
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...endpoints), fc.anything(), async ([method, path], payload) => {
@@ -274,6 +281,15 @@ describe("Reprise's HTTP API against the fake Discord", () => {
         "/api/v1/guilds/{guildId}/history",
         "/api/v1/guilds/{guildId}/playlists",
         "/api/v1/guilds/{guildId}/audit",
+        "/api/v1/guilds/{guildId}/playlists/import",
+        "/api/v1/guilds/{guildId}/playlists/{name}",
+        "/api/v1/guilds/{guildId}/playlists/{name}/load",
+        "/api/v1/guilds/{guildId}/playlists/{name}/export",
+        "/api/v1/guilds/{guildId}/playlists/{name}/tracks",
+        "/api/v1/guilds/{guildId}/playlists/{name}/tracks/{position}",
+        "/api/v1/guilds/{guildId}/history/{playId}/replay",
+        "/api/v1/guilds/{guildId}/player/rating",
+        "/api/v1/guilds/{guildId}/stats",
         "/api/v1/me"
       ]
     ) assert.include(paths, path)

@@ -265,6 +265,34 @@ describe.runIf(runs)("the dashboard in Chromium against the fake Discord", () =>
     assert.strictEqual(await page.evaluate<string>("document.activeElement.id"), "stop")
   })
 
+  // ——— Saved playlists and ratings from the page ———
+  it("loads a saved playlist from the page into the queue, and acknowledges a 👍", async () => {
+    const cookie = `reprise_session=${(await context.cookies(h.http)).find((c) => c.name === "reprise_session")!.value}`
+    const csrf = (await readAnswer(await fetch(`${h.http}/api/v1/me`, { headers: { cookie } }))).body.csrfToken
+    const tracks = ["/a440.ogg", "/b660.ogg"].map((path) => ({ title: path.slice(1, -4), location: h.files.url(path), kind: "http" }))
+    const imported = await readAnswer(await fetch(`${h.http}/api/v1/guilds/${ids.guild}/playlists/import`, {
+      method: "POST",
+      headers: { cookie, "x-csrf-token": csrf, "content-type": "application/json" },
+      body: JSON.stringify({ format: "reprise.playlist", version: 1, name: "Drive home", tracks })
+    }))
+    assert.strictEqual(imported.status, 201, JSON.stringify(imported.body))
+    await page.reload()
+    await page.waitForSelector("body[data-live=open]")
+    const queued = Number((await textOf(page, "#queue-count")).replace(/\D/g, ""))
+    await page.getByRole("button", { name: "Load Drive home" }).click()
+    await until(async () => (await textOf(page, "#queue-count")) === `(${queued + 2})`, "the playlist queued", 10_000)
+    assert.deepStrictEqual((await page.locator("#queue li .t").allTextContents()).slice(-2), ["a440", "b660"])
+    assert.deepStrictEqual(((await player()).body.queue as ReadonlyArray<{ url: string }>).slice(-2).map((t) => t.url), [
+      h.files.url("/a440.ogg"),
+      h.files.url("/b660.ogg")
+    ])
+
+    const title = await textOf(page, "#title")
+    await page.getByRole("button", { name: "Rate this track up" }).click()
+    await page.locator("#rated", { hasText: `👍 Rated ${title}.` }).waitFor(live)
+  })
+  // ——— end of saved playlists and ratings ———
+
   it("marks the server with music playing in the picker", async () => {
     await page.getByRole("link", { name: "← Servers" }).click()
     await page.waitForURL(`${h.http}/dashboard`)

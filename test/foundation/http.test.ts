@@ -7,6 +7,7 @@ import { AuditTrail } from "../../src/control/AuditTrail.ts"
 import { Control } from "../../src/control/Control.ts"
 import { PlayHistory } from "../../src/control/PlayHistory.ts"
 import { Playlists } from "../../src/control/Playlists.ts"
+import { Ratings } from "../../src/control/Ratings.ts"
 import { GuildDirectory } from "../../src/gateway/GuildDirectory.ts"
 import { PlayerRegistry } from "../../src/player/PlayerRegistry.ts"
 import { RateLimits } from "../../src/resilience/RateLimits.ts"
@@ -28,6 +29,7 @@ const unusedCore = Layer.mergeAll(
   Layer.mock(ApiKeys, {}),
   Layer.mock(PlayHistory, {}),
   Layer.mock(Playlists, {}),
+  Layer.mock(Ratings, {}),
   Layer.mock(AuditTrail, {}),
   Layer.mock(RateLimits, {}),
   Layer.mock(Sessions, {}),

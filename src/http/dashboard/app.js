@@ -122,6 +122,13 @@ const guildPage = async (guildId) => {
     oninput: () => { dragging = true; time.textContent = `${clock(Number(progress.value))} / ${clock(Number(progress.max))}` },
     onchange: () => { dragging = false; control("POST", "/player/seek", { positionMs: Number(progress.value) }) } })
   const time = el("span", { id: "time", class: "muted" }, "0:00 / 0:00")
+  const rated = el("span", { class: "muted", id: "rated", role: "status" })
+  const rate = (rating) => attempt(async () => {
+    const given = await api("POST", `${base}/player/rating`, { rating })
+    rated.textContent = `${given.rating === "up" ? "👍" : "👎"} Rated ${given.track.title}.`
+  })
+  const rateUp = button("👍", () => rate("up"), { id: "rate-up", "aria-label": "Rate this track up" })
+  const rateDown = button("👎", () => rate("down"), { id: "rate-down", "aria-label": "Rate this track down" })
   const playPause = button("Play", () => control("POST", view?.paused ? "/player/resume" : "/player/pause"), { id: "playpause" })
   const volume = el("input", { type: "range", id: "volume", min: 0, max: 200, step: 5, value: 100, "aria-label": "Volume",
     oninput: () => { volumeOut.textContent = `${volume.value}%` },
@@ -171,7 +178,8 @@ const guildPage = async (guildId) => {
   app.replaceChildren(
     el("p", { class: "crumbs" }, el("a", { href: "/dashboard" }, "← Servers"), " ", el("strong", {}, guild?.name ?? guildId), " ", live),
     el("section", { class: "now", "aria-label": "Now playing" }, art,
-      el("div", { class: "now-text" }, title, requester, el("div", { class: "seek" }, progress, time))),
+      el("div", { class: "now-text" }, title, requester, el("div", { class: "seek" }, progress, time),
+        el("div", { class: "buttons" }, rateUp, rateDown, rated))),
     el("section", { class: "controls", "aria-label": "Controls" },
       el("div", { class: "buttons" },
         button("Previous", () => control("POST", "/player/previous"), { id: "previous" }), playPause,
@@ -192,6 +200,7 @@ const guildPage = async (guildId) => {
     el("section", { "aria-label": "Queue" }, el("h2", {}, "Queue ", queueCount), queueList),
     el("section", { "aria-label": "History" }, el("h2", {}, "History"), historyList),
     el("section", { "aria-label": "Playlists" }, el("h2", {}, "Saved playlists"), playlistList),
+    statsSection(base),
     settingsSection(base))
 
   const queueItem = (track) => {
@@ -221,6 +230,7 @@ const guildPage = async (guildId) => {
     art.replaceChildren(current === null ? tile("♪", "art-tile") : tile(current.title, "art-tile"))
     playPause.textContent = next.paused ? "Play" : "Pause"
     playPause.disabled = current === null
+    rateUp.disabled = rateDown.disabled = current === null
     progress.max = String(current?.durationMs ?? 0)
     progress.disabled = current === null || current.durationMs === null
     if (document.activeElement !== volume) volume.value = String(next.volume)
@@ -257,11 +267,26 @@ const guildPage = async (guildId) => {
       const [history, playlists] = await Promise.all([api("GET", `${base}/history`), api("GET", `${base}/playlists`)])
       historyList.replaceChildren(...(history.plays.length === 0 ? [el("li", { class: "muted" }, "Nothing played yet.")]
         : history.plays.map((play) => el("li", {}, el("span", { class: "t" }, play.title),
-          el("span", { class: "muted" }, play.endReason ?? "playing")))))
+          el("span", { class: "muted" }, play.endReason ?? "playing"),
+          el("span", { class: "acts" }, button("Play again", () => queueAgain(`/history/${play.id}/replay`, {}),
+            { "aria-label": `Play ${play.title} again` }))))))
       const all = [...playlists.own, ...playlists.guild]
       playlistList.replaceChildren(...(all.length === 0 ? [el("li", { class: "muted" }, "No saved playlists.")]
         : all.map((list) => el("li", {}, el("span", { class: "t" }, list.name),
-          el("span", { class: "muted" }, `${list.scope === "user" ? "yours" : "server"} · ${list.trackCount} tracks · ${clock(list.durationMs)}`)))))
+          el("span", { class: "muted" }, `${list.scope === "user" ? "yours" : "server"} · ${list.trackCount} tracks · ${clock(list.durationMs)}`),
+          el("span", { class: "acts" },
+            button("Load", () => queueAgain(`/playlists/${encodeURIComponent(list.name)}/load`, {}), { "aria-label": `Load ${list.name}` }),
+            button("Delete", () => attempt(async () => {
+              await api("DELETE", `${base}/playlists/${encodeURIComponent(list.name)}`)
+              await loadLibrary()
+            }), { "aria-label": `Delete ${list.name}` }))))))
+    })
+
+  /** Queues a saved playlist or a track of the history; the page shows it at once rather than at the next event. */
+  const queueAgain = (path, body) =>
+    attempt(async () => {
+      await api("POST", `${base}${path}`, body)
+      await refresh()
     })
 
   // Many events can come at once (a skip ends one track and starts the next): one refetch for them all.
@@ -291,6 +316,28 @@ const guildPage = async (guildId) => {
   for (const name of playerEvents) {
     stream.addEventListener(name, () => soon(name === "TrackStarted" || name === "TrackEnded"))
   }
+}
+
+/** The guild's stats over a chosen period (`GET …/stats`), read when opened and when the period changes. */
+const statsSection = (base) => {
+  const periods = [["day", "the last 24 hours"], ["week", "the last 7 days"], ["month", "the last 30 days"],
+    ["year", "the last 12 months"], ["all", "all time"]]
+  const period = el("select", { id: "stats-period", "aria-label": "Stats period", onchange: () => show() },
+    ...periods.map(([value, label]) => el("option", { value, selected: value === "week" }, label)))
+  const body = el("div", { id: "stats" })
+  const list = (heading, entries, line) => el("div", {}, el("h3", {}, heading),
+    entries.length === 0 ? el("p", { class: "muted" }, "Nothing yet.") : el("ol", {}, ...entries.map((e) => el("li", {}, line(e)))))
+  const show = () => attempt(async () => {
+    const stats = await api("GET", `${base}/stats?period=${period.value}`)
+    body.replaceChildren(
+      list("Most played", stats.mostPlayed, (t) => `${t.title} (${t.count})`),
+      list("Best rated", stats.bestRated, (t) => `${t.title} (${t.score >= 0 ? "+" : ""}${t.score})`),
+      list("Top requesters", stats.topRequesters, (r) => `${r.userId} (${r.plays})`),
+      list("Most skipped", stats.mostSkipped, (t) => `${t.title} (${t.count})`))
+  })
+  const details = el("details", { ontoggle: () => { if (details.open) show() } },
+    el("summary", {}, "Stats"), el("label", {}, "Period ", period), body)
+  return el("section", { "aria-label": "Stats" }, details)
 }
 
 /** DJ role, vote share and autoplay (`PATCH …/settings`); the rules say who may change them. */
