@@ -2,6 +2,7 @@
  * The HTTP API over real HTTP against the whole bot and the fake Discord: an API key made with
  * /apikey, every route of /api/v1, its problems, the event stream and its replay, and a revoked key.
  */
+import { Validator } from "@seriousme/openapi-schema-validator"
 import fc from "fast-check"
 import { assert, describe, it } from "vitest"
 import { type Answer, assertProblem, readAnswer } from "../support/problems.ts"
@@ -260,6 +261,11 @@ describe("Reprise's HTTP API against the fake Discord", () => {
 
   it("documents every route in the OpenAPI document", async () => {
     const doc = await call("GET", `${h.http}/api/openapi.json`)
+    // Valid against the OpenAPI specification's own JSON schema, so other tools can read it.
+    const validator = new Validator()
+    const checked = await validator.validate(doc.body)
+    assert.isTrue(checked.valid, JSON.stringify(checked.errors, null, 1))
+    assert.strictEqual(validator.version, doc.body.openapi.split(".").slice(0, 2).join("."))
     const paths = Object.keys(doc.body.paths)
     for (
       const path of [
