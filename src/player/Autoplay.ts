@@ -18,10 +18,13 @@ export interface AutoplaySources {
 }
 
 /**
- * When a guild's queue runs out after a track played to its end (not after a skip or a stop)
- * and the guild has autoplay on, queues a related track that was not among its recent ones.
+ * When a guild's queue runs out after a track played to its end or was skipped (skipping the last
+ * track asks for something else, not for silence; a stop does) and the guild has autoplay on,
+ * queues a related track that was not among its recent ones.
  * Guilds are served concurrently: one slow lookup never delays another guild.
  */
+const continuesAfter: ReadonlySet<TrackEnded["reason"]> = new Set(["finished", "skipped"])
+
 export const autoplay = (sources: AutoplaySources) =>
   Effect.gen(function*() {
     const registry = yield* PlayerRegistry
@@ -49,7 +52,7 @@ export const autoplay = (sources: AutoplaySources) =>
         if (event._tag !== "Idle") return Effect.void
         const ended = lastEnded.get(event.guildId)
         lastEnded.delete(event.guildId)
-        return ended?.reason === "finished" ? fill(event.guildId, ended.entry.track) : Effect.void
+        return ended !== undefined && continuesAfter.has(ended.reason) ? fill(event.guildId, ended.entry.track) : Effect.void
       }, { concurrency: 16, unordered: true }),
       Stream.runDrain
     )

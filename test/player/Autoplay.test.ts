@@ -55,6 +55,19 @@ describe("autoplay", () => {
     }).pipe(Effect.provide(layer))
   })
 
+  it.effect("goes on when the last track is skipped: a skip asks for something else, not for silence", () => {
+    const { asked, layer } = setup([guildA])
+    return Effect.gen(function*() {
+      const registry = yield* PlayerRegistry
+      yield* registry.send(guildA, new Cmd.Enqueue({ tracks: [t("a")], position: "end", requester: user }))
+      yield* advance("20 millis")
+      yield* registry.send(guildA, new Cmd.Skip({ count: 1, requester: user }))
+      yield* advance("20 millis")
+      assert.deepStrictEqual(asked.map((ids) => [...ids].sort()), [["file:a"]], "asked once, right after the skip")
+      assert.deepStrictEqual(yield* titles(registry, guildA), ["a", "b"])
+    }).pipe(Effect.provide(layer))
+  })
+
   it.effect("does nothing for a guild with autoplay off, or after a stop", () => {
     const { asked, layer } = setup([guildA])
     return Effect.gen(function*() {
