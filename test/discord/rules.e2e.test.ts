@@ -31,6 +31,16 @@ describe("Reprise against the fake Discord: rules and resilience", () => {
     assert.sameMembers(h.fake.commands(ids.guild).map((c) => c["name"]), commandNames)
   })
 
+  it("answers /help privately with every command, and /help with one command with its options", async () => {
+    const all = await command(h.fake, ids.carol, "help", {}, /what I can do/)
+    assert.isTrue(isEphemeral(all.answer))
+    for (const name of commandNames) assert.include(all.text, `/${name}`)
+    const one = await command(h.fake, ids.carol, "help", { command: "loop" }, /loop/)
+    assert.include(one.text, "What to loop")
+    const none = await command(h.fake, ids.carol, "help", { command: "dance" })
+    assert.match(none.text, /There is no \/dance command/)
+  })
+
   it("refuses a user outside any voice channel, privately and kindly", async () => {
     const { answer, text } = await command(h.fake, ids.carol, "play", { query: h.files.url("/a440.ogg") })
     assert.isTrue(isEphemeral(answer))

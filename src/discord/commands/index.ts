@@ -1,5 +1,6 @@
 import { apikey } from "./apikeys.ts"
 import type { ComponentHandler, SlashCommand } from "./Command.ts"
+import { makeHelp } from "./help.ts"
 import { audit, auditPage, history, historyPage, historyPick } from "./history.ts"
 import { leave, pause, previous, resume, seek, skip, skipto, stop } from "./control.ts"
 import { play, playfile, search, searchPick } from "./playback.ts"
@@ -9,37 +10,20 @@ import { clear, loop, move, nowplaying, nowPlayingButtons, queue, queuePage, rem
 import { settings } from "./settings.ts"
 import { effects, eq, volume } from "./sound.ts"
 
-/** Every slash command; their names and options are part of the bot's interface. */
-export const slashCommands: ReadonlyArray<SlashCommand> = [
-  play,
-  playfile,
-  search,
-  skip,
-  skipto,
-  previous,
-  seek,
-  pause,
-  resume,
-  stop,
-  leave,
-  queue,
-  nowplaying,
-  remove,
-  move,
-  shuffle,
-  loop,
-  clear,
-  volume,
-  effects,
-  eq,
-  settings,
-  playlist,
-  history,
-  audit,
-  rate,
-  stats,
-  apikey
+/** The commands as /help groups them, in the order Discord lists them. */
+const groups = (help: SlashCommand) => [
+  { name: "Play", commands: [play, playfile, search] },
+  { name: "Playback", commands: [skip, skipto, previous, seek, pause, resume, stop, leave] },
+  { name: "Queue", commands: [queue, nowplaying, remove, move, shuffle, loop, clear] },
+  { name: "Sound", commands: [volume, effects, eq] },
+  { name: "Library", commands: [playlist, history, rate, stats] },
+  { name: "Server", commands: [settings, audit, apikey, help] }
 ]
+
+const help: SlashCommand = makeHelp((self) => groups(self).map((g) => ({ name: g.name, commands: g.commands.map((c) => c.data) })))
+
+/** Every slash command; their names and options are part of the bot's interface. */
+export const slashCommands: ReadonlyArray<SlashCommand> = groups(help).flatMap((g) => g.commands)
 
 export const componentHandlers: ReadonlyArray<ComponentHandler> = [
   nowPlayingButtons,
