@@ -136,7 +136,9 @@ export const SetLoop = Schema.Struct({ mode: LoopMode })
 export const SettingsView = Schema.Struct({
   djRoleId: Schema.NullOr(RoleId),
   voteSkipRatio: Schema.Number,
-  autoplay: Schema.Boolean
+  autoplay: Schema.Boolean,
+  /** 24/7: the bot stays in its voice channel when the queue ends or everyone leaves. */
+  stay: Schema.Boolean
 })
 export type SettingsView = typeof SettingsView.Type
 
@@ -148,7 +150,8 @@ export const SettingsPatch = Schema.Struct({
   djRoleId: Schema.optionalKey(Schema.NullOr(RoleId)),
   /** Share of the listeners that must vote to skip someone else's track. */
   voteSkipRatio: Schema.optionalKey(Schema.Number.check(Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(1))),
-  autoplay: Schema.optionalKey(Schema.Boolean)
+  autoplay: Schema.optionalKey(Schema.Boolean),
+  stay: Schema.optionalKey(Schema.Boolean)
 })
 
 export const HistoryQuery = {

@@ -60,7 +60,10 @@ export const makeApp = (config: AppConfig.AppConfig) => {
   const edge = Layer.mergeAll(DiscordEdge.layer, Autoplay.layer, Snapshots.layer, History.layer, Resume.layerConfig).pipe(
     Layer.provideMerge(Layer.merge(NowPlaying.layer(), core)),
     Layer.provideMerge(Layer.merge(players, GuildDirectory.layer)),
-    Layer.provideMerge(Layer.merge(Resolver.layerConfig.pipe(Layer.provide(NodeServices.layer)), DiscordVoice.layerConfig))
+    // The same stores as the players' (a layer is built once): the voice reads the 24/7 setting.
+    Layer.provideMerge(
+      Layer.merge(Resolver.layerConfig.pipe(Layer.provide(NodeServices.layer)), DiscordVoice.layerConfig.pipe(Layer.provide(stores)))
+    )
   )
   // The HTTP API acts through the core: its server stops taking requests before anything else stops.
   return HttpServer.layerConfig.pipe(

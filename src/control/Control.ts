@@ -39,10 +39,13 @@ export interface SettingsChange {
   readonly djRole?: RoleId | null | undefined
   readonly voteSkipRatio?: number | undefined
   readonly autoplay?: boolean | undefined
+  /** 24/7: stay in the voice channel when the queue ends or everyone leaves. */
+  readonly stay?: boolean | undefined
 }
 
 export interface GuildSettingsView extends GuildAccessSettings {
   readonly autoplay: boolean
+  readonly stay: boolean
 }
 
 /** What a settings request did: the changes made (none for a plain look), and the settings before them. */
@@ -172,6 +175,7 @@ export class Control extends Context.Service<Control, {
       const settings = Effect.fn("Control.settings")(function*(actor: Actor, change: SettingsChange) {
         const s = yield* authorize("settings", actor)
         const autoplay = yield* repo.autoplay(actor.guildId)
+        const stay = yield* repo.stayConnected(actor.guildId)
         const unavailable = (error: SqlError.SqlError) =>
           Effect.logWarning("could not save a guild setting", { guildId: actor.guildId }, error).pipe(
             Effect.andThen(Effect.fail(refusal(new StoreUnavailable({ what: "settings" }))))
@@ -183,9 +187,12 @@ export class Control extends Context.Service<Control, {
         if (change.autoplay !== undefined) {
           yield* repo.setAutoplay(actor.guildId, change.autoplay).pipe(Effect.catch(unavailable))
         }
+        if (change.stay !== undefined) {
+          yield* repo.setStayConnected(actor.guildId, change.stay).pipe(Effect.catch(unavailable))
+        }
         const changed = Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined))
         if (Object.keys(changed).length > 0) yield* audit.record(actor, "settings", changed)
-        return { applied: change, before: { ...s.settings, autoplay } } satisfies SettingsOutcome
+        return { applied: change, before: { ...s.settings, autoplay, stay } } satisfies SettingsOutcome
       })
 
       return Control.of({

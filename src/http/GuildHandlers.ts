@@ -44,7 +44,8 @@ const eventFrame = (e: Sequenced): Uint8Array => {
 const settingsView = (settings: GuildSettingsView): SettingsView => ({
   djRoleId: settings.djRoleId,
   voteSkipRatio: settings.voteSkipRatio,
-  autoplay: settings.autoplay
+  autoplay: settings.autoplay,
+  stay: settings.stay
 })
 
 /** The settings after a change: the ones before it with the change applied. */
@@ -53,7 +54,8 @@ const settingsAfter = (outcome: SettingsOutcome): SettingsView => {
   return settingsView({
     djRoleId: applied.djRole === undefined ? before.djRoleId : applied.djRole,
     voteSkipRatio: applied.voteSkipRatio ?? before.voteSkipRatio,
-    autoplay: applied.autoplay ?? before.autoplay
+    autoplay: applied.autoplay ?? before.autoplay,
+    stay: applied.stay ?? before.stay
   })
 }
 
@@ -149,7 +151,8 @@ export const GuildHandlers = (options: GuildHandlersOptions = {}) =>
               orProblem(control.settings(actor, {
                 djRole: payload.djRoleId,
                 voteSkipRatio: payload.voteSkipRatio,
-                autoplay: payload.autoplay
+                autoplay: payload.autoplay,
+                stay: payload.stay
               }))
             ),
             Effect.map(settingsAfter)

@@ -47,6 +47,7 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
   readonly setAutoplay: (guildId: GuildId, enabled: boolean) => Effect.Effect<void, SqlError.SqlError>
   readonly setDjRole: (guildId: GuildId, roleId: RoleId | null) => Effect.Effect<void, SqlError.SqlError>
   readonly setVoteSkipRatio: (guildId: GuildId, ratio: number) => Effect.Effect<void, SqlError.SqlError>
+  readonly setStayConnected: (guildId: GuildId, stay: boolean) => Effect.Effect<void, SqlError.SqlError>
 }>()("reprise/persistence/GuildSettingsRepo") {
   /** Over the SQL client (PostgreSQL or the embedded database). */
   static readonly layerSql = Layer.effect(
@@ -112,6 +113,11 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
           ON CONFLICT (guild_id) DO UPDATE SET vote_skip_ratio = EXCLUDED.vote_skip_ratio, updated_at = now()`
       })
 
+      const setStayConnected = Effect.fn("GuildSettingsRepo.setStayConnected")(function*(guildId: GuildId, stay: boolean) {
+        yield* sql`INSERT INTO guild_settings (guild_id, stay_connected) VALUES (${guildId}, ${stay})
+          ON CONFLICT (guild_id) DO UPDATE SET stay_connected = EXCLUDED.stay_connected, updated_at = now()`
+      })
+
       return GuildSettingsRepo.of({
         access,
         queue,
@@ -120,7 +126,8 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
         stayConnected,
         setAutoplay,
         setDjRole,
-        setVoteSkipRatio
+        setVoteSkipRatio,
+        setStayConnected
       })
     })
   )

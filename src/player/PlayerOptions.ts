@@ -1,4 +1,4 @@
-import { Duration, type Effect } from "effect"
+import { Duration, Effect } from "effect"
 import type { PlayerCommand } from "../../schema/PlayerCommand.ts"
 import type { GuildId } from "../../schema/Ids.ts"
 import { defaultQueueSettings, type QueueSettings } from "./Queue.ts"
@@ -21,6 +21,8 @@ export interface PlayerOptions {
   readonly mailboxCapacity?: number | undefined
   /** Per-guild overrides (e.g. the guild's duplicate policy from the database), read when a player starts. */
   readonly guildSettings?: ((guildId: GuildId) => Effect.Effect<Partial<QueueSettings>>) | undefined
+  /** Whether a guild is in 24/7 mode: then nothing playing is no reason to leave voice. Default: never. */
+  readonly stayConnected?: ((guildId: GuildId) => Effect.Effect<boolean>) | undefined
   /** Runs before each command is handled, inside the player's loop (metrics, audit, fault injection in tests). */
   readonly onCommand?: ((guildId: GuildId, command: PlayerCommand) => Effect.Effect<void>) | undefined
 }
@@ -33,6 +35,7 @@ export interface ResolvedPlayerOptions {
   readonly mailboxCapacity: number
   readonly guildSettings: ((guildId: GuildId) => Effect.Effect<Partial<QueueSettings>>) | undefined
   readonly onCommand: ((guildId: GuildId, command: PlayerCommand) => Effect.Effect<void>) | undefined
+  readonly stayConnected: (guildId: GuildId) => Effect.Effect<boolean>
 }
 
 export const resolvePlayerOptions = (options: PlayerOptions = {}): ResolvedPlayerOptions => ({
@@ -46,7 +49,8 @@ export const resolvePlayerOptions = (options: PlayerOptions = {}): ResolvedPlaye
   restartMaxDelay: Duration.fromInputUnsafe(options.restartMaxDelay ?? "10 seconds"),
   mailboxCapacity: options.mailboxCapacity ?? 256,
   guildSettings: options.guildSettings,
-  onCommand: options.onCommand
+  onCommand: options.onCommand,
+  stayConnected: options.stayConnected ?? (() => Effect.succeed(false))
 })
 
 /** The delay before the n-th consecutive restart (n ≥ 1): base · 2^(n-1), capped. */

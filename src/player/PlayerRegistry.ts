@@ -25,13 +25,15 @@ const makeRegistry = Effect.fnUntraced(function*(options: PlayerOptions) {
 
   // The teardown is forked into the registry's scope: it closes the player's scope, which must
   // not wait on the timer fiber that asked for it.
+  // In 24/7 mode the window starts over instead, so turning 24/7 off is heeded within one window.
+  const leaveWhenIdle = (guildId: GuildId): Effect.Effect<void> =>
+    Effect.sleep(resolved.idleWindow).pipe(
+      Effect.andThen(resolved.stayConnected(guildId)),
+      Effect.flatMap((stay) => stay ? leaveWhenIdle(guildId) : Effect.asVoid(Effect.forkIn(release(guildId), scope)))
+    )
   const onIdle = (guildId: GuildId) => (idle: boolean): Effect.Effect<void> =>
     idle
-      ? FiberMap.run(
-        idleTimers,
-        guildId,
-        Effect.sleep(resolved.idleWindow).pipe(Effect.andThen(Effect.forkIn(release(guildId), scope)))
-      ).pipe(Effect.asVoid)
+      ? FiberMap.run(idleTimers, guildId, leaveWhenIdle(guildId)).pipe(Effect.asVoid)
       : FiberMap.remove(idleTimers, guildId)
 
   // Players are never closed by reference counting: only the idle timer (or release) invalidates them.
@@ -130,6 +132,7 @@ export class PlayerRegistry extends Context.Service<PlayerRegistry, {
       return PlayerRegistry.layer({
         ...config,
         guildSettings: settings.queue,
+        stayConnected: settings.stayConnected,
         onCommand: countCommand
       })
     })

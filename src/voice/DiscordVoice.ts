@@ -27,6 +27,7 @@ import type { OpusPacket } from "../audio/AudioPipeline.ts"
 import { DurationText, withDefault } from "../config/Fields.ts"
 import * as Section from "../config/Section.ts"
 import { DiscordGateway } from "../gateway/DiscordGateway.ts"
+import { GuildSettingsRepo } from "../persistence/GuildSettingsRepo.ts"
 import { PacketReadable } from "./PacketReadable.ts"
 import {
   ConnectFailed,
@@ -48,6 +49,8 @@ export interface DiscordVoiceOptions {
   readonly connectTimeout?: Duration.Input | undefined
   /** After a 4014 close, how long to wait for the move that may follow before treating it as a kick. Default 5 s. */
   readonly moveGrace?: Duration.Input | undefined
+  /** Whether a guild is in 24/7 mode: then nobody listening is no reason to leave. Default: never. */
+  readonly stayConnected?: ((guildId: GuildId) => Effect.Effect<boolean>) | undefined
 }
 
 interface Session {
@@ -70,6 +73,7 @@ const make = Effect.fnUntraced(function*(options: DiscordVoiceOptions) {
   const connectTimeout = Duration.fromInputUnsafe(options.connectTimeout ?? "15 seconds")
   const moveGrace = Duration.toMillis(Duration.fromInputUnsafe(options.moveGrace ?? "5 seconds"))
   const aloneTimeout = Duration.fromInputUnsafe(options.aloneTimeout)
+  const stayConnected = options.stayConnected ?? (() => Effect.succeed(false))
   const sessions = new Map<GuildId, Session>()
   const left = yield* PubSub.unbounded<VoiceLeft>()
   const aloneTimers = yield* FiberMap.make<GuildId>()
@@ -151,17 +155,17 @@ const make = Effect.fnUntraced(function*(options: DiscordVoiceOptions) {
     Effect.suspend(() => {
       const humans = humansWithBot(guildId)
       if (humans === null || humans > 0) return FiberMap.remove(aloneTimers, guildId)
-      return FiberMap.run(
-        aloneTimers,
-        guildId,
-        Effect.sleep(aloneTimeout).pipe(
-          Effect.andThen(Effect.sync(() => {
+      // In 24/7 mode the timer starts over instead, so turning 24/7 off is heeded within one timeout.
+      const wait: Effect.Effect<void> = Effect.sleep(aloneTimeout).pipe(
+        Effect.andThen(stayConnected(guildId)),
+        Effect.flatMap((stay) =>
+          stay ? wait : Effect.sync(() => {
             const session = sessions.get(guildId)
             if (session !== undefined && humansWithBot(guildId) === 0) end(session, "alone")
-          }))
-        ),
-        { onlyIfMissing: true }
-      ).pipe(Effect.asVoid)
+          })
+        )
+      )
+      return FiberMap.run(aloneTimers, guildId, wait, { onlyIfMissing: true }).pipe(Effect.asVoid)
     })
 
   const onVoiceState = (before: VoiceState, after: VoiceState) => {
@@ -316,6 +320,12 @@ export const DiscordVoice = {
 
   section,
 
-  /** From its section. */
-  layerConfig: Layer.effect(VoiceOutput, Effect.flatMap(Section.settingsOf(section), make))
+  /** From its section, with each guild's 24/7 setting. */
+  layerConfig: Layer.effect(
+    VoiceOutput,
+    Effect.gen(function*() {
+      const settings = yield* GuildSettingsRepo
+      return yield* make({ ...(yield* Section.settingsOf(section)), stayConnected: settings.stayConnected })
+    })
+  )
 }

@@ -124,7 +124,7 @@ describe("the application core, without Discord", () => {
       const settings = yield* control.settings(yield* as(bob), { autoplay: true }).pipe(Effect.flip)
       assert.strictEqual(settings._tag, "Refusal")
       const looked = yield* control.settings(yield* as(alice), {})
-      assert.deepStrictEqual(looked.before, { djRoleId: djRole, voteSkipRatio: 0.5, autoplay: false })
+      assert.deepStrictEqual(looked.before, { djRoleId: djRole, voteSkipRatio: 0.5, autoplay: false, stay: false })
       // What changed is in the audit log, who did it and what; refusals and plain looks are not.
       assert.deepStrictEqual(audit.map((e) => [e.userId, e.action]), [
         [bob, "queued"],

@@ -186,10 +186,10 @@ describe("Reprise's HTTP API against the fake Discord", () => {
 
   it("reads and changes the guild's settings", async () => {
     const before = await call("GET", `${guild()}/settings`)
-    assert.deepStrictEqual(before.body, { djRoleId: null, voteSkipRatio: 0.5, autoplay: false })
+    assert.deepStrictEqual(before.body, { djRoleId: null, voteSkipRatio: 0.5, autoplay: false, stay: false })
     assert.deepStrictEqual((await call("GET", `${guild()}/roles`)).body, [{ id: ids.dj, name: "DJ" }], "not @everyone")
     const after = await call("PATCH", `${guild()}/settings`, { voteSkipRatio: 0.75, djRoleId: ids.dj })
-    assert.deepStrictEqual(after.body, { djRoleId: ids.dj, voteSkipRatio: 0.75, autoplay: false })
+    assert.deepStrictEqual(after.body, { djRoleId: ids.dj, voteSkipRatio: 0.75, autoplay: false, stay: false })
     assert.deepStrictEqual((await call("GET", `${guild()}/settings`)).body, after.body)
     assertProblem(await call("PATCH", `${guild()}/settings`, { voteSkipRatio: 0 }), 400, /payload\.voteSkipRatio/)
     await call("PATCH", `${guild()}/settings`, { djRoleId: null, voteSkipRatio: 0.5 })

@@ -212,6 +212,7 @@ describe.runIf(runs)("the dashboard in Chromium against the fake Discord", () =>
     await page.selectOption("#dj-role", { label: "DJ" })
     await page.fill("#vote-share", "60")
     await page.getByLabel("Autoplay when the queue ends").check()
+    await page.check("#stay")
     await page.getByRole("button", { name: "Save settings" }).click()
     await page.getByText("Saved.").waitFor(live)
     const cookie = (await context.cookies(h.http)).find((c) => c.name === "reprise_session")!.value
@@ -221,6 +222,7 @@ describe.runIf(runs)("the dashboard in Chromium against the fake Discord", () =>
     assert.strictEqual(settings.body.voteSkipRatio, 0.6)
     assert.strictEqual(settings.body.djRoleId, ids.dj, "the role picked by its name")
     assert.isTrue(settings.body.autoplay)
+    assert.isTrue(settings.body.stay, "24/7 from its box")
 
     // Moving the bar seeks.
     await page.locator("#progress").fill("30000")

@@ -151,6 +151,24 @@ describe("Reprise against the fake Discord: rules and resilience", () => {
     await fake.waitForMessage((e) => e.via === "channel" && e.kind === "edit" && /Stopped/.test(text(e)))
   }, 30_000)
 
+  it("stays with nobody listening in 24/7 mode, and leaves once it is turned off", async () => {
+    const { fake } = h
+    fake.userJoinsVoice(ids.alice, ids.guild, ids.music)
+    await command(fake, ids.alice, "play", { query: h.files.url("/a440.ogg") }, /Now playing/)
+    await fake.waitForRtp(ids.guild, 20, 10_000)
+    await command(fake, ids.alice, "settings", { stay: true }, /24\/7 is on/)
+    fake.userJoinsVoice(ids.alice, ids.guild, null)
+    const aloneAt = performance.now()
+    await sleep(3500)
+    assert.strictEqual(fake.voiceChannelOf(ids.guild), ids.music, "still there, well past the 2 s alone")
+    assert.isFalse(fake.gatewayOps.some((op) => op.op === 4 && op.at > aloneAt && isLeave(op.d)), "never asked to leave")
+
+    const offAt = performance.now()
+    await command(fake, ids.alice, "settings", { stay: false }, /24\/7 is off/)
+    const leave = await fake.waitForGatewayOp(4, (op) => op.at > offAt && isLeave(op.d), 10_000)
+    assert.isBelow(leave.at - offAt, 4500, "within one alone timeout of turning it off")
+  }, 30_000)
+
   it("stops cleanly when kicked from voice", async () => {
     const { fake } = h
     fake.userJoinsVoice(ids.alice, ids.guild, ids.music)

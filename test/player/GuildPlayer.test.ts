@@ -177,6 +177,23 @@ describe("GuildPlayer (fake audio, test clock)", () => {
     }).pipe(Effect.provide(layer))
   })
 
+  it.effect("in 24/7 mode an idle player stays, and leaves within a window of 24/7 being turned off", () => {
+    let stay = true
+    const { log, layer } = setup({ idleWindow: "5 minutes", stayConnected: (guildId) => Effect.sync(() => stay && guildId === guildA) })
+    return Effect.gen(function*() {
+      const registry = yield* PlayerRegistry
+      yield* registry.send(guildA, enqueue(t("a", 100)))
+      yield* registry.send(guildB, enqueue(t("b", 100)))
+      yield* advance("1 second")
+      yield* advance("30 minutes")
+      assert.deepStrictEqual(yield* registry.active, [guildA], "B left after its window; A stays in 24/7 mode")
+      stay = false
+      yield* advance("5 minutes")
+      assert.deepStrictEqual(yield* registry.active, [])
+      assert.deepStrictEqual(log.disconnected, [guildB, guildA])
+    }).pipe(Effect.provide(layer))
+  })
+
   it.effect("the state stream ends when the player is torn down", () => {
     const { layer } = setup({ idleWindow: "1 minute" })
     return Effect.gen(function*() {

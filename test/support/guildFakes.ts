@@ -31,6 +31,7 @@ export const fakeDirectory = (members: Map<string, MemberInfo>) =>
 export const memorySettings = () => {
   const access = new Map<GuildId, GuildAccessSettings>()
   const autoplay = new Map<GuildId, boolean>()
+  const stay = new Map<GuildId, boolean>()
   const get = (guildId: GuildId) => access.get(guildId) ?? defaultAccessSettings
   return Layer.succeed(
     GuildSettingsRepo,
@@ -39,11 +40,12 @@ export const memorySettings = () => {
       queue: () => Effect.succeed({}),
       playlistLimit: () => Effect.succeed(null),
       autoplay: (guildId) => Effect.sync(() => autoplay.get(guildId) ?? false),
-      stayConnected: () => Effect.succeed(false),
+      stayConnected: (guildId) => Effect.sync(() => stay.get(guildId) ?? false),
       setAutoplay: (guildId, enabled) => Effect.sync(() => void autoplay.set(guildId, enabled)),
       setDjRole: (guildId, roleId: RoleId | null) =>
         Effect.sync(() => void access.set(guildId, { ...get(guildId), djRoleId: roleId })),
-      setVoteSkipRatio: (guildId, ratio) => Effect.sync(() => void access.set(guildId, { ...get(guildId), voteSkipRatio: ratio }))
+      setVoteSkipRatio: (guildId, ratio) => Effect.sync(() => void access.set(guildId, { ...get(guildId), voteSkipRatio: ratio })),
+      setStayConnected: (guildId, enabled) => Effect.sync(() => void stay.set(guildId, enabled))
     })
   )
 }

@@ -1,4 +1,4 @@
-/** /settings [djrole] [nodj] [voteskip] [autoplay]: Manage Server, or the DJ role once there is one. */
+/** /settings [djrole] [nodj] [voteskip] [autoplay] [stay]: Manage Server, or the DJ role once there is one. */
 import { Schema } from "effect"
 import { RoleId } from "../../../schema/Ids.ts"
 import type { SettingsOutcome } from "../../control/Control.ts"
@@ -17,11 +17,19 @@ const settingsText = ({ applied, before }: SettingsOutcome): string => {
   if (applied.autoplay !== undefined) {
     changes.push(applied.autoplay ? "Autoplay is on: related tracks follow when the queue runs out." : "Autoplay is off.")
   }
+  if (applied.stay !== undefined) {
+    changes.push(
+      applied.stay
+        ? "24/7 is on: I stay in the voice channel when the queue ends or everyone leaves."
+        : "24/7 is off: I leave when nothing plays for a while or nobody is listening."
+    )
+  }
   if (changes.length > 0) return changes.join("\n")
   return [
     before.djRoleId === null ? "DJ role: none (everyone is a DJ)" : `DJ role: <@&${before.djRoleId}>`,
     `Vote skip: more than ${percent(before.voteSkipRatio)} of listeners`,
-    `Autoplay: ${before.autoplay ? "on" : "off"}`
+    `Autoplay: ${before.autoplay ? "on" : "off"}`,
+    `24/7: ${before.stay ? "on" : "off"}`
   ].join("\n")
 }
 
@@ -38,18 +46,23 @@ export const settings = slash({
     .addBooleanOption((o) =>
       o.setName("autoplay").setDescription("When the queue runs out, keep playing related tracks")
     )
+    .addBooleanOption((o) =>
+      o.setName("stay").setDescription("24/7: stay in the voice channel when the queue ends or everyone leaves")
+    )
     .toJSON(),
   options: Schema.Struct({
     djrole: Schema.optional(RoleId),
     nodj: Schema.optional(Schema.Boolean),
     voteskip: Schema.optional(Schema.Number.check(Schema.isBetween({ minimum: 0.05, maximum: 1 }))),
-    autoplay: Schema.optional(Schema.Boolean)
+    autoplay: Schema.optional(Schema.Boolean),
+    stay: Schema.optional(Schema.Boolean)
   }),
   run: (control, actor, options) =>
     control.settings(actor, {
       djRole: options.nodj === true ? null : options.djrole,
       voteSkipRatio: options.voteskip,
-      autoplay: options.autoplay
+      autoplay: options.autoplay,
+      stay: options.stay
     }),
   render: (outcome) => ({ content: settingsText(outcome), ephemeral: true })
 })

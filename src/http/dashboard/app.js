@@ -345,6 +345,7 @@ const settingsSection = (base) => {
   const role = el("select", { id: "dj-role" }, el("option", { value: "" }, "none: everyone may control the music"))
   const share = el("input", { id: "vote-share", type: "number", min: 1, max: 100, step: 1, "aria-label": "Vote share in percent" })
   const autoplay = el("input", { id: "autoplay", type: "checkbox" })
+  const stay = el("input", { id: "stay", type: "checkbox" })
   const status = el("span", { class: "muted", role: "status" })
   const show = (settings) => {
     // A DJ role deleted since it was set is still shown, so saving keeps it unless it is changed.
@@ -354,6 +355,7 @@ const settingsSection = (base) => {
     role.value = settings.djRoleId ?? ""
     share.value = String(Math.round(settings.voteSkipRatio * 100))
     autoplay.checked = settings.autoplay
+    stay.checked = settings.stay
   }
   const form = el("form", { id: "settings", onsubmit: (e) => {
     e.preventDefault()
@@ -361,13 +363,15 @@ const settingsSection = (base) => {
       show(await api("PATCH", `${base}/settings`, {
         djRoleId: role.value.trim() === "" ? null : role.value.trim(),
         voteSkipRatio: Number(share.value) / 100,
-        autoplay: autoplay.checked
+        autoplay: autoplay.checked,
+        stay: stay.checked
       }))
       status.textContent = "Saved."
     })
   } },
   el("label", {}, "DJ role ", role), el("label", {}, "Vote share to skip (%) ", share),
-  el("label", {}, autoplay, " Autoplay when the queue ends"), el("button", { type: "submit" }, "Save settings"), status)
+  el("label", {}, autoplay, " Autoplay when the queue ends"),
+  el("label", {}, stay, " 24/7: stay in the voice channel when the queue ends or everyone leaves"), el("button", { type: "submit" }, "Save settings"), status)
   Promise.all([api("GET", `${base}/roles`), api("GET", `${base}/settings`)]).then(([roles, settings]) => {
     role.append(...roles.map((r) => el("option", { value: r.id }, r.name)))
     show(settings)
