@@ -129,6 +129,7 @@ describe("Reprise against the fake Discord: playback", () => {
     assert.strictEqual(answer.type, 4, "a reply of its own, not an update of the message")
     assert.strictEqual(answer.data["content"], "Shuffled 1 track.")
     assert.strictEqual(Number(answer.data["flags"]) & 64, 64, "seen by the presser alone")
+    await command(fake, ids.alice, "clear", {}, /^Cleared 1 track from the queue\.$/)
   }, 30_000)
 
   it("/loop track plays the short tone again when it ends", async () => {
