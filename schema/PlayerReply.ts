@@ -23,9 +23,9 @@ export const SkipReply = Schema.Struct({
 })
 export type SkipReply = typeof SkipReply.Type
 
-/** A vote that did not reach `needed` yet, or the skip it caused. */
+/** A vote that did not reach `needed` yet (`repeated`: the listener had voted already), or the skip it caused. */
 export const VoteReply = Schema.Union([
-  Schema.TaggedStruct("Voted", { entry: QueueEntry, votes: Schema.Int, needed: Schema.Int }),
+  Schema.TaggedStruct("Voted", { entry: QueueEntry, votes: Schema.Int, needed: Schema.Int, repeated: Schema.Boolean }),
   Schema.TaggedStruct("Skipped", { skipped: Schema.Array(QueueEntry), now: Schema.NullOr(QueueEntry) })
 ])
 export type VoteReply = typeof VoteReply.Type

@@ -67,6 +67,8 @@ export const auditEvent = (command: Cmd.UserCommand, r: unknown): AuditEvent | n
         ...(command._tag === "SkipTo" ? { to: command.position } : {})
       })
     case "VoteSkip":
+      // A listener voting again changed nothing.
+      if (field(r, "repeated") === true) return null
       return field(r, "_tag") === "Voted"
         ? event("skip-vote", { votes: field(r, "votes"), needed: command.needed })
         : event("skipped", { count: length(field(r, "skipped")), byVote: true })

@@ -29,9 +29,15 @@ import { JumpNeedsDj, NothingFound, NotInVoice, type Refusal, refusal, StoreUnav
 /** What a use-case can fail with: a refusal of the core, or of the player, resolution or voice below it. */
 export type ControlError = Refusal | PlayerError | ResolveError | VoiceError
 
-/** A skip asked for: done at once, or a vote that counted but did not pass yet. */
+/** A skip asked for: done at once, or a vote that counted (or was `repeated`, counted before) but did not pass yet. */
 export type SkipOutcome =
-  | { readonly _tag: "Voted"; readonly entry: QueueEntry; readonly votes: number; readonly needed: number }
+  | {
+    readonly _tag: "Voted"
+    readonly entry: QueueEntry
+    readonly votes: number
+    readonly needed: number
+    readonly repeated: boolean
+  }
   | (SkipReply & { readonly _tag: "Skipped"; readonly byVote: boolean })
 
 export interface SettingsChange {

@@ -4,8 +4,9 @@ import type { AuditPage } from "../control/AuditTrail.ts"
 import type { HistoryPage } from "../control/PlayHistory.ts"
 import type { PlaylistSummary } from "../control/Playlists.ts"
 import type { Played } from "../persistence/HistoryRepo.ts"
-import { named, tracksText } from "./PlaylistRender.ts"
+import { named } from "./PlaylistRender.ts"
 import { escape, pageButtons, trackLine, when } from "./Render.ts"
+import { plural } from "../../schema/Wording.ts"
 
 const clip = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`)
 
@@ -57,7 +58,7 @@ export const historyMessage = (shown: HistoryPage): BaseMessageOptions & { reado
 }
 
 export const historySavedText = (playlist: PlaylistSummary) =>
-  `Saved what played recently as ${named(playlist)} (${tracksText(playlist.trackCount)}).`
+  `Saved what played recently as ${named(playlist)} (${plural(playlist.trackCount, "track")}).`
 
 /** A detail's values, shortly: `volume 80 · preset bass`. */
 const detailText = (detail: Readonly<Record<string, unknown>>) =>

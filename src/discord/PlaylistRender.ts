@@ -11,10 +11,10 @@ import {
   scopeOf
 } from "../control/Playlists.ts"
 import { escape, pageButtons, trackLine } from "./Render.ts"
+import { plural } from "../../schema/Wording.ts"
 
 const clip = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`)
 
-export const tracksText = (n: number) => (n === 1 ? "1 track" : `${n} tracks`)
 
 /** The name as it stands in a sentence. */
 export const named = (playlist: Pick<PlaylistSummary, "name">) => `**${escape(playlist.name)}**`
@@ -22,7 +22,7 @@ export const named = (playlist: Pick<PlaylistSummary, "name">) => `**${escape(pl
 const whose = (playlist: PlaylistSummary) => (scopeOf(playlist.owner) === "user" ? "yours" : "this server's")
 
 const facts = (playlist: PlaylistSummary) =>
-  [tracksText(playlist.trackCount), ...(playlist.durationMs > 0 ? [formatMs(playlist.durationMs)] : []), whose(playlist)]
+  [plural(playlist.trackCount, "track"), ...(playlist.durationMs > 0 ? [formatMs(playlist.durationMs)] : []), whose(playlist)]
     .join(" · ")
 
 /**
@@ -52,7 +52,7 @@ const listField = (name: string, playlists: ReadonlyArray<PlaylistSummary>) => {
   const lines: Array<string> = []
   let length = 0
   for (const p of playlists) {
-    const line = `• ${named({ name: clip(p.name, 40) })} — ${tracksText(p.trackCount)}`
+    const line = `• ${named({ name: clip(p.name, 40) })} — ${plural(p.trackCount, "track")}`
     if (length + line.length + 1 > fieldLength - 20) break
     lines.push(line)
     length += line.length + 1
@@ -75,17 +75,17 @@ export const playlistListMessage = (listing: PlaylistListing): BaseMessageOption
 
 /** An autocomplete choice (Discord allows 100 characters). */
 export const suggestionLabel = (playlist: PlaylistSummary): string =>
-  clip(`${playlist.name} · ${tracksText(playlist.trackCount)}${scopeOf(playlist.owner) === "guild" ? " · this server's" : ""}`, 100)
+  clip(`${playlist.name} · ${plural(playlist.trackCount, "track")}${scopeOf(playlist.owner) === "guild" ? " · this server's" : ""}`, 100)
 
 export const savedText = (playlist: PlaylistSummary) =>
-  `Saved the queue as ${named(playlist)} (${tracksText(playlist.trackCount)}, ${whose(playlist)}).`
+  `Saved the queue as ${named(playlist)} (${plural(playlist.trackCount, "track")}, ${whose(playlist)}).`
 
 export const addedText = ({ playlist, tracks, position, from }: PlaylistAddition) => {
   const [first] = tracks
   const what = tracks.length === 1 && first !== undefined
     ? trackLine(first)
-    : `${tracksText(tracks.length)}${from === null ? "" : ` from **${escape(from.title)}**`}`
-  return `Added ${what} to ${named(playlist)} at position ${position} (now ${tracksText(playlist.trackCount)}).`
+    : `${plural(tracks.length, "track")}${from === null ? "" : ` from **${escape(from.title)}**`}`
+  return `Added ${what} to ${named(playlist)} at position ${position} (now ${plural(playlist.trackCount, "track")}).`
 }
 
 export const removedText = ({ playlist, track, position }: PlaylistRemoval) =>
@@ -95,15 +95,15 @@ export const renamedText = (renamed: { readonly before: PlaylistSummary; readonl
   `Renamed ${named(renamed.before)} to ${named(renamed.after)}.`
 
 export const deletedText = (playlist: PlaylistSummary) =>
-  `Deleted ${named(playlist)} (${tracksText(playlist.trackCount)}).`
+  `Deleted ${named(playlist)} (${plural(playlist.trackCount, "track")}).`
 
 export const importedText = (playlist: PlaylistSummary) =>
-  `Imported ${named(playlist)} with ${tracksText(playlist.trackCount)} as ${whose(playlist)}.`
+  `Imported ${named(playlist)} with ${plural(playlist.trackCount, "track")} as ${whose(playlist)}.`
 
 /** A file name from the playlist's name: letters, digits, dots and dashes. */
 const fileName = (name: string) => `${name.replace(/[^\p{L}\p{N}._-]+/gu, "-").replace(/^-+|-+$/g, "") || "playlist"}.json`
 
 export const exportMessage = (exported: { readonly playlist: PlaylistSummary; readonly document: PlaylistDocument }) => ({
-  content: `${named(exported.playlist)} (${tracksText(exported.playlist.trackCount)}) as a file; \`/playlist import\` reads it back.`,
+  content: `${named(exported.playlist)} (${plural(exported.playlist.trackCount, "track")}) as a file; \`/playlist import\` reads it back.`,
   files: [new AttachmentBuilder(Buffer.from(documentText(exported.document), "utf8"), { name: fileName(exported.playlist.name) })]
 })

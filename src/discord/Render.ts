@@ -12,6 +12,7 @@ import { type PlayerState, positionNow, type QueueEntry } from "../../schema/Pla
 import type { Track } from "../../schema/Track.ts"
 import type { SkipOutcome } from "../control/Control.ts"
 import type { PlayProgress } from "../control/Play.ts"
+import { plural } from "../../schema/Wording.ts"
 
 const clip = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`)
 
@@ -146,12 +147,22 @@ export const playSummary = (progress: PlayProgress): string => {
   return `${head}${more}${from}${where}${skipped}${loading}`
 }
 
+/** The channel's line about a /search pick, whose menu and answer only the picker sees; null when nothing was added. */
+export const pickedLine = (userId: string, progress: PlayProgress): string | null => {
+  if (progress.lead === null) return null
+  const where = progress.startedAt === 0 ? ", playing now" : ` at position ${progress.startedAt}`
+  return `<@${userId}> queued ${trackLine(progress.lead)}${where}.`
+}
+
 export const skipText = (outcome: SkipOutcome): string => {
   if (outcome._tag === "Voted") {
-    return `Vote to skip ${trackLine(outcome.entry.track)}: ${outcome.votes} of ${outcome.needed} votes.`
+    const tally = `${outcome.votes} of ${plural(outcome.needed, "vote")}`
+    return outcome.repeated
+      ? `You already voted to skip ${trackLine(outcome.entry.track)}: ${tally} so far.`
+      : `Vote to skip ${trackLine(outcome.entry.track)}: ${tally}.`
   }
   const first = outcome.skipped[0]
-  const what = outcome.skipped.length === 1 && first !== undefined ? trackLine(first.track) : `${outcome.skipped.length} tracks`
+  const what = outcome.skipped.length === 1 && first !== undefined ? trackLine(first.track) : plural(outcome.skipped.length, "track")
   const passed = outcome.byVote ? "Vote passed: skipped" : "Skipped"
   return outcome.now === null
     ? `${passed} ${what}. The queue is empty now.`
@@ -160,7 +171,7 @@ export const skipText = (outcome: SkipOutcome): string => {
 
 /** The one message a guild sees when its music came back after the bot restarted. */
 export const restoredNotice = (event: Restored): BaseMessageOptions => {
-  const more = event.queued > 0 ? ` ${event.queued} more ${event.queued === 1 ? "track is" : "tracks are"} still queued.` : ""
+  const more = event.queued > 0 ? ` ${plural(event.queued, "more track is", "more tracks are")} still queued.` : ""
   const what = event.entry === null ? "the queue" : trackLine(event.entry.track)
   const where = event.paused
     ? `${what} is paused at ${formatMs(event.positionMs)}; \`/resume\` from a voice channel continues it.`

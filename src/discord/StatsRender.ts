@@ -2,6 +2,7 @@
 import { type BaseMessageOptions, EmbedBuilder } from "discord.js"
 import type { GuildStats, RatingGiven, StatsPeriod, TrackRef } from "../control/Ratings.ts"
 import { trackLine } from "./Render.ts"
+import { plural } from "../../schema/Wording.ts"
 
 export const ratedText = (given: RatingGiven): string =>
   `${given.rating === "up" ? "You liked" : "You disliked"} ${trackLine(given.track)}.`
@@ -14,7 +15,6 @@ const periodText: Readonly<Record<StatsPeriod, string>> = {
   all: "all time"
 }
 
-const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`
 
 /**
  * A track in a list. A link can be long: such a line names the track without linking it, so that

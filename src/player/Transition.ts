@@ -134,10 +134,11 @@ const decide = (core: Core, command: Handled, ctx: Context): Outcome<unknown> =>
       const current = q.current
       if (current === null) return refuse(core, new NothingPlaying())
       const previous = core.ballot?.entryId === current.entryId ? core.ballot.voters : []
-      const voters = previous.includes(command.requester) ? previous : [...previous, command.requester]
+      const repeated = previous.includes(command.requester)
+      const voters = repeated ? previous : [...previous, command.requester]
       if (voters.length < command.needed) {
         plan.core = { ...plan.core, ballot: { entryId: current.entryId, voters } }
-        return plan.done({ _tag: "Voted", entry: current, votes: voters.length, needed: command.needed } as const)
+        return plan.done({ _tag: "Voted", entry: current, votes: voters.length, needed: command.needed, repeated } as const)
       }
       const r = Q.skip(q, 1, settings)
       if (r._tag === "Failure") return refuse(core, r.failure)
@@ -201,6 +202,8 @@ const decide = (core: Core, command: Handled, ctx: Context): Outcome<unknown> =>
     case "SetLoop":
     case "CycleLoop": {
       const mode = command._tag === "SetLoop" ? command.mode : nextLoop[q.loop]
+      // "The current track" means nothing without one; looping the queue can wait for what is queued.
+      if (mode === "track" && q.current === null) return refuse(core, new NothingPlaying())
       plan.set({ queue: Q.setLoop(q, mode) }).queueChanged()
       return plan.done({ mode } satisfies ReplyOf<Cmd.SetLoop>)
     }

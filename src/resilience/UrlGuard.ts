@@ -17,7 +17,11 @@ import { BlockList, isIP } from "node:net"
 export class Refused extends Schema.TaggedClass<Refused>()("Refused", { message: Schema.String }) {}
 
 /** The host could not be reached while following redirects. */
-export class Unreachable extends Schema.TaggedClass<Unreachable>()("Unreachable", { message: Schema.String }) {}
+export class Unreachable extends Schema.TaggedClass<Unreachable>()("Unreachable", {
+  message: Schema.String,
+  /** Host and port only: the URL's path and query (a signed link's token) stay out of messages. */
+  host: Schema.String
+}) {}
 
 /** The host did not answer within the time `followRedirects` was given. */
 export class TimedOut extends Schema.TaggedClass<TimedOut>()("TimedOut", {
@@ -219,7 +223,7 @@ export class UrlGuard extends Context.Service<UrlGuard, {
               },
               catch: (cause) =>
                 new UrlGuardError({
-                  reason: new Unreachable({ message: `Could not reach ${target.host}: ${String(cause)}` })
+                  reason: new Unreachable({ message: `Could not reach ${target.host}: ${String(cause)}`, host: target.host })
                 })
             }).pipe(
               Effect.timeout(timeout),

@@ -3,11 +3,12 @@ import type { ChildProcessSpawner } from "effect/process"
 import { helperCommand, helperNotStarted } from "../resilience/HelperProcess.ts"
 import { Failed, NotFound, type ResolveError, resolveError, timeoutError, Transient } from "./ResolveError.ts"
 
+const Tags = Schema.optional(Schema.Record(Schema.String, Schema.String))
 const ProbeStream = Schema.Struct({
   codec_type: Schema.optional(Schema.String),
-  codec_name: Schema.optional(Schema.String)
+  codec_name: Schema.optional(Schema.String),
+  tags: Tags
 })
-const Tags = Schema.optional(Schema.Record(Schema.String, Schema.String))
 const ProbeJson = Schema.Struct({
   streams: Schema.optional(Schema.Array(ProbeStream)),
   format: Schema.optional(Schema.Struct({
@@ -28,9 +29,16 @@ export interface ProbeResult {
   readonly codec: "webm-opus" | "ogg-opus" | "unknown"
 }
 
-const tag = (tags: Readonly<Record<string, string>> | undefined, name: string): string | null => {
-  if (tags === undefined) return null
-  for (const [k, v] of Object.entries(tags)) if (k.toLowerCase() === name && v.trim() !== "") return v.trim()
+type TagSet = Readonly<Record<string, string>> | undefined
+
+/**
+ * A tag by name, from the first set that has it. Ogg (Vorbis, Opus) keeps its comments on the
+ * stream, so ffprobe reports them under the stream's tags; other containers under the format's.
+ */
+const tag = (sets: ReadonlyArray<TagSet>, name: string): string | null => {
+  for (const tags of sets) {
+    for (const [k, v] of Object.entries(tags ?? {})) if (k.toLowerCase() === name && v.trim() !== "") return v.trim()
+  }
   return null
 }
 
@@ -92,12 +100,13 @@ export const probe = (
       const audioCodec = audio.codec_name ?? "unknown"
       const seconds = Number(json.format?.duration)
       const opus = audioCodec === "opus"
+      const tags = [json.format?.tags, audio.tags]
       return Effect.succeed<ProbeResult>({
         formatName,
         audioCodec,
         durationMs: Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : null,
-        title: tag(json.format?.tags, "title"),
-        artist: tag(json.format?.tags, "artist"),
+        title: tag(tags, "title"),
+        artist: tag(tags, "artist"),
         codec: opus && formatName.includes("webm") ? "webm-opus" : opus && formatName.includes("ogg") ? "ogg-opus" : "unknown"
       })
     })

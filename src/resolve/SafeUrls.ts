@@ -12,7 +12,7 @@ export const fromUrlGuard = (source: string) => (error: UrlGuardError): ResolveE
     case "Refused":
       return resolveError(source, new UnsafeUrl({ message: error.message }))
     case "Unreachable":
-      return resolveError(source, new Transient({ message: "Could not reach the file's server.", detail: error.message }))
+      return resolveError(source, new Transient({ message: `Could not reach ${error.reason.host}; please try again.`, detail: error.message }))
     case "TimedOut":
       return timeoutError(source, "The file's server", error.reason.after)
   }

@@ -160,6 +160,37 @@ describe("the application core, without Discord", () => {
     }).pipe(Effect.provide(layer))
   })
 
+  it.effect("a member voting again is told so, and it is counted and audited once", () => {
+    const { audit, directory, layer } = setup()
+    return Effect.gen(function*() {
+      const control = yield* Control
+      yield* play(yield* as(dave), "first")
+      yield* control.settings(yield* as(dave), { djRole, voteSkipRatio: 0.25 })
+      directory.set(carol, { ...directory.get(carol)!, voiceChannelId: music })
+      const first = yield* control.skip(yield* as(bob), 1)
+      const again = yield* control.skip(yield* as(bob), 1)
+      assert.deepStrictEqual(first._tag === "Voted" ? [first.votes, first.needed, first.repeated] : [], [1, 2, false])
+      assert.deepStrictEqual(again._tag === "Voted" ? [again.votes, again.needed, again.repeated] : [], [1, 2, true])
+      assert.lengthOf(audit.filter((e) => e.action === "skip-vote"), 1)
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("/loop track, from Discord or the API, needs a track playing; the queue can loop before there is one", () => {
+    const { layer } = setup()
+    return Effect.gen(function*() {
+      const control = yield* Control
+      const owner = yield* as(dave)
+      yield* play(owner, "only")
+      const ended = yield* control.skip(owner, 1)
+      assert.isTrue(ended._tag === "Skipped" && ended.now === null)
+      // Still in the channel, with nothing to loop.
+      assert.strictEqual(yield* control.voiceChannel(guild), music)
+      const refused = yield* Effect.flip(control.setLoop(owner, "track"))
+      assert.strictEqual(refused._tag === "PlayerError" ? refused.reason._tag : refused._tag, "NothingPlaying")
+      assert.strictEqual((yield* control.setLoop(owner, "queue")).mode, "queue")
+    }).pipe(Effect.provide(layer))
+  })
+
   it.effect("toggles sent at once through the core are both applied", () => {
     const { layer } = setup()
     return Effect.gen(function*() {

@@ -117,9 +117,23 @@ describe("Reprise against the fake Discord: playback", () => {
     assert.approximately((await listen(1000)).frequency(), 660, 5)
   }, 60_000)
 
+  it("/shuffle and the Shuffle button confirm, counting in words", async () => {
+    const { fake } = h
+    await command(fake, ids.alice, "clear", {}, /Cleared 11 tracks from the queue\./)
+    await command(fake, ids.alice, "play", { query: h.files.url("/c880.ogg") }, /Queued/)
+    const shuffled = await command(fake, ids.alice, "shuffle", {}, /Shuffled/)
+    assert.strictEqual(shuffled.text, "Shuffled 1 track.")
+    const board = await fake.waitForMessage((e) => e.via === "channel" && e.kind === "create")
+    const press = fake.pressButton(board.message.id, "np:shuffle", ids.alice)
+    const answer = await fake.waitForInteractionResponse(press.id)
+    assert.strictEqual(answer.type, 4, "a reply of its own, not an update of the message")
+    assert.strictEqual(answer.data["content"], "Shuffled 1 track.")
+    assert.strictEqual(Number(answer.data["flags"]) & 64, 64, "seen by the presser alone")
+    await command(fake, ids.alice, "clear", {}, /^Cleared 1 track from the queue\.$/)
+  }, 30_000)
+
   it("/loop track plays the short tone again when it ends", async () => {
     const { fake } = h
-    await command(fake, ids.alice, "clear", {}, /Cleared 11 tracks/)
     await command(fake, ids.alice, "play", { query: h.files.url("/c880.ogg"), next: true }, /Queued/)
     await command(fake, ids.alice, "skip", {}, /Now playing: .*c880/)
     await command(fake, ids.alice, "loop", { mode: "track" }, /Looping the current track/)

@@ -76,7 +76,8 @@ describe("Reprise against the fake Discord: a playlist", () => {
     const play = fake.sendSlashCommand(ids.guild, ids.alice, "play", { query: feed.url })
     const isLoading = (content: string) => /— loading \d+\/\d+…/.test(content)
     const first = await fake.waitForEditReply(play.token, (e) => e.message.content.startsWith("Now playing"), 20_000)
-    assert.match(first.message.content, /^Now playing: \[Episode 1\]\(.*\) from \*\*Tone Podcast\*\* — loading 1\/40…$/)
+    // The link is the enclosure's, without the guid yt-dlp smuggles into it (`#__youtubedl_smuggle=…`).
+    assert.match(first.message.content, /^Now playing: \[Episode 1\]\(http:[^)#]*\?ep=1\) from \*\*Tone Podcast\*\* — loading 1\/40…$/)
     const audio = await fake.waitForRtp(ids.guild, 1, 15_000)
     const final = await fake.waitForEditReply(play.token, (e) => !isLoading(e.message.content), 20_000)
     assert.match(final.message.content, /^Now playing: \[Episode 1\]\(.*\) and 39 more from \*\*Tone Podcast\*\*$/)

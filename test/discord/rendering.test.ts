@@ -4,8 +4,13 @@ import { GuildId, UserId } from "../../schema/Ids.ts"
 import { PlaylistId, type PlaylistSummary } from "../../src/control/Playlists.ts"
 import { parsePosition } from "../../src/discord/commands/control.ts"
 import { playlistListMessage, playlistPageMessage } from "../../src/discord/PlaylistRender.ts"
-import { progressBar } from "../../src/discord/Render.ts"
+import { pickedLine, progressBar, restoredNotice, skipText } from "../../src/discord/Render.ts"
 import { statsMessage } from "../../src/discord/StatsRender.ts"
+import { Restored } from "../../schema/PlayerEvent.ts"
+import { EntryId, QueueEntry } from "../../schema/PlayerState.ts"
+import { plural } from "../../schema/Wording.ts"
+import type { PlayProgress } from "../../src/control/Play.ts"
+import { track } from "../player/support/tracks.ts"
 
 const owner = { _tag: "Guild", guildId: GuildId.make("300000000000000001") } as const
 const summary = (name: string, trackCount = 10): PlaylistSummary => ({
@@ -85,5 +90,40 @@ describe("option parsing and rendering", () => {
     for (const f of fields) assert.isAtMost(f.value.length, 1024, f.name)
     assert.match(fields[0]?.value ?? "", /^`1\.` \[\\~.*\]\(https:\/\/music\.example\/short\.ogg\) — 1000 plays\n`2\.` \*\*/)
     assert.match(fields[1]?.value ?? "", /— \+2 \(1000 ratings\)\n.*— 0 .*— -2 \(1000 ratings\)$/s)
+  })
+
+  it("counts in words: one track, two tracks, everywhere a count is said", () => {
+    assert.strictEqual(plural(1, "track"), "1 track")
+    assert.strictEqual(plural(0, "track"), "0 tracks")
+    assert.strictEqual(plural(2, "more track is", "more tracks are"), "2 more tracks are")
+    const entry = (n: number) => new QueueEntry({ entryId: EntryId.make(n), track: track(`t${n}`) })
+    assert.strictEqual(skipText({ _tag: "Skipped", byVote: false, skipped: [entry(1), entry(2)], now: null }),
+      "Skipped 2 tracks. The queue is empty now.")
+    const notice = (queued: number) =>
+      String(restoredNotice(new Restored({ guildId: owner.guildId, entry: entry(1), positionMs: 0, paused: false, queued })).content)
+    assert.include(notice(1), " 1 more track is still queued.")
+    assert.include(notice(3), " 3 more tracks are still queued.")
+  })
+
+  it("tells a member who votes to skip again that they already did, with the count", () => {
+    const vote = { _tag: "Voted", entry: new QueueEntry({ entryId: EntryId.make(1), track: track("a") }), votes: 1, needed: 2 } as const
+    assert.strictEqual(skipText({ ...vote, repeated: false }), "Vote to skip **a** (3:00): 1 of 2 votes.")
+    assert.strictEqual(skipText({ ...vote, repeated: true }), "You already voted to skip **a** (3:00): 1 of 2 votes so far.")
+  })
+
+  it("announces a /search pick in the channel: who queued what, and where", () => {
+    const progress = (startedAt: number, lead: PlayProgress["lead"]): PlayProgress => ({
+      lead,
+      startedAt,
+      added: lead === null ? 0 : 1,
+      queued: [],
+      skipped: lead === null ? 1 : 0,
+      batch: { tracks: [], playlist: null, loaded: 1, expected: 1 },
+      done: true
+    })
+    const alice = "200000000000000001"
+    assert.strictEqual(pickedLine(alice, progress(3, track("a"))), `<@${alice}> queued **a** (3:00) at position 3.`)
+    assert.strictEqual(pickedLine(alice, progress(0, track("a"))), `<@${alice}> queued **a** (3:00), playing now.`)
+    assert.isNull(pickedLine(alice, progress(0, null)), "nothing new was queued")
   })
 })

@@ -95,7 +95,7 @@ describe("the player's transition", () => {
   it("counts each listener's skip vote once, per entry, and skips when enough agree", () => {
     const core = playing("a", "b")
     const first = transition(core, new Cmd.VoteSkip({ needed: 2, requester: user }), ctx())
-    assert.deepStrictEqual({ ...ok(first), entry: undefined }, { _tag: "Voted", entry: undefined, votes: 1, needed: 2 })
+    assert.deepStrictEqual({ ...ok(first), entry: undefined }, { _tag: "Voted", entry: undefined, votes: 1, needed: 2, repeated: false })
     const again = transition(first.core, new Cmd.VoteSkip({ needed: 2, requester: user }), ctx())
     const counted = ok(again)
     assert.strictEqual(counted._tag === "Voted" ? counted.votes : 0, 1)
@@ -107,6 +107,26 @@ describe("the player's transition", () => {
       new Cmd.Skip({ count: 1, requester: user }), ctx())
     const fresh = ok(transition(next.core, new Cmd.VoteSkip({ needed: 3, requester: third }), ctx()))
     assert.strictEqual(fresh._tag === "Voted" ? fresh.votes : 0, 1)
+  })
+
+  it("says when a listener votes to skip again: the vote is not counted twice, and they are told", () => {
+    const first = transition(playing("a", "b"), new Cmd.VoteSkip({ needed: 2, requester: user }), ctx())
+    const vote = ok(first)
+    assert.isFalse(vote._tag === "Voted" && vote.repeated)
+    const again = ok(transition(first.core, new Cmd.VoteSkip({ needed: 2, requester: user }), ctx()))
+    assert.deepStrictEqual(again._tag === "Voted" ? [again.votes, again.needed, again.repeated] : [], [1, 2, true])
+    const other_ = ok(transition(playing("a", "b"), new Cmd.VoteSkip({ needed: 3, requester: other }), ctx()))
+    assert.isFalse(other_._tag === "Voted" && other_.repeated)
+  })
+
+  it("loops the current track only when there is one; off and queue need none", () => {
+    const idle = transition(start, new Cmd.SetLoop({ mode: "track", requester: user }), ctx())
+    assert.isTrue(Result.isFailure(idle.reply))
+    assert.strictEqual(Result.isFailure(idle.reply) ? idle.reply.failure._tag : null, "NothingPlaying")
+    assert.strictEqual(idle.core, start)
+    assert.strictEqual(ok(transition(start, new Cmd.SetLoop({ mode: "queue", requester: user }), ctx())).mode, "queue")
+    assert.strictEqual(ok(transition(start, new Cmd.SetLoop({ mode: "off", requester: user }), ctx())).mode, "off")
+    assert.strictEqual(ok(transition(playing("a"), new Cmd.SetLoop({ mode: "track", requester: user }), ctx())).mode, "track")
   })
 
   it("cycles the loop mode, sets presets, and keeps the first announce channel", () => {

@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Option } from "effect"
 import { readFileSync } from "node:fs"
 import { ytdlpArgs } from "../../src/resolve/ytdlp/YtDlp.ts"
-import { classifyStderr, parseEntry, playlistOf, toPlayable, toTrackInfo } from "../../src/resolve/ytdlp/YtDlpJson.ts"
+import { classifyStderr, parseEntry, playlistOf, toPlayable, toTrackInfo, unsmuggled } from "../../src/resolve/ytdlp/YtDlpJson.ts"
 import { claimQuery } from "../../src/resolve/Source.ts"
 import { makeTestSources, settings } from "./helpers.ts"
 
@@ -68,16 +68,18 @@ describe("yt-dlp JSON (recorded fixtures)", () => {
   it.effect("a flat RSS item (generic extractor) has no id: its enclosure URL identifies it", () =>
     Effect.gen(function*() {
       // `yt-dlp -j --flat-playlist --playlist-end 3` of a 5-item feed, yt-dlp 2023.03.04 (Debian), keys trimmed.
-      const url = "http://127.0.0.1:8765/tone/1.mp3#__youtubedl_smuggle=%7B%22force_videoid%22%3A+%22ep-1%22%7D"
+      const plain = "http://127.0.0.1:8765/tone/1.mp3"
+      const url = `${plain}#__youtubedl_smuggle=%7B%22force_videoid%22%3A+%22ep-1%22%7D`
       const entry = yield* parseEntry(JSON.stringify({
         _type: "url_transparent", url, title: "Episode 1", duration: null, thumbnail: null, webpage_url: url,
         original_url: url, playlist_count: 5, playlist: "Test Feed", playlist_id: "http://127.0.0.1:8765/feed.xml",
         playlist_title: "Test Feed", n_entries: 3, playlist_index: 1, extractor: "generic", extractor_key: "Generic"
       }))
+      // The smuggled guid only names the entry for yt-dlp: the track is the enclosure, shown and played as is.
       assert.deepStrictEqual(toTrackInfo(entry, true), {
-        id: `ytdlp:${url}`,
+        id: `ytdlp:${plain}`,
         kind: "ytdlp",
-        location: url,
+        location: plain,
         title: "Episode 1",
         author: null,
         durationMs: null,
@@ -93,6 +95,15 @@ describe("yt-dlp JSON (recorded fixtures)", () => {
       assert.isTrue(Option.isNone(toPlayable(entry)), "a flat item is not a stream yet")
     }))
 
+  it("smuggled data that fetching needs (headers) stays with the entry; a guid alone does not", () => {
+    const smuggle = (data: object) => `#${new URLSearchParams({ __youtubedl_smuggle: JSON.stringify(data) })}`
+    const page = "https://player.example/video/1"
+    const withHeaders = `${page}${smuggle({ http_headers: { Referer: "https://blog.example/" } })}`
+    assert.strictEqual(unsmuggled(withHeaders), withHeaders)
+    assert.strictEqual(unsmuggled(`${page}${smuggle({ force_videoid: "ep-9" })}`), page)
+    assert.strictEqual(unsmuggled(`${page}#t=30`), `${page}#t=30`)
+  })
+
   it.effect("`null` (a failed -J) and junk are errors, not crashes", () =>
     Effect.gen(function*() {
       const e1 = yield* Effect.flip(parseEntry("null"))
@@ -106,30 +117,34 @@ describe("yt-dlp JSON (recorded fixtures)", () => {
 
 describe("yt-dlp stderr", () => {
   it("the bot check points the operator to YTDLP_COOKIES", () => {
-    const e = classifyStderr(fixture("bot-check.stderr.txt"), { cookiesSet: false })
+    const e = classifyStderr(fixture("bot-check.stderr.txt"), { cookiesSet: false, site: "YouTube" })
     assert.strictEqual(e.reason._tag, "BotCheck")
     assert.match(e.message, /YTDLP_COOKIES/)
     assert.isFalse(e.retryable)
     assert.isTrue(e.sourceFault)
-    const again = classifyStderr(fixture("bot-check.stderr.txt"), { cookiesSet: true })
+    const again = classifyStderr(fixture("bot-check.stderr.txt"), { cookiesSet: true, site: "YouTube" })
     assert.match(again.message, /expired/)
   })
 
   it("unavailable is permanent; 5xx and network errors are transient; 404 is not found", () => {
-    const gone = classifyStderr(fixture("unavailable.stderr.txt"), { cookiesSet: false })
+    const gone = classifyStderr(fixture("unavailable.stderr.txt"), { cookiesSet: false, site: "YouTube" })
     assert.strictEqual(gone.reason._tag, "NotFound")
     assert.isFalse(gone.retryable)
     const e500 = classifyStderr("ERROR: [generic] None: Unable to download webpage: HTTP Error 500: Internal Server Error", {
-      cookiesSet: false
+      cookiesSet: false,
+      site: "music.example"
     })
     assert.isTrue(e500.retryable)
-    const e404 = classifyStderr("ERROR: [generic] None: Unable to download webpage: HTTP Error 404: Not Found", { cookiesSet: false })
+    assert.strictEqual(e500.message, "music.example had a temporary problem; please try again.")
+    const e404 = classifyStderr("ERROR: [generic] None: Unable to download webpage: HTTP Error 404: Not Found", { cookiesSet: false, site: "YouTube" })
     assert.strictEqual(e404.reason._tag, "NotFound")
     const refused = classifyStderr("ERROR: [generic] Unable to download webpage: <urlopen error [Errno 111] Connection refused>", {
-      cookiesSet: false
+      cookiesSet: false,
+      site: "music.example:8443"
     })
     assert.isTrue(refused.retryable)
-    assert.strictEqual(classifyStderr("ERROR: Unsupported URL: https://x.example/", { cookiesSet: false }).reason._tag, "Unsupported")
+    assert.strictEqual(refused.message, "Could not reach music.example:8443; please try again.")
+    assert.strictEqual(classifyStderr("ERROR: Unsupported URL: https://x.example/", { cookiesSet: false, site: "YouTube" }).reason._tag, "Unsupported")
   })
 })
 

@@ -79,6 +79,23 @@ describe("yt-dlp against a local HTTP server", () => {
     }).pipe(Effect.scoped, Effect.provide(layer))
   })
 
+  it.live("a host that does not answer is named to the user, never the rest of its URL", () => {
+    const { layer } = resolverWith({ retry: { times: 0 } })
+    return Effect.gen(function*() {
+      // A port that was just free: nothing listens there.
+      const closed = yield* httpServer(handler(new Map()))
+      closed.close()
+      const host = new URL(closed.base).host
+      const resolver = yield* Resolver
+      // A page goes to yt-dlp; a file's link is followed by the bot itself first.
+      for (const path of ["/page?token=secret", "/song.mp3?token=secret"]) {
+        const error = failure(yield* Effect.exit(resolver.resolve(`${closed.base}${path}`, user)))
+        assert.strictEqual(error.reason._tag, "Transient", path)
+        assert.strictEqual(error.message, `Could not reach ${host}; please try again.`, path)
+      }
+    }).pipe(Effect.scoped, Effect.provide(layer))
+  })
+
   it.live("a slow server trips the timeout and the process is killed", () => {
     const { layer } = resolverWith({ ytdlp: { timeout: Duration.millis(1500) }, retry: { times: 0 } })
     return Effect.gen(function*() {

@@ -5,7 +5,7 @@ import { ChannelId } from "../../../schema/Ids.ts"
 import { Control } from "../../control/Control.ts"
 import type { PlayProgress, PlayRequest } from "../../control/Play.ts"
 import { actorOf, type CachedInteraction, defer, discordCall, type DiscordApiFailure, respond } from "../Interaction.ts"
-import { playSummary } from "../Render.ts"
+import { pickedLine, playSummary } from "../Render.ts"
 import { Attachment, type ComponentHandler, guildCommand, Query, slash } from "./Command.ts"
 
 /** A playlist's progress is shown by editing the reply at most this often. */
@@ -48,7 +48,7 @@ export interface LoadHooks {
   readonly onProgress: (progress: PlayProgress) => Effect.Effect<void, DiscordApiFailure>
 }
 
-/** Runs a load (`/play`, a saved playlist…) for the interaction, answering with its progress. */
+/** Runs a load (`/play`, a saved playlist…) for the interaction, answering with its progress; returns where it ended. */
 export const answerLoad = <E, R>(
   interaction: CachedInteraction,
   acknowledge: Effect.Effect<void, DiscordApiFailure>,
@@ -62,6 +62,7 @@ export const answerLoad = <E, R>(
       onProgress: reply.update
     })
     yield* reply.finish(progress)
+    return progress
   })
 
 /** Plays `source` as the interaction's member, answering with the load's progress. */
@@ -129,9 +130,14 @@ export const searchPick: ComponentHandler = {
     if (!interaction.isStringSelectMenu()) return
     const value = interaction.values[0]
     if (value === undefined) return
-    yield* playAs(interaction, { _tag: "Pick", value }, {
+    const progress = yield* playAs(interaction, { _tag: "Pick", value }, {
       next: false,
       acknowledge: discordCall("deferUpdate", () => interaction.deferUpdate()).pipe(Effect.asVoid)
     })
+    // The menu and its answer are the picker's alone; the channel hears what was queued, as after /play.
+    const line = pickedLine(interaction.user.id, progress)
+    if (line !== null) {
+      yield* discordCall("followUp", () => interaction.followUp({ content: line, allowedMentions: { parse: [] } }))
+    }
   })
 }

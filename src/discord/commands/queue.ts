@@ -6,6 +6,7 @@ import { actorOf, discordCall, respond } from "../Interaction.ts"
 import { NowPlaying } from "../NowPlaying.ts"
 import { nowPlayingMessage, queueMessage, skipText, trackLine } from "../Render.ts"
 import { type ComponentHandler, guildCommand, Position, slash } from "./Command.ts"
+import { plural } from "../../../schema/Wording.ts"
 
 const withClock = <A>(run: Effect.Effect<A>) => Effect.zip(run, Clock.currentTimeMillis)
 
@@ -48,7 +49,7 @@ export const remove = slash({
     return {
       content: reply.removed.length === 1 && first !== undefined
         ? `Removed ${trackLine(first.track)}.`
-        : `Removed ${reply.removed.length} tracks.`
+        : `Removed ${plural(reply.removed.length, "track")}.`
     }
   }
 })
@@ -63,10 +64,13 @@ export const move = slash({
   render: (reply) => ({ content: `Moved ${trackLine(reply.entry.track)} to position ${reply.to}.` })
 })
 
+/** What /shuffle and the Shuffle button answer. */
+const shuffled = (reply: { readonly count: number }) => ({ content: `Shuffled ${plural(reply.count, "track")}.` })
+
 export const shuffle = slash({
   data: guildCommand("shuffle", "Shuffle the queue").toJSON(),
   run: (control, actor) => control.shuffle(actor),
-  render: (reply) => ({ content: `Shuffled ${reply.count} tracks.` })
+  render: shuffled
 })
 
 const loopText = { off: "Looping is off.", track: "Looping the current track.", queue: "Looping the queue." } as const
@@ -89,7 +93,7 @@ export const loop = slash({
 export const clear = slash({
   data: guildCommand("clear", "Empty the queue (the current track keeps playing)").toJSON(),
   run: (control, actor) => control.clear(actor),
-  render: (reply) => ({ content: `Cleared ${reply.count} tracks from the queue.` })
+  render: (reply) => ({ content: `Cleared ${plural(reply.count, "track")} from the queue.` })
 })
 
 /** The now-playing buttons: each asks the core what its command would, then shows the new state in place. */
@@ -116,8 +120,8 @@ export const nowPlayingButtons: ComponentHandler = {
         yield* control.cycleLoop(actor)
         break
       case "shuffle":
-        yield* control.shuffle(actor)
-        break
+        // The message shows nothing the new order changes: only the presser is told.
+        return yield* respond(interaction, { ...shuffled(yield* control.shuffle(actor)), ephemeral: true })
       default:
         return
     }

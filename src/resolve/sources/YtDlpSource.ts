@@ -5,6 +5,7 @@ import type { PlaylistInfo, ResolvedInfo, TrackInfo } from "../Resolution.ts"
 import { Failed, NotFound, type ResolveError, resolveError } from "../ResolveError.ts"
 import { type Claim, type ClaimAnswer, refuse, type ResolveRequest, type Source, type SourceDeps, take } from "../Source.ts"
 import { playlistOf, toPlayable, toTrackInfo, type YtDlpEntry } from "../ytdlp/YtDlpJson.ts"
+import { plural } from "../../../schema/Wording.ts"
 
 /** Circuit key and user-facing name per site, so a broken site never opens YouTube's circuit. */
 export const siteOf = (url: string): { readonly key: string; readonly label: string } => {
@@ -72,6 +73,7 @@ export const make = (deps: Pick<SourceDeps, "ytdlp" | "guard" | "settings" | "ur
         noPlaylist: isMixLink(url),
         playlistEnd: options.maxTracks,
         onEntry,
+        site: site.label,
         // A long playlist streams for a while; the budget grows with the cap.
         timeout: Duration.times(settings.ytdlp.timeout, Math.max(1, Math.ceil(options.maxTracks / 500)))
       }).pipe(
@@ -88,7 +90,7 @@ export const make = (deps: Pick<SourceDeps, "ytdlp" | "guard" | "settings" | "ur
         // Once some of a playlist went out, a retry would send it twice: fail for good instead.
         Effect.mapError((e) =>
           emitted > 0 && e.retryable
-            ? resolveError("ytdlp", new Failed({ message: `Loading the playlist stopped after ${emitted} tracks.`, detail: e.message }))
+            ? resolveError("ytdlp", new Failed({ message: `Loading the playlist stopped after ${plural(emitted, "track")}.`, detail: e.message }))
             : e
         )
       )
@@ -103,7 +105,11 @@ export const make = (deps: Pick<SourceDeps, "ytdlp" | "guard" | "settings" | "ur
   ) {
     const prefix = settings.ytdlp.searchPrefix
     const site = searchSite(prefix)
-    const [result] = yield* ytdlp.extract(`${prefix}${limit}:${text}`, { mode: "flat", timeout: options?.timeout }).pipe(
+    const [result] = yield* ytdlp.extract(`${prefix}${limit}:${text}`, {
+      mode: "flat",
+      timeout: options?.timeout,
+      site: site.label
+    }).pipe(
       guard.run({ source: "ytdlp", key: site.key, label: site.label })
     )
     return (result?.entries ?? []).filter((e): e is YtDlpEntry => e !== null).map((e) => toTrackInfo(e, false))
@@ -111,7 +117,7 @@ export const make = (deps: Pick<SourceDeps, "ytdlp" | "guard" | "settings" | "ur
 
   const extractStream = Effect.fn("YtDlpSource.playable")(function*(track: TrackInfo) {
     const site = siteOf(track.location)
-    const [entry] = yield* ytdlp.extract(track.location, { mode: "full", noPlaylist: true }).pipe(
+    const [entry] = yield* ytdlp.extract(track.location, { mode: "full", noPlaylist: true, site: site.label }).pipe(
       guard.run({ source: "ytdlp", key: site.key, label: site.label })
     )
     const found = entry === undefined ? Option.none() : toPlayable(entry)
@@ -137,7 +143,7 @@ export const make = (deps: Pick<SourceDeps, "ytdlp" | "guard" | "settings" | "ur
       const videoId = track.id.slice("youtube:".length)
       const mix = `https://www.youtube.com/watch?v=${videoId}&list=RD${videoId}`
       const site = siteOf(mix)
-      const [result] = yield* ytdlp.extract(mix, { mode: "flat", playlistEnd: limit + 1 }).pipe(
+      const [result] = yield* ytdlp.extract(mix, { mode: "flat", playlistEnd: limit + 1, site: site.label }).pipe(
         guard.run({ source: "ytdlp", key: site.key, label: site.label })
       )
       return (result?.entries ?? []).filter((e): e is YtDlpEntry => e !== null).map((e) => toTrackInfo(e, true))

@@ -26,6 +26,8 @@ export interface ExtractOptions {
   readonly onEntry?: ((entry: YtDlpEntry) => Effect.Effect<void>) | undefined
   /** Overrides the configured per-attempt timeout. */
   readonly timeout?: Duration.Input | undefined
+  /** The site as users know it ("YouTube", a host), named when it cannot be reached. */
+  readonly site: string
 }
 
 /** First yt-dlp release with `--js-runtimes` (external JavaScript runtimes, needed for YouTube since). */
@@ -191,10 +193,10 @@ export class YtDlp extends Context.Service<YtDlp, {
       if (options.mode === "lines") {
         // With --ignore-errors a playlist with a few broken entries still exits non-zero.
         if (entries.length > 0) return entries
-        return yield* classifyStderr(stderr, { cookiesSet: settings.cookies !== null })
+        return yield* classifyStderr(stderr, { cookiesSet: settings.cookies !== null, site: options.site })
       }
       if (exitCode !== 0 || json.trim() === "" || json.trim() === "null") {
-        return yield* classifyStderr(stderr, { cookiesSet: settings.cookies !== null })
+        return yield* classifyStderr(stderr, { cookiesSet: settings.cookies !== null, site: options.site })
       }
       return [yield* parseEntry(json)]
     })

@@ -79,6 +79,22 @@ const decodeJson = Schema.decodeUnknownEffect(Schema.fromJsonString(YtDlpEntry))
 
 const nonEmpty = (s: string | null | undefined): string | null => (s === null || s === undefined || s.trim() === "" ? null : s)
 
+const SMUGGLE = "#__youtubedl_smuggle="
+const decodeSmuggled = Schema.decodeUnknownOption(Schema.fromJsonString(Schema.Record(Schema.String, Schema.Unknown)))
+
+/**
+ * `url` without the data yt-dlp's extractors pass each other in its fragment
+ * (`#__youtubedl_smuggle=<json>`) when that data is only `force_videoid`: the generic extractor
+ * smuggles an RSS item's guid there, which names the entry in yt-dlp's output and plays no part in
+ * fetching it. Anything else smuggled (headers a site wants) is kept, as playing the entry needs it.
+ */
+export const unsmuggled = (url: string): string => {
+  const at = url.indexOf(SMUGGLE)
+  if (at < 0) return url
+  const data = decodeSmuggled(new URLSearchParams(url.slice(at + 1)).get("__youtubedl_smuggle"))
+  return Option.isSome(data) && Object.keys(data.value).every((k) => k === "force_videoid") ? url.slice(0, at) : url
+}
+
 /** What identifies an entry: its `id`, else (a flat RSS item) its `url`; "" when it has neither. */
 export const entryId = (e: YtDlpEntry): string => nonEmpty(e.id) ?? nonEmpty(e.url) ?? nonEmpty(e.webpage_url) ?? ""
 
@@ -108,11 +124,13 @@ const familyOf = (e: YtDlpEntry): Family => {
  */
 export const toTrackInfo = (e: YtDlpEntry, inPlaylist: boolean): TrackInfo => {
   const family = familyOf(e)
-  const id = entryId(e)
+  const id = unsmuggled(entryId(e))
   const location = family === "youtube"
     ? `https://www.youtube.com/watch?v=${id}`
-    : (inPlaylist ? nonEmpty(e.url) ?? nonEmpty(e.webpage_url) : nonEmpty(e.webpage_url) ?? nonEmpty(e.url)) ??
-      nonEmpty(e.original_url) ?? id
+    : unsmuggled(
+      (inPlaylist ? nonEmpty(e.url) ?? nonEmpty(e.webpage_url) : nonEmpty(e.webpage_url) ?? nonEmpty(e.url)) ??
+        nonEmpty(e.original_url) ?? id
+    )
   const thumbs = e.thumbnails ?? []
   return {
     id: family === "other" ? `ytdlp:${location}` : `${family}:${id}`,
@@ -181,7 +199,10 @@ const BOT_CHECK = /sign in to confirm you.{1,3}re not a bot/i
  * Maps yt-dlp's stderr to a reason. Order matters: yt-dlp wraps HTTP errors in "Unable to
  * download webpage", so the status decides between transient (5xx, 429) and permanent (4xx).
  */
-export const classifyStderr = (stderr: string, options: { readonly cookiesSet: boolean }): ResolveError => {
+export const classifyStderr = (
+  stderr: string,
+  options: { readonly cookiesSet: boolean; readonly site: string }
+): ResolveError => {
   const errorLines = stderr.split("\n").filter((l) => l.startsWith("ERROR:"))
   const detail = (errorLines.length > 0 ? errorLines.join("\n") : stderr.trim().split("\n").slice(-3).join("\n"))
     .slice(0, 1000)
@@ -199,7 +220,7 @@ export const classifyStderr = (stderr: string, options: { readonly cookiesSet: b
     )
   }
   if (/HTTP Error (5\d\d|429)/.test(detail)) {
-    return fail(new Transient({ message: "The site had a temporary problem; please try again.", detail }))
+    return fail(new Transient({ message: `${options.site} had a temporary problem; please try again.`, detail }))
   }
   if (/HTTP Error 4\d\d/.test(detail)) {
     return fail(new NotFound({ message: "That link could not be found (or is not public).", detail }))
@@ -217,7 +238,7 @@ export const classifyStderr = (stderr: string, options: { readonly cookiesSet: b
     /timed out|Connection (refused|reset|aborted)|Temporary failure in name resolution|Name or service not known|Network is unreachable|Remote end closed|IncompleteRead|Unable to download|ssl/i
       .test(detail)
   ) {
-    return fail(new Transient({ message: "Could not reach the site; please try again.", detail }))
+    return fail(new Transient({ message: `Could not reach ${options.site}; please try again.`, detail }))
   }
   return fail(new Failed({ message: "yt-dlp could not resolve that.", detail: detail === "" ? "no output" : detail }))
 }
