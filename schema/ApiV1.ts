@@ -86,7 +86,8 @@ export type PlayerView = typeof PlayerView.Type
 /** The answer to a skip: the player afterwards, and the vote when the skip was one that has not passed yet. */
 export const SkipView = Schema.Struct({
   ...PlayerView.fields,
-  vote: Schema.NullOr(Schema.Struct({ votes: Schema.Int, needed: Schema.Int }))
+  /** `repeated`: the caller had voted for this track already, so nothing changed. */
+  vote: Schema.NullOr(Schema.Struct({ votes: Schema.Int, needed: Schema.Int, repeated: Schema.Boolean }))
 })
 export type SkipView = typeof SkipView.Type
 

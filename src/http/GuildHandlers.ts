@@ -125,7 +125,9 @@ export const GuildHandlers = (options: GuildHandlersOptions = {}) =>
             Effect.flatMap((outcome) =>
               Effect.map(view(params.guildId), (player) => ({
                 ...player,
-                vote: outcome._tag === "Voted" ? { votes: outcome.votes, needed: outcome.needed } : null
+                vote: outcome._tag === "Voted"
+                  ? { votes: outcome.votes, needed: outcome.needed, repeated: outcome.repeated }
+                  : null
               }))
             )
           ))

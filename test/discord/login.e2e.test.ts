@@ -153,7 +153,9 @@ describe("the dashboard login against the fake Discord", () => {
     const skipped = await api("bob", "POST", `${player}/skip`, { csrf: true })
     assert.strictEqual(skipped.status, 200, JSON.stringify(skipped.body))
     assert.strictEqual(skipped.body.current.url, h.files.url("/a440.ogg"), "one vote of the two needed: the track plays on")
-    assert.deepStrictEqual(skipped.body.vote, { votes: 1, needed: 2 })
+    assert.deepStrictEqual(skipped.body.vote, { votes: 1, needed: 2, repeated: false })
+    const again = await api("bob", "POST", `${player}/skip`, { csrf: true })
+    assert.deepStrictEqual(again.body.vote, { votes: 1, needed: 2, repeated: true }, "a second vote is the same one")
   })
 
   it("refuses carol a control while she is in no voice channel, and counts her vote once she joins", async () => {

@@ -186,7 +186,9 @@ const guildPage = async (guildId) => {
         button("Skip", () => attempt(async () => {
           const answer = await api("POST", `${base}/player/skip`)
           render(answer)
-          notice.textContent = answer.vote === null ? "" : `Your vote to skip counts: ${answer.vote.votes} of ${answer.vote.needed} needed.`
+          const { vote } = answer
+          notice.textContent = vote === null ? ""
+            : `${vote.repeated ? "You already voted to skip" : "Your vote to skip counts"}: ${vote.votes} of ${vote.needed} needed.`
         }), { id: "skip" }),
         button("Stop", () => control("POST", "/player/stop"), { id: "stop" }),
         button("Shuffle", () => control("POST", "/queue/shuffle"), { id: "shuffle" }),
