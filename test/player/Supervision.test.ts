@@ -29,6 +29,7 @@ describe("GuildPlayer supervision and serialized decisions", () => {
       const player = yield* makeGuildPlayer(guildA, {
         options: resolvePlayerOptions({ restartBaseDelay: "2 seconds" }),
         events: yield* PubSub.unbounded<PlayerEvent>(),
+        teardown: Effect.succeed({ reason: "shutdown", by: null }),
         // The loop calls this between commands: outside every step, where nothing used to watch.
         onIdle: () =>
           ++calls === 3 ? Effect.sleep("1 second").pipe(Effect.andThen(Effect.die(new Error("boom")))) : Effect.void
@@ -74,6 +75,7 @@ describe("GuildPlayer supervision and serialized decisions", () => {
       const player = yield* makeGuildPlayer(guildA, {
         options: resolvePlayerOptions(),
         events: yield* PubSub.unbounded<PlayerEvent>(),
+        teardown: Effect.succeed({ reason: "shutdown", by: null }),
         onIdle: () => Effect.void
       })
       yield* player.send(new Cmd.Enqueue({ tracks: [long("a")], position: "end", requester: user }))
