@@ -72,7 +72,7 @@ describe("Reprise against the fake Discord: rules and resilience", () => {
     const again = await command(fake, ids.bob, "skip", {}, /Vote to skip/)
     assert.match(again.text, /1 of 2 votes/, "one vote per member")
     const passed = await command(fake, ids.carol, "skip", {}, /Vote passed/)
-    assert.match(passed.text, /Now playing: .*b660/)
+    assert.match(passed.text, /Starting .*b660/)
     await sleep(400)
     assert.approximately((await listen(800)).frequency(), 660, 5)
   }, 60_000)
