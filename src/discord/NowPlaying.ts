@@ -115,11 +115,10 @@ const make = Effect.fnUntraced(function*(options: NowPlayingOptions) {
     })
 
   /** Tells the channel about the guild's failures so far, and what plays after them. */
-  const flushFailures = (guildId: GuildId, after: AfterFailure) =>
+  const tellFailures = (guildId: GuildId, after: AfterFailure) =>
     Effect.gen(function*() {
       const burst = bursts.get(guildId)
       bursts.delete(guildId)
-      yield* FiberMap.remove(burstTimers, guildId)
       const channel = burst === undefined ? undefined : client.channels.cache.get(burst.channelId)
       if (burst === undefined || channel === undefined || !channel.isSendable()) return
       yield* discordCall("send failure notice", async () => void (await channel.send(failureNotice(burst.failures, after))))
@@ -127,6 +126,10 @@ const make = Effect.fnUntraced(function*(options: NowPlayingOptions) {
       Effect.catch((error) => Effect.logWarning("could not say that a track failed", error)),
       Effect.annotateLogs({ guildId })
     )
+
+  /** Something happened that ends the guild's burst of failures: tell it now. */
+  const flushFailures = (guildId: GuildId, after: AfterFailure) =>
+    FiberMap.remove(burstTimers, guildId).pipe(Effect.andThen(tellFailures(guildId, after)))
 
   /** The next failure soon after joins this one's message; told at the latest `failureBurst` after the last. */
   const failed = (event: TrackFailed) =>
@@ -138,12 +141,14 @@ const make = Effect.fnUntraced(function*(options: NowPlayingOptions) {
       const burst = known ?? { channelId, failures: [] }
       burst.failures.push({ entry: event.entry, reason: event.reason })
       bursts.set(guildId, burst)
-      const told = Effect.gen(function*() {
+      // Nothing heard nor idle by then: the track that is starting is what comes instead.
+      const tell = Effect.gen(function*() {
         const current = (yield* registry.state(guildId)).queue.current
-        yield* flushFailures(guildId, current === null ? { _tag: "Empty" } : { _tag: "Next", entry: current })
+        yield* tellFailures(guildId, current === null ? { _tag: "Empty" } : { _tag: "Next", entry: current })
       })
-      // Forked: flushing removes this very timer, which must not wait on itself.
-      yield* FiberMap.run(burstTimers, guildId, Effect.sleep(options.failureBurst).pipe(Effect.andThen(Effect.forkDetach(told))))
+      // Once telling, a failure coming in starts a burst of its own rather than cut this message off.
+      const timer = Effect.sleep(options.failureBurst).pipe(Effect.andThen(Effect.uninterruptible(tell)))
+      yield* FiberMap.run(burstTimers, guildId, timer)
     })
 
   /** At shutdown no Disconnected arrives in time: every message still showing music says so now. */

@@ -136,7 +136,7 @@ export const pageButtons = (prefix: string, page: number, pages: number) =>
 const startLine = (start: Start | null, lead: string): string => {
   switch (start?._tag) {
     case "Failed":
-      return `Couldn't play ${lead} (${start.reason})`
+      return `Couldn't play ${lead}: ${start.reason}`
     case "Starting":
       return `Starting ${lead}…`
     default:
