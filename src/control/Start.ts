@@ -1,7 +1,7 @@
 /**
  * Whether a track that a command started is heard yet. The player announces a track's first
  * packet out (or its failure) a moment after it answered the command, and an answer must not
- * claim "now playing" for a track nobody hears: the edge waits a short while for either.
+ * claim "now playing" for a track nobody hears: a request waits a short while for either.
  */
 import { Duration, Effect, Option, PubSub } from "effect"
 import type { GuildId } from "../../schema/Ids.ts"

@@ -86,7 +86,7 @@ const make = Effect.fnUntraced(function*(options: NowPlayingOptions) {
       if (board === undefined) return
       const state = yield* registry.state(guildId)
       const current = state.queue.current
-      // Its TrackAudible (or TrackFailed) comes next and brings the edit.
+      // Not heard yet: its TrackAudible brings the edit (or, should it fail, whatever follows).
       if (current !== null && current.entryId !== board.heard) return
       yield* write(guildId, board, nowPlayingMessage(state, yield* Clock.currentTimeMillis))
     })
