@@ -134,6 +134,11 @@ export class TrackEnded extends Schema.TaggedClass<TrackEnded>()("TrackEnded", {
   runId: Schema.Int
 }) {}
 
+/** The run's first packet went out. */
+export class TrackAudible extends Schema.TaggedClass<TrackAudible>()("TrackAudible", {
+  runId: Schema.Int
+}) {}
+
 export class TrackFailed extends Schema.TaggedClass<TrackFailed>()("TrackFailed", {
   runId: Schema.Int,
   /** Short, user-presentable reason. */
@@ -186,7 +191,7 @@ export const UserCommand = Schema.Union([
 export type UserCommand = typeof UserCommand.Type
 
 /** Reports a playback run sends to its player's mailbox; never accepted from users. */
-export const PlaybackReport = Schema.Union([TrackEnded, TrackFailed])
+export const PlaybackReport = Schema.Union([TrackAudible, TrackEnded, TrackFailed])
 export type PlaybackReport = typeof PlaybackReport.Type
 
 /** Everything a player's mailbox carries. */

@@ -1,6 +1,6 @@
 import { Schema } from "effect"
 import { EffectName, Equalizer, Volume } from "./Effects.ts"
-import { GuildId } from "./Ids.ts"
+import { GuildId, UserId } from "./Ids.ts"
 import { LoopMode, QueueEntry } from "./PlayerState.ts"
 
 /** What a player tells the world (now-playing message, SSE, metrics, snapshots). */
@@ -10,6 +10,12 @@ export class TrackStarted extends Schema.TaggedClass<TrackStarted>()("TrackStart
   entry: QueueEntry,
   /** Where in the track playback starts (non-zero after resume/previous of a paused track). */
   startMs: Schema.Int
+}) {}
+
+/** The first packet of a track that started went out: it is being heard now. */
+export class TrackAudible extends Schema.TaggedClass<TrackAudible>()("TrackAudible", {
+  guildId: GuildId,
+  entry: QueueEntry
 }) {}
 
 export class TrackEnded extends Schema.TaggedClass<TrackEnded>()("TrackEnded", {
@@ -77,13 +83,34 @@ export class Idle extends Schema.TaggedClass<Idle>()("Idle", {
   guildId: GuildId
 }) {}
 
-/** The player was torn down (idle window elapsed or shutdown) and left voice. */
+/**
+ * Why a player was torn down: `stopped` (Stop) and `left` (Leave) by someone; `alone` (everyone
+ * left its channel), `kicked`, `lost` (the connection ended); `idle` (nothing played for the idle
+ * window); `shutdown` (the bot stopped, a restart included).
+ */
+export const TeardownReason = Schema.Literals(["stopped", "left", "alone", "kicked", "lost", "idle", "shutdown"])
+export type TeardownReason = typeof TeardownReason.Type
+
+/** Who asked for a teardown: a member (through Discord or the dashboard) or one of the guild's API keys. */
+export const Initiator = Schema.Struct({
+  userId: UserId,
+  origin: Schema.Literals(["discord", "http"]),
+  keyName: Schema.NullOr(Schema.String)
+})
+export type Initiator = typeof Initiator.Type
+
+export const Teardown = Schema.Struct({ reason: TeardownReason, by: Schema.NullOr(Initiator) })
+export type Teardown = typeof Teardown.Type
+
+/** The player was torn down and left voice. */
 export class Disconnected extends Schema.TaggedClass<Disconnected>()("Disconnected", {
-  guildId: GuildId
+  guildId: GuildId,
+  ...Teardown.fields
 }) {}
 
 export const PlayerEvent = Schema.Union([
   TrackStarted,
+  TrackAudible,
   TrackEnded,
   TrackFailed,
   Paused,

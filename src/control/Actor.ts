@@ -1,4 +1,5 @@
 import type { ChannelId, GuildId, RoleId, UserId } from "../../schema/Ids.ts"
+import type { Initiator } from "../../schema/PlayerEvent.ts"
 import type { MemberInfo } from "../gateway/GuildDirectory.ts"
 
 /** The edge a request came through, as the audit log records it. */
@@ -43,4 +44,11 @@ export const member = (origin: Origin, guildId: GuildId, info: MemberInfo): Acto
   origin,
   guildId,
   ...info
+})
+
+/** The actor as a player event names who asked. */
+export const initiator = (actor: Actor): Initiator => ({
+  userId: actor.userId,
+  origin: actor.origin,
+  keyName: actor._tag === "Key" ? actor.keyName : null
 })

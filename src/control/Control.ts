@@ -19,7 +19,7 @@ import { type GuildAccessSettings, GuildSettingsRepo } from "../persistence/Guil
 import type { FailureOf } from "../player/GuildPlayer.ts"
 import { PlayerRegistry } from "../player/PlayerRegistry.ts"
 import type { VoiceError } from "../voice/VoiceOutput.ts"
-import { type Actor, member, type Origin } from "./Actor.ts"
+import { type Actor, initiator, member, type Origin } from "./Actor.ts"
 import { auditEvent } from "./AuditEvents.ts"
 import { AuditTrail } from "./AuditTrail.ts"
 import { type Action, decide, type Room, votesNeeded } from "./Authorization.ts"
@@ -229,11 +229,11 @@ export class Control extends Context.Service<Control, {
         stop: (actor) =>
           act("dj", actor, (requester) => new Cmd.Stop({ requester })).pipe(
             // Tearing the player down leaves voice now rather than after the idle window.
-            Effect.tap(() => registry.release(actor.guildId))
+            Effect.tap(() => registry.release(actor.guildId, { reason: "stopped", by: initiator(actor) }))
           ),
         leave: (actor) =>
           authorize("dj", actor).pipe(
-            Effect.andThen(registry.release(actor.guildId)),
+            Effect.andThen(registry.release(actor.guildId, { reason: "left", by: initiator(actor) })),
             Effect.andThen(audit.record(actor, "left"))
           ),
         remove: (actor, position, to) => act("control", actor, (requester) => new Cmd.Remove({ position, to, requester })),

@@ -18,6 +18,7 @@ import type { FailureOf } from "../player/GuildPlayer.ts"
 import type { PlayerRegistry } from "../player/PlayerRegistry.ts"
 import type { Actor } from "./Actor.ts"
 import { NothingFound, NotInVoice, refusal } from "./Refusal.ts"
+import { awaitStart, type Start } from "./Start.ts"
 
 /**
  * What to play: words or a link, an uploaded file, a search result picked from a list, or tracks
@@ -52,11 +53,19 @@ export interface PlayProgress {
   readonly queued: ReadonlyArray<{ readonly position: number; readonly track: Track }>
   /** Tracks left out as already queued. */
   readonly skipped: number
+  /** Whether the first track, when it started at once, is heard yet; null when it was queued behind others. */
+  readonly start: Start | null
   /** The latest batch: its playlist and counts describe the load so far. */
   readonly batch: ResolvedBatch
   /** True once the last batch is in. */
   readonly done: boolean
 }
+
+/**
+ * How long a request to play waits for its track to be heard: its answer is deferred, and a
+ * track that starts takes FFmpeg's start-up (and a slow source's first bytes) to be heard.
+ */
+const heardWithin = "10 seconds"
 
 /** One answer as a stream of one batch, for the sources that answer at once. */
 const single = (resolved: Effect.Effect<ResolvedTracks, ResolveError>): Stream.Stream<ResolvedBatch, ResolveError> =>
@@ -103,10 +112,14 @@ export const makePlay = (deps: {
         if (first === undefined) return progress
         if (progress === null) yield* Fiber.join(joining)
         const position = !request.next ? "end" as const : progress === null ? "next" as const : nextPosition
-        const reply = yield* deps.send(
+        const enqueue = deps.send(
           actor,
           new Enqueue({ tracks: [first, ...rest], position, requester: userId, announceIn: request.announceIn })
         )
+        // The first batch's answer waits to hear whether the track it started plays.
+        const { reply, start } = progress === null
+          ? yield* awaitStart(registry, guildId, enqueue, (r) => r.position === 0 ? r.added[0] ?? null : null, heardWithin)
+          : { reply: yield* enqueue, start: null }
         const skipped = reply.duplicatesAllowed ? 0 : reply.duplicates.length
         nextPosition = (progress === null ? Math.max(1, reply.position) : nextPosition) + reply.added.length
         // The entries of one batch are queued side by side, from the reply's position on.
@@ -118,6 +131,7 @@ export const makePlay = (deps: {
             added: reply.added.length,
             queued,
             skipped,
+            start,
             batch,
             done: false
           }

@@ -1,30 +1,60 @@
 /**
  * The now-playing message: posted in the player's text channel (where playback was started) when
- * the first track starts, then kept current from player events by editing it (never re-posting),
- * at most once per `minEditInterval`. When the player leaves it shows that it stopped.
+ * the first track is heard, then kept current from player events by editing it (never re-posting),
+ * at most once per `minEditInterval`; a track that started but is not heard yet is never shown as
+ * playing. When the player leaves (or the bot shuts down) it says why it stopped, without buttons.
+ *
+ * Tracks that fail are told in the same channel: one message for a burst of failures one after
+ * another, sent once something is heard again, the queue ran out, or `failureBurst` passed.
  */
 import { Clock, Context, Duration, Effect, FiberMap, Layer, PubSub } from "effect"
 import type { BaseMessageOptions } from "discord.js"
 import type { GuildId } from "../../schema/Ids.ts"
-import type { PlayerEvent, Restored } from "../../schema/PlayerEvent.ts"
+import type { PlayerEvent, Restored, TrackFailed } from "../../schema/PlayerEvent.ts"
+import type { QueueEntry } from "../../schema/PlayerState.ts"
 import { DiscordGateway } from "../gateway/DiscordGateway.ts"
 import { PlayerRegistry } from "../player/PlayerRegistry.ts"
 import { discordCall } from "./Interaction.ts"
-import { finishedMessage, nowPlayingMessage, restoredNotice } from "./Render.ts"
+import {
+  type AfterFailure,
+  failureNotice,
+  finishedMessage,
+  nowPlayingMessage,
+  restoredNotice,
+  teardownText
+} from "./Render.ts"
 
 interface Board {
   readonly channelId: string
   messageId: string | null
   lastEditAt: number
+  /** The entry last heard: only it may be shown as playing. */
+  heard: number | null
 }
 
-const make = Effect.fnUntraced(function*(options: { readonly minEditInterval: Duration.Input }) {
+interface Burst {
+  readonly channelId: string
+  readonly failures: Array<{ readonly entry: QueueEntry; readonly reason: string }>
+}
+
+export interface NowPlayingOptions {
+  readonly minEditInterval: Duration.Input
+  /** How long after a failure the next one still joins its message. */
+  readonly failureBurst: Duration.Input
+}
+
+/** The final edits at shutdown may hold it up this long at most. */
+const shutdownEditsWithin = "3 seconds"
+
+const make = Effect.fnUntraced(function*(options: NowPlayingOptions) {
   const { client } = yield* DiscordGateway
   const registry = yield* PlayerRegistry
   const interval = Duration.toMillis(Duration.fromInputUnsafe(options.minEditInterval))
   const boards = new Map<GuildId, Board>()
   // Keyed by board: a guild's next message is never held up by its previous one's last edit.
   const pending = yield* FiberMap.make<Board>()
+  const bursts = new Map<GuildId, Burst>()
+  const burstTimers = yield* FiberMap.make<GuildId>()
 
   const channelOf = (board: Board) => {
     const channel = client.channels.cache.get(board.channelId)
@@ -55,6 +85,9 @@ const make = Effect.fnUntraced(function*(options: { readonly minEditInterval: Du
       const board = boards.get(guildId)
       if (board === undefined) return
       const state = yield* registry.state(guildId)
+      const current = state.queue.current
+      // Not heard yet: its TrackAudible brings the edit (or, should it fail, whatever follows).
+      if (current !== null && current.entryId !== board.heard) return
       yield* write(guildId, board, nowPlayingMessage(state, yield* Clock.currentTimeMillis))
     })
 
@@ -69,17 +102,64 @@ const make = Effect.fnUntraced(function*(options: { readonly minEditInterval: Du
       })
     })
 
-  /** The guild's board, created from the player's text channel when its first track starts. */
+  /** The guild's board, created from the player's text channel when its first track is heard. */
   const boardFor = (event: PlayerEvent) =>
     Effect.gen(function*() {
       const existing = boards.get(event.guildId)
-      if (existing !== undefined || event._tag !== "TrackStarted") return existing
+      if (existing !== undefined || event._tag !== "TrackAudible") return existing
       const { textChannelId } = yield* registry.state(event.guildId)
       if (textChannelId === null) return undefined
-      const board: Board = { channelId: textChannelId, messageId: null, lastEditAt: 0 }
+      const board: Board = { channelId: textChannelId, messageId: null, lastEditAt: 0, heard: null }
       boards.set(event.guildId, board)
       return board
     })
+
+  /** Tells the channel about the guild's failures so far, and what plays after them. */
+  const tellFailures = (guildId: GuildId, after: AfterFailure) =>
+    Effect.gen(function*() {
+      const burst = bursts.get(guildId)
+      bursts.delete(guildId)
+      const channel = burst === undefined ? undefined : client.channels.cache.get(burst.channelId)
+      if (burst === undefined || channel === undefined || !channel.isSendable()) return
+      yield* discordCall("send failure notice", async () => void (await channel.send(failureNotice(burst.failures, after))))
+    }).pipe(
+      Effect.catch((error) => Effect.logWarning("could not say that a track failed", error)),
+      Effect.annotateLogs({ guildId })
+    )
+
+  /** Something happened that ends the guild's burst of failures: tell it now. */
+  const flushFailures = (guildId: GuildId, after: AfterFailure) =>
+    FiberMap.remove(burstTimers, guildId).pipe(Effect.andThen(tellFailures(guildId, after)))
+
+  /** The next failure soon after joins this one's message; told at the latest `failureBurst` after the last. */
+  const failed = (event: TrackFailed) =>
+    Effect.gen(function*() {
+      const { guildId } = event
+      const known = bursts.get(guildId)
+      const channelId = known?.channelId ?? boards.get(guildId)?.channelId ?? (yield* registry.state(guildId)).textChannelId
+      if (channelId === null) return
+      const burst = known ?? { channelId, failures: [] }
+      burst.failures.push({ entry: event.entry, reason: event.reason })
+      bursts.set(guildId, burst)
+      // Nothing heard nor idle by then: the track that is starting is what comes instead.
+      const tell = Effect.gen(function*() {
+        const current = (yield* registry.state(guildId)).queue.current
+        yield* tellFailures(guildId, current === null ? { _tag: "Empty" } : { _tag: "Next", entry: current })
+      })
+      // Once telling, a failure coming in starts a burst of its own rather than cut this message off.
+      const timer = Effect.sleep(options.failureBurst).pipe(Effect.andThen(Effect.uninterruptible(tell)))
+      yield* FiberMap.run(burstTimers, guildId, timer)
+    })
+
+  /** At shutdown no Disconnected arrives in time: every message still showing music says so now. */
+  yield* Effect.addFinalizer(() =>
+    Effect.forEach([...boards], ([guildId, board]) =>
+      FiberMap.remove(pending, board).pipe(
+        Effect.andThen(board.messageId === null
+          ? Effect.void
+          : write(guildId, board, finishedMessage(teardownText({ reason: "shutdown", by: null }))))
+      ), { concurrency: "unbounded", discard: true }).pipe(Effect.timeoutOption(shutdownEditsWithin), Effect.asVoid)
+  )
 
   /** One message where the player announces, saying that the music came back after a restart. */
   const announceRestored = (event: Restored) =>
@@ -95,7 +175,20 @@ const make = Effect.fnUntraced(function*(options: { readonly minEditInterval: Du
 
   const handle = (event: PlayerEvent) =>
     Effect.gen(function*() {
-      if (event._tag === "Restored") return yield* announceRestored(event)
+      switch (event._tag) {
+        case "Restored":
+          return yield* announceRestored(event)
+        case "TrackFailed":
+          yield* failed(event)
+          break
+        case "TrackAudible":
+          yield* flushFailures(event.guildId, { _tag: "Playing", entry: event.entry })
+          break
+        case "Idle":
+        case "Disconnected":
+          yield* flushFailures(event.guildId, { _tag: "Empty" })
+          break
+      }
       const board = yield* boardFor(event)
       if (board === undefined) return
       if (event._tag === "Disconnected") {
@@ -103,13 +196,14 @@ const make = Effect.fnUntraced(function*(options: { readonly minEditInterval: Du
         if (board.messageId === null) return yield* FiberMap.remove(pending, board)
         // The last edit keeps to the pace too; it replaces any edit still waiting.
         const wait = Math.max(0, board.lastEditAt + interval - (yield* Clock.currentTimeMillis))
-        const final = write(event.guildId, board, finishedMessage("I left the voice channel."))
+        const final = write(event.guildId, board, finishedMessage(teardownText(event)))
         yield* FiberMap.run(pending, board, Effect.sleep(wait).pipe(Effect.andThen(final)))
         return
       }
-      if (event._tag === "TrackStarted" && board.messageId === null) {
+      if (event._tag === "TrackAudible") {
+        board.heard = event.entry.entryId
         // A final edit of the guild's previous message may still be waiting: let it finish.
-        return yield* refresh(event.guildId)
+        if (board.messageId === null) return yield* refresh(event.guildId)
       }
       yield* schedule(event.guildId)
     })
@@ -136,6 +230,6 @@ export class NowPlaying extends Context.Service<NowPlaying, {
   readonly touched: (guildId: GuildId, messageId: string) => Effect.Effect<void>
 }>()("reprise/discord/NowPlaying") {
   /** Discord's rate limits on edits make 5 seconds a good interval. */
-  static readonly layer = (options: { readonly minEditInterval: Duration.Input } = { minEditInterval: "5 seconds" }) =>
-    Layer.effect(NowPlaying, make(options))
+  static readonly layer = (options: Partial<NowPlayingOptions> = {}) =>
+    Layer.effect(NowPlaying, make({ minEditInterval: "5 seconds", failureBurst: "4 seconds", ...options }))
 }

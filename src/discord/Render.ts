@@ -7,12 +7,13 @@ import {
   EmbedBuilder
 } from "discord.js"
 import { formatMs } from "../../schema/PlayerError.ts"
-import type { Restored } from "../../schema/PlayerEvent.ts"
+import type { Restored, Teardown } from "../../schema/PlayerEvent.ts"
 import { type PlayerState, positionNow, type QueueEntry } from "../../schema/PlayerState.ts"
 import type { Track } from "../../schema/Track.ts"
 import type { SkipOutcome } from "../control/Control.ts"
 import type { PlayProgress } from "../control/Play.ts"
 import { plural } from "../../schema/Wording.ts"
+import type { Start } from "../control/Start.ts"
 
 const clip = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`)
 
@@ -132,17 +133,30 @@ export const pageButtons = (prefix: string, page: number, pages: number) =>
     )
   ]
 
+/** What became of a track that went straight to the player, as far as its request waited to hear. */
+const startLine = (start: Start | null, lead: string): string => {
+  switch (start?._tag) {
+    case "Failed":
+      return `Couldn't play ${lead}: ${start.reason}`
+    case "Starting":
+      return `Starting ${lead}…`
+    default:
+      return `Now playing: ${lead}`
+  }
+}
+
 /** The reply to a request to play, as far as its load has got. */
 export const playSummary = (progress: PlayProgress): string => {
   const batch = progress.batch
   const lead = progress.lead === null ? "nothing new" : trackLine(progress.lead)
-  const more = progress.added > 1 ? ` and ${progress.added - 1} more` : ""
+  const failed = progress.startedAt === 0 && progress.start?._tag === "Failed"
+  const more = progress.added <= 1 ? "" : failed ? `; queued ${progress.added - 1} more` : ` and ${progress.added - 1} more`
   const from = batch.playlist === null ? "" : ` from **${batch.playlist.title}**`
   const skipped = progress.skipped > 0 ? ` (${progress.skipped} already queued, left out)` : ""
   const loading = progress.done || batch.playlist === null
     ? ""
     : ` — loading ${batch.loaded}${batch.expected === null ? "" : `/${batch.expected}`}…`
-  const head = progress.startedAt === 0 ? `Now playing: ${lead}` : `Queued ${lead}`
+  const head = progress.startedAt === 0 ? startLine(progress.start, lead) : `Queued ${lead}`
   const where = progress.startedAt === 0 ? "" : ` at position ${progress.startedAt}`
   return `${head}${more}${from}${where}${skipped}${loading}`
 }
@@ -166,7 +180,8 @@ export const skipText = (outcome: SkipOutcome): string => {
   const passed = outcome.byVote ? "Vote passed: skipped" : "Skipped"
   return outcome.now === null
     ? `${passed} ${what}. The queue is empty now.`
-    : `${passed} ${what}. Now playing: ${trackLine(outcome.now.track)}`
+    // The next track is not heard yet (it may even fail): the now-playing message confirms it.
+    : `${passed} ${what}. Starting ${trackLine(outcome.now.track)}…`
 }
 
 /** The one message a guild sees when its music came back after the bot restarted. */
@@ -177,4 +192,53 @@ export const restoredNotice = (event: Restored): BaseMessageOptions => {
     ? `${what} is paused at ${formatMs(event.positionMs)}; \`/resume\` from a voice channel continues it.`
     : `${what} continues from ${formatMs(event.positionMs)}.`
   return { content: `I'm back after a restart: ${where}${more}` }
+}
+
+/** Why the now-playing message stopped, in its final look. */
+export const teardownText = ({ by, reason }: Teardown): string => {
+  const who = by === null
+    ? "someone"
+    : by.keyName !== null
+    ? `the API key **${escape(by.keyName)}**`
+    : `<@${by.userId}>${by.origin === "http" ? " from the dashboard" : ""}`
+  switch (reason) {
+    case "stopped":
+      return `Stopped by ${who}.`
+    case "left":
+      return `${who.charAt(0).toUpperCase()}${who.slice(1)} asked me to leave the voice channel.`
+    case "alone":
+      return "Everyone left the voice channel, so I left too."
+    case "kicked":
+      return "I was disconnected from the voice channel."
+    case "lost":
+      return "I lost my connection to the voice channel."
+    case "idle":
+      return "Nothing played for a while, so I left the voice channel."
+    case "shutdown":
+      return "I was shut down or restarted."
+  }
+}
+
+/** What plays after tracks that failed: one heard now, the one about to start, or nothing. */
+export type AfterFailure =
+  | { readonly _tag: "Playing"; readonly entry: QueueEntry }
+  | { readonly _tag: "Next"; readonly entry: QueueEntry }
+  | { readonly _tag: "Empty" }
+
+/** One message for tracks that failed one after another: each with its reason, then what plays instead. */
+export const failureNotice = (
+  failures: ReadonlyArray<{ readonly entry: QueueEntry; readonly reason: string }>,
+  after: AfterFailure
+): BaseMessageOptions => {
+  const [only] = failures
+  const what = failures.length === 1 && only !== undefined
+    ? `Couldn't play ${trackLine(only.entry.track)}: ${only.reason}.`
+    : [`Couldn't play ${failures.length} tracks:`, ...failures.map((f) => `• ${trackLine(f.entry.track)}: ${f.reason}`)]
+      .join("\n")
+  const instead = after._tag === "Playing"
+    ? `Now playing ${trackLine(after.entry.track)} instead.`
+    : after._tag === "Next"
+    ? `Next up: ${trackLine(after.entry.track)}.`
+    : "Nothing else is queued."
+  return { content: `${what}\n${instead}`, allowedMentions: { parse: [] } }
 }

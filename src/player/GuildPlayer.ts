@@ -55,6 +55,8 @@ export interface GuildPlayerDeps {
   readonly events: PubSub.PubSub<Ev.PlayerEvent>
   /** Told after every command whether the player is idle (nothing playing, or paused). */
   readonly onIdle: (idle: boolean) => Effect.Effect<void>
+  /** Why the player is being torn down, asked when it is. */
+  readonly teardown: Effect.Effect<Ev.Teardown>
 }
 
 interface Envelope {
@@ -68,7 +70,7 @@ const crashed = playerError(new PlayerUnavailable({ reason: "it hit an internal 
 
 /** Builds a guild's player in the current scope; closing the scope stops playback and leaves voice. */
 export const makeGuildPlayer = Effect.fnUntraced(function*(guildId: GuildId, deps: GuildPlayerDeps) {
-  const { events, onIdle, options } = deps
+  const { events, onIdle, options, teardown } = deps
   const overrides = options.guildSettings === undefined ? {} : yield* options.guildSettings(guildId)
   const settings: Q.QueueSettings = { ...options.queue, ...overrides }
   const publish = (event: Ev.PlayerEvent) => PubSub.publish(events, event)
@@ -77,7 +79,10 @@ export const makeGuildPlayer = Effect.fnUntraced(function*(guildId: GuildId, dep
   // it FFmpeg) is interrupted, voice is left, and only then is the teardown announced.
   const closed = yield* Deferred.make<void>()
   yield* Effect.addFinalizer(() =>
-    publish(new Ev.Disconnected({ guildId })).pipe(Effect.andThen(Deferred.succeed(closed, undefined)))
+    teardown.pipe(
+      Effect.flatMap((why) => publish(new Ev.Disconnected({ guildId, ...why }))),
+      Effect.andThen(Deferred.succeed(closed, undefined))
+    )
   )
   const mailbox = yield* Queue.bounded<Envelope, Cause.Done>(options.mailboxCapacity)
   const report = (command: Cmd.PlaybackReport) =>

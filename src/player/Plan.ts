@@ -37,6 +37,8 @@ export interface Core {
   readonly nextRunId: number
   readonly ballot: Ballot | null
   readonly recovery: Recovery | null
+  /** The entry that started and whose first packet is awaited, to announce it once heard. */
+  readonly unheard: number | null
 }
 
 export const initialCore = (player: PlayerState): Core => ({
@@ -44,7 +46,8 @@ export const initialCore = (player: PlayerState): Core => ({
   run: null,
   nextRunId: 1,
   ballot: null,
-  recovery: null
+  recovery: null,
+  unheard: null
 })
 
 /** What the player's loop knows that the function cannot compute. */
@@ -145,7 +148,13 @@ export class Plan {
     }
     return this.set({ paused: false, position: { ms: 0, atMs: this.ctx.nowMs, playing: true } })
       .play(next, 0, "none")
-      .publish(new Ev.TrackStarted({ guildId, entry: next, startMs: 0 }))
+      .started(next, 0)
+  }
+
+  /** Announces that `entry` starts; its first packet out will announce that it is heard. */
+  started(entry: QueueEntry, startMs: number): this {
+    this.core = { ...this.core, unheard: entry.entryId }
+    return this.publish(new Ev.TrackStarted({ guildId: this.state.guildId, entry, startMs }))
   }
 
   /** Plays the current entry again from `startMs` with the state's sound (seek, volume, effects, resume). */

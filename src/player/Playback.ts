@@ -77,7 +77,8 @@ export const makePlayback = Effect.fnUntraced(function*(
         }
       }
       const packets = Stream.fromQueue(buffer).pipe(
-        Stream.tap(() => Effect.sync(() => void r.packets++)),
+        // The first packet out is what tells the player (and its listeners) that the track is heard.
+        Stream.tap(() => ++r.packets === 1 ? report(new Cmd.TrackAudible({ runId: r.runId })) : Effect.void),
         Stream.drop(drop)
       )
       yield* voice.play(guildId, packets)

@@ -1,7 +1,7 @@
 import { Context, Effect, FiberMap, Layer, PubSub, RcMap, Scope, Stream, type Duration } from "effect"
 import type { ChannelId, GuildId } from "../../schema/Ids.ts"
 import type { UserCommand } from "../../schema/PlayerCommand.ts"
-import type { PlayerEvent } from "../../schema/PlayerEvent.ts"
+import type { PlayerEvent, Teardown } from "../../schema/PlayerEvent.ts"
 import type { ReplyOf } from "../../schema/PlayerReply.ts"
 import { initialPlayerState, type PlayerState } from "../../schema/PlayerState.ts"
 import type { AudioPipeline } from "../audio/AudioPipeline.ts"
@@ -21,7 +21,25 @@ const makeRegistry = Effect.fnUntraced(function*(options: PlayerOptions) {
   const events = yield* PubSub.sliding<PlayerEvent>(4096)
   const idleTimers = yield* FiberMap.make<GuildId>()
 
-  const release = (guildId: GuildId): Effect.Effect<void> => RcMap.invalidate(players, guildId)
+  // Why each player being torn down goes; one torn down with none given goes with the bot.
+  const teardowns = new Map<GuildId, Teardown>()
+  const shutdown: Teardown = { reason: "shutdown", by: null }
+
+  /** The first reason given wins: a Stop's own teardown also ends the voice connection. */
+  const release = (guildId: GuildId, why: Teardown): Effect.Effect<void> =>
+    RcMap.has(players, guildId).pipe(
+      Effect.flatMap((active) => {
+        if (!active) return Effect.void
+        if (!teardowns.has(guildId)) teardowns.set(guildId, why)
+        return RcMap.invalidate(players, guildId)
+      })
+    )
+  const teardownOf = (guildId: GuildId) =>
+    Effect.sync(() => {
+      const why = teardowns.get(guildId) ?? shutdown
+      teardowns.delete(guildId)
+      return why
+    })
 
   // The teardown is forked into the registry's scope: it closes the player's scope, which must
   // not wait on the timer fiber that asked for it.
@@ -29,7 +47,9 @@ const makeRegistry = Effect.fnUntraced(function*(options: PlayerOptions) {
   const leaveWhenIdle = (guildId: GuildId): Effect.Effect<void> =>
     Effect.sleep(resolved.idleWindow).pipe(
       Effect.andThen(resolved.stayConnected(guildId)),
-      Effect.flatMap((stay) => stay ? leaveWhenIdle(guildId) : Effect.asVoid(Effect.forkIn(release(guildId), scope)))
+      Effect.flatMap((stay) =>
+        stay ? leaveWhenIdle(guildId) : Effect.asVoid(Effect.forkIn(release(guildId, { reason: "idle", by: null }), scope))
+      )
     )
   const onIdle = (guildId: GuildId) => (idle: boolean): Effect.Effect<void> =>
     idle
@@ -39,7 +59,7 @@ const makeRegistry = Effect.fnUntraced(function*(options: PlayerOptions) {
   // Players are never closed by reference counting: only the idle timer (or release) invalidates them.
   const players: RcMap.RcMap<GuildId, GuildPlayer> = yield* RcMap.make({
     lookup: (guildId: GuildId) =>
-      makeGuildPlayer(guildId, { options: resolved, events, onIdle: onIdle(guildId) }).pipe(
+      makeGuildPlayer(guildId, { options: resolved, events, onIdle: onIdle(guildId), teardown: teardownOf(guildId) }).pipe(
         Effect.annotateLogs({ guildId })
       ),
     idleTimeToLive: "Infinity" satisfies Duration.Input
@@ -50,7 +70,7 @@ const makeRegistry = Effect.fnUntraced(function*(options: PlayerOptions) {
   const left = yield* voice.left
   yield* PubSub.take(left).pipe(
     Effect.flatMap((event) =>
-      release(event.guildId).pipe(
+      release(event.guildId, { reason: event.reason, by: null }).pipe(
         Effect.withSpan("PlayerRegistry.voiceLeft", { attributes: { "guild.id": event.guildId, reason: event.reason } })
       )
     ),
@@ -106,8 +126,8 @@ export class PlayerRegistry extends Context.Service<PlayerRegistry, {
   readonly subscribe: Effect.Effect<PubSub.Subscription<PlayerEvent>, never, Scope.Scope>
   /** Guilds with a live player. */
   readonly active: Effect.Effect<ReadonlyArray<GuildId>>
-  /** Tears the guild's player down now, as the idle window would. */
-  readonly release: (guildId: GuildId) => Effect.Effect<void>
+  /** Tears the guild's player down now, as the idle window would, saying why. */
+  readonly release: (guildId: GuildId, why: Teardown) => Effect.Effect<void>
 }>()("reprise/player/PlayerRegistry") {
   /** Defaults: 5-minute idle window, 1000-entry queues, duplicates allowed. */
   static readonly layer = (

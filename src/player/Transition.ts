@@ -75,6 +75,17 @@ const ended = (plan: Plan, command: Cmd.PlaybackReport): Outcome<undefined> => {
   return plan.done(undefined)
 }
 
+/** The first packet of the current run is out: a track that started is heard now (once per start). */
+const audible = (plan: Plan, command: Cmd.TrackAudible): Outcome<undefined> => {
+  const current = plan.state.queue.current
+  const run = plan.core.run
+  if (run === null || run.runId !== command.runId || current === null || plan.core.unheard !== current.entryId) {
+    return plan.done(undefined)
+  }
+  plan.core = { ...plan.core, unheard: null }
+  return plan.publish(new Ev.TrackAudible({ guildId: plan.state.guildId, entry: current })).done(undefined)
+}
+
 /** A fresh player takes the snapshot's state; one that already has music keeps its own. */
 const restore = (plan: Plan, command: Cmd.Restore): Outcome<ReplyOf<Cmd.Restore>> => {
   const { queue, guildId } = plan.state
@@ -93,7 +104,7 @@ const restore = (plan: Plan, command: Cmd.Restore): Outcome<ReplyOf<Cmd.Restore>
   )
   if (playing) {
     plan.set({ position: { ms: positionMs, atMs: plan.ctx.nowMs, playing: true } }).play(current, positionMs, "none")
-      .publish(new Ev.TrackStarted({ guildId, entry: current, startMs: positionMs }))
+      .started(current, positionMs)
   }
   return plan.queueChanged().done({ restored: true })
 }
@@ -226,6 +237,8 @@ const decide = (core: Core, command: Handled, ctx: Context): Outcome<unknown> =>
     case "Connect":
       // Joining voice is I/O: the player's loop does it before (and instead of) asking here.
       return plan.done({ channelId: command.channelId } satisfies ReplyOf<Cmd.Connect>)
+    case "TrackAudible":
+      return audible(plan, command)
     case "TrackEnded":
     case "TrackFailed":
       return ended(plan, command)

@@ -2,7 +2,7 @@
  * Runs Reprise as its own process (`node src/start.js`) against the fake Discord, with tones
  * served over local HTTP. One harness per describe block (`blockHarness`): the bot starts once.
  */
-import { mkdirSync } from "node:fs"
+import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, assert, beforeAll } from "vitest"
 import { generateTone, generateToneSequence } from "../support/audioFixtures.ts"
@@ -42,6 +42,8 @@ export interface HarnessOptions {
   readonly tones: Readonly<Record<string, Tone>>
   /** URL path → frequencies of consecutive 1-second tones to serve (a position can be read off the audio). */
   readonly sequences?: Readonly<Record<string, ReadonlyArray<number>>> | undefined
+  /** URL path → text to serve as it is (a link to something that is not audio). */
+  readonly texts?: Readonly<Record<string, string>> | undefined
   /** File name without extension (it is `.ogg`) → tone, in the local music library (MUSIC_DIR). */
   readonly music?: Readonly<Record<string, Tone>> | undefined
   /** Run the bot in its own process group (see `startProgram`). */
@@ -94,7 +96,12 @@ export const startHarness = async (options: HarnessOptions): Promise<Harness> =>
       [path, await generateToneSequence(dataDir, { frequencies, format: "ogg", name: path.replace(/\W/g, "_") })] as const
     )
   )
-  const server = await startFileServer(Object.fromEntries([...served, ...sequences]))
+  const texts = Object.entries(options.texts ?? {}).map(([path, body]) => {
+    const file = join(dataDir, path.replace(/\W/g, "_"))
+    writeFileSync(file, body)
+    return [path, file] as const
+  })
+  const server = await startFileServer(Object.fromEntries([...served, ...sequences, ...texts]))
   try {
     await options.prepare?.(dataDir, server)
   } catch (error) {

@@ -112,7 +112,7 @@ describe("Reprise against the fake Discord: playback", () => {
     assert.strictEqual(page2.type, 7)
     assert.include(JSON.stringify(page2.data), "page 2 of 2")
     const skipped = await command(fake, ids.alice, "skip", {}, /Skipped/)
-    assert.match(skipped.text, /Now playing: .*b660/)
+    assert.match(skipped.text, /Starting .*b660.*…/)
     await sleep(400)
     assert.approximately((await listen(1000)).frequency(), 660, 5)
   }, 60_000)
@@ -135,7 +135,7 @@ describe("Reprise against the fake Discord: playback", () => {
   it("/loop track plays the short tone again when it ends", async () => {
     const { fake } = h
     await command(fake, ids.alice, "play", { query: h.files.url("/c880.ogg"), next: true }, /Queued/)
-    await command(fake, ids.alice, "skip", {}, /Now playing: .*c880/)
+    await command(fake, ids.alice, "skip", {}, /Starting .*c880/)
     await command(fake, ids.alice, "loop", { mode: "track" }, /Looping the current track/)
     // A 2 s tone heard for 5 s: it looped.
     await sleep(300)

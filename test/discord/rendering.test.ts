@@ -119,7 +119,8 @@ describe("option parsing and rendering", () => {
       queued: [],
       skipped: lead === null ? 1 : 0,
       batch: { tracks: [], playlist: null, loaded: 1, expected: 1 },
-      done: true
+      done: true,
+      start: null
     })
     const alice = "200000000000000001"
     assert.strictEqual(pickedLine(alice, progress(3, track("a"))), `<@${alice}> queued **a** (3:00) at position 3.`)

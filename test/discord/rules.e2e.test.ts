@@ -82,7 +82,7 @@ describe("Reprise against the fake Discord: rules and resilience", () => {
     const again = await command(fake, ids.bob, "skip", {}, /already voted/)
     assert.match(again.text, /^You already voted to skip .*a440.*: 1 of 2 votes so far\.$/, "one vote per member")
     const passed = await command(fake, ids.carol, "skip", {}, /Vote passed/)
-    assert.match(passed.text, /Now playing: .*b660/)
+    assert.match(passed.text, /Starting .*b660/)
     await sleep(400)
     assert.approximately((await listen(800)).frequency(), 660, 5)
   }, 60_000)

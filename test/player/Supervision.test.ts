@@ -23,15 +23,17 @@ const long = (name: string) => track(name, { location: `/m/${name}-600000.flac`,
 describe("GuildPlayer supervision and serialized decisions", () => {
   it.effect("a defect outside any command answers every waiting caller at once, then restarts from the last good state", () => {
     const fake = makeFakeAudio()
-    // Called once as the player starts and once after each command: the third call is after SetLoop.
+    // Called once as the player starts and once after each command or report: after Enqueue, the
+    // first packet's TrackAudible, then SetLoop (the fourth call).
     let calls = 0
     return Effect.gen(function*() {
       const player = yield* makeGuildPlayer(guildA, {
         options: resolvePlayerOptions({ restartBaseDelay: "2 seconds" }),
         events: yield* PubSub.unbounded<PlayerEvent>(),
+        teardown: Effect.succeed({ reason: "shutdown", by: null }),
         // The loop calls this between commands: outside every step, where nothing used to watch.
         onIdle: () =>
-          ++calls === 3 ? Effect.sleep("1 second").pipe(Effect.andThen(Effect.die(new Error("boom")))) : Effect.void
+          ++calls === 4 ? Effect.sleep("1 second").pipe(Effect.andThen(Effect.die(new Error("boom")))) : Effect.void
       })
       yield* player.send(new Cmd.Enqueue({ tracks: [long("a"), long("b")], position: "end", requester: user }))
       yield* advance("200 millis")
@@ -74,6 +76,7 @@ describe("GuildPlayer supervision and serialized decisions", () => {
       const player = yield* makeGuildPlayer(guildA, {
         options: resolvePlayerOptions(),
         events: yield* PubSub.unbounded<PlayerEvent>(),
+        teardown: Effect.succeed({ reason: "shutdown", by: null }),
         onIdle: () => Effect.void
       })
       yield* player.send(new Cmd.Enqueue({ tracks: [long("a")], position: "end", requester: user }))

@@ -61,7 +61,7 @@ describe("the player's transition", () => {
             }
             if (work._tag === "Stop") assert.isNotNull(before.run)
           }
-          const stale = (command._tag === "TrackEnded" || command._tag === "TrackFailed") &&
+          const stale = (command._tag === "TrackAudible" || command._tag === "TrackEnded" || command._tag === "TrackFailed") &&
             command.runId !== before.run?.runId
           if (stale) {
             assert.strictEqual(outcome.core, before)
@@ -70,6 +70,42 @@ describe("the player's transition", () => {
         })
       })
     )
+  })
+
+  it("says a track is heard once per start, for the entry that started, when its current run's first packet is out", () => {
+    fc.assert(
+      fc.property(fc.array(steps, { maxLength: 40 }), (script) => {
+        // The entry that started and was not announced as heard since.
+        let awaited: number | null = null
+        run(script, (before, command, outcome) => {
+          for (const work of outcome.work) {
+            if (work._tag !== "Publish") continue
+            const event = work.event
+            if (event._tag === "TrackStarted") awaited = event.entry.entryId
+            if (event._tag === "TrackAudible") {
+              assert.strictEqual(command._tag, "TrackAudible")
+              assert.strictEqual(event.entry.entryId, awaited, "only the entry that started, and only once")
+              awaited = null
+            }
+          }
+          if (command._tag === "TrackAudible" && command.runId === before.run?.runId &&
+            before.player.queue.current?.entryId === awaited) {
+            assert.isTrue(outcome.work.some((w) => w._tag === "Publish" && w.event._tag === "TrackAudible"))
+          }
+        })
+      })
+    )
+  })
+
+  it("a track whose sound changed before it was heard is announced by the run that replaced it", () => {
+    const started = playing("a")
+    const louder = transition(started, new Cmd.SetVolume({ volume: 50, requester: user }), ctx())
+    const first = started.run!.runId
+    assert.deepStrictEqual(transition(louder.core, new Cmd.TrackAudible({ runId: first }), ctx()).work, [], "stale run")
+    const heard = transition(louder.core, new Cmd.TrackAudible({ runId: louder.core.run!.runId }), ctx())
+    assert.deepStrictEqual(heard.work.map((w) => w._tag === "Publish" ? w.event._tag : w._tag), ["TrackAudible"])
+    const again = transition(heard.core, new Cmd.TrackAudible({ runId: louder.core.run!.runId }), ctx())
+    assert.deepStrictEqual(again.work, [], "once")
   })
 
   it("two toggles are two changes: pause and effects come back to where they were", () => {

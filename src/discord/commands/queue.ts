@@ -111,6 +111,8 @@ export const nowPlayingButtons: ComponentHandler = {
         if (outcome._tag === "Voted") {
           return yield* respond(interaction, { content: skipText(outcome), ephemeral: true })
         }
+        // The next track is not heard yet: the message shows it once it is (NowPlaying).
+        if (outcome.now !== null) return yield* discordCall("deferUpdate", () => interaction.deferUpdate())
         break
       }
       case "stop":

@@ -50,6 +50,9 @@ export const steps: fc.Arbitrary<Step> = fc.oneof(
   ),
   fc.constantFrom("flat", "rock" as const).map((preset): Step => () => new Cmd.SetEqualizer({ preset, requester: user })),
   fc.boolean().map((stale): Step => (c) =>
+    new Cmd.TrackAudible({ runId: stale || c.run === null ? c.nextRunId + 5 : c.run.runId })
+  ),
+  fc.boolean().map((stale): Step => (c) =>
     new Cmd.TrackEnded({ runId: stale || c.run === null ? c.nextRunId + 5 : c.run.runId })
   ),
   fc.boolean().map((stale): Step => (c) =>
