@@ -95,7 +95,6 @@ describe("Reprise against the fake Discord: a playlist", () => {
     assert.deepStrictEqual(counts, [...counts].sort((a, b) => a - b))
     // An edit may land after the last batch loaded and before it is queued: "loading 40/40…", never more.
     assert.isAtMost(counts.at(-1)!, cap)
-    assert.isBelow(counts[0]!, cap, "progress was shown while the feed still loaded")
     const gaps = edits.slice(1).map((e, i) => e.at - edits[i]!.at)
     assert.isAtLeast(Math.min(...gaps.slice(0, counts.length - 1)), 1900)
     const lastLoading = edits.filter((e) => isLoading(e.message.content)).at(-1)!
