@@ -78,6 +78,13 @@ export class Restored extends Schema.TaggedClass<Restored>()("Restored", {
   queued: Schema.Int
 }) {}
 
+/** Autoplay (the queue ran out) found no related track that did not play lately. */
+export class AutoplayFoundNothing extends Schema.TaggedClass<AutoplayFoundNothing>()("AutoplayFoundNothing", {
+  guildId: GuildId,
+  /** The title of the track it looked for relatives of. */
+  after: Schema.String
+}) {}
+
 /** Nothing is left to play; the idle window starts. */
 export class Idle extends Schema.TaggedClass<Idle>()("Idle", {
   guildId: GuildId
@@ -120,6 +127,7 @@ export const PlayerEvent = Schema.Union([
   VolumeChanged,
   EffectsChanged,
   Restored,
+  AutoplayFoundNothing,
   Idle,
   Disconnected
 ])

@@ -10,13 +10,14 @@
 import { Clock, Context, Duration, Effect, FiberMap, Layer, PubSub } from "effect"
 import type { BaseMessageOptions } from "discord.js"
 import type { GuildId } from "../../schema/Ids.ts"
-import type { PlayerEvent, Restored, TrackFailed } from "../../schema/PlayerEvent.ts"
+import type { PlayerEvent, TrackFailed } from "../../schema/PlayerEvent.ts"
 import type { QueueEntry } from "../../schema/PlayerState.ts"
 import { DiscordGateway } from "../gateway/DiscordGateway.ts"
 import { PlayerRegistry } from "../player/PlayerRegistry.ts"
 import { discordCall } from "./Interaction.ts"
 import {
   type AfterFailure,
+  autoplayEmptyNotice,
   failureNotice,
   finishedMessage,
   nowPlayingMessage,
@@ -161,23 +162,25 @@ const make = Effect.fnUntraced(function*(options: NowPlayingOptions) {
       ), { concurrency: "unbounded", discard: true }).pipe(Effect.timeoutOption(shutdownEditsWithin), Effect.asVoid)
   )
 
-  /** One message where the player announces, saying that the music came back after a restart. */
-  const announceRestored = (event: Restored) =>
+  /** One message where the player announces (its text channel), e.g. that the music came back after a restart. */
+  const announce = (guildId: GuildId, what: string, message: BaseMessageOptions) =>
     Effect.gen(function*() {
-      const { textChannelId } = yield* registry.state(event.guildId)
+      const { textChannelId } = yield* registry.state(guildId)
       const channel = textChannelId === null ? undefined : client.channels.cache.get(textChannelId)
       if (channel === undefined || !channel.isSendable()) return
-      yield* discordCall("send restored notice", async () => void (await channel.send(restoredNotice(event))))
+      yield* discordCall(`send ${what} notice`, async () => void (await channel.send(message)))
     }).pipe(
-      Effect.catch((error) => Effect.logWarning("could not say that playback resumed", error)),
-      Effect.annotateLogs({ guildId: event.guildId })
+      Effect.catch((error) => Effect.logWarning(`could not send the ${what} notice`, error)),
+      Effect.annotateLogs({ guildId })
     )
 
   const handle = (event: PlayerEvent) =>
     Effect.gen(function*() {
       switch (event._tag) {
         case "Restored":
-          return yield* announceRestored(event)
+          return yield* announce(event.guildId, "restored", restoredNotice(event))
+        case "AutoplayFoundNothing":
+          return yield* announce(event.guildId, "autoplay", autoplayEmptyNotice(event))
         case "TrackFailed":
           yield* failed(event)
           break

@@ -7,7 +7,7 @@ import {
   EmbedBuilder
 } from "discord.js"
 import { formatMs } from "../../schema/PlayerError.ts"
-import type { Restored, Teardown } from "../../schema/PlayerEvent.ts"
+import type { AutoplayFoundNothing, Restored, Teardown } from "../../schema/PlayerEvent.ts"
 import { type PlayerState, positionNow, type QueueEntry } from "../../schema/PlayerState.ts"
 import type { Track } from "../../schema/Track.ts"
 import type { SkipOutcome } from "../control/Control.ts"
@@ -193,6 +193,12 @@ export const restoredNotice = (event: Restored): BaseMessageOptions => {
     : `${what} continues from ${formatMs(event.positionMs)}.`
   return { content: `I'm back after a restart: ${where}${more}` }
 }
+
+/** Autoplay came up empty: said, so the silence after the last track is no mystery. */
+export const autoplayEmptyNotice = (event: AutoplayFoundNothing): BaseMessageOptions => ({
+  content: `Autoplay found nothing new to play after **${clip(event.after, 100)}**. Add something with \`/play\`.`,
+  allowedMentions: { parse: [] }
+})
 
 /** Why the now-playing message stopped, in its final look. */
 export const teardownText = ({ by, reason }: Teardown): string => {

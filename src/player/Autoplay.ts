@@ -1,7 +1,7 @@
 import { Effect, Layer, Option, Stream } from "effect"
 import type { GuildId } from "../../schema/Ids.ts"
 import { Enqueue } from "../../schema/PlayerCommand.ts"
-import type { TrackEnded } from "../../schema/PlayerEvent.ts"
+import { AutoplayFoundNothing, type TrackEnded } from "../../schema/PlayerEvent.ts"
 import type { Track } from "../../schema/Track.ts"
 import { GuildSettingsRepo } from "../persistence/GuildSettingsRepo.ts"
 import { HistoryRepo } from "../persistence/HistoryRepo.ts"
@@ -38,7 +38,10 @@ export const autoplay = (sources: AutoplaySources) =>
       const played = yield* sources.played(guildId)
       const recent = [...new Set([...state.queue.history.map((entry) => entry.track.id), ...played, after.id])]
       const next = yield* sources.related(after, recent)
-      if (Option.isNone(next)) return yield* Effect.logInfo("autoplay found nothing new to play", { guildId })
+      if (Option.isNone(next)) {
+        yield* Effect.logInfo("autoplay found nothing new to play", { guildId })
+        return yield* registry.notify(new AutoplayFoundNothing({ guildId, after: after.title }))
+      }
       yield* registry.send(guildId, new Enqueue({ tracks: [next.value], position: "end", requester: after.requester }))
     }, (effect) =>
       effect.pipe(Effect.catchCause((cause) => Effect.logWarning("autoplay could not queue a track", cause))))

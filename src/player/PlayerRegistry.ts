@@ -1,7 +1,7 @@
 import { Context, Effect, FiberMap, Layer, PubSub, RcMap, Scope, Stream, type Duration } from "effect"
 import type { ChannelId, GuildId } from "../../schema/Ids.ts"
 import type { UserCommand } from "../../schema/PlayerCommand.ts"
-import type { PlayerEvent, Teardown } from "../../schema/PlayerEvent.ts"
+import type { AutoplayFoundNothing, PlayerEvent, Teardown } from "../../schema/PlayerEvent.ts"
 import type { ReplyOf } from "../../schema/PlayerReply.ts"
 import { initialPlayerState, type PlayerState } from "../../schema/PlayerState.ts"
 import type { AudioPipeline } from "../audio/AudioPipeline.ts"
@@ -100,6 +100,7 @@ const makeRegistry = Effect.fnUntraced(function*(options: PlayerOptions) {
     channel: voice.channelOf,
     events: Stream.fromPubSub(events),
     subscribe: PubSub.subscribe(events),
+    notify: (event) => Effect.asVoid(PubSub.publish(events, event)),
     active: RcMap.keys(players).pipe(Effect.map((keys) => Array.from(keys))),
     release
   })
@@ -110,6 +111,11 @@ const makeRegistry = Effect.fnUntraced(function*(options: PlayerOptions) {
  * has had nothing playing for its idle window, or at once when its voice connection ended.
  */
 export class PlayerRegistry extends Context.Service<PlayerRegistry, {
+  /**
+   * Publishes an event that no player decides (autoplay found nothing), beside the players' own;
+   * it changes no state, so it needs no player and no order among theirs.
+   */
+  readonly notify: (event: AutoplayFoundNothing) => Effect.Effect<void>
   /** Sends a command to the guild's player (starting it if needed) and waits for the answer. */
   readonly send: <C extends UserCommand>(guildId: GuildId, command: C) => Effect.Effect<ReplyOf<C>, FailureOf<C>>
   /** The guild's state; an inactive guild reads as an empty player without starting one. */

@@ -105,3 +105,18 @@ describe("Reprise against the fake Discord: announcing a shutdown", () => {
     assert.deepEqual(liveButtons(final!), [])
   }, 60_000)
 })
+
+describe("Reprise against the fake Discord: autoplay that finds nothing", () => {
+  // One track in the library: once it has played, autoplay has nothing new to offer.
+  const h = blockHarness({ tones: {}, music: { lonely: [440, 2] } })
+
+  it("says so in the channel instead of falling silent", async () => {
+    await command(h.fake, ids.alice, "settings", { autoplay: true }, /Autoplay is on/)
+    await command(h.fake, ids.alice, "play", { query: "local:lonely" }, /lonely/)
+    const told = await h.fake.waitForMessage(
+      (e) => e.via === "channel" && e.kind === "create" && /Autoplay found nothing new/.test(text(e)),
+      20_000
+    )
+    assert.match(text(told), /after \*\*lonely\*\*\. Add something with `\/play`\./)
+  }, 40_000)
+})

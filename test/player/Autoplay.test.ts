@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { type Duration, Effect, Layer, Option } from "effect"
+import { type Duration, Effect, Layer, Option, PubSub } from "effect"
 import { TestClock } from "effect/testing"
 import * as Cmd from "../../schema/PlayerCommand.ts"
 import type { GuildId } from "../../schema/Ids.ts"
@@ -40,10 +40,11 @@ const titles = (registry: PlayerRegistry["Service"], guildId: GuildId) =>
   ]))
 
 describe("autoplay", () => {
-  it.effect("queues a related track when the queue runs out, never a recent one, until none is left", () => {
+  it.effect("queues a related track when the queue runs out, never a recent one, until none is left, and says so", () => {
     const { asked, layer } = setup([guildA])
     return Effect.gen(function*() {
       const registry = yield* PlayerRegistry
+      const events = yield* registry.subscribe
       yield* registry.send(guildA, new Cmd.Enqueue({ tracks: [t("a")], position: "end", requester: user }))
       for (let i = 0; i < 6; i++) yield* advance("200 millis")
       assert.deepStrictEqual(yield* titles(registry, guildA), ["a", "b", "c"])
@@ -52,6 +53,8 @@ describe("autoplay", () => {
         ["file:a", "file:b"],
         ["file:a", "file:b", "file:c"]
       ])
+      const said = (yield* PubSub.takeAll(events)).filter((e) => e._tag === "AutoplayFoundNothing")
+      assert.deepStrictEqual(said.map((e) => [e.guildId, e.after]), [[guildA, "c"]], "once, after the last it found")
     }).pipe(Effect.provide(layer))
   })
 

@@ -9,7 +9,7 @@ const effects = ["bassboost", "nightcore", "vaporwave", "8d", "reverb", "slow", 
 const presets = ["flat", "bass", "rock", "pop", "jazz", "classical", "electronic", "vocal", "soft", "treble"]
 const loops = ["off", "track", "queue"]
 const playerEvents = ["TrackStarted", "TrackAudible", "TrackEnded", "TrackFailed", "Paused", "Resumed", "Seeked", "QueueChanged",
-  "VolumeChanged", "EffectsChanged", "Restored", "Idle", "Disconnected"]
+  "VolumeChanged", "EffectsChanged", "Restored", "AutoplayFoundNothing", "Idle", "Disconnected"]
 
 /** An element with attributes, listeners (`on…`) and children (strings become text nodes). */
 const el = (tag, attrs = {}, ...children) => {
