@@ -5,7 +5,7 @@
  * interaction's token, which the edits use, lasts fifteen minutes.
  */
 import type { ChatInputCommandInteraction } from "discord.js"
-import { Clock, Context, Duration, Effect, FiberMap, Layer } from "effect"
+import { Clock, Context, Duration, Effect, FiberMap, Layer, Option } from "effect"
 import type { GuildId } from "../../schema/Ids.ts"
 import { type EntryId, positionNow } from "../../schema/PlayerState.ts"
 import { Control } from "../control/Control.ts"
@@ -69,7 +69,15 @@ export class LiveLyrics extends Context.Service<LiveLyrics, {
             ),
             // A reply that was deleted cannot be followed: the view just ends.
             Effect.catch((error) => Effect.logInfo("live lyrics view stopped", error)),
-            Effect.annotateLogs({ guildId, lyrics: song.id })
+            Effect.annotateLogs({ guildId, lyrics: song.id }),
+            // It outlives the command by minutes: a trace of its own, linked to the command that started it.
+            (view) =>
+              Effect.flatMap(Effect.currentSpan.pipe(Effect.option), (command) =>
+                Effect.withSpan(view, "LiveLyrics.view", {
+                  root: true,
+                  links: Option.isSome(command) ? [{ span: command.value, attributes: { "link.kind": "started-by" } }] : [],
+                  attributes: { "guild.id": guildId, "lyrics.id": song.id }
+                }))
           )
 
         return LiveLyrics.of({

@@ -62,4 +62,5 @@ export const notPlayingText = "Nothing is playing right now. To look a song up, 
 export const notFoundText = (what: string) => `I couldn't find lyrics for **${escape(what.slice(0, 200))}**.`
 export const instrumentalText = (song: Song) => `**${escape(heading(song))}** is an instrumental: there are no words to show.`
 export const noLiveText = "These lyrics aren't timed, so there is no live view; here they are in full."
+export const liveFollowsPlayingText = "The live view follows what is playing; here are the lyrics you asked for."
 export const liveEndedText = "The live view has ended."

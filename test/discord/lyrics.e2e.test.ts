@@ -63,6 +63,9 @@ describe("Reprise against the fake Discord and a local LRCLIB: /lyrics", () => {
   it("searches with a query, and says kindly when there is nothing, or only music", async () => {
     const found = await command(h.fake, ids.bob, "lyrics", { query: "morning song" }, /Morning Song/)
     assert.match(found.text, /Good morning\\nsun/)
+    const notLive = await command(h.fake, ids.bob, "lyrics", { query: "morning song", live: true }, /Morning Song/)
+    assert.match(notLive.text, /The live view follows what is playing; here are the lyrics you asked for/)
+    assert.notMatch(notLive.text, /▶/)
     const missing = await command(h.fake, ids.bob, "lyrics", { query: "no such song anywhere" })
     assert.isTrue(isEphemeral(missing.answer))
     assert.match(missing.text, /I couldn't find lyrics for \*\*no such song anywhere\*\*/)

@@ -7,7 +7,7 @@ import { Lyrics, type Song } from "../../lyrics/Lyrics.ts"
 import { answerPrivately, defer, discordCall, type Reply, respond } from "../Interaction.ts"
 import { LiveLyrics } from "../LiveLyrics.ts"
 import {
-  instrumentalText, liveMessage, lyricsMessage, noLiveText, notFoundText, notPlayingText
+  instrumentalText, liveFollowsPlayingText, liveMessage, lyricsMessage, noLiveText, notFoundText, notPlayingText
 } from "../LyricsRender.ts"
 import { type ComponentHandler, guildCommand, slash } from "./Command.ts"
 
@@ -49,7 +49,8 @@ export const lyrics = slash({
       yield* defer(interaction)
       if (options.query !== undefined || current === null) {
         const query = options.query ?? ""
-        return yield* answer(interaction, shown(yield* lookedUp(service.search(query)), query))
+        const note = options.live === true ? liveFollowsPlayingText : null
+        return yield* answer(interaction, shown(yield* lookedUp(service.search(query)), query, note))
       }
       const { title, author, durationMs } = current.track
       const found = yield* lookedUp(service.forTrack({ title, artist: author, durationMs }))
