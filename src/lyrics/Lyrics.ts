@@ -11,7 +11,7 @@ import { type LrcLine, parseLrc } from "./Lrc.ts"
 import { type LyricsSettings, section } from "./LyricsSettings.ts"
 
 /** One LRCLIB record, as its API answers `/api/get`, `/api/get/{id}` and (in an array) `/api/search`. */
-export const LrclibRecord = Schema.Struct({
+const LrclibRecord = Schema.Struct({
   id: Schema.Int,
   trackName: Schema.String,
   artistName: Schema.String,
@@ -22,7 +22,7 @@ export const LrclibRecord = Schema.Struct({
   plainLyrics: Schema.NullOr(Schema.String),
   syncedLyrics: Schema.NullOr(Schema.String)
 })
-export type LrclibRecord = typeof LrclibRecord.Type
+type LrclibRecord = typeof LrclibRecord.Type
 
 /** A song's words as Reprise shows them. */
 export interface Song {
@@ -66,7 +66,7 @@ export const userAgent = "Reprise/0.1.0 (self-hosted Discord music bot)"
 /** A record Reprise can show: words, or the knowledge that there are none. */
 const usable = (r: LrclibRecord) => r.instrumental || r.plainLyrics !== null || r.syncedLyrics !== null
 
-export const songOf = (r: LrclibRecord): Song => {
+const songOf = (r: LrclibRecord): Song => {
   const synced = r.syncedLyrics === null ? [] : parseLrc(r.syncedLyrics)
   const fromSynced = synced.map((line) => line.text).join("\n")
   return {
@@ -83,7 +83,7 @@ export const songOf = (r: LrclibRecord): Song => {
  * The search result most likely to be the track: one whose duration is within a few seconds of
  * it counts most, one whose artist the track's names mention next; ties go to LRCLIB's order.
  */
-export const bestMatch = (records: ReadonlyArray<LrclibRecord>, track: TrackKey): LrclibRecord | undefined => {
+const bestMatch = (records: ReadonlyArray<LrclibRecord>, track: TrackKey): LrclibRecord | undefined => {
   const names = `${track.artist ?? ""} ${track.title}`.toLowerCase()
   const score = (r: LrclibRecord) =>
     (track.durationMs !== null && r.duration != null && Math.abs(r.duration * 1000 - track.durationMs) <= 3000 ? 2 : 0) +
