@@ -10,11 +10,13 @@ import { Playlists } from "./control/Playlists.ts"
 import * as Resume from "./control/Resume.ts"
 import { Ratings } from "./control/Ratings.ts"
 import { DiscordEdge } from "./discord/DiscordEdge.ts"
+import { LiveLyrics } from "./discord/LiveLyrics.ts"
 import { NowPlaying } from "./discord/NowPlaying.ts"
 import { DiscordGateway } from "./gateway/DiscordGateway.ts"
 import { GuildDirectory } from "./gateway/GuildDirectory.ts"
 import * as HttpServer from "./http/HttpServer.ts"
 import { Sessions } from "./http/Sessions.ts"
+import { Lyrics } from "./lyrics/Lyrics.ts"
 import * as Logging from "./observability/Logging.ts"
 import { Readiness } from "./observability/Readiness.ts"
 import * as Tracing from "./observability/Tracing.ts"
@@ -58,6 +60,8 @@ export const makeApp = (config: AppConfig.AppConfig) => {
     Layer.provide([PlaylistRepo.layerSql, AuditRepo.layerSql, RatingsRepo.layerSql, StatsRepo.layerSql, ApiKeyRepo.layerSql])
   )
   const edge = Layer.mergeAll(DiscordEdge.layer, Autoplay.layer, Snapshots.layer, History.layer, Resume.layerConfig).pipe(
+    // Live lyrics views end (their last edit made) while the core they read still runs.
+    Layer.provideMerge(Layer.merge(LiveLyrics.layer(), Lyrics.layerConfig)),
     Layer.provideMerge(Layer.merge(NowPlaying.layer(), core)),
     Layer.provideMerge(Layer.merge(players, GuildDirectory.layer)),
     // The same stores as the players' (a layer is built once): the voice reads the 24/7 setting.

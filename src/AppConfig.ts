@@ -11,6 +11,7 @@ import { ConfigSections, type Section } from "./config/Section.ts"
 import * as GatewaySettings from "./gateway/GatewaySettings.ts"
 import * as HttpServer from "./http/HttpServer.ts"
 import * as OAuth from "./http/OAuth.ts"
+import * as LyricsSettings from "./lyrics/LyricsSettings.ts"
 import * as Logging from "./observability/Logging.ts"
 import * as Tracing from "./observability/Tracing.ts"
 import * as Database from "./persistence/Database.ts"
@@ -31,6 +32,7 @@ export const sections = {
   voice: DiscordVoice.section,
   audio: FfmpegPipeline.section,
   sources: ResolveSettings.section,
+  lyrics: LyricsSettings.section,
   resume: Resume.section,
   rateLimits: RateLimits.section
 }

@@ -11,7 +11,7 @@ import * as GatewaySettings from "../gateway/GatewaySettings.ts"
 import { RateLimits } from "../resilience/RateLimits.ts"
 import type { HandlerError, HandlerServices } from "./commands/Command.ts"
 import { componentHandlers, slashCommands } from "./commands/index.ts"
-import { type CachedInteraction, discordCall } from "./Interaction.ts"
+import { answerPrivately, type CachedInteraction, discordCall } from "./Interaction.ts"
 
 const byName = new Map(slashCommands.map((command) => [command.data.name, command]))
 const byPrefix = new Map(componentHandlers.map((handler) => [handler.prefix, handler]))
@@ -53,19 +53,6 @@ const userMessage = (error: HandlerError): string | undefined => {
       return sentence(error.message)
   }
 }
-
-/** An answer only its asker sees; after a deferral the public placeholder is replaced by it. */
-const answerPrivately = (interaction: CachedInteraction, content: string) =>
-  Effect.gen(function*() {
-    if (interaction.deferred && !interaction.ephemeral) {
-      yield* discordCall("deleteReply", () => interaction.deleteReply())
-      yield* discordCall("followUp", () => interaction.followUp({ content, flags: MessageFlags.Ephemeral }))
-    } else if (interaction.deferred || interaction.replied) {
-      yield* discordCall("editReply", () => interaction.editReply({ content, components: [], embeds: [] }))
-    } else {
-      yield* discordCall("reply", () => interaction.reply({ content, flags: MessageFlags.Ephemeral }))
-    }
-  })
 
 const failed = (interaction: CachedInteraction, what: string) => (cause: Cause.Cause<HandlerError>) =>
   Effect.gen(function*() {

@@ -48,6 +48,19 @@ export const respond = (interaction: CachedInteraction, message: Reply): Effect.
   ).pipe(Effect.asVoid)
 }
 
+/** An answer only its asker sees; after a deferral the public placeholder is replaced by it. */
+export const answerPrivately = (interaction: CachedInteraction, content: string) =>
+  Effect.gen(function*() {
+    if (interaction.deferred && !interaction.ephemeral) {
+      yield* discordCall("deleteReply", () => interaction.deleteReply())
+      yield* discordCall("followUp", () => interaction.followUp({ content, flags: MessageFlags.Ephemeral }))
+    } else if (interaction.deferred || interaction.replied) {
+      yield* discordCall("editReply", () => interaction.editReply({ content, components: [], embeds: [] }))
+    } else {
+      yield* discordCall("reply", () => interaction.reply({ content, flags: MessageFlags.Ephemeral }))
+    }
+  })
+
 /** Acknowledges at once (Discord's 3-second rule); the answer follows with `respond`. */
 export const defer = (interaction: CachedInteraction, options: { readonly ephemeral?: boolean } = {}) =>
   interaction.deferred || interaction.replied

@@ -22,7 +22,7 @@ export const { scenario, ids } = defaultScenario()
 export const commandNames = [
   "play", "playfile", "search", "skip", "skipto", "previous", "seek", "pause", "resume", "stop", "leave", "queue",
   "nowplaying", "remove", "move", "shuffle", "loop", "clear", "volume", "effects", "eq", "settings", "playlist", "history",
-  "audit", "rate", "stats", "apikey", "help"
+  "lyrics", "audit", "rate", "stats", "apikey", "help"
 ]
 
 /** A sine of [frequency Hz, seconds], written as Ogg/Opus. */

@@ -15,13 +15,24 @@ import type { PlayHistory } from "../../control/PlayHistory.ts"
 import type { Playlists } from "../../control/Playlists.ts"
 import type { Ratings } from "../../control/Ratings.ts"
 import { actorOf, type BadOptions, decodeOptions, type DiscordApiFailure, type Reply, respond } from "../Interaction.ts"
+import type { Lyrics } from "../../lyrics/Lyrics.ts"
+import type { LiveLyrics } from "../LiveLyrics.ts"
 import type { NowPlaying } from "../NowPlaying.ts"
 
 /**
  * The services handlers may use: the application core (with its stores, ratings, stats and API
- * keys), and the edge's own now-playing message.
+ * keys), lyrics, and the edge's own now-playing message and live lyrics views.
  */
-export type HandlerServices = Control | Playlists | PlayHistory | AuditTrail | Ratings | ApiKeys | NowPlaying
+export type HandlerServices =
+  | Control
+  | Playlists
+  | PlayHistory
+  | AuditTrail
+  | Ratings
+  | ApiKeys
+  | Lyrics
+  | NowPlaying
+  | LiveLyrics
 
 /** What a handler may fail with: all but the last are shown to the user, the last is logged with an id. */
 export type HandlerError = ControlError | BadOptions | DiscordApiFailure

@@ -2,6 +2,7 @@ import { apikey } from "./apikeys.ts"
 import type { ComponentHandler, SlashCommand } from "./Command.ts"
 import { makeHelp } from "./help.ts"
 import { audit, auditPage, history, historyPage, historyPick } from "./history.ts"
+import { lyrics, lyricsPage } from "./lyrics.ts"
 import { leave, pause, previous, resume, seek, skip, skipto, stop } from "./control.ts"
 import { play, playfile, search, searchPick } from "./playback.ts"
 import { playlist, playlistPage } from "./playlists.ts"
@@ -16,7 +17,7 @@ const groups = (help: SlashCommand) => [
   { name: "Playback", commands: [skip, skipto, previous, seek, pause, resume, stop, leave] },
   { name: "Queue", commands: [queue, nowplaying, remove, move, shuffle, loop, clear] },
   { name: "Sound", commands: [volume, effects, eq] },
-  { name: "Library", commands: [playlist, history, rate, stats] },
+  { name: "Library", commands: [playlist, history, lyrics, rate, stats] },
   { name: "Server", commands: [settings, audit, apikey, help] }
 ]
 
@@ -33,5 +34,6 @@ export const componentHandlers: ReadonlyArray<ComponentHandler> = [
   playlistPage,
   historyPick,
   historyPage,
-  auditPage
+  auditPage,
+  lyricsPage
 ]
