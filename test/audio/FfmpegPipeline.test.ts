@@ -51,13 +51,17 @@ const { files, dir } = fixturesForFile("pipeline", {
 let server: FileServer
 /** A plain server: every answer is 200 with the whole file, whatever `Range` asks. */
 let plain: FileServer
+/** The same, whose first answer breaks off halfway. */
+let dropping: FileServer
 beforeAll(async () => {
   server = await startFileServer({ "/tone.mp3": files.mp3, "/sequence.mp3": files.sequenceMp3 })
   plain = await startFileServer({ "/sequence.ogg": files.sequenceOgg }, { ignoreRange: true })
+  dropping = await startFileServer({ "/sequence.ogg": files.sequenceOgg }, { ignoreRange: true, dropFirstAfter: 40_000 })
 })
 afterAll(async () => {
   await server?.close()
   await plain?.close()
+  await dropping?.close()
 })
 
 /** The middle 300 ms of a 1 s output: clear of encoder start-up and of the end. */
@@ -193,6 +197,12 @@ layer(FfmpegPipeline.layer(), { timeout: "60 seconds", excludeTestServices: true
         assert.strictEqual(error.reason, "the file does not exist")
       }))
 
+    it.effect("a connection to a server without byte ranges that breaks off is reported as such, not played again from 0:00", () =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(collectPackets(pipelineRequest(playable(dropping.url("/sequence.ogg")))))
+        assert.strictEqual(error.reason, "the source stopped sending audio")
+        assert.isTrue(error.crashed, "the player goes on from the position")
+      }))
     it.effect("an HTTP 404", () =>
       Effect.gen(function*() {
         const error = yield* failure(() => server.url("/missing.mp3"))
