@@ -28,6 +28,12 @@ export class TrackFailed extends Schema.TaggedClass<TrackFailed>()("TrackFailed"
   atMs: Schema.Int
 }) {}
 
+/** The current entry's duration became known after it started; `entry` carries it. */
+export class DurationFound extends Schema.TaggedClass<DurationFound>()("DurationFound", {
+  guildId: GuildId,
+  entry: QueueEntry
+}) {}
+
 export class Paused extends Schema.TaggedClass<Paused>()("Paused", {
   guildId: GuildId,
   positionMs: Schema.Int
@@ -86,6 +92,7 @@ export const PlayerEvent = Schema.Union([
   TrackStarted,
   TrackEnded,
   TrackFailed,
+  DurationFound,
   Paused,
   Resumed,
   Seeked,

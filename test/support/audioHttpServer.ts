@@ -80,6 +80,10 @@ export const startFileServer = async (
             "content-length": size,
             ...(options.ignoreRange === true ? {} : { "accept-ranges": "bytes" })
           })
+          if (req.method === "HEAD") {
+            res.end()
+            return
+          }
           if (options.dropFirstAfter === undefined || dropped.has(path)) {
             createReadStream(file).pipe(res)
             return
