@@ -119,7 +119,10 @@ const isHttp = (input: string): boolean => /^https?:\/\//i.test(input)
  * no difference. A failed question leaves FFmpeg to seek as usual and report what is wrong.
  */
 const seekMethod = (source: Playable, startMs: number): Effect.Effect<SeekMethod> => {
-  if (startMs <= 0 || source.isLive || !isHttp(source.input)) return Effect.succeed("input")
+  // An HLS playlist is seeked by its segments, not by byte ranges of the playlist.
+  if (startMs <= 0 || source.isLive || !isHttp(source.input) || /\.m3u8([?#]|$)/i.test(source.input)) {
+    return Effect.succeed("input")
+  }
   return Effect.tryPromise({
     try: async (signal) => {
       const response = await fetch(source.input, {

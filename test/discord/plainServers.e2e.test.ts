@@ -100,11 +100,13 @@ describe("Reprise against the fake Discord: files without byte ranges or a durat
   const playsOnFrom = async (from: number, startMs: number) => {
     await playedOut(from)
     const frames = framesOf(streams().at(-1)!, from)
-    const ms = heard(frames)
-    assert.approximately(ms[0]!, startMs, 700, "goes on from there")
+    // A seek keeps the previous run playing until the new one has sound: it is heard there first.
+    const jump = heard(frames).findIndex((ms) => Math.abs(ms - startMs) < 700)
+    assert.isTrue(jump >= 0 && jump < 50, "goes on from there within a second")
+    const ms = heard(frames).slice(jump)
     for (let i = 1; i < ms.length; i++) assert.isAtLeast(ms[i]!, ms[i - 1]! - 100, `never goes back (at frame ${i})`)
     assert.isAbove(ms.at(-1)!, 18_500, "reaches the end")
-    assert.isBelow(frames.length, (20_000 - startMs + 1_000) / 20, "heard once")
+    assert.isBelow(frames.length, (20_000 - startMs + 2_000) / 20, "heard once")
   }
 
   it("pause and resume go on where it paused, and play out once", async () => {
