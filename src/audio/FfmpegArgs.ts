@@ -33,7 +33,8 @@ export const DEFAULT_FFMPEG_OPTIONS: FfmpegOptions = { referenceGain: DEFAULT_RE
  */
 export const NORMALIZE_FILTER = "dynaudnorm=f=250:g=15:p=0.9:m=8:b=1"
 
-const isHttp = (input: string): boolean => /^https?:\/\//i.test(input)
+/** An http(s) URL, as opposed to a file path. */
+export const isHttp = (input: string): boolean => /^https?:\/\//i.test(input)
 
 /** FFmpeg's `-headers` value: CRLF-terminated lines; CR/LF inside a name or value are dropped. */
 export const headersArg = (headers: Readonly<Record<string, string>>): string =>

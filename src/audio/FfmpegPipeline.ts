@@ -8,7 +8,7 @@ import { Readiness } from "../observability/Readiness.ts"
 import { AudioPipeline, type OpusPacket, PipelineError, type PipelineRequest } from "./AudioPipeline.ts"
 import { ffmpegProbe } from "./FfmpegBinary.ts"
 import { helperCommand, helperNotStarted } from "../resilience/HelperProcess.ts"
-import { DEFAULT_FFMPEG_OPTIONS, type FfmpegOptions, type SeekMethod } from "./FfmpegArgs.ts"
+import { DEFAULT_FFMPEG_OPTIONS, type FfmpegOptions, isHttp, type SeekMethod } from "./FfmpegArgs.ts"
 import { OggOpusDemuxer } from "./OggOpusDemuxer.ts"
 import { appendTail, brokenOff, ffmpegFailure, httpFailure, redactUrl } from "./PipelineFailure.ts"
 import { plan } from "./PipelinePlan.ts"
@@ -109,8 +109,6 @@ const sourceBytes = (source: Playable, chunkBytes: number): Stream.Stream<Uint8A
       })
   })
 }
-
-const isHttp = (input: string): boolean => /^https?:\/\//i.test(input)
 
 /**
  * How FFmpeg can reach a position in `source` (see `SeekMethod`). A server honours byte ranges when

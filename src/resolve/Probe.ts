@@ -1,5 +1,6 @@
 import { Duration, Effect, Schema, Stream } from "effect"
 import type { ChildProcessSpawner } from "effect/process"
+import { headersArg } from "../audio/FfmpegArgs.ts"
 import { helperCommand, helperNotStarted } from "../resilience/HelperProcess.ts"
 import { Failed, NotFound, type ResolveError, resolveError, timeoutError, Transient } from "./ResolveError.ts"
 
@@ -52,10 +53,8 @@ export interface ProbeOptions {
   readonly headers?: Readonly<Record<string, string>> | undefined
 }
 
-const inputOptions = (input: string, options: ProbeOptions, timeout: Duration.Duration): Array<string> => {
-  const headers = Object.entries(options.headers ?? {})
-    .map(([k, v]) => `${k.replace(/[\r\n:]/g, "")}: ${v.replace(/[\r\n]/g, "")}\r\n`)
-    .join("")
+const inputOptions = (options: ProbeOptions, timeout: Duration.Duration): Array<string> => {
+  const headers = headersArg(options.headers ?? {})
   return [
     "-v",
     "error",
@@ -79,7 +78,7 @@ export const probe = (
   const fail = (reason: Parameters<typeof resolveError>[1]) => Effect.fail(resolveError(options.source, reason))
   const run = Effect.scoped(Effect.gen(function*() {
     const handle = yield* spawner.spawn(helperCommand(options.ffprobePath ?? "ffprobe", [
-      ...inputOptions(input, options, timeout),
+      ...inputOptions(options, timeout),
       "-print_format",
       "json",
       "-show_format",
@@ -158,7 +157,7 @@ export const measureDuration = (
     const timeout = Duration.fromInputUnsafe(options.readThroughTimeout)
     return yield* Effect.scoped(Effect.gen(function*() {
       const handle = yield* spawner.spawn(helperCommand(options.ffprobePath ?? "ffprobe", [
-        ...inputOptions(input, options, timeout),
+        ...inputOptions(options, timeout),
         "-show_entries",
         "packet=pts_time,duration_time",
         "-of",

@@ -3,6 +3,7 @@ import { ChildProcessSpawner } from "effect/process"
 import type { UserId } from "../../schema/Ids.ts"
 import { formatMs } from "../../schema/PlayerError.ts"
 import { Track } from "../../schema/Track.ts"
+import { isHttp } from "../audio/FfmpegArgs.ts"
 import type { Playable } from "../audio/Playable.ts"
 import * as TtlCache from "../resilience/TtlCache.ts"
 import { type HostLookup, UrlGuard } from "../resilience/UrlGuard.ts"
@@ -222,7 +223,7 @@ export class Resolver extends Context.Service<Resolver, {
       measureDuration(spawner, source.input, {
         source: "duration",
         timeout: settings.httpTimeout,
-        network: /^https?:\/\//i.test(source.input),
+        network: isHttp(source.input),
         headers: source.httpHeaders,
         // Reading a remote file through is a download of it: a podcast episode can take a while.
         readThroughTimeout: "3 minutes"
