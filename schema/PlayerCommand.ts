@@ -153,6 +153,15 @@ export class TrackFailed extends Schema.TaggedClass<TrackFailed>()("TrackFailed"
 }) {}
 
 /**
+ * The run learnt how long its track is, when the track came without a duration (a feed's episode,
+ * a container that does not say): from now on it shows its length and can be sought.
+ */
+export class DurationFound extends Schema.TaggedClass<DurationFound>()("DurationFound", {
+  runId: Schema.Int,
+  durationMs: Schema.Int.check(Schema.isGreaterThan(0))
+}) {}
+
+/**
  * Takes back the state the guild's player had before a restart: the queue, the sound, the
  * position, paused or not. Only a fresh player takes it; one that already has music keeps its own.
  */
@@ -191,7 +200,7 @@ export const UserCommand = Schema.Union([
 export type UserCommand = typeof UserCommand.Type
 
 /** Reports a playback run sends to its player's mailbox; never accepted from users. */
-export const PlaybackReport = Schema.Union([TrackAudible, TrackEnded, TrackFailed])
+export const PlaybackReport = Schema.Union([TrackAudible, TrackEnded, TrackFailed, DurationFound])
 export type PlaybackReport = typeof PlaybackReport.Type
 
 /** Everything a player's mailbox carries. */

@@ -34,6 +34,12 @@ export class TrackFailed extends Schema.TaggedClass<TrackFailed>()("TrackFailed"
   atMs: Schema.Int
 }) {}
 
+/** The current entry's duration became known after it started; `entry` carries it. */
+export class DurationFound extends Schema.TaggedClass<DurationFound>()("DurationFound", {
+  guildId: GuildId,
+  entry: QueueEntry
+}) {}
+
 export class Paused extends Schema.TaggedClass<Paused>()("Paused", {
   guildId: GuildId,
   positionMs: Schema.Int
@@ -120,6 +126,7 @@ export const PlayerEvent = Schema.Union([
   TrackAudible,
   TrackEnded,
   TrackFailed,
+  DurationFound,
   Paused,
   Resumed,
   Seeked,

@@ -23,7 +23,10 @@ export class PipelineError extends Schema.TaggedError<PipelineError>()("Pipeline
   reason: Schema.String,
   /** FFmpeg's own words (its last stderr lines), for logs and traces. */
   detail: Schema.String,
-  /** The process died (killed, out of memory, crashed) rather than refusing its input: trying again may work. */
+  /**
+   * The run broke off (the process was killed, ran out of memory or crashed; the source's connection
+   * dropped) rather than its input being refused: going on from the position reached may work.
+   */
   crashed: Schema.optional(Schema.Boolean)
 }) {}
 

@@ -33,7 +33,8 @@ export const DEFAULT_FFMPEG_OPTIONS: FfmpegOptions = { referenceGain: DEFAULT_RE
  */
 export const NORMALIZE_FILTER = "dynaudnorm=f=250:g=15:p=0.9:m=8:b=1"
 
-const isHttp = (input: string): boolean => /^https?:\/\//i.test(input)
+/** An http(s) URL, as opposed to a file path. */
+export const isHttp = (input: string): boolean => /^https?:\/\//i.test(input)
 
 /** FFmpeg's `-headers` value: CRLF-terminated lines; CR/LF inside a name or value are dropped. */
 export const headersArg = (headers: Readonly<Record<string, string>>): string =>
@@ -45,20 +46,30 @@ export const headersArg = (headers: Readonly<Record<string, string>>): string =>
 export const secondsArg = (ms: number): string => formatNumber(Math.max(0, Math.round(ms)) / 1000)
 
 /**
- * Everything up to and including `-i`. `-ss` before `-i` seeks in the demuxer (fast, and exact
- * when decoding, since FFmpeg then drops the decoded samples before the target).
+ * How FFmpeg gets to `startMs`. `input`: `-ss` before `-i` seeks in the demuxer (fast, and exact
+ * when decoding, since FFmpeg then drops the decoded samples before the target); over HTTP that
+ * takes byte ranges. `read-forward`: `-ss` after `-i` reads from the start and drops everything
+ * before the position, for a server that ignores ranges (a demuxer seek there asks for
+ * `bytes=N-`, gets the file from byte 0 and plays the wrong part, or nothing).
  */
-export const inputArgs = (source: Playable, startMs: number): Array<string> => {
+export type SeekMethod = "input" | "read-forward"
+
+/** Everything up to and including `-i`, and for `read-forward` the `-ss` that follows it. */
+export const inputArgs = (source: Playable, startMs: number, seek: SeekMethod = "input"): Array<string> => {
   const args = ["-hide_banner", "-nostdin", "-loglevel", "error", "-filter_threads", "1"]
   if (isHttp(source.input)) {
     args.push(
       // HLS (live streams) fetches segments over the same protocols; nothing else may be opened.
       "-protocol_whitelist",
       "http,https,tcp,tls,crypto",
+      // FFmpeg reconnects a resource it can seek in at the byte where it broke off.
       "-reconnect",
       "1",
-      "-reconnect_streamed",
-      "1",
+      // A resource it cannot seek in (a server without byte ranges) it reconnects from byte 0: right
+      // for a live stream, which has no position to lose, but a file would start over from 0:00
+      // after what was heard. A file's broken connection ends the run instead; the pipeline
+      // reports it as resumable, and the player goes on from the position (reading forward).
+      ...(source.isLive ? ["-reconnect_streamed", "1"] : []),
       "-reconnect_delay_max",
       "5",
       // a server that accepts and then says nothing fails the track after 15 s instead of hanging it
@@ -70,9 +81,11 @@ export const inputArgs = (source: Playable, startMs: number): Array<string> => {
   } else {
     args.push("-protocol_whitelist", "file")
   }
-  if (startMs > 0 && !source.isLive) args.push("-ss", secondsArg(startMs))
+  const seeks = startMs > 0 && !source.isLive
+  if (seeks && seek === "input") args.push("-ss", secondsArg(startMs))
   // `file:` keeps a path such as "concat:a|b" or "subfile,,…" from being read as a protocol.
   args.push("-i", isHttp(source.input) ? source.input : `file:${source.input}`)
+  if (seeks && seek === "read-forward") args.push("-ss", secondsArg(startMs))
   return args
 }
 
@@ -111,11 +124,12 @@ export const OPUS_COMPRESSION_LEVEL = 6
 /** Decode, filter, encode 20 ms Opus frames in Ogg on stdout (the `Transcode` path of PipelinePlan.ts). */
 export const transcodeArgs = (
   request: PipelineRequest,
-  options: FfmpegOptions = DEFAULT_FFMPEG_OPTIONS
+  options: FfmpegOptions = DEFAULT_FFMPEG_OPTIONS,
+  seek: SeekMethod = "input"
 ): Array<string> => {
   const graph = filterGraph(request, options)
   return [
-    ...inputArgs(request.source, request.startMs),
+    ...inputArgs(request.source, request.startMs, seek),
     "-map",
     "0:a:0",
     ...(graph === undefined ? [] : ["-af", graph]),
@@ -143,8 +157,8 @@ export const transcodeArgs = (
  * `-copypriorss 0` drops the packets between the demuxer's seek point (a WebM cue, possibly seconds
  * earlier) and the requested position, which stream copy would otherwise keep.
  */
-export const remuxArgs = (request: PipelineRequest): Array<string> => [
-  ...inputArgs(request.source, request.startMs),
+export const remuxArgs = (request: PipelineRequest, seek: SeekMethod = "input"): Array<string> => [
+  ...inputArgs(request.source, request.startMs, seek),
   "-map",
   "0:a:0",
   "-c:a",

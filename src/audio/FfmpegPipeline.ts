@@ -8,9 +8,9 @@ import { Readiness } from "../observability/Readiness.ts"
 import { AudioPipeline, type OpusPacket, PipelineError, type PipelineRequest } from "./AudioPipeline.ts"
 import { ffmpegProbe } from "./FfmpegBinary.ts"
 import { helperCommand, helperNotStarted } from "../resilience/HelperProcess.ts"
-import { DEFAULT_FFMPEG_OPTIONS, type FfmpegOptions } from "./FfmpegArgs.ts"
+import { DEFAULT_FFMPEG_OPTIONS, type FfmpegOptions, isHttp, type SeekMethod } from "./FfmpegArgs.ts"
 import { OggOpusDemuxer } from "./OggOpusDemuxer.ts"
-import { appendTail, ffmpegFailure, httpFailure, redactUrl } from "./PipelineFailure.ts"
+import { appendTail, brokenOff, ffmpegFailure, httpFailure, redactUrl } from "./PipelineFailure.ts"
 import { plan } from "./PipelinePlan.ts"
 import type { Playable } from "./Playable.ts"
 import { WebmOpusDemuxer } from "./WebmOpusDemuxer.ts"
@@ -66,7 +66,7 @@ const errorText = (cause: unknown): string => cause instanceof Error ? cause.mes
 
 /** The bytes of a passthrough source, read by Node. */
 const sourceBytes = (source: Playable, chunkBytes: number): Stream.Stream<Uint8Array, PipelineError> => {
-  if (/^https?:\/\//i.test(source.input)) {
+  if (isHttp(source.input)) {
     return Stream.unwrap(
       Effect.tryPromise({
         try: (signal) => fetch(source.input, { headers: source.httpHeaders, signal, redirect: "follow" }),
@@ -110,6 +110,41 @@ const sourceBytes = (source: Playable, chunkBytes: number): Stream.Stream<Uint8A
   })
 }
 
+/**
+ * How FFmpeg can reach a position in `source` (see `SeekMethod`). A server honours byte ranges when
+ * it answers a one-byte range with 206; one that answers 200 sends the whole file whatever is
+ * asked, so FFmpeg must read forward. Asked only when a run starts mid-track: from 0:00 it makes
+ * no difference. A failed question leaves FFmpeg to seek as usual and report what is wrong.
+ */
+const seekMethod = (source: Playable, startMs: number): Effect.Effect<SeekMethod> => {
+  // An HLS playlist is seeked by its segments, not by byte ranges of the playlist.
+  if (startMs <= 0 || source.isLive || !isHttp(source.input) || /\.m3u8([?#]|$)/i.test(source.input)) {
+    return Effect.succeed("input")
+  }
+  return Effect.tryPromise({
+    try: async (signal) => {
+      const response = await fetch(source.input, {
+        headers: { ...source.httpHeaders, Range: "bytes=0-0" },
+        signal,
+        redirect: "follow"
+      })
+      await response.body?.cancel()
+      return response.status === 200 ? "read-forward" as const : "input" as const
+    },
+    catch: errorText
+  }).pipe(
+    Effect.timeout("5 seconds"),
+    Effect.tap((method) =>
+      method === "read-forward"
+        ? Effect.logInfo("the source's server ignores byte ranges: FFmpeg reads forward to the position")
+        : Effect.void
+    ),
+    Effect.catch((cause) =>
+      Effect.logDebug("could not ask whether the source's server honours byte ranges", cause).pipe(Effect.as("input" as const))
+    )
+  )
+}
+
 export const makeFfmpegPipeline = (options: FfmpegPipelineOptions = DEFAULT_PIPELINE_OPTIONS) =>
   Effect.gen(function*() {
     const spawner = yield* ChildProcessSpawner.ChildProcessSpawner
@@ -135,6 +170,8 @@ export const makeFfmpegPipeline = (options: FfmpegPipelineOptions = DEFAULT_PIPE
           yield* Fiber.join(stderrFiber)
           if (helperNotStarted(code)) return yield* notStarted(stderr.trim())
           if (code !== 0) return yield* ffmpegFailure(stderr, code)
+          const broken = brokenOff(stderr)
+          if (broken !== undefined) return yield* broken
         })
         return handle.stdout.pipe(
           Stream.mapError((cause) =>
@@ -144,20 +181,21 @@ export const makeFfmpegPipeline = (options: FfmpegPipelineOptions = DEFAULT_PIPE
         )
       }))
 
-    const open = (request: PipelineRequest): Stream.Stream<OpusPacket, PipelineError> => {
-      const chosen = plan(request, options)
-      switch (chosen._tag) {
-        case "Passthrough":
-          return demux(
-            sourceBytes(request.source, options.fileChunkBytes),
-            chosen.container === "webm" ? () => new WebmOpusDemuxer() : () => new OggOpusDemuxer(),
-            "the file could not be decoded"
-          )
-        case "Remux":
-        case "Transcode":
-          return demux(ffmpegOgg(chosen.args), () => new OggOpusDemuxer(), "the audio process sent garbled audio")
-      }
-    }
+    const open = (request: PipelineRequest): Stream.Stream<OpusPacket, PipelineError> =>
+      Stream.unwrap(Effect.map(seekMethod(request.source, request.startMs), (seek) => {
+        const chosen = plan(request, options, seek)
+        switch (chosen._tag) {
+          case "Passthrough":
+            return demux(
+              sourceBytes(request.source, options.fileChunkBytes),
+              chosen.container === "webm" ? () => new WebmOpusDemuxer() : () => new OggOpusDemuxer(),
+              "the file could not be decoded"
+            )
+          case "Remux":
+          case "Transcode":
+            return demux(ffmpegOgg(chosen.args), () => new OggOpusDemuxer(), "the audio process sent garbled audio")
+        }
+      }))
 
     return AudioPipeline.of({
       open: (request) =>

@@ -63,6 +63,16 @@ export const ffmpegFailure = (stderr: string, exitCode: number | null): Pipeline
     crashed: exitCode === null && ruleFor(stderr) === undefined
   })
 
+/**
+ * FFmpeg ends a file whose connection broke off without being able to reconnect (its server
+ * ignores byte ranges, FfmpegArgs.ts) as if it were complete, exiting 0 with this complaint. The
+ * track is not over: marked as crashed, the player goes on from the position it reached.
+ */
+export const brokenOff = (stderr: string): PipelineError | undefined =>
+  /Stream ends prematurely/i.test(stderr)
+    ? new PipelineError({ reason: "the source stopped sending audio", detail: stderr.trim(), crashed: true })
+    : undefined
+
 export const httpFailure = (status: number, url: string): PipelineError =>
   new PipelineError({
     reason: status === 404

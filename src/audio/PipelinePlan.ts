@@ -1,6 +1,6 @@
 import type { PipelineRequest } from "./AudioPipeline.ts"
 import { isFlat } from "./EffectCatalog.ts"
-import { DEFAULT_FFMPEG_OPTIONS, type FfmpegOptions, remuxArgs, transcodeArgs } from "./FfmpegArgs.ts"
+import { DEFAULT_FFMPEG_OPTIONS, type FfmpegOptions, remuxArgs, type SeekMethod, transcodeArgs } from "./FfmpegArgs.ts"
 import { volumeGain } from "./Volume.ts"
 
 /**
@@ -32,13 +32,18 @@ export const isNeutral = (request: PipelineRequest, options: FfmpegOptions = DEF
   !request.normalize &&
   volumeGain(request.volume, options.referenceGain) === 1
 
-export const plan = (request: PipelineRequest, options: FfmpegOptions = DEFAULT_FFMPEG_OPTIONS): PipelinePlan => {
+/** `seek`: how FFmpeg reaches `startMs` (FfmpegArgs.ts); `read-forward` when the server ignores byte ranges. */
+export const plan = (
+  request: PipelineRequest,
+  options: FfmpegOptions = DEFAULT_FFMPEG_OPTIONS,
+  seek: SeekMethod = "input"
+): PipelinePlan => {
   const { codec } = request.source
   if (codec !== "unknown" && isNeutral(request, options)) {
     if (request.startMs <= 0 || request.source.isLive) {
       return { _tag: "Passthrough", container: codec === "webm-opus" ? "webm" : "ogg" }
     }
-    return { _tag: "Remux", args: remuxArgs(request) }
+    return { _tag: "Remux", args: remuxArgs(request, seek) }
   }
-  return { _tag: "Transcode", args: transcodeArgs(request, options) }
+  return { _tag: "Transcode", args: transcodeArgs(request, options, seek) }
 }

@@ -59,6 +59,17 @@ export const makePlayback = Effect.fnUntraced(function*(
   const runOnce = (work: PlayWork, r: Run, previous: { readonly run: Run; readonly fiber: Fiber.Fiber<void> } | null) =>
     Effect.gen(function*() {
       const source = yield* resolver.playable(work.entry.track)
+      // A track that came without a duration learns it now, alongside the sound (`Resolver.duration`).
+      if (work.entry.track.durationMs === null && !source.isLive) {
+        yield* resolver.duration(source).pipe(
+          Effect.flatMap((durationMs) =>
+            durationMs === null || durationMs <= 0
+              ? Effect.void
+              : report(new Cmd.DurationFound({ runId: r.runId, durationMs }))
+          ),
+          Effect.forkScoped
+        )
+      }
       // A few packets of read-ahead: the voice output still pulls at the pace it sends.
       const buffer = yield* Queue.bounded<OpusPacket, PipelineError | Cause.Done>(4)
       const ready = yield* Deferred.make<void>()

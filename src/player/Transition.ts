@@ -8,7 +8,8 @@ import type * as Cmd from "../../schema/PlayerCommand.ts"
 import { AlreadyPaused, NothingPlaying, NotPaused, SeekOutOfRange } from "../../schema/PlayerError.ts"
 import * as Ev from "../../schema/PlayerEvent.ts"
 import type { ReplyOf } from "../../schema/PlayerReply.ts"
-import type { LoopMode } from "../../schema/PlayerState.ts"
+import { type LoopMode, QueueEntry } from "../../schema/PlayerState.ts"
+import { Track } from "../../schema/Track.ts"
 import { EQ_PRESETS } from "../audio/EffectCatalog.ts"
 import { type ActiveRun, type Context, type Core, type Outcome, Plan, refuse, type Sound, type Work } from "./Plan.ts"
 import * as Q from "./Queue.ts"
@@ -45,7 +46,7 @@ const changeSound = (plan: Plan, sound: Partial<Sound>) => {
 /** A track whose audio process dies goes on from where it was, unless it keeps dying. */
 const recoveriesPerMinute = 3
 
-const ended = (plan: Plan, command: Cmd.PlaybackReport): Outcome<undefined> => {
+const ended = (plan: Plan, command: Cmd.TrackEnded | Cmd.TrackFailed): Outcome<undefined> => {
   const { queue, guildId } = plan.state
   const run = plan.core.run
   // A report from a run that was since replaced or stopped says nothing about now.
@@ -84,6 +85,19 @@ const audible = (plan: Plan, command: Cmd.TrackAudible): Outcome<undefined> => {
   }
   plan.core = { ...plan.core, unheard: null }
   return plan.publish(new Ev.TrackAudible({ guildId: plan.state.guildId, entry: current })).done(undefined)
+}
+
+/** A duration learnt by the current run fills a track that had none; one it already has is kept. */
+const durationFound = (plan: Plan, command: Cmd.DurationFound): Outcome<undefined> => {
+  const { queue, guildId } = plan.state
+  const run = plan.core.run
+  const current = queue.current
+  if (run === null || run.runId !== command.runId || current === null || current.track.durationMs !== null) {
+    return plan.done(undefined)
+  }
+  const entry = new QueueEntry({ ...current, track: new Track({ ...current.track, durationMs: command.durationMs }) })
+  plan.set({ queue: { ...queue, current: entry } }).publish(new Ev.DurationFound({ guildId, entry }))
+  return plan.done(undefined)
 }
 
 /** A fresh player takes the snapshot's state; one that already has music keeps its own. */
@@ -242,6 +256,8 @@ const decide = (core: Core, command: Handled, ctx: Context): Outcome<unknown> =>
     case "TrackEnded":
     case "TrackFailed":
       return ended(plan, command)
+    case "DurationFound":
+      return durationFound(plan, command)
   }
 }
 

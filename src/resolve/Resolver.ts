@@ -3,10 +3,12 @@ import { ChildProcessSpawner } from "effect/process"
 import type { UserId } from "../../schema/Ids.ts"
 import { formatMs } from "../../schema/PlayerError.ts"
 import { Track } from "../../schema/Track.ts"
+import { isHttp } from "../audio/FfmpegArgs.ts"
 import type { Playable } from "../audio/Playable.ts"
 import * as TtlCache from "../resilience/TtlCache.ts"
 import { type HostLookup, UrlGuard } from "../resilience/UrlGuard.ts"
 import type { ResolvedBatch, ResolvedInfo, ResolvedTracks, ResolveOptions, TrackInfo } from "./Resolution.ts"
+import { measureDuration } from "./Probe.ts"
 import type { ResolveError } from "./ResolveError.ts"
 import * as Section from "../config/Section.ts"
 import { type ResolverSettings, section } from "./ResolveSettings.ts"
@@ -44,6 +46,11 @@ export class Resolver extends Context.Service<Resolver, {
   readonly resolveAttachment: (attachment: AttachmentInput, requester: UserId) => Effect.Effect<ResolvedTracks, ResolveError>
   /** What FFmpeg reads for a track: cached (TTL within the stream URL's expiry), de-duplicated. */
   readonly playable: (track: TrackInfo) => Effect.Effect<Playable, ResolveError>
+  /**
+   * How long a playable plays, for a track that started without a duration (see
+   * `measureDuration`); null when nothing says, as for a live stream. Never fails.
+   */
+  readonly duration: (source: Playable) => Effect.Effect<number | null>
   /** Suggestions while typing; never fails and answers within AUTOCOMPLETE_TIMEOUT. */
   readonly autocomplete: (input: string) => Effect.Effect<ReadonlyArray<Suggestion>>
   /** Autoplay: a track related to `after`, none of whose ids is in `recentIds`. */
@@ -62,10 +69,11 @@ export class Resolver extends Context.Service<Resolver, {
     let primeRef: (id: string, p: Playable) => Effect.Effect<void> = () => Effect.void
     const primePlayable = (id: string, p: Playable) => Effect.suspend(() => primeRef(id, p))
 
+    const spawner = yield* ChildProcessSpawner.ChildProcessSpawner
     const sources = yield* makeSources({
       settings,
       ytdlp: yield* YtDlp,
-      spawner: yield* ChildProcessSpawner.ChildProcessSpawner,
+      spawner,
       urls: safeUrls(yield* UrlGuard),
       guard: yield* makeSourceGuard(settings),
       primePlayable,
@@ -211,11 +219,22 @@ export class Resolver extends Context.Service<Resolver, {
       return yield* playables.get(track)
     })
 
+    const duration = (source: Playable) =>
+      measureDuration(spawner, source.input, {
+        source: "duration",
+        timeout: settings.httpTimeout,
+        network: isHttp(source.input),
+        headers: source.httpHeaders,
+        // Reading a remote file through is a download of it: a podcast episode can take a while.
+        readThroughTimeout: "3 minutes"
+      })
+
     return Resolver.of({
       resolve,
       resolveStream,
       resolveAttachment,
       playable,
+      duration,
       autocomplete,
       related,
       cacheStats: Effect.zipWith(playables.stats, playables.size, (s, size) => ({ ...s, size }))

@@ -18,7 +18,7 @@ import {
   secondsArg,
   transcodeArgs
 } from "../../src/audio/FfmpegArgs.ts"
-import { appendTail, reasonFromStderr } from "../../src/audio/PipelineFailure.ts"
+import { appendTail, brokenOff, reasonFromStderr } from "../../src/audio/PipelineFailure.ts"
 import { isNeutral, plan } from "../../src/audio/PipelinePlan.ts"
 import type { Playable } from "../../src/audio/Playable.ts"
 import { volumeChangeDb, volumeGain } from "../../src/audio/Volume.ts"
@@ -147,11 +147,31 @@ describe("ffmpeg arguments", () => {
   it("adds reconnects and headers for http inputs", () => {
     const args = inputArgs(http, 0)
     assert.strictEqual(valueOf(args, "-reconnect"), "1")
-    assert.strictEqual(valueOf(args, "-reconnect_streamed"), "1")
     assert.strictEqual(valueOf(args, "-reconnect_delay_max"), "5")
     assert.strictEqual(valueOf(args, "-headers"), "User-Agent: reprise\r\nCookie: a=b\r\n")
     assert.strictEqual(valueOf(args, "-i"), http.input)
     assert.notInclude(args, "-ss")
+  })
+  it("reconnects a stream it cannot seek in only when it is live: a file would start over from 0:00", () => {
+    assert.notInclude(inputArgs(http, 0), "-reconnect_streamed")
+    assert.strictEqual(valueOf(inputArgs({ ...http, isLive: true }, 0), "-reconnect_streamed"), "1")
+  })
+  it("reads forward to the position when the server ignores byte ranges", () => {
+    const args = inputArgs(http, 3000, "read-forward")
+    assert.strictEqual(valueOf(args, "-ss"), "3")
+    assert.isTrue(args.indexOf("-ss") > args.indexOf("-i"), "-ss after -i drops what comes before it")
+    assert.deepStrictEqual(args.slice(-4), ["-i", http.input, "-ss", "3"])
+    const transcode = transcodeArgs(request({ source: http, startMs: 3000 }), undefined, "read-forward")
+    assert.isTrue(transcode.indexOf("-ss") > transcode.indexOf("-i"))
+    const remux = plan(request({ source: http, startMs: 3000 }), { referenceGain: 1, bitrate: 128_000 }, "read-forward")
+    assert.strictEqual(remux._tag, "Remux")
+    if (remux._tag === "Remux") assert.isTrue(remux.args.indexOf("-ss") > remux.args.indexOf("-i"))
+  })
+  it("a connection FFmpeg could not take up again is a broken-off run, to go on from", () => {
+    const broken = brokenOff("[http @ 0x1] Stream ends prematurely at 130000, should be 320000\n")
+    assert.strictEqual(broken?.crashed, true)
+    assert.strictEqual(broken?.reason, "the source stopped sending audio")
+    assert.isUndefined(brokenOff("[ogg @ 0x1] a harmless complaint\n"))
   })
   it("strips CR/LF from headers so a value cannot inject another header", () => {
     assert.strictEqual(headersArg({ "X-A": "1\r\nX-Evil: 2" }), "X-A: 1X-Evil: 2\r\n")

@@ -40,6 +40,7 @@ const { files, dir } = fixturesForFile("pipeline", {
   ...tonePerFormat,
   sequenceMp3: (d) => generateToneSequence(d, { frequencies: SEQUENCE, format: "mp3" }),
   sequenceWebm: (d) => generateToneSequence(d, { frequencies: SEQUENCE, format: "webm" }),
+  sequenceOgg: (d) => generateToneSequence(d, { frequencies: SEQUENCE, format: "ogg" }),
   longWav: (d) => generateTone(d, { frequency: 440, seconds: 30, format: "wav", name: "long" }),
   quietTone: (d) =>
     generateTone(d, { frequency: 440, seconds: 6, format: "wav", amplitude: 0.05, name: "quiet" }),
@@ -48,10 +49,20 @@ const { files, dir } = fixturesForFile("pipeline", {
 })
 
 let server: FileServer
+/** A plain server: every answer is 200 with the whole file, whatever `Range` asks. */
+let plain: FileServer
+/** The same, whose first answer breaks off halfway. */
+let dropping: FileServer
 beforeAll(async () => {
   server = await startFileServer({ "/tone.mp3": files.mp3, "/sequence.mp3": files.sequenceMp3 })
+  plain = await startFileServer({ "/sequence.ogg": files.sequenceOgg }, { ignoreRange: true })
+  dropping = await startFileServer({ "/sequence.ogg": files.sequenceOgg }, { ignoreRange: true, dropFirstAfter: 40_000 })
 })
-afterAll(() => server?.close())
+afterAll(async () => {
+  await server?.close()
+  await plain?.close()
+  await dropping?.close()
+})
 
 /** The middle 300 ms of a 1 s output: clear of encoder start-up and of the end. */
 const middle = (samples: Float32Array) => slice(samples, 300, 300)
@@ -96,6 +107,8 @@ layer(FfmpegPipeline.layer(), { timeout: "60 seconds", excludeTestServices: true
     it.effect("startMs 3000 lands on the segment that starts at 0:03 (WebM, re-encoded)", () =>
       checkSeek(() => files.sequenceWebm))
     it.effect("startMs 3000 over HTTP", () => checkSeek(() => server.url("/sequence.mp3")))
+    it.effect("startMs 3000 over HTTP from a server that ignores byte ranges (Ogg)", () =>
+      checkSeek(() => plain.url("/sequence.ogg")))
   })
 
   it.effect("nightcore turns 440 Hz into ≈550 Hz", () =>
@@ -184,6 +197,12 @@ layer(FfmpegPipeline.layer(), { timeout: "60 seconds", excludeTestServices: true
         assert.strictEqual(error.reason, "the file does not exist")
       }))
 
+    it.effect("a connection to a server without byte ranges that breaks off is reported as such, not played again from 0:00", () =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(collectPackets(pipelineRequest(playable(dropping.url("/sequence.ogg")))))
+        assert.strictEqual(error.reason, "the source stopped sending audio")
+        assert.isTrue(error.crashed, "the player goes on from the position")
+      }))
     it.effect("an HTTP 404", () =>
       Effect.gen(function*() {
         const error = yield* failure(() => server.url("/missing.mp3"))

@@ -9,7 +9,8 @@ import { EQ_PRESETS } from "../../src/audio/EffectCatalog.ts"
 import type { Core, Outcome } from "../../src/player/Plan.ts"
 import { recover, transition } from "../../src/player/Transition.ts"
 import { ctx, enqueue, other, run, start, steps } from "./support/commands.ts"
-import { user } from "./support/tracks.ts"
+import { track, user } from "./support/tracks.ts"
+import { Track } from "../../schema/Track.ts"
 
 const third = UserId.make("200000000000000003")
 
@@ -255,5 +256,25 @@ describe("the player's transition", () => {
     // A minute later the count starts again.
     const later = transition(core, died(4_000), ctx({ nowMs: 70_000 }))
     assert.isFalse(later.work.some((w) => w._tag === "Publish" && w.event._tag === "TrackFailed"))
+  })
+
+  it("a duration the run learns fills the track, is published, and lets /seek in; stale or second ones change nothing", () => {
+    const unknown = new Track({ ...track("episode"), durationMs: null })
+    let core = transition(start, new Cmd.Enqueue({ tracks: [unknown], position: "end", requester: user }), ctx()).core
+    const seek = new Cmd.Seek({ positionMs: 30_000, requester: user })
+    assert.isTrue(Result.isFailure(transition(core, seek, ctx()).reply), "no duration: refused as live")
+    const stale = transition(core, new Cmd.DurationFound({ runId: core.run!.runId + 1, durationMs: 90_000 }), ctx())
+    assert.strictEqual(stale.core, core)
+    assert.deepStrictEqual(stale.work, [])
+    const found = transition(core, new Cmd.DurationFound({ runId: core.run!.runId, durationMs: 90_000 }), ctx())
+    assert.strictEqual(found.core.player.queue.current?.track.durationMs, 90_000)
+    const event = found.work.find((w) => w._tag === "Publish" && w.event._tag === "DurationFound")
+    assert.isTrue(event?._tag === "Publish" && event.event._tag === "DurationFound" && event.event.entry.track.durationMs === 90_000)
+    assert.isFalse(found.work.some((w) => w._tag === "Play" || w._tag === "Stop"), "the sound goes on untouched")
+    core = found.core
+    assert.strictEqual(ok(transition(core, seek, ctx())).positionMs, 30_000)
+    const again = transition(core, new Cmd.DurationFound({ runId: core.run!.runId, durationMs: 10_000 }), ctx())
+    assert.strictEqual(again.core.player.queue.current?.track.durationMs, 90_000, "a known duration is kept")
+    assert.deepStrictEqual(again.work, [])
   })
 })

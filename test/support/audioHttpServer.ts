@@ -12,7 +12,8 @@
  * await server.close()
  * ```
  *
- * `fileServerScoped` is the same as an Effect resource (closed with its Scope).
+ * `fileServerScoped` is the same as an Effect resource (closed with its Scope). With `ignoreRange`
+ * it behaves like a plain server without byte ranges: every answer is 200 with the whole file.
  */
 import { Effect } from "effect"
 import { createReadStream } from "node:fs"
@@ -46,8 +47,19 @@ const contentType = (path: string): string =>
     ? "audio/mp4"
     : "application/octet-stream"
 
+export interface FileServerOptions {
+  /** Answer every request 200 with the whole file and no `Accept-Ranges`, whatever `Range` asks. */
+  readonly ignoreRange?: boolean | undefined
+  /** The first answer of a path to reach this many bytes breaks off there (a network blip). */
+  readonly dropFirstAfter?: number | undefined
+}
+
 /** Starts a server for `files` (URL path → file path). */
-export const startFileServer = async (served: Readonly<Record<string, string>>): Promise<FileServer> => {
+export const startFileServer = async (
+  served: Readonly<Record<string, string>>,
+  options: FileServerOptions = {}
+): Promise<FileServer> => {
+  const dropped = new Set<string>()
   const requests: Array<ServedRequest> = []
   const files = new Map(Object.entries(served))
   const server = createServer((req, res) => {
@@ -61,10 +73,27 @@ export const startFileServer = async (served: Readonly<Record<string, string>>):
     stat(file).then(
       (info) => {
         const size = info.size
-        const match = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? "")
+        const match = options.ignoreRange === true ? null : /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? "")
         if (match === null) {
-          res.writeHead(200, { "content-type": contentType(path), "content-length": size, "accept-ranges": "bytes" })
-          createReadStream(file).pipe(res)
+          res.writeHead(200, {
+            "content-type": contentType(path),
+            "content-length": size,
+            ...(options.ignoreRange === true ? {} : { "accept-ranges": "bytes" })
+          })
+          if (req.method === "HEAD") {
+            res.end()
+            return
+          }
+          if (options.dropFirstAfter === undefined || dropped.has(path)) {
+            createReadStream(file).pipe(res)
+            return
+          }
+          const part = createReadStream(file, { end: options.dropFirstAfter - 1 })
+          part.on("end", () => {
+            dropped.add(path)
+            res.destroy()
+          })
+          part.pipe(res, { end: false })
           return
         }
         const start = match[1] === "" ? Math.max(0, size - Number(match[2])) : Number(match[1])
@@ -104,8 +133,8 @@ export const startFileServer = async (served: Readonly<Record<string, string>>):
 }
 
 /** `startFileServer` as a scoped Effect resource. */
-export const fileServerScoped = (files: Readonly<Record<string, string>>) =>
+export const fileServerScoped = (files: Readonly<Record<string, string>>, options: FileServerOptions = {}) =>
   Effect.acquireRelease(
-    Effect.promise(() => startFileServer(files)),
+    Effect.promise(() => startFileServer(files, options)),
     (server) => Effect.promise(() => server.close())
   )

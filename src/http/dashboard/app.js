@@ -8,8 +8,8 @@ const effects = ["bassboost", "nightcore", "vaporwave", "8d", "reverb", "slow", 
   "vibrato", "lofi", "treble", "limiter", "mono", "pitchup", "pitchdown", "chorus"]
 const presets = ["flat", "bass", "rock", "pop", "jazz", "classical", "electronic", "vocal", "soft", "treble"]
 const loops = ["off", "track", "queue"]
-const playerEvents = ["TrackStarted", "TrackAudible", "TrackEnded", "TrackFailed", "Paused", "Resumed", "Seeked", "QueueChanged",
-  "VolumeChanged", "EffectsChanged", "Restored", "AutoplayFoundNothing", "Idle", "Disconnected"]
+const playerEvents = ["TrackStarted", "TrackAudible", "TrackEnded", "TrackFailed", "DurationFound", "Paused", "Resumed",
+  "Seeked", "QueueChanged", "VolumeChanged", "EffectsChanged", "Restored", "AutoplayFoundNothing", "Idle", "Disconnected"]
 
 /** An element with attributes, listeners (`on…`) and children (strings become text nodes). */
 const el = (tag, attrs = {}, ...children) => {

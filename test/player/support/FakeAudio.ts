@@ -79,7 +79,11 @@ export const makeFakeAudio = () => {
   return { log, layer: Layer.mergeAll(pipeline, voice, handOverLocations) }
 }
 
-/** A resolver that plays every track's location as it is (a name for the fakes, a file for FFmpeg). */
+/**
+ * A resolver that plays every track's location as it is (a name for the fakes, a file for FFmpeg)
+ * and learns no durations.
+ */
 export const handOverLocations = Layer.mock(Resolver, {
-  playable: (track) => Effect.succeed({ input: track.location, httpHeaders: {}, codec: "unknown", expiresAt: null, isLive: false })
+  playable: (track) => Effect.succeed({ input: track.location, httpHeaders: {}, codec: "unknown", expiresAt: null, isLive: false }),
+  duration: () => Effect.succeed(null)
 })
