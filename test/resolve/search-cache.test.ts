@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Context, Duration, Effect, Layer } from "effect"
+import { Context, Duration, Effect, Layer, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import { execFileSync } from "node:child_process"
 import { mkdtempSync, readFileSync } from "node:fs"
@@ -118,5 +118,17 @@ describe("search shared by /play suggestions and /play", () => {
       const playable = yield* resolver.playable(picked.tracks[0]!)
       assert.strictEqual(playable.input, first!.value)
       assert.strictEqual(spawner.ytdlpRuns(), 2, "the stream came with the metadata")
+    }).pipe(Effect.scoped))
+
+  it.live("the stream of a picked suggestion is kept as soon as its track is handed on, as /play queues it", () =>
+    Effect.gen(function*() {
+      const { resolver, spawner } = yield* withSearch()
+      const [, second] = yield* resolver.autocomplete("blue moon")
+      // `/play` queues the first batch the moment it comes; the player may ask for its stream at once.
+      const [batch] = yield* Stream.runCollect(Stream.take(resolver.resolveStream(second!.value, user), 1))
+      assert.strictEqual(spawner.ytdlpRuns(), 2)
+      const playable = yield* resolver.playable(batch!.tracks[0]!)
+      assert.strictEqual(playable.input, second!.value)
+      assert.strictEqual(spawner.ytdlpRuns(), 2, "no second run for the stream")
     }).pipe(Effect.scoped))
 })

@@ -84,8 +84,12 @@ export const make = Effect.fnUntraced(function*(
         const info = toTrackInfo(entry, playlist !== null)
         all.push(info)
         pending.push(info)
-        // The first track goes out alone so playback can start while the rest loads.
-        return all.length === 1 || pending.length >= batchSize ? flush() : Effect.void
+        if (all.length > 1 && pending.length < batchSize) return Effect.void
+        // The first track goes out alone so playback can start while the rest loads. A single
+        // video's line carries its stream: keep it before the track is handed on, as the player may
+        // ask for it at once (and a caller that took only this batch stops yt-dlp before it exits).
+        const playable = all.length === 1 && playlist === null ? toPlayable(entry) : Option.none()
+        return Option.isSome(playable) ? Effect.andThen(deps.primePlayable(info.id, playable.value), flush()) : flush()
       }
       return ytdlp.extract(url, {
         mode: "lines",
@@ -96,15 +100,8 @@ export const make = Effect.fnUntraced(function*(
         // A long playlist streams for a while; the budget grows with the cap.
         timeout: Duration.times(settings.ytdlp.timeout, Math.max(1, Math.ceil(options.maxTracks / 500)))
       }).pipe(
-        Effect.flatMap((entries) =>
-          Effect.gen(function*() {
-            yield* flush()
-            if (playlist === null && entries.length === 1) {
-              const playable = toPlayable(entries[0]!)
-              if (Option.isSome(playable)) yield* deps.primePlayable(all[0]!.id, playable.value)
-            }
-            return { tracks: all.slice(0, options.maxTracks), playlist } satisfies ResolvedInfo
-          })
+        Effect.flatMap(() =>
+          Effect.as(flush(), { tracks: all.slice(0, options.maxTracks), playlist } satisfies ResolvedInfo)
         ),
         // Once some of a playlist went out, a retry would send it twice: fail for good instead.
         Effect.mapError((e) =>
