@@ -179,7 +179,13 @@ export const make = Effect.fnUntraced(function*(
     return yield* search(query, limit)
   })
 
-  /** A link: the page yt-dlp reads, which may be a playlist (streamed in batches). */
+  /**
+   * A link: the page yt-dlp reads, which may be a playlist (streamed in batches). A picked suggestion
+   * is one too, and is read again rather than taken from the search: a flat search entry has no
+   * stream, so playing it needs one yt-dlp run anyway, and for a single video that one run (this
+   * one) yields the details and the stream together (primed in `resolveUrl`), and fails at `/play`
+   * rather than in the queue when the video is gone.
+   */
   const page = (url: URL): Claim => ({
     key: `url:${url.href}`,
     inBatches: true,
