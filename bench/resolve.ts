@@ -1,10 +1,12 @@
 /**
  * Bench section "resolve": resolution latency of a cached hit and of a miss through real yt-dlp
- * against a local HTTP server (p50/p95), and yt-dlp runs saved by de-duplication under a burst.
+ * against a local HTTP server (p50/p95), yt-dlp runs saved by de-duplication under a burst, and
+ * `/play` suggestion latency, cold (a yt-dlp search of a stand-in engine on the same server) and
+ * warm (the cached search), with the yt-dlp runs of `/play` of words just suggested.
  * Run alone with `node bench/resolve.ts`, or from bench/run.ts through `runResolveBench`.
  */
 import { NodeServices } from "@effect/platform-node"
-import { Duration, Effect, Layer } from "effect"
+import { Context, Duration, Effect, Layer } from "effect"
 import { ChildProcessSpawner } from "effect/process"
 import { execFileSync } from "node:child_process"
 import { mkdtempSync, readFileSync } from "node:fs"
@@ -15,11 +17,24 @@ import { join } from "node:path"
 import { UserId } from "../schema/Ids.ts"
 import { Resolver } from "../src/resolve/Resolver.ts"
 import type { ResolverSettings } from "../src/resolve/ResolveSettings.ts"
+import { searchFeed, searchPrefixOn } from "../test/resolve/helpers.ts"
+
+type Latency = { readonly p50: number; readonly p95: number; readonly n: number }
 
 export interface ResolveBenchResult {
-  readonly missMs: { readonly p50: number; readonly p95: number; readonly n: number }
-  readonly hitMs: { readonly p50: number; readonly p95: number; readonly n: number }
+  readonly missMs: Latency
+  readonly hitMs: Latency
   readonly burst: { readonly requests: number; readonly ytdlpRuns: number; readonly saved: number; readonly wallMs: number }
+  readonly suggest: {
+    /** First keystroke of a query: a yt-dlp search, cut off at AUTOCOMPLETE_TIMEOUT. */
+    readonly coldMs: Latency
+    /** Cold suggestions that had results within the deadline. */
+    readonly coldAnswered: number
+    /** The same queries again: the cached search. */
+    readonly warmMs: Latency
+    /** yt-dlp runs of `/play` of each query just suggested (the search is reused: 0). */
+    readonly playYtdlpRuns: number
+  }
 }
 
 const percentile = (xs: ReadonlyArray<number>, p: number) => {
@@ -27,6 +42,7 @@ const percentile = (xs: ReadonlyArray<number>, p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN
 }
 const round = (x: number) => Math.round(x * 1000) / 1000
+const latency = (xs: ReadonlyArray<number>): Latency => ({ p50: round(percentile(xs, 50)), p95: round(percentile(xs, 95)), n: xs.length })
 
 const benchSettings: ResolverSettings = {
   ytdlp: {
@@ -54,10 +70,18 @@ const benchSettings: ResolverSettings = {
   autocompleteTimeout: Duration.seconds(2)
 }
 
-export const runResolveBench = (options?: { readonly misses?: number; readonly hits?: number; readonly burst?: number }) => {
+export const runResolveBench = (options?: {
+  readonly misses?: number
+  readonly hits?: number
+  readonly burst?: number
+  readonly searches?: number
+  readonly warm?: number
+}) => {
   const misses = options?.misses ?? 8
   const hits = options?.hits ?? 2000
   const burst = options?.burst ?? 20
+  const searches = options?.searches ?? 8
+  const warm = options?.warm ?? 50
   const dir = mkdtempSync(join(tmpdir(), "reprise-bench-"))
   const mp3 = join(dir, "tone.mp3")
   execFileSync("ffmpeg", ["-loglevel", "error", "-y", "-f", "lavfi", "-i", "sine=duration=2", "-c:a", "libmp3lame", mp3])
@@ -76,7 +100,12 @@ export const runResolveBench = (options?: { readonly misses?: number; readonly h
   const program = Effect.gen(function*() {
     const server = yield* Effect.acquireRelease(
       Effect.callback<ReturnType<typeof createServer>>((resume) => {
-        const s = createServer((_req, res) => {
+        const s = createServer((req, res) => {
+          const feed = searchFeed(req.url ?? "/", req.headers.host ?? "127.0.0.1")
+          if (feed !== null) {
+            res.writeHead(200, { "content-type": "application/rss+xml" })
+            return res.end(feed)
+          }
           res.writeHead(200, { "content-type": "audio/mpeg", "content-length": audio.length })
           res.end(audio)
         })
@@ -85,7 +114,8 @@ export const runResolveBench = (options?: { readonly misses?: number; readonly h
       (s) => Effect.sync(() => s.close())
     )
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-    const resolver = yield* Resolver
+    const settings = { ...benchSettings, ytdlp: { ...benchSettings.ytdlp, searchPrefix: searchPrefixOn(base) } }
+    const resolver = Context.get(yield* Layer.build(Resolver.layer(settings).pipe(Layer.provide(spawner))), Resolver)
 
     const missTimes: Array<number> = []
     for (let i = 0; i < misses; i++) {
@@ -108,14 +138,36 @@ export const runResolveBench = (options?: { readonly misses?: number; readonly h
     yield* Effect.all(Array.from({ length: burst }, () => resolver.resolve(`${base}/burst`, user)), { concurrency: "unbounded" })
     const wallMs = performance.now() - t0
     const runs = spawns - before
+
+    const queries = Array.from({ length: searches }, (_, i) => `bench song ${i}`)
+    const coldTimes: Array<number> = []
+    let coldAnswered = 0
+    for (const q of queries) {
+      const t = performance.now()
+      const choices = yield* resolver.autocomplete(q)
+      coldTimes.push(performance.now() - t)
+      if (choices.length > 0) coldAnswered++
+    }
+    const warmTimes: Array<number> = []
+    for (let i = 0; i < warm; i++) {
+      for (const q of queries) {
+        const t = performance.now()
+        yield* resolver.autocomplete(q)
+        warmTimes.push(performance.now() - t)
+      }
+    }
+    const beforePlay = spawns
+    for (const q of queries) yield* resolver.resolve(q, user)
+
     return {
-      missMs: { p50: round(percentile(missTimes, 50)), p95: round(percentile(missTimes, 95)), n: misses },
-      hitMs: { p50: round(percentile(hitTimes, 50)), p95: round(percentile(hitTimes, 95)), n: hits },
-      burst: { requests: burst, ytdlpRuns: runs, saved: burst - runs, wallMs: Math.round(wallMs) }
+      missMs: latency(missTimes),
+      hitMs: latency(hitTimes),
+      burst: { requests: burst, ytdlpRuns: runs, saved: burst - runs, wallMs: Math.round(wallMs) },
+      suggest: { coldMs: latency(coldTimes), coldAnswered, warmMs: latency(warmTimes), playYtdlpRuns: spawns - beforePlay }
     } satisfies ResolveBenchResult
   })
 
-  return program.pipe(Effect.scoped, Effect.provide(Resolver.layer(benchSettings).pipe(Layer.provide(spawner))))
+  return program.pipe(Effect.scoped)
 }
 
 if (process.argv[1]?.endsWith("resolve.ts")) {

@@ -29,7 +29,7 @@ import { writerSection } from "./writer.ts"
  */
 const resolveSection: BenchSection = {
   name: "resolve",
-  description: "track resolution: cached hit, yt-dlp miss, de-duplicated burst",
+  description: "track resolution: cached hit, yt-dlp miss, de-duplicated burst, /play suggestions",
   run: async () => {
     const { runResolveBench } = await import("./resolve.ts")
     const r = await Effect.runPromise(runResolveBench())
@@ -39,7 +39,13 @@ const resolveSection: BenchSection = {
         { key: "resolve_ms.miss.p95", value: r.missMs.p95, unit: "ms" },
         { key: "resolve_ms.hit.p50", value: r.hitMs.p50, unit: "ms" },
         { key: "resolve_ms.hit.p95", value: r.hitMs.p95, unit: "ms" },
-        { key: "resolve.burst_ytdlp_runs", value: `${r.burst.ytdlpRuns} for ${r.burst.requests} requests` }
+        { key: "resolve.burst_ytdlp_runs", value: `${r.burst.ytdlpRuns} for ${r.burst.requests} requests` },
+        { key: "suggest_ms.cold.p50", value: r.suggest.coldMs.p50, unit: "ms" },
+        { key: "suggest_ms.cold.p95", value: r.suggest.coldMs.p95, unit: "ms" },
+        { key: "suggest.cold_answered", value: `${r.suggest.coldAnswered} of ${r.suggest.coldMs.n}` },
+        { key: "suggest_ms.warm.p50", value: r.suggest.warmMs.p50, unit: "ms" },
+        { key: "suggest_ms.warm.p95", value: r.suggest.warmMs.p95, unit: "ms" },
+        { key: "suggest.play_ytdlp_runs", value: `${r.suggest.playYtdlpRuns} for ${r.suggest.coldMs.n} /play after suggestions` }
       ],
       details: r
     }

@@ -30,9 +30,11 @@ const parseLink = (text: string): Result.Result<URL, ResolveError> => {
   return url === null ? Result.fail(invalidQuery("That link is not a valid URL.")) : Result.succeed(url)
 }
 
+// Control characters have no place in a query and confuse every downstream tool.
+const CONTROL = /[\u0000-\u001f\u007f]/g
+
 export const parseQuery = (input: string): Result.Result<Query, ResolveError> => {
-  // Control characters have no place in a query and confuse every downstream tool.
-  const text = input.replace(/[\u0000-\u001f\u007f]/g, " ").trim()
+  const text = input.replace(CONTROL, " ").trim()
   if (text === "") return Result.fail(invalidQuery("Type a song name or paste a link."))
   const linkLike = HAS_SCHEME.test(text) || /^www\./i.test(text)
   return Result.succeed({ text, link: linkLike ? parseLink(text) : null })
@@ -41,3 +43,9 @@ export const parseQuery = (input: string): Result.Result<Query, ResolveError> =>
 /** The query's URL when it is a usable link, for sources that take only those (a bad link is left to later ones). */
 export const urlOf = (query: Query): URL | null =>
   query.link !== null && Result.isSuccess(query.link) ? query.link.success : null
+
+/**
+ * Words as a search is keyed by: case, spacing and control characters do not change what a
+ * search finds, so "Blue  Moon" typed into `/play`'s suggestions and "blue moon" played share one.
+ */
+export const searchKey = (words: string): string => words.replace(CONTROL, " ").trim().replace(/\s+/g, " ").toLowerCase()

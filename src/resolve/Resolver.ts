@@ -168,14 +168,8 @@ export class Resolver extends Context.Service<Resolver, {
       return toTracks(yield* attachments.resolve(a), requester)
     })
 
-    // Autocomplete: searches are cached for 10 minutes per normalised prefix and shared while in
-    // flight; a search that misses the deadline keeps running so the next keystroke finds it.
-    const searches = yield* TtlCache.make({
-      name: "autocomplete",
-      capacity: 500,
-      timeToLive: () => "10 minutes",
-      lookup: (text: string) => ytdlp.search(text, 5, { timeout: "8 seconds" })
-    })
+    // A search that misses the deadline keeps running (in the resolver's scope, not the keystroke's),
+    // so the next keystroke or the `/play` that follows finds it (YtDlpSource.suggest).
     const scope = yield* Effect.scope
     const autocomplete = Effect.fn("Resolver.autocomplete")(function*(input: string) {
       const text = input.trim().replace(/\s+/g, " ")
@@ -185,7 +179,7 @@ export class Resolver extends Context.Service<Resolver, {
         : []
       const localChoices = localHits.map((t) => ({ name: clip(`📁 ${t.title}`), value: clip(`local:${t.location}`) }))
       if (/^local:/i.test(text)) return localChoices
-      const fiber = yield* searches.get(text.toLowerCase()).pipe(Effect.forkIn(scope))
+      const fiber = yield* ytdlp.suggest(text).pipe(Effect.forkIn(scope))
       const remote = yield* Fiber.join(fiber).pipe(
         Effect.timeoutOption(settings.autocompleteTimeout),
         Effect.map(Option.getOrElse((): ReadonlyArray<TrackInfo> => [])),

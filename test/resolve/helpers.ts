@@ -136,3 +136,21 @@ export const trackInfo = (kind: TrackInfo["kind"], location: string, id = `${kin
   durationMs: null,
   artworkUrl: null
 })
+
+/** The prefix that sends yt-dlp's searches to `searchFeed` on `base` (as YTDLP_SEARCH_PREFIX). */
+export const searchPrefixOn = (base: string) => `${base}/search/`
+
+/**
+ * A stand-in search engine for yt-dlp, offline: with the prefix above, a search of `n` results for
+ * some words is the URL `<base>/search/<n>:<words>`, which yt-dlp's generic extractor reads. The
+ * answer is an RSS feed of `n` hits ("<words> 1", …), linked to `<base>/tone/<words>/<i>` (no file
+ * extension, so a picked hit is a page for yt-dlp too). Null for any other path.
+ */
+export const searchFeed = (path: string, host: string): string | null => {
+  const match = /^\/search\/(\d+):(.*)$/.exec(path)
+  if (match === null) return null
+  const words = decodeURIComponent(match[2]!)
+  const slug = encodeURIComponent(words.replace(/\s+/g, "-"))
+  return rssFeed(`Search: ${words}`, Number(match[1]), (i) => ({ url: `http://${host}/tone/${slug}/${i}`, length: 1000 }))
+    .replace(/Episode (\d+)/g, `${words} $1`)
+}

@@ -1,6 +1,7 @@
 import { Duration, Effect, Option, Result } from "effect"
 import type { Playable } from "../../audio/Playable.ts"
-import type { Query } from "../Query.ts"
+import * as TtlCache from "../../resilience/TtlCache.ts"
+import { type Query, searchKey } from "../Query.ts"
 import type { PlaylistInfo, ResolvedInfo, TrackInfo } from "../Resolution.ts"
 import { Failed, NotFound, type ResolveError, resolveError } from "../ResolveError.ts"
 import { type Claim, type ClaimAnswer, refuse, type ResolveRequest, type Source, type SourceDeps, take } from "../Source.ts"
@@ -31,13 +32,31 @@ export interface YtDlpSource extends Source {
     ReadonlyArray<TrackInfo>,
     ResolveError
   >
+  /**
+   * The first SUGGESTIONS results for words, as `/play` suggests them; `/play` of the same words
+   * (by `searchKey`) plays the first of them. Kept for SEARCH_TTL and shared while in flight.
+   */
+  readonly suggest: (words: string) => Effect.Effect<ReadonlyArray<TrackInfo>, ResolveError>
   /** The stream of a track yt-dlp can read, its URL checked like a typed one (Spotify plays its match with it). */
   readonly stream: (track: TrackInfo) => Effect.Effect<Playable, ResolveError>
   /** Tracks the site itself relates to this one (YouTube's mix), for autoplay. */
   readonly related: (track: TrackInfo, limit: number) => Effect.Effect<ReadonlyArray<TrackInfo>, ResolveError>
 }
 
-export const make = (deps: Pick<SourceDeps, "ytdlp" | "guard" | "settings" | "urls" | "primePlayable">): YtDlpSource => {
+/** How many results a suggestion search asks for (and `/play` of words takes the first of). */
+export const SUGGESTIONS = 5
+
+/**
+ * How long a search's results are reused. They are page links and titles, not stream URLs (those
+ * expire; `playable` asks for them apart), and what a search finds changes over days, not minutes:
+ * ten minutes covers typing a query and sending `/play`, and a repeated search, while a removed
+ * video or a new upload is seen again soon. It stays within the metadata cache's 15 minutes.
+ */
+export const SEARCH_TTL = Duration.minutes(10)
+
+export const make = Effect.fnUntraced(function*(
+  deps: Pick<SourceDeps, "ytdlp" | "guard" | "settings" | "urls" | "primePlayable">
+) {
   const { guard, settings, urls, ytdlp } = deps
 
   const resolveUrl = Effect.fn("YtDlpSource.resolveUrl")(function*(url: string, options: ResolveRequest) {
@@ -65,8 +84,12 @@ export const make = (deps: Pick<SourceDeps, "ytdlp" | "guard" | "settings" | "ur
         const info = toTrackInfo(entry, playlist !== null)
         all.push(info)
         pending.push(info)
-        // The first track goes out alone so playback can start while the rest loads.
-        return all.length === 1 || pending.length >= batchSize ? flush() : Effect.void
+        if (all.length > 1 && pending.length < batchSize) return Effect.void
+        // The first track goes out alone so playback can start while the rest loads. A single
+        // video's line carries its stream: keep it before the track is handed on, as the player may
+        // ask for it at once (and a caller that took only this batch stops yt-dlp before it exits).
+        const playable = all.length === 1 && playlist === null ? toPlayable(entry) : Option.none()
+        return Option.isSome(playable) ? Effect.andThen(deps.primePlayable(info.id, playable.value), flush()) : flush()
       }
       return ytdlp.extract(url, {
         mode: "lines",
@@ -77,15 +100,8 @@ export const make = (deps: Pick<SourceDeps, "ytdlp" | "guard" | "settings" | "ur
         // A long playlist streams for a while; the budget grows with the cap.
         timeout: Duration.times(settings.ytdlp.timeout, Math.max(1, Math.ceil(options.maxTracks / 500)))
       }).pipe(
-        Effect.flatMap((entries) =>
-          Effect.gen(function*() {
-            yield* flush()
-            if (playlist === null && entries.length === 1) {
-              const playable = toPlayable(entries[0]!)
-              if (Option.isSome(playable)) yield* deps.primePlayable(all[0]!.id, playable.value)
-            }
-            return { tracks: all.slice(0, options.maxTracks), playlist } satisfies ResolvedInfo
-          })
+        Effect.flatMap(() =>
+          Effect.as(flush(), { tracks: all.slice(0, options.maxTracks), playlist } satisfies ResolvedInfo)
         ),
         // Once some of a playlist went out, a retry would send it twice: fail for good instead.
         Effect.mapError((e) =>
@@ -114,6 +130,16 @@ export const make = (deps: Pick<SourceDeps, "ytdlp" | "guard" | "settings" | "ur
     )
     return (result?.entries ?? []).filter((e): e is YtDlpEntry => e !== null).map((e) => toTrackInfo(e, false))
   })
+
+  // One search per key for suggestions and `/play` alike. It runs with yt-dlp's full timeout even when
+  // a keystroke started it: a `/play` may be waiting on it, and autocomplete stops waiting at its own deadline.
+  const searches = yield* TtlCache.make({
+    name: "search",
+    capacity: 500,
+    timeToLive: () => SEARCH_TTL,
+    lookup: (key: string) => search(key, SUGGESTIONS)
+  })
+  const suggest = (words: string) => searches.get(searchKey(words))
 
   const extractStream = Effect.fn("YtDlpSource.playable")(function*(track: TrackInfo) {
     const site = siteOf(track.location)
@@ -153,18 +179,24 @@ export const make = (deps: Pick<SourceDeps, "ytdlp" | "guard" | "settings" | "ur
     return yield* search(query, limit)
   })
 
-  /** A link: the page yt-dlp reads, which may be a playlist (streamed in batches). */
+  /**
+   * A link: the page yt-dlp reads, which may be a playlist (streamed in batches). A picked suggestion
+   * is one too, and is read again rather than taken from the search: a flat search entry has no
+   * stream, so playing it needs one yt-dlp run anyway, and for a single video that one run (this
+   * one) yields the details and the stream together (primed in `resolveUrl`), and fails at `/play`
+   * rather than in the queue when the video is gone.
+   */
   const page = (url: URL): Claim => ({
     key: `url:${url.href}`,
     inBatches: true,
     resolve: (request) => Effect.flatMap(urls.check("ytdlp", url.href), (checked) => resolveUrl(checked.href, request))
   })
 
-  /** Words: the first search result. */
+  /** Words: the first search result, of the search the suggestions for them came from when there was one. */
   const firstResult = (text: string): Claim => ({
-    key: `search:${text.toLowerCase().replace(/\s+/g, " ")}`,
+    key: `search:${searchKey(text)}`,
     resolve: () =>
-      Effect.flatMap(search(text, 1), (found) =>
+      Effect.flatMap(suggest(text), (found) =>
         found.length === 0
           ? Effect.fail(resolveError("ytdlp", new NotFound({ message: `Nothing found for "${text}".` })))
           : Effect.succeed({ tracks: found.slice(0, 1), playlist: null }))
@@ -179,13 +211,15 @@ export const make = (deps: Pick<SourceDeps, "ytdlp" | "guard" | "settings" | "ur
     return take(firstResult(query.text))
   }
 
-  return {
+  const source: YtDlpSource = {
     name: "ytdlp",
     claim,
     kinds: ["youtube", "soundcloud", "bandcamp", "ytdlp"],
     playable,
     search,
+    suggest,
     stream,
     related
   }
-}
+  return source
+})

@@ -17,7 +17,7 @@ import * as YtDlpSource from "./YtDlpSource.ts"
  * The sources the resolver also needs by name (autocomplete, autoplay, uploads) are returned as such.
  */
 export const makeSources = Effect.fnUntraced(function*(deps: SourceDeps) {
-  const ytdlp = YtDlpSource.make(deps)
+  const ytdlp = yield* YtDlpSource.make(deps)
   const local = LocalLibrary.make(deps)
   const attachments = AttachmentSource.make(deps)
   const spotify = yield* SpotifySource.make({ ...deps, search: ytdlp.search, play: ytdlp.stream })
