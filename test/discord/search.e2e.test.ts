@@ -66,7 +66,7 @@ describe("Reprise against the fake Discord: /play suggestions", () => {
     const before = runs().length
     await command(h.fake, ids.alice, "play", { query: picked }, /Queued/)
     const skipped = await command(h.fake, ids.alice, "skip", {}, /Skipped/)
-    assert.include(skipped.text, `Now playing: [2](${picked})`, "titled as yt-dlp reads the link itself (a file: its name)")
+    assert.include(skipped.text, `Starting [2](${picked})`, "titled as yt-dlp reads the link itself (a file: its name)")
     assert.approximately((await h.listen(1500)).frequency(), 440, 5)
     assert.deepStrictEqual(runs().slice(before), [picked], "the suggestions were cached; the stream came with the details")
   }, 60_000)
