@@ -175,14 +175,17 @@ describe("GuildPlayer with the real pipeline", () => {
       // the quieter run carries on in the segment playing at the change, not from 0:00
       const heard = hear(yield* recorder.recording(g), SEGMENTS)
       const segmentAt = (ms: number) => SEGMENTS[Math.floor(ms / 1000)]!
-      assert.strictEqual(toneSequence(heard.filter((h) => h.session === 2))[0], segmentAt(positionAtVolume + 40))
+      // The player takes its position when the command reaches it, a moment after the test read it:
+      // on a loaded machine that moment may already be in the next segment.
+      const segmentsFrom = (ms: number) => [segmentAt(ms + 40), segmentAt(Math.min(ms + 600, 4999))]
+      assert.include(segmentsFrom(positionAtVolume), toneSequence(heard.filter((h) => h.session === 2))[0])
       const loud = rmsDb(slice(full.samples, full.packets.length * 20 - 300, 200))
       const soft = rmsDb(slice(quiet.samples, 100, 200))
       assert.closeTo(loud - soft, 6.02, 1.5)
       // nightcore plays 1.25× higher, from where the volume run had got to
       const shifted = SEGMENTS.map((f) => f * 1.25)
       const fastHeard = hear(yield* recorder.recording(g), shifted).filter((h) => h.session === 3)
-      assert.strictEqual(toneSequence(fastHeard)[0], segmentAt(positionAtEffects + 40) * 1.25)
+      assert.include(segmentsFrom(positionAtEffects).map((f) => f * 1.25), toneSequence(fastHeard)[0])
     }).pipe(Effect.provide(layer())))
 
   it.live("a corrupt file fails only its own track and the next one plays", () =>
