@@ -1,8 +1,12 @@
 import { NodeServices } from "@effect/platform-node"
 import { Duration, Effect, Layer } from "effect"
 import { ChildProcessSpawner } from "effect/process"
+import { execFileSync } from "node:child_process"
+import { mkdtempSync, readFileSync } from "node:fs"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { UrlGuard } from "../../src/resilience/UrlGuard.ts"
 import type { ResolverSettings } from "../../src/resolve/ResolveSettings.ts"
 import { safeUrls } from "../../src/resolve/SafeUrls.ts"
@@ -90,6 +94,16 @@ export const resolverWith = (over: Parameters<typeof settings>[0]) => {
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void
 
 /** A local HTTP server on an ephemeral port, closed with the scope. */
+/** A second of 440 Hz as MP3, made with FFmpeg: the audio a local page or feed links to. */
+export const toneMp3 = (): Buffer => {
+  const file = join(mkdtempSync(join(tmpdir(), "reprise-tone-")), "tone.mp3")
+  execFileSync("ffmpeg", [
+    "-loglevel", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=1",
+    "-c:a", "libmp3lame", "-b:a", "32k", file
+  ])
+  return readFileSync(file)
+}
+
 export const httpServer = (handler: Handler) =>
   Effect.acquireRelease(
     Effect.callback<{ readonly base: string; readonly close: () => void }>((resume) => {

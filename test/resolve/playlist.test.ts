@@ -1,26 +1,16 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Stream } from "effect"
-import { execFileSync } from "node:child_process"
-import { mkdtempSync, readFileSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { UserId } from "../../schema/Ids.ts"
 import type { ResolvedBatch } from "../../src/resolve/Resolution.ts"
 import { Resolver } from "../../src/resolve/Resolver.ts"
-import { type Handler, httpServer, resolverWith, rssFeed } from "./helpers.ts"
+import { type Handler, httpServer, resolverWith, toneMp3, rssFeed } from "./helpers.ts"
 
 /**
  * Playlists through real yt-dlp, offline: an RSS feed served locally is a playlist to yt-dlp's
  * generic extractor (one `url_transparent` entry per `<enclosure>`, with no `id` of its own).
  */
 
-const dir = mkdtempSync(join(tmpdir(), "reprise-playlist-"))
-const mp3 = join(dir, "tone.mp3")
-execFileSync("ffmpeg", [
-  "-loglevel", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=1",
-  "-c:a", "libmp3lame", "-b:a", "32k", mp3
-])
-const audio = readFileSync(mp3)
+const audio = toneMp3()
 const user = UserId.make("123456789012345678")
 
 const handler: Handler = (req, res) => {

@@ -1,26 +1,16 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Duration, Effect, Layer, Stream } from "effect"
 import { TestClock } from "effect/testing"
-import { execFileSync } from "node:child_process"
-import { mkdtempSync, readFileSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { UserId } from "../../schema/Ids.ts"
 import { Resolver } from "../../src/resolve/Resolver.ts"
-import { type Handler, httpServer, resolverWith, searchFeed, searchPrefixOn } from "./helpers.ts"
+import { type Handler, httpServer, resolverWith, toneMp3, searchFeed, searchPrefixOn } from "./helpers.ts"
 
 /**
  * `/play` suggestions and `/play` of words share one yt-dlp search, through real yt-dlp against a
  * stand-in search engine on local HTTP (helpers.ts `searchFeed`). Runs are counted at the spawner.
  */
 
-const dir = mkdtempSync(join(tmpdir(), "reprise-search-"))
-const mp3 = join(dir, "tone.mp3")
-execFileSync("ffmpeg", [
-  "-loglevel", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=1",
-  "-c:a", "libmp3lame", "-b:a", "32k", mp3
-])
-const audio = readFileSync(mp3)
+const audio = toneMp3()
 const user = UserId.make("123456789012345678")
 
 /** The search engine, answering after `delayMs`, and the audio its hits link to. */
