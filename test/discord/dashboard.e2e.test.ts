@@ -328,7 +328,9 @@ describe.runIf(runs)("the dashboard in Chromium against the fake Discord", () =>
 
     const cookie = (await context.cookies(h.http)).find((c) => c.name === "reprise_session")!.value
     await page.click("#logout")
-    await page.waitForURL((url) => url.pathname === "/oauth2/authorize", { timeout: 5000 })
+    // Polled, not awaited as one navigation: the page's open requests, refused from now on, may
+    // send it to the login too, and a navigation replaced by another is "aborted".
+    await until(async () => new URL(page.url()).pathname === "/oauth2/authorize", "Discord's login page", 5000)
     const after = await fetch(`${h.http}/api/v1/me`, { headers: { cookie: `reprise_session=${cookie}` } })
     assert.strictEqual(after.status, 401, "the old session is gone, not only its cookie")
   })
