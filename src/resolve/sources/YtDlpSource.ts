@@ -1,6 +1,7 @@
 import { Duration, Effect, Option, Result } from "effect"
 import type { Playable } from "../../audio/Playable.ts"
 import * as TtlCache from "../../resilience/TtlCache.ts"
+import { fallsBack, pickSubstitute } from "../Fallback.ts"
 import { type Query, searchKey } from "../Query.ts"
 import type { PlaylistInfo, ResolvedInfo, TrackInfo } from "../Resolution.ts"
 import { Failed, NotFound, type ResolveError, resolveError } from "../ResolveError.ts"
@@ -26,12 +27,15 @@ const isMixLink = (url: string): boolean => {
   return u !== null && u.searchParams.has("v") && (u.searchParams.get("list") ?? "").startsWith("RD")
 }
 
+export interface SearchOptions {
+  readonly timeout?: Duration.Input | undefined
+  readonly prefix?: string | undefined
+}
+
 /** Pages (any link no earlier source took) and searches (plain words), both read by yt-dlp. */
 export interface YtDlpSource extends Source {
-  readonly search: (text: string, limit: number, options?: { readonly timeout?: Duration.Input | undefined }) => Effect.Effect<
-    ReadonlyArray<TrackInfo>,
-    ResolveError
-  >
+  /** A search with YTDLP_SEARCH_PREFIX unless `prefix` names another (the fallback's). */
+  readonly search: (text: string, limit: number, options?: SearchOptions) => Effect.Effect<ReadonlyArray<TrackInfo>, ResolveError>
   /**
    * The first SUGGESTIONS results for words, as `/play` suggests them; `/play` of the same words
    * (by `searchKey`) plays the first of them. Kept for SEARCH_TTL and shared while in flight.
@@ -117,9 +121,9 @@ export const make = Effect.fnUntraced(function*(
   const search = Effect.fn("YtDlpSource.search")(function*(
     text: string,
     limit: number,
-    options?: { readonly timeout?: Duration.Input | undefined }
+    options?: SearchOptions
   ) {
-    const prefix = settings.ytdlp.searchPrefix
+    const prefix = options?.prefix ?? settings.ytdlp.searchPrefix
     const site = searchSite(prefix)
     const [result] = yield* ytdlp.extract(`${prefix}${limit}:${text}`, {
       mode: "flat",
@@ -192,14 +196,45 @@ export const make = Effect.fnUntraced(function*(
     resolve: (request) => Effect.flatMap(urls.check("ytdlp", url.href), (checked) => resolveUrl(checked.href, request))
   })
 
+  /**
+   * Words the search site will not search for good (its circuit is open, it asks to sign in): the
+   * best match among FALLBACK_SEARCH_PREFIX's results, said to be from there. Only a search that
+   * shares most of the words is taken, as nothing else (a length) says it is the song asked for.
+   */
+  const searchElsewhere = (text: string, original: ResolveError): Effect.Effect<ResolvedInfo, ResolveError> => {
+    const prefix = settings.fallback.searchPrefix
+    if (prefix === null || prefix === settings.ytdlp.searchPrefix || !fallsBack(original)) return Effect.fail(original)
+    return search(text, SUGGESTIONS, { prefix }).pipe(
+      Effect.tapError((e) => Effect.logWarning("fallback search failed", { words: text, error: e.message })),
+      Effect.map((found) => pickSubstitute({ title: text, author: null, durationMs: null }, found, 0)),
+      Effect.orElseSucceed(() => null),
+      Effect.flatMap((found) =>
+        found === null
+          ? Effect.fail(original)
+          : Effect.as(
+            Effect.logInfo("searched elsewhere", { words: text, because: original.message, found: found.id }),
+            {
+              tracks: [found],
+              playlist: null,
+              substitution: { from: searchSite(settings.ytdlp.searchPrefix).label, to: siteOf(found.location).label }
+            } satisfies ResolvedInfo
+          )
+      )
+    )
+  }
+
   /** Words: the first search result, of the search the suggestions for them came from when there was one. */
   const firstResult = (text: string): Claim => ({
     key: `search:${searchKey(text)}`,
     resolve: () =>
-      Effect.flatMap(suggest(text), (found) =>
-        found.length === 0
-          ? Effect.fail(resolveError("ytdlp", new NotFound({ message: `Nothing found for "${text}".` })))
-          : Effect.succeed({ tracks: found.slice(0, 1), playlist: null }))
+      suggest(text).pipe(
+        Effect.flatMap((found) =>
+          found.length === 0
+            ? Effect.fail(resolveError("ytdlp", new NotFound({ message: `Nothing found for "${text}".` })))
+            : Effect.succeed<ResolvedInfo>({ tracks: found.slice(0, 1), playlist: null })
+        ),
+        Effect.catch((e) => searchElsewhere(text, e))
+      )
   })
 
   // Last of the sources that take queries: every link left is a page (a bad one is reported here), all words a search.
