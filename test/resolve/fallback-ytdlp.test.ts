@@ -157,9 +157,9 @@ describe("source fallback", () => {
 
   it.live("/play of words with the fallback off: YouTube's own failure", () =>
     Effect.gen(function*() {
-      const { resolver, searches } = yield* withFallback(false)
+      const { resolver, spawner } = yield* withFallback(false)
       const e = failure(yield* Effect.exit(resolver.resolve("song title", user)))
       assert.strictEqual(e.reason._tag, "BotCheck")
-      assert.deepStrictEqual(searches(), [])
+      assert.strictEqual(spawner.ytdlpRuns(), 1, "YouTube's search alone, nothing elsewhere")
     }).pipe(Effect.scoped))
 })
