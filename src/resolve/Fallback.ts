@@ -1,4 +1,4 @@
-import { Duration, Effect } from "effect"
+import { Effect } from "effect"
 import type { Playable } from "../audio/Playable.ts"
 import type { TrackInfo } from "./Resolution.ts"
 import type { ResolveError } from "./ResolveError.ts"
@@ -83,17 +83,12 @@ export const playWithFallback = Effect.fnUntraced(function*(
   sources: { readonly registry: ReadonlyArray<Source>; readonly ytdlp: YtDlpSource }
 ) {
   const byKind = yield* playableByKind(sources.registry)
-  const prefix = settings.fallback.searchPrefix
-  if (prefix === null) return byKind
-  const toleranceMs = Duration.toMillis(settings.fallback.tolerance)
+  if (settings.fallback.searchPrefix === null) return byKind
 
-  /** A substitute for `track`; none when no candidate matches or its length is unknown. */
-  const find = Effect.fn("Fallback.find")(function*(track: TrackInfo) {
+  /** A substitute for `track`; none when no hit matches or its length is unknown. */
+  const find = (track: TrackInfo) =>
     // Without a length to compare, a search by title alone could pick another song.
-    if (track.durationMs === null) return null
-    const candidates = yield* sources.ytdlp.search(searchText(track), CANDIDATES, { prefix })
-    return pickSubstitute(track, candidates.filter((c) => c.id !== track.id), toleranceMs)
-  })
+    track.durationMs === null ? Effect.succeed(null) : sources.ytdlp.substitute(track, searchText(track))
 
   const viaSubstitute = (track: TrackInfo, original: ResolveError): Effect.Effect<Playable, ResolveError> =>
     find(track).pipe(

@@ -27,7 +27,7 @@ writeFileSync(
   `#!/bin/sh
 for target; do :; done
 case "$target" in
-  ytsearch*|*watch?v=botcheck*) cat '${fixtures}bot-check.stderr.txt' >&2; exit 1 ;;
+  ytsearch*|*watch?v=botcheck*|*/blocked/*) cat '${fixtures}bot-check.stderr.txt' >&2; exit 1 ;;
   *watch?v=regionlock*) cat '${fixtures}region-locked.stderr.txt' >&2; exit 1 ;;
   *watch?v=flaky*) echo 'ERROR: [youtube] flaky: Unable to download webpage: HTTP Error 503: Service Unavailable' >&2; exit 1 ;;
 esac
@@ -58,6 +58,18 @@ const handler: Handler = (req, res) => {
     res.writeHead(200, { "content-type": "audio/mpeg", "content-length": audio.length })
     return res.end(audio)
   }
+  // The site searched first: one hit, on a host whose pages ask to sign in (the stand-in yt-dlp's /blocked/).
+  if (path.startsWith("/primary/")) {
+    const port = new URL(`http://${req.headers.host}`).port
+    res.writeHead(200, { "content-type": "application/rss+xml" })
+    return res.end(
+      `<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd">` +
+        `<channel><title>Primary</title><link>http://example.invalid/</link><description>hits</description>` +
+        `<item><title>The Artist - Song Title</title><guid>song</guid><itunes:duration>0:02</itunes:duration>` +
+        `<enclosure url="http://localhost:${port}/blocked/song" type="audio/mpeg" length="${audio.length}"/></item>` +
+        `</channel></rss>`
+    )
+  }
   const search = /^\/search\/\d+:(.*)$/.exec(path)
   if (search === null) {
     res.writeHead(404, { "content-type": "text/plain" })
@@ -84,12 +96,12 @@ const failure = <A>(exit: Exit.Exit<A, ResolveError>): ResolveError => {
   return (e as { readonly error: ResolveError }).error
 }
 
-const withFallback = (enabled = true) =>
+const withFallback = (enabled = true, primary: "youtube" | "local" = "youtube") =>
   Effect.gen(function*() {
     const server = yield* httpServer(handler)
     const prefix = searchPrefixOn(server.base)
     const { layer, spawner } = resolverWith({
-      ytdlp: { path: standIn },
+      ytdlp: { path: standIn, searchPrefix: primary === "youtube" ? "ytsearch" : `${server.base}/primary/` },
       retry: { times: 1, base: Duration.millis(10) },
       fallback: { searchPrefix: enabled ? prefix : null, tolerance: Duration.seconds(5) }
     })
@@ -153,6 +165,30 @@ describe("source fallback", () => {
       const again = yield* resolver.resolve("Song  Title", user)
       assert.strictEqual(again.tracks[0]!.location, played.tracks[0]!.location)
       assert.deepStrictEqual(searches(), ["5:song title"], "the second /play searched nothing")
+    }).pipe(Effect.scoped))
+
+  it.live("/play of a suggested link its site will not play: the match elsewhere of the suggestion's length, said to come from there", () =>
+    Effect.gen(function*() {
+      const { base, resolver, searches, spawner } = yield* withFallback(true, "local")
+      const [offered] = yield* resolver.autocomplete("song title")
+      assert.isDefined(offered)
+      assert.match(offered!.value, /\/blocked\/song$/)
+      const played = yield* resolver.resolve(offered!.value, user)
+      assert.strictEqual(played.tracks[0]!.location, `${base}/tone/same`, "not the extended mix, not the other song")
+      assert.deepStrictEqual(played.substitution, { from: new URL(offered!.value).host, to: new URL(base).host })
+      const runs = spawner.ytdlpRuns()
+      const again = yield* resolver.resolve(offered!.value, user)
+      assert.strictEqual(again.tracks[0]!.location, `${base}/tone/same`)
+      assert.strictEqual(spawner.ytdlpRuns(), runs, "the second /play ran nothing")
+      assert.deepStrictEqual(searches(), ["5:The Artist - Song Title"])
+    }).pipe(Effect.scoped))
+
+  it.live("/play of a link nobody suggested, that its site will not play: the site's own failure", () =>
+    Effect.gen(function*() {
+      const { base, resolver, searches } = yield* withFallback()
+      const e = failure(yield* Effect.exit(resolver.resolve(`${base.replace("127.0.0.1", "localhost")}/blocked/song`, user)))
+      assert.strictEqual(e.reason._tag, "BotCheck")
+      assert.deepStrictEqual(searches(), [], "nothing says what to search for")
     }).pipe(Effect.scoped))
 
   it.live("/play of words with the fallback off: YouTube's own failure", () =>

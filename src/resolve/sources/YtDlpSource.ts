@@ -1,7 +1,7 @@
 import { Duration, Effect, Option, Result } from "effect"
 import type { Playable } from "../../audio/Playable.ts"
 import * as TtlCache from "../../resilience/TtlCache.ts"
-import { fallsBack, pickSubstitute } from "../Fallback.ts"
+import { CANDIDATES, fallsBack, pickSubstitute, searchText, type Wanted } from "../Fallback.ts"
 import { type Query, searchKey } from "../Query.ts"
 import type { PlaylistInfo, ResolvedInfo, TrackInfo } from "../Resolution.ts"
 import { Failed, NotFound, type ResolveError, resolveError } from "../ResolveError.ts"
@@ -43,9 +43,17 @@ export interface YtDlpSource extends Source {
   readonly suggest: (words: string) => Effect.Effect<ReadonlyArray<TrackInfo>, ResolveError>
   /** The stream of a track yt-dlp can read, its URL checked like a typed one (Spotify plays its match with it). */
   readonly stream: (track: TrackInfo) => Effect.Effect<Playable, ResolveError>
+  /**
+   * The best match for `wanted` among FALLBACK_SEARCH_PREFIX's hits for `text`: null when the
+   * fallback is off or no hit matches (see `pickSubstitute`).
+   */
+  readonly substitute: (wanted: Wanted, text: string) => Effect.Effect<TrackInfo | null, ResolveError>
   /** Tracks the site itself relates to this one (YouTube's mix), for autoplay. */
   readonly related: (track: TrackInfo, limit: number) => Effect.Effect<ReadonlyArray<TrackInfo>, ResolveError>
 }
+
+/** How many links offered as suggestions are remembered for a fallback. */
+const OFFERED = 2500
 
 /** How many results a suggestion search asks for (and `/play` of words takes the first of). */
 export const SUGGESTIONS = 5
@@ -135,13 +143,22 @@ export const make = Effect.fnUntraced(function*(
     return (result?.entries ?? []).filter((e): e is YtDlpEntry => e !== null).map((e) => toTrackInfo(e, false))
   })
 
+  // What the suggestions said of each link they offered, so a picked one its site will not play
+  // can still be matched elsewhere by title and length. The oldest go first (a Map keeps insertion order).
+  const offered = new Map<string, TrackInfo>()
+  const remember = (t: TrackInfo) => {
+    offered.delete(t.location)
+    if (offered.size >= OFFERED) offered.delete(offered.keys().next().value!)
+    offered.set(t.location, t)
+  }
+
   // One search per key for suggestions and `/play` alike. It runs with yt-dlp's full timeout even when
   // a keystroke started it: a `/play` may be waiting on it, and autocomplete stops waiting at its own deadline.
   const searches = yield* TtlCache.make({
     name: "search",
     capacity: 500,
     timeToLive: () => SEARCH_TTL,
-    lookup: (key: string) => search(key, SUGGESTIONS)
+    lookup: (key: string) => Effect.tap(search(key, SUGGESTIONS), (found) => Effect.sync(() => found.forEach(remember)))
   })
   const suggest = (words: string) => searches.get(searchKey(words))
 
@@ -193,34 +210,46 @@ export const make = Effect.fnUntraced(function*(
   const page = (url: URL): Claim => ({
     key: `url:${url.href}`,
     inBatches: true,
-    resolve: (request) => Effect.flatMap(urls.check("ytdlp", url.href), (checked) => resolveUrl(checked.href, request))
+    resolve: (request) =>
+      Effect.flatMap(urls.check("ytdlp", url.href), (checked) =>
+        resolveUrl(checked.href, request).pipe(Effect.catch((e) => pageElsewhere(checked.href, e))))
+  })
+
+  const toleranceMs = Duration.toMillis(settings.fallback.tolerance)
+
+  const substitute = Effect.fn("YtDlpSource.substitute")(function*(wanted: Wanted, text: string) {
+    const prefix = settings.fallback.searchPrefix
+    if (prefix === null) return null
+    return pickSubstitute(wanted, yield* search(text, CANDIDATES, { prefix }), toleranceMs)
   })
 
   /**
-   * Words the search site will not search for good (its circuit is open, it asks to sign in): the
-   * best match among FALLBACK_SEARCH_PREFIX's results, said to be from there. Only a search that
-   * shares most of the words is taken, as nothing else (a length) says it is the song asked for.
+   * What a site will not give for good (its circuit is open, it asks to sign in, the video is
+   * region-locked), found elsewhere and said to be from there: the best match for `wanted` among the
+   * fallback search's hits for `text`. Otherwise, the original failure.
    */
-  const searchElsewhere = (text: string, original: ResolveError): Effect.Effect<ResolvedInfo, ResolveError> => {
-    const prefix = settings.fallback.searchPrefix
-    if (prefix === null || prefix === settings.ytdlp.searchPrefix || !fallsBack(original)) return Effect.fail(original)
-    return search(text, SUGGESTIONS, { prefix }).pipe(
-      Effect.tapError((e) => Effect.logWarning("fallback search failed", { words: text, error: e.message })),
-      Effect.map((found) => pickSubstitute({ title: text, author: null, durationMs: null }, found, 0)),
-      Effect.orElseSucceed(() => null),
-      Effect.flatMap((found) =>
-        found === null
-          ? Effect.fail(original)
-          : Effect.as(
-            Effect.logInfo("searched elsewhere", { words: text, because: original.message, found: found.id }),
-            {
-              tracks: [found],
-              playlist: null,
-              substitution: { from: searchSite(settings.ytdlp.searchPrefix).label, to: siteOf(found.location).label }
-            } satisfies ResolvedInfo
-          )
+  const elsewhere = (wanted: Wanted, text: string, original: ResolveError, from: string): Effect.Effect<ResolvedInfo, ResolveError> =>
+    !fallsBack(original) || settings.fallback.searchPrefix === settings.ytdlp.searchPrefix
+      ? Effect.fail(original)
+      : substitute(wanted, text).pipe(
+        Effect.tapError((e) => Effect.logWarning("fallback search failed", { words: text, error: e.message })),
+        Effect.orElseSucceed(() => null),
+        Effect.flatMap((found) =>
+          found === null
+            ? Effect.fail(original)
+            : Effect.as(
+              Effect.logInfo("found elsewhere", { words: text, because: original.message, found: found.id }),
+              { tracks: [found], playlist: null, substitution: { from, to: siteOf(found.location).label } } satisfies ResolvedInfo
+            )
+        )
       )
-    )
+
+  /** A link its site will not play: matched elsewhere when a suggestion offered it (and so its title and length are known). */
+  const pageElsewhere = (url: string, original: ResolveError): Effect.Effect<ResolvedInfo, ResolveError> => {
+    const known = offered.get(url)
+    return known === undefined || known.durationMs === null
+      ? Effect.fail(original)
+      : elsewhere(known, searchText(known), original, siteOf(url).label)
   }
 
   /** Words: the first search result, of the search the suggestions for them came from when there was one. */
@@ -233,7 +262,8 @@ export const make = Effect.fnUntraced(function*(
             ? Effect.fail(resolveError("ytdlp", new NotFound({ message: `Nothing found for "${text}".` })))
             : Effect.succeed<ResolvedInfo>({ tracks: found.slice(0, 1), playlist: null })
         ),
-        Effect.catch((e) => searchElsewhere(text, e))
+        // Only most of the words say a hit is the song asked for: no length is known.
+        Effect.catch((e) => elsewhere({ title: text, author: null, durationMs: null }, text, e, searchSite(settings.ytdlp.searchPrefix).label))
       )
   })
 
@@ -254,7 +284,8 @@ export const make = Effect.fnUntraced(function*(
     search,
     suggest,
     stream,
-    related
+    related,
+    substitute
   }
   return source
 })
