@@ -1,4 +1,4 @@
-import { Duration, Effect, Option, Result } from "effect"
+import { Clock, Duration, Effect, Option, Result } from "effect"
 import type { Playable } from "../../audio/Playable.ts"
 import * as TtlCache from "../../resilience/TtlCache.ts"
 import { CANDIDATES, fallsBack, pickSubstitute, searchText, type Wanted } from "../Fallback.ts"
@@ -52,8 +52,21 @@ export interface YtDlpSource extends Source {
   readonly related: (track: TrackInfo, limit: number) => Effect.Effect<ReadonlyArray<TrackInfo>, ResolveError>
 }
 
-/** How many links offered as suggestions are remembered for a fallback. */
+/** How many links offered as suggestions, and how many substitutes for links, are remembered for a fallback. */
 const OFFERED = 2500
+
+/** A bounded map whose oldest entries go first (a Map keeps insertion order). */
+const recent = <A>(capacity: number) => {
+  const entries = new Map<string, A>()
+  return {
+    get: (key: string): A | undefined => entries.get(key),
+    set: (key: string, value: A): void => {
+      entries.delete(key)
+      if (entries.size >= capacity) entries.delete(entries.keys().next().value!)
+      entries.set(key, value)
+    }
+  }
+}
 
 /** How many results a suggestion search asks for (and `/play` of words takes the first of). */
 export const SUGGESTIONS = 5
@@ -144,13 +157,9 @@ export const make = Effect.fnUntraced(function*(
   })
 
   // What the suggestions said of each link they offered, so a picked one its site will not play
-  // can still be matched elsewhere by title and length. The oldest go first (a Map keeps insertion order).
-  const offered = new Map<string, TrackInfo>()
-  const remember = (t: TrackInfo) => {
-    offered.delete(t.location)
-    if (offered.size >= OFFERED) offered.delete(offered.keys().next().value!)
-    offered.set(t.location, t)
-  }
+  // can still be matched elsewhere by title and length.
+  const offered = recent<TrackInfo>(OFFERED)
+  const remember = (t: TrackInfo) => offered.set(t.location, t)
 
   // One search per key for suggestions and `/play` alike. It runs with yt-dlp's full timeout even when
   // a keystroke started it: a `/play` may be waiting on it, and autocomplete stops waiting at its own deadline.
@@ -212,7 +221,12 @@ export const make = Effect.fnUntraced(function*(
     inBatches: true,
     resolve: (request) =>
       Effect.flatMap(urls.check("ytdlp", url.href), (checked) =>
-        resolveUrl(checked.href, request).pipe(Effect.catch((e) => pageElsewhere(checked.href, e))))
+        Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          const replaced = substituted.get(checked.href)
+          return replaced !== undefined && replaced.until > now
+            ? Effect.succeed(replaced.info)
+            : resolveUrl(checked.href, request).pipe(Effect.catch((e) => pageElsewhere(checked.href, e)))
+        }))
   })
 
   const toleranceMs = Duration.toMillis(settings.fallback.tolerance)
@@ -244,12 +258,19 @@ export const make = Effect.fnUntraced(function*(
         )
       )
 
+  // Substitutes found for links, so the next `/play` of the link goes straight to its substitute
+  // (a link streamed in batches skips the resolver's metadata cache). Kept as long as a search.
+  const substituted = recent<{ readonly info: ResolvedInfo; readonly until: number }>(OFFERED)
+
   /** A link its site will not play: matched elsewhere when a suggestion offered it (and so its title and length are known). */
   const pageElsewhere = (url: string, original: ResolveError): Effect.Effect<ResolvedInfo, ResolveError> => {
     const known = offered.get(url)
-    return known === undefined || known.durationMs === null
-      ? Effect.fail(original)
-      : elsewhere(known, searchText(known), original, siteOf(url).label)
+    if (known === undefined || known.durationMs === null) return Effect.fail(original)
+    return elsewhere(known, searchText(known), original, siteOf(url).label).pipe(
+      Effect.tap((info) =>
+        Effect.map(Clock.currentTimeMillis, (now) => substituted.set(url, { info, until: now + Duration.toMillis(SEARCH_TTL) }))
+      )
+    )
   }
 
   /** Words: the first search result, of the search the suggestions for them came from when there was one. */
