@@ -53,16 +53,32 @@ export const matchScore = (wanted: Wanted, candidate: Wanted, toleranceMs: numbe
 /** Below this share of words a candidate is another song that happens to be as long. */
 export const MIN_SCORE = 0.6
 
-/** The best-scoring candidate, the closest in length among equals; null when none scores MIN_SCORE. */
+/** Words of the candidate the wanted track does not have ("extended", "mix", "live"). */
+const extraWords = (wanted: Wanted, candidate: Wanted): number => {
+  const want = new Set([...words(wanted.title), ...words(wanted.author ?? "")])
+  return new Set(words(`${candidate.title} ${candidate.author ?? ""}`).filter((w) => !want.has(w))).size
+}
+
+/**
+ * The best-scoring candidate; among equals the closest in length, then the one with the fewest
+ * words of its own (the plain title before a remix of it); null when none scores MIN_SCORE.
+ */
 export const pickSubstitute = <T extends Wanted>(wanted: Wanted, candidates: ReadonlyArray<T>, toleranceMs: number): T | null => {
-  let best: { readonly track: T; readonly score: number; readonly diff: number } | null = null
+  let best: { readonly track: T; readonly rank: ReadonlyArray<number> } | null = null
   for (const c of candidates) {
     const score = matchScore(wanted, c, toleranceMs)
     if (score === null || score < MIN_SCORE) continue
     const diff = wanted.durationMs === null || c.durationMs === null ? 0 : Math.abs(c.durationMs - wanted.durationMs)
-    if (best === null || score > best.score || (score === best.score && diff < best.diff)) best = { track: c, score, diff }
+    // Compared in order, lower first: the score negated, the length's difference, the extra words.
+    const rank = [-score, diff, extraWords(wanted, c)]
+    if (best === null || before(rank, best.rank)) best = { track: c, rank }
   }
   return best?.track ?? null
+}
+
+const before = (a: ReadonlyArray<number>, b: ReadonlyArray<number>): boolean => {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]!
+  return false
 }
 
 /** The words a fallback search is made of. */

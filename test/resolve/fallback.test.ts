@@ -48,10 +48,12 @@ describe("picking a substitute", () => {
     assert.strictEqual(pickSubstitute(wanted, [near, far], 5000), near)
   })
 
-  it("words without a length: most of the words asked for", () => {
+  it("words without a length: most of the words asked for, the plain title before a version of it", () => {
     const words: Wanted = { title: "blue moon", author: null, durationMs: null }
     const hit = candidate("Blue Moon (live)", null)
     assert.strictEqual(pickSubstitute(words, [candidate("Red Sun", 1000), hit], 0), hit)
+    const plain = candidate("The Band - Blue Moon", 1000)
+    assert.strictEqual(pickSubstitute(words, [candidate("The Band - Blue Moon (Extended Mix)", 1000), plain], 0), plain)
     assert.isNull(pickSubstitute(words, [candidate("Moonlight Sonata", 1000)], 0))
   })
 
