@@ -56,6 +56,8 @@ const benchSettings: ResolverSettings = {
     extraArgs: [],
     searchPrefix: "ytsearch"
   },
+  // Off: the bench measures the primary source, and the default fallback is a public host.
+  fallback: { searchPrefix: null, tolerance: Duration.seconds(5) },
   retry: { times: 0, base: Duration.millis(100) },
   breaker: { failures: 100, openDuration: Duration.seconds(1) },
   cache: { capacity: 1000, ttl: Duration.hours(1) },

@@ -158,7 +158,11 @@ export const playSummary = (progress: PlayProgress): string => {
     : ` — loading ${batch.loaded}${batch.expected === null ? "" : `/${batch.expected}`}…`
   const head = progress.startedAt === 0 ? startLine(progress.start, lead) : `Queued ${lead}`
   const where = progress.startedAt === 0 ? "" : ` at position ${progress.startedAt}`
-  return `${head}${more}${from}${where}${skipped}${loading}`
+  // Said once, and kindly: the listener asked for one site and hears another.
+  const instead = batch.substitution === undefined
+    ? ""
+    : `\n(From ${batch.substitution.to} instead: ${batch.substitution.from} isn't available right now.)`
+  return `${head}${more}${from}${where}${skipped}${loading}${instead}`
 }
 
 /** The channel's line about a /search pick, whose menu and answer only the picker sees; null when nothing was added. */

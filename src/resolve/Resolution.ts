@@ -25,10 +25,18 @@ export interface PlaylistInfo {
   readonly truncated: boolean
 }
 
+/** Where the tracks came from when their own source would not answer and another one did. */
+export interface Substitution {
+  /** The site as users know it ("YouTube"), and the one that answered ("SoundCloud"). */
+  readonly from: string
+  readonly to: string
+}
+
 /** What `resolve` answers: one track for a link or search, many for a playlist. */
 export interface ResolvedTracks {
   readonly tracks: ReadonlyArray<Track>
   readonly playlist: PlaylistInfo | null
+  readonly substitution?: Substitution | undefined
 }
 
 /** One step of a playlist load: the tracks found since the last batch. */
@@ -39,6 +47,7 @@ export interface ResolvedBatch {
   readonly loaded: number
   /** Expected total when known (already capped). */
   readonly expected: number | null
+  readonly substitution?: Substitution | undefined
 }
 
 export interface ResolveOptions {
@@ -50,6 +59,7 @@ export interface ResolveOptions {
 export interface ResolvedInfo {
   readonly tracks: ReadonlyArray<TrackInfo>
   readonly playlist: PlaylistInfo | null
+  readonly substitution?: Substitution | undefined
 }
 
 /** A `ResolvedBatch` before it is stamped with its requester. */

@@ -22,6 +22,12 @@ export interface ResolverSettings {
     /** yt-dlp search prefix for plain queries: ytsearch, scsearch, … */
     readonly searchPrefix: string
   }
+  /**
+   * Where a track goes when its own source will not play it (sign-in check, region lock, open
+   * circuit): a yt-dlp search prefix (scsearch, …), null when switched off, and how far the
+   * substitute's length may be from the track's.
+   */
+  readonly fallback: { readonly searchPrefix: string | null; readonly tolerance: Duration.Duration }
   readonly retry: { readonly times: number; readonly base: Duration.Duration }
   readonly breaker: { readonly failures: number; readonly openDuration: Duration.Duration }
   readonly cache: { readonly capacity: number; readonly ttl: Duration.Duration }
@@ -69,6 +75,8 @@ export const section = Section.make({
     YTDLP_JS_RUNTIME: Schema.NonEmptyString.pipe(withDefault("node")),
     YTDLP_EXTRA_ARGS: Schema.optionalKey(Schema.String),
     YTDLP_SEARCH_PREFIX: Schema.NonEmptyString.pipe(withDefault("ytsearch")),
+    FALLBACK_SEARCH_PREFIX: Schema.NonEmptyString.pipe(withDefault("scsearch")),
+    FALLBACK_MATCH_TOLERANCE: DurationText.pipe(withDefault("5 seconds")),
     RESOLVE_RETRIES: Count(0).pipe(withDefault("2")),
     RESOLVE_RETRY_BASE: DurationText.pipe(withDefault("500 millis")),
     BREAKER_FAILURES: Count(1).pipe(withDefault("5")),
@@ -104,6 +112,11 @@ export const section = Section.make({
       jsRuntime: e.YTDLP_JS_RUNTIME === "none" ? "" : e.YTDLP_JS_RUNTIME,
       extraArgs: words(e.YTDLP_EXTRA_ARGS ?? ""),
       searchPrefix: e.YTDLP_SEARCH_PREFIX
+    },
+    // "none" switches the fallback off, as for YTDLP_JS_RUNTIME.
+    fallback: {
+      searchPrefix: e.FALLBACK_SEARCH_PREFIX === "none" ? null : e.FALLBACK_SEARCH_PREFIX,
+      tolerance: e.FALLBACK_MATCH_TOLERANCE
     },
     retry: { times: e.RESOLVE_RETRIES, base: e.RESOLVE_RETRY_BASE },
     breaker: { failures: e.BREAKER_FAILURES, openDuration: e.BREAKER_OPEN_DURATION },

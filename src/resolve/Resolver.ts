@@ -13,10 +13,11 @@ import type { ResolveError } from "./ResolveError.ts"
 import * as Section from "../config/Section.ts"
 import { type ResolverSettings, section } from "./ResolveSettings.ts"
 import { safeUrls } from "./SafeUrls.ts"
-import { type Claimed, claimQuery, playableByKind } from "./Source.ts"
+import { type Claimed, claimQuery } from "./Source.ts"
 import { makeSourceGuard } from "./SourceGuard.ts"
 import type { AttachmentInput } from "./sources/AttachmentSource.ts"
 import { makeSources } from "./sources/index.ts"
+import { playWithFallback } from "./Fallback.ts"
 import { YtDlp } from "./ytdlp/YtDlp.ts"
 
 /** One `/play` autocomplete choice, in Discord's shape (both at most 100 characters). */
@@ -91,7 +92,7 @@ export class Resolver extends Context.Service<Resolver, {
       name: "playable",
       capacity: settings.cache.capacity,
       timeToLive: playableTtl,
-      lookup: yield* playableByKind(sources.registry),
+      lookup: yield* playWithFallback(settings, sources),
       keyOf: (t: TrackInfo) => t.id
     })
     primeRef = (id, p) => playables.set({ id } as TrackInfo, p)
@@ -114,7 +115,8 @@ export class Resolver extends Context.Service<Resolver, {
 
     const toTracks = (info: ResolvedInfo, requester: UserId): ResolvedTracks => ({
       tracks: info.tracks.map((t) => stamp(t, requester)),
-      playlist: info.playlist
+      playlist: info.playlist,
+      substitution: info.substitution
     })
 
     const resolve = Effect.fn("Resolver.resolve")(function*(query: string, requester: UserId, options?: ResolveOptions) {

@@ -62,6 +62,25 @@ describe("announcing playback", () => {
     )
   })
 
+  it("a request answered by another site than the one asked says so, once and briefly", () => {
+    const lead = track("lead")
+    const progress = (substitution: PlayProgress["batch"]["substitution"]): PlayProgress => ({
+      lead,
+      startedAt: 0,
+      added: 1,
+      queued: [],
+      skipped: 0,
+      start: { _tag: "Playing" },
+      batch: { tracks: [lead], playlist: null, loaded: 1, expected: 1, substitution },
+      done: true
+    })
+    assert.strictEqual(
+      playSummary(progress({ from: "YouTube", to: "SoundCloud" })),
+      "Now playing: **lead** (3:00)\n(From SoundCloud instead: YouTube isn't available right now.)"
+    )
+    assert.strictEqual(playSummary(progress(undefined)), "Now playing: **lead** (3:00)")
+  })
+
   it("a skip names the next track as starting, not as playing", () => {
     const text = skipText({ _tag: "Skipped", byVote: false, skipped: [entry(1, "a")], now: entry(2, "b") })
     assert.strictEqual(text, "Skipped **a** (3:00). Starting **b** (3:00)…")

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Redacted } from "effect"
+import { Duration, Effect, Redacted } from "effect"
 import { readFileSync } from "node:fs"
 import { inspect } from "node:util"
 import { configKeys, decodeConfig } from "../../src/AppConfig.ts"
@@ -35,6 +35,15 @@ describe("configuration", () => {
       assert.strictEqual(config.sources.ytdlp.jsRuntime, "")
       assert.strictEqual(config.sources.maxPlaylistSize, 1000)
       assert.notInclude(inspect(config, { depth: 10 }), "spotify-secret-value")
+    }))
+
+  it.effect("falls back to a SoundCloud search unless FALLBACK_SEARCH_PREFIX is none", () =>
+    Effect.gen(function*() {
+      const defaults = yield* decodeConfig({ DISCORD_TOKEN: token }, false)
+      assert.strictEqual(defaults.sources.fallback.searchPrefix, "scsearch")
+      assert.strictEqual(Duration.toMillis(defaults.sources.fallback.tolerance), 5000)
+      const off = yield* decodeConfig({ DISCORD_TOKEN: token, FALLBACK_SEARCH_PREFIX: "none" }, false)
+      assert.isNull(off.sources.fallback.searchPrefix)
     }))
 
   it.effect("picks pretty logs on a terminal unless LOG_FORMAT says otherwise", () =>

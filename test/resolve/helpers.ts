@@ -33,6 +33,8 @@ export const settings = (over: {
     searchPrefix: "ytsearch",
     ...over.ytdlp
   },
+  // Off unless a test turns it on: the default (SoundCloud) is a public host.
+  fallback: over.fallback ?? { searchPrefix: null, tolerance: Duration.seconds(5) },
   retry: { times: 2, base: Duration.millis(50), ...over.retry },
   breaker: { failures: 5, openDuration: Duration.seconds(30), ...over.breaker },
   cache: over.cache ?? { capacity: 100, ttl: Duration.hours(1) },

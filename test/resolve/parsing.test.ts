@@ -126,6 +126,15 @@ describe("yt-dlp stderr", () => {
     assert.match(again.message, /expired/)
   })
 
+  it("a region-locked or private video is not found, and not the site's fault", () => {
+    for (const name of ["region-locked.stderr.txt", "private.stderr.txt"]) {
+      const e = classifyStderr(fixture(name), { cookiesSet: false, site: "YouTube" })
+      assert.strictEqual(e.reason._tag, "NotFound", name)
+      assert.isFalse(e.retryable, name)
+      assert.isFalse(e.sourceFault, `${name} must not open YouTube's circuit`)
+    }
+  })
+
   it("unavailable is permanent; 5xx and network errors are transient; 404 is not found", () => {
     const gone = classifyStderr(fixture("unavailable.stderr.txt"), { cookiesSet: false, site: "YouTube" })
     assert.strictEqual(gone.reason._tag, "NotFound")

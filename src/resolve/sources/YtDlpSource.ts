@@ -1,6 +1,7 @@
-import { Duration, Effect, Option, Result } from "effect"
+import { Clock, Duration, Effect, Option, Result } from "effect"
 import type { Playable } from "../../audio/Playable.ts"
 import * as TtlCache from "../../resilience/TtlCache.ts"
+import { CANDIDATES, fallsBack, pickSubstitute, searchText, type Wanted } from "../Fallback.ts"
 import { type Query, searchKey } from "../Query.ts"
 import type { PlaylistInfo, ResolvedInfo, TrackInfo } from "../Resolution.ts"
 import { Failed, NotFound, type ResolveError, resolveError } from "../ResolveError.ts"
@@ -26,12 +27,15 @@ const isMixLink = (url: string): boolean => {
   return u !== null && u.searchParams.has("v") && (u.searchParams.get("list") ?? "").startsWith("RD")
 }
 
+export interface SearchOptions {
+  readonly timeout?: Duration.Input | undefined
+  readonly prefix?: string | undefined
+}
+
 /** Pages (any link no earlier source took) and searches (plain words), both read by yt-dlp. */
 export interface YtDlpSource extends Source {
-  readonly search: (text: string, limit: number, options?: { readonly timeout?: Duration.Input | undefined }) => Effect.Effect<
-    ReadonlyArray<TrackInfo>,
-    ResolveError
-  >
+  /** A search with YTDLP_SEARCH_PREFIX unless `prefix` names another (the fallback's). */
+  readonly search: (text: string, limit: number, options?: SearchOptions) => Effect.Effect<ReadonlyArray<TrackInfo>, ResolveError>
   /**
    * The first SUGGESTIONS results for words, as `/play` suggests them; `/play` of the same words
    * (by `searchKey`) plays the first of them. Kept for SEARCH_TTL and shared while in flight.
@@ -39,8 +43,29 @@ export interface YtDlpSource extends Source {
   readonly suggest: (words: string) => Effect.Effect<ReadonlyArray<TrackInfo>, ResolveError>
   /** The stream of a track yt-dlp can read, its URL checked like a typed one (Spotify plays its match with it). */
   readonly stream: (track: TrackInfo) => Effect.Effect<Playable, ResolveError>
+  /**
+   * The best match for `wanted` among FALLBACK_SEARCH_PREFIX's hits for `text`: null when the
+   * fallback is off or no hit matches (see `pickSubstitute`).
+   */
+  readonly substitute: (wanted: Wanted, text: string) => Effect.Effect<TrackInfo | null, ResolveError>
   /** Tracks the site itself relates to this one (YouTube's mix), for autoplay. */
   readonly related: (track: TrackInfo, limit: number) => Effect.Effect<ReadonlyArray<TrackInfo>, ResolveError>
+}
+
+/** How many links offered as suggestions, and how many substitutes for links, are remembered for a fallback. */
+const OFFERED = 2500
+
+/** A bounded map whose oldest entries go first (a Map keeps insertion order). */
+const recent = <A>(capacity: number) => {
+  const entries = new Map<string, A>()
+  return {
+    get: (key: string): A | undefined => entries.get(key),
+    set: (key: string, value: A): void => {
+      entries.delete(key)
+      if (entries.size >= capacity) entries.delete(entries.keys().next().value!)
+      entries.set(key, value)
+    }
+  }
 }
 
 /** How many results a suggestion search asks for (and `/play` of words takes the first of). */
@@ -117,9 +142,9 @@ export const make = Effect.fnUntraced(function*(
   const search = Effect.fn("YtDlpSource.search")(function*(
     text: string,
     limit: number,
-    options?: { readonly timeout?: Duration.Input | undefined }
+    options?: SearchOptions
   ) {
-    const prefix = settings.ytdlp.searchPrefix
+    const prefix = options?.prefix ?? settings.ytdlp.searchPrefix
     const site = searchSite(prefix)
     const [result] = yield* ytdlp.extract(`${prefix}${limit}:${text}`, {
       mode: "flat",
@@ -131,13 +156,18 @@ export const make = Effect.fnUntraced(function*(
     return (result?.entries ?? []).filter((e): e is YtDlpEntry => e !== null).map((e) => toTrackInfo(e, false))
   })
 
+  // What the suggestions said of each link they offered, so a picked one its site will not play
+  // can still be matched elsewhere by title and length.
+  const offered = recent<TrackInfo>(OFFERED)
+  const remember = (t: TrackInfo) => offered.set(t.location, t)
+
   // One search per key for suggestions and `/play` alike. It runs with yt-dlp's full timeout even when
   // a keystroke started it: a `/play` may be waiting on it, and autocomplete stops waiting at its own deadline.
   const searches = yield* TtlCache.make({
     name: "search",
     capacity: 500,
     timeToLive: () => SEARCH_TTL,
-    lookup: (key: string) => search(key, SUGGESTIONS)
+    lookup: (key: string) => Effect.tap(search(key, SUGGESTIONS), (found) => Effect.sync(() => found.forEach(remember)))
   })
   const suggest = (words: string) => searches.get(searchKey(words))
 
@@ -189,17 +219,73 @@ export const make = Effect.fnUntraced(function*(
   const page = (url: URL): Claim => ({
     key: `url:${url.href}`,
     inBatches: true,
-    resolve: (request) => Effect.flatMap(urls.check("ytdlp", url.href), (checked) => resolveUrl(checked.href, request))
+    resolve: (request) =>
+      Effect.flatMap(urls.check("ytdlp", url.href), (checked) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          const replaced = substituted.get(checked.href)
+          return replaced !== undefined && replaced.until > now
+            ? Effect.succeed(replaced.info)
+            : resolveUrl(checked.href, request).pipe(Effect.catch((e) => pageElsewhere(checked.href, e)))
+        }))
   })
+
+  const toleranceMs = Duration.toMillis(settings.fallback.tolerance)
+
+  const substitute = Effect.fn("YtDlpSource.substitute")(function*(wanted: Wanted, text: string) {
+    const prefix = settings.fallback.searchPrefix
+    if (prefix === null) return null
+    return pickSubstitute(wanted, yield* search(text, CANDIDATES, { prefix }), toleranceMs)
+  })
+
+  /**
+   * What a site will not give for good (its circuit is open, it asks to sign in, the video is
+   * region-locked), found elsewhere and said to be from there: the best match for `wanted` among the
+   * fallback search's hits for `text`. Otherwise, the original failure.
+   */
+  const elsewhere = (wanted: Wanted, text: string, original: ResolveError, from: string): Effect.Effect<ResolvedInfo, ResolveError> =>
+    !fallsBack(original) || settings.fallback.searchPrefix === settings.ytdlp.searchPrefix
+      ? Effect.fail(original)
+      : substitute(wanted, text).pipe(
+        Effect.tapError((e) => Effect.logWarning("fallback search failed", { words: text, error: e.message })),
+        Effect.orElseSucceed(() => null),
+        Effect.flatMap((found) =>
+          found === null
+            ? Effect.fail(original)
+            : Effect.as(
+              Effect.logInfo("found elsewhere", { words: text, because: original.message, found: found.id }),
+              { tracks: [found], playlist: null, substitution: { from, to: siteOf(found.location).label } } satisfies ResolvedInfo
+            )
+        )
+      )
+
+  // Substitutes found for links, so the next `/play` of the link goes straight to its substitute
+  // (a link streamed in batches skips the resolver's metadata cache). Kept as long as a search.
+  const substituted = recent<{ readonly info: ResolvedInfo; readonly until: number }>(OFFERED)
+
+  /** A link its site will not play: matched elsewhere when a suggestion offered it (and so its title and length are known). */
+  const pageElsewhere = (url: string, original: ResolveError): Effect.Effect<ResolvedInfo, ResolveError> => {
+    const known = offered.get(url)
+    if (known === undefined || known.durationMs === null) return Effect.fail(original)
+    return elsewhere(known, searchText(known), original, siteOf(url).label).pipe(
+      Effect.tap((info) =>
+        Effect.map(Clock.currentTimeMillis, (now) => substituted.set(url, { info, until: now + Duration.toMillis(SEARCH_TTL) }))
+      )
+    )
+  }
 
   /** Words: the first search result, of the search the suggestions for them came from when there was one. */
   const firstResult = (text: string): Claim => ({
     key: `search:${searchKey(text)}`,
     resolve: () =>
-      Effect.flatMap(suggest(text), (found) =>
-        found.length === 0
-          ? Effect.fail(resolveError("ytdlp", new NotFound({ message: `Nothing found for "${text}".` })))
-          : Effect.succeed({ tracks: found.slice(0, 1), playlist: null }))
+      suggest(text).pipe(
+        Effect.flatMap((found) =>
+          found.length === 0
+            ? Effect.fail(resolveError("ytdlp", new NotFound({ message: `Nothing found for "${text}".` })))
+            : Effect.succeed<ResolvedInfo>({ tracks: found.slice(0, 1), playlist: null })
+        ),
+        // Only most of the words say a hit is the song asked for: no length is known.
+        Effect.catch((e) => elsewhere({ title: text, author: null, durationMs: null }, text, e, searchSite(settings.ytdlp.searchPrefix).label))
+      )
   })
 
   // Last of the sources that take queries: every link left is a page (a bad one is reported here), all words a search.
@@ -219,7 +305,8 @@ export const make = Effect.fnUntraced(function*(
     search,
     suggest,
     stream,
-    related
+    related,
+    substitute
   }
   return source
 })

@@ -229,7 +229,7 @@ export const classifyStderr = (
     return fail(new Unsupported({ message: "Nothing playable was found at that link.", detail }))
   }
   if (
-    /Video unavailable|Private video|not available|unavailable|has been removed|members.only|age.restricted|confirm your age|does not exist|No video formats found|Requested format is not available|This live event will begin/i
+    /Video unavailable|Private video|not available|available in your country|geo.?restrict|unavailable|has been removed|members.only|age.restricted|confirm your age|does not exist|No video formats found|Requested format is not available|This live event will begin/i
       .test(detail)
   ) {
     return fail(new NotFound({ message: "That track is unavailable (removed, private or region-locked).", detail }))
