@@ -13,6 +13,7 @@ import { RecordingVoiceOutput } from "../../test/support/RecordingVoiceOutput.ts
 import { type BenchSection, type Figure, percentile, round, type SectionResult } from "../Section.ts"
 import { benchLayer, benchSources, CORES, nowMs, PATHS, playable, request } from "./BenchAudio.ts"
 import { runStep, searchCapacity, type StepOptions } from "./Capacity.ts"
+import { gapSection } from "./Gap.ts"
 
 const log = (line: string) => process.stdout.write(`${line}\n`)
 
@@ -237,6 +238,7 @@ const resolvingSection: BenchSection = {
 export const audioSections: ReadonlyArray<BenchSection> = [
   ttfpSection,
   restartSection,
+  gapSection,
   eventLoopSection,
   resolvingSection,
   streamsSection

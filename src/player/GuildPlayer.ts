@@ -118,6 +118,8 @@ export const makeGuildPlayer = Effect.fnUntraced(function*(guildId: GuildId, dep
           return playback.play(w, span)
         case "Stop":
           return playback.stop
+        case "Prepare":
+          return options.gapless ? playback.prepare(w.next) : Effect.void
         case "Publish":
           return publish(w.event)
       }

@@ -39,6 +39,8 @@ export interface Core {
   readonly recovery: Recovery | null
   /** The entry that started and whose first packet is awaited, to announce it once heard. */
   readonly unheard: number | null
+  /** What playback was last asked to prepare: the entry that plays next, with the sound it will have. */
+  readonly prepared: Prepared | null
 }
 
 export const initialCore = (player: PlayerState): Core => ({
@@ -47,7 +49,8 @@ export const initialCore = (player: PlayerState): Core => ({
   nextRunId: 1,
   ballot: null,
   recovery: null,
-  unheard: null
+  unheard: null,
+  prepared: null
 })
 
 /** What the player's loop knows that the function cannot compute. */
@@ -70,6 +73,28 @@ export interface Sound {
   readonly normalize: boolean
 }
 
+/** The entry expected to play when the current run ends, from the start, with this sound. */
+export interface Prepared {
+  readonly entry: QueueEntry
+  readonly sound: Sound
+}
+
+export const soundOf = ({ volume, effects, equalizer, normalize }: PlayerState): Sound => ({
+  volume,
+  effects,
+  equalizer,
+  normalize
+})
+
+const sameItems = <A>(a: ReadonlyArray<A>, b: ReadonlyArray<A>) => a.length === b.length && a.every((x, i) => x === b[i])
+
+export const sameSound = (a: Sound, b: Sound): boolean =>
+  a.volume === b.volume && a.normalize === b.normalize && sameItems(a.effects, b.effects) &&
+  sameItems(a.equalizer, b.equalizer)
+
+export const samePrepared = (a: Prepared | null, b: Prepared | null): boolean =>
+  a === null || b === null ? a === b : a.entry.entryId === b.entry.entryId && sameSound(a.sound, b.sound)
+
 /** Work for the playback part, in order. */
 export type Work =
   | {
@@ -85,6 +110,11 @@ export type Work =
     readonly handover: Handover
   }
   | { readonly _tag: "Stop" }
+  /**
+   * Open `next` ahead of the current run's end so it follows without a gap, or drop what was
+   * prepared (`null`). Only a `Play` of the same entry from 0:00 with the same sound uses it.
+   */
+  | { readonly _tag: "Prepare"; readonly next: Prepared | null }
   | { readonly _tag: "Publish"; readonly event: Ev.PlayerEvent }
 
 /** The outcome of one command: the answer, or the reason it was refused (then state and work are unchanged). */
@@ -132,9 +162,9 @@ export class Plan {
 
   play(entry: QueueEntry, startMs: number, handover: Handover): this {
     const runId = this.core.nextRunId
-    const { volume, effects, equalizer, normalize } = this.core.player
-    this.work.push({ _tag: "Play", runId, entry, startMs, handover, sound: { volume, effects, equalizer, normalize } })
-    this.core = { ...this.core, run: { runId, entryId: entry.entryId }, nextRunId: runId + 1 }
+    this.work.push({ _tag: "Play", runId, entry, startMs, handover, sound: soundOf(this.core.player) })
+    // A run may use up what was prepared: what follows it is asked for afresh.
+    this.core = { ...this.core, run: { runId, entryId: entry.entryId }, nextRunId: runId + 1, prepared: null }
     return this
   }
 

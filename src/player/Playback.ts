@@ -3,14 +3,17 @@
  * It carries out the `Work` the transition decides and never touches the player's state; a run
  * reports its end or failure back to the player's mailbox, tagged with its run id.
  */
-import { Cause, Deferred, Effect, Fiber, Queue, Stream, type Tracer } from "effect"
+import { Cause, Deferred, Duration, Effect, Exit, Fiber, Queue, Scope, Stream, type Tracer } from "effect"
 import type { ChannelId, GuildId } from "../../schema/Ids.ts"
 import * as Cmd from "../../schema/PlayerCommand.ts"
+import type { QueueEntry } from "../../schema/PlayerState.ts"
 import { AudioPipeline, type OpusPacket, PipelineError } from "../audio/AudioPipeline.ts"
+import type { Playable } from "../audio/Playable.ts"
+import type { ResolveError } from "../resolve/ResolveError.ts"
 import { Resolver } from "../resolve/Resolver.ts"
 import { VoiceOutput } from "../voice/VoiceOutput.ts"
 import { trackMsPerPacket } from "./Tempo.ts"
-import type { ActiveRun, Work } from "./Plan.ts"
+import { type ActiveRun, type Prepared, sameSound, type Sound, type Work } from "./Plan.ts"
 
 type PlayWork = Extract<Work, { readonly _tag: "Play" }>
 
@@ -21,7 +24,34 @@ interface Run {
   readonly startMs: number
   readonly msPerPacket: number
   packets: number
+  /** How long the track lasts, once known: how near its end the run is. */
+  durationMs: number | null
 }
+
+/** A resolved source and its pipeline, opened and holding its first packets. */
+interface Opened {
+  readonly source: Playable
+  readonly buffer: Queue.Dequeue<OpusPacket, PipelineError | Cause.Done>
+}
+
+/**
+ * A pipeline being readied for an entry: resolved and opened as soon as `go` is given, or ahead
+ * of time, once the current run is within `prefetchLeadMs` of its end. Its processes live in
+ * `scope`, which the run that takes it over closes, or the player when it is dropped.
+ */
+interface Pending {
+  readonly entryId: number
+  readonly sound: Sound
+  readonly scope: Scope.Closeable
+  readonly go: Deferred.Deferred<void>
+  readonly opened: Deferred.Deferred<Opened, ResolveError>
+}
+
+/**
+ * How long before the current track's end the next one is resolved and opened: enough for a slow
+ * resolution, and short enough that its source stays fresh and its process waits only briefly.
+ */
+const prefetchLeadMs = 10_000
 
 const positionOf = (r: Run) => Math.round(r.startMs + r.packets * r.msPerPacket)
 
@@ -48,53 +78,96 @@ export const makePlayback = Effect.fnUntraced(function*(
 
   // Only the player's loop calls in here, one call at a time.
   let current: { readonly run: Run; readonly fiber: Fiber.Fiber<void> } | null = null
+  let prepared: Pending | null = null
   let lastRunId = 0
+
+  /** Track time left in the current run; unknown (infinite) without a duration. */
+  const remainingMs = () =>
+    current === null || current.run.durationMs === null
+      ? Number.POSITIVE_INFINITY
+      : current.run.durationMs - positionOf(current.run)
+
+  const nearEnd = Effect.gen(function*() {
+    while (true) {
+      const left = remainingMs() - prefetchLeadMs
+      if (left <= 0) return
+      // Checked again at least every second: a seek, a learnt duration or a new run moves the end.
+      yield* Effect.sleep(Duration.millis(Math.min(1_000, Math.max(50, left))))
+    }
+  })
+
+  /** Readies `entry`'s pipeline in a scope of its own; `early` waits for the current run's end to near. */
+  const pend = Effect.fnUntraced(function*(entry: QueueEntry, sound: Sound, startMs: number, early: boolean) {
+    const pending: Pending = {
+      entryId: entry.entryId,
+      sound,
+      scope: yield* Scope.fork(scope),
+      go: yield* Deferred.make<void>(),
+      opened: yield* Deferred.make<Opened, ResolveError>()
+    }
+    yield* Effect.gen(function*() {
+      if (early) yield* Effect.raceFirst(Deferred.await(pending.go), nearEnd)
+      const source = yield* resolver.playable(entry.track)
+      // A few packets of read-ahead: the voice output still pulls at the pace it sends.
+      const buffer = yield* Queue.bounded<OpusPacket, PipelineError | Cause.Done>(4)
+      const ready = yield* Deferred.make<void>()
+      yield* pipeline.open({ source, startMs, ...sound }).pipe(
+        Stream.tap(() => Deferred.succeed(ready, undefined)),
+        Stream.runIntoQueue(buffer),
+        Effect.ensuring(Deferred.succeed(ready, undefined)),
+        Effect.forkIn(pending.scope)
+      )
+      yield* Deferred.await(ready)
+      return { source, buffer }
+    }).pipe(Deferred.into(pending.opened), Effect.forkIn(pending.scope))
+    return pending
+  })
+
+  const drop = (pending: Pending | null) => pending === null ? Effect.void : Scope.close(pending.scope, Exit.void)
 
   /**
    * Make before break: the new pipeline is opened while the previous run still plays, and the
    * previous run is stopped only once the first new packet is in hand, so a change costs FFmpeg's
-   * start-up in silence only when nothing was playing. With `align`, packets the previous run played
-   * meanwhile are dropped from the new one, so nothing is heard twice.
+   * start-up in silence only when nothing was playing (and not even then when the entry was
+   * prepared). With `align`, packets the previous run played meanwhile are dropped from the new
+   * one, so nothing is heard twice.
    */
-  const runOnce = (work: PlayWork, r: Run, previous: { readonly run: Run; readonly fiber: Fiber.Fiber<void> } | null) =>
+  const runOnce = (
+    work: PlayWork,
+    r: Run,
+    pending: Pending,
+    previous: { readonly run: Run; readonly fiber: Fiber.Fiber<void> } | null
+  ) =>
     Effect.gen(function*() {
-      const source = yield* resolver.playable(work.entry.track)
+      yield* Deferred.succeed(pending.go, undefined)
+      const { source, buffer } = yield* Deferred.await(pending.opened)
       // A track that came without a duration learns it now, alongside the sound (`Resolver.duration`).
       if (work.entry.track.durationMs === null && !source.isLive) {
         yield* resolver.duration(source).pipe(
-          Effect.flatMap((durationMs) =>
-            durationMs === null || durationMs <= 0
-              ? Effect.void
-              : report(new Cmd.DurationFound({ runId: r.runId, durationMs }))
-          ),
+          Effect.flatMap((durationMs) => {
+            if (durationMs === null || durationMs <= 0) return Effect.void
+            r.durationMs = durationMs
+            return report(new Cmd.DurationFound({ runId: r.runId, durationMs }))
+          }),
           Effect.forkScoped
         )
       }
-      // A few packets of read-ahead: the voice output still pulls at the pace it sends.
-      const buffer = yield* Queue.bounded<OpusPacket, PipelineError | Cause.Done>(4)
-      const ready = yield* Deferred.make<void>()
-      yield* pipeline.open({ source, startMs: r.startMs, ...work.sound }).pipe(
-        Stream.tap(() => Deferred.succeed(ready, undefined)),
-        Stream.runIntoQueue(buffer),
-        Effect.ensuring(Deferred.succeed(ready, undefined)),
-        Effect.forkScoped
-      )
-      yield* Deferred.await(ready)
-      let drop = 0
+      let skip = 0
       if (previous !== null) {
         yield* Fiber.interrupt(previous.fiber)
         if (work.handover === "align") {
-          drop = Math.max(0, Math.round((positionOf(previous.run) - r.startMs) / r.msPerPacket))
+          skip = Math.max(0, Math.round((positionOf(previous.run) - r.startMs) / r.msPerPacket))
         }
       }
       const packets = Stream.fromQueue(buffer).pipe(
         // The first packet out is what tells the player (and its listeners) that the track is heard.
         Stream.tap(() => ++r.packets === 1 ? report(new Cmd.TrackAudible({ runId: r.runId })) : Effect.void),
-        Stream.drop(drop)
+        Stream.drop(skip)
       )
       yield* voice.play(guildId, packets)
     }).pipe(
       Effect.scoped,
+      Effect.ensuring(Scope.close(pending.scope, Exit.void)),
       // However this run ends, the one it replaces must not outlive it.
       Effect.ensuring(previous === null ? Effect.void : Fiber.interrupt(previous.fiber)),
       Effect.matchCauseEffect({
@@ -122,6 +195,26 @@ export const makePlayback = Effect.fnUntraced(function*(
     return fiber === undefined ? Effect.void : Fiber.interrupt(fiber)
   })
 
+  /** Readies what plays next, keeping what is already prepared for the same entry and sound. */
+  const prepare = (next: Prepared | null) =>
+    Effect.gen(function*() {
+      if (next !== null && prepared !== null && prepared.entryId === next.entry.entryId && sameSound(prepared.sound, next.sound)) {
+        return
+      }
+      const stale = prepared
+      prepared = null
+      yield* drop(stale)
+      if (next !== null) prepared = yield* pend(next.entry, next.sound, 0, true)
+    })
+
+  /** The prepared pipeline when it is exactly what `work` asks for: the same entry from 0:00, the same sound. */
+  const takePrepared = (work: PlayWork): Pending | null => {
+    const p = prepared
+    if (p === null || work.startMs !== 0 || p.entryId !== work.entry.entryId || !sameSound(p.sound, work.sound)) return null
+    prepared = null
+    return p
+  }
+
   /**
    * Starts the run the transition asked for. A track can play for an hour: its span is a root of
    * its own, linked to the command that started it, not a child of a command span long finished.
@@ -134,10 +227,13 @@ export const makePlayback = Effect.fnUntraced(function*(
       entryId: work.entry.entryId,
       startMs: work.startMs,
       msPerPacket: trackMsPerPacket(work.sound.effects),
-      packets: 0
+      packets: 0,
+      durationMs: work.entry.track.durationMs
     }
     lastRunId = Math.max(lastRunId, work.runId)
-    const fiber = yield* runOnce(work, r, previous).pipe(
+    const taken = takePrepared(work)
+    const pending = taken ?? (yield* pend(work.entry, work.sound, work.startMs, false))
+    const fiber = yield* runOnce(work, r, pending, previous).pipe(
       Effect.withSpan("GuildPlayer.playback", {
         root: true,
         links: cause === undefined ? [] : [{ span: cause, attributes: { "link.kind": "started-by" } }],
@@ -145,7 +241,8 @@ export const makePlayback = Effect.fnUntraced(function*(
           "guild.id": guildId,
           "track.id": work.entry.track.id,
           "run.id": work.runId,
-          "start.ms": work.startMs
+          "start.ms": work.startMs,
+          prepared: taken !== null
         }
       }),
       Effect.forkIn(scope)
@@ -156,6 +253,7 @@ export const makePlayback = Effect.fnUntraced(function*(
   return {
     play,
     stop,
+    prepare,
     /** The live position of the current run; `fallback` when nothing runs. */
     position: (fallback: number): number => (current === null ? fallback : positionOf(current.run)),
     /** The run that plays, as the transition names runs. */

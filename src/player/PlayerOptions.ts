@@ -23,6 +23,11 @@ export interface PlayerOptions {
   readonly guildSettings?: ((guildId: GuildId) => Effect.Effect<Partial<QueueSettings>>) | undefined
   /** Whether a guild is in 24/7 mode: then nothing playing is no reason to leave voice. Default: never. */
   readonly stayConnected?: ((guildId: GuildId) => Effect.Effect<boolean>) | undefined
+  /**
+   * Whether the next track is resolved and opened shortly before the current one ends, so it
+   * follows within a frame or two instead of after a resolution and FFmpeg's start. Default true.
+   */
+  readonly gapless?: boolean | undefined
   /** Runs before each command is handled, inside the player's loop (metrics, audit, fault injection in tests). */
   readonly onCommand?: ((guildId: GuildId, command: PlayerCommand) => Effect.Effect<void>) | undefined
 }
@@ -36,6 +41,7 @@ export interface ResolvedPlayerOptions {
   readonly guildSettings: ((guildId: GuildId) => Effect.Effect<Partial<QueueSettings>>) | undefined
   readonly onCommand: ((guildId: GuildId, command: PlayerCommand) => Effect.Effect<void>) | undefined
   readonly stayConnected: (guildId: GuildId) => Effect.Effect<boolean>
+  readonly gapless: boolean
 }
 
 export const resolvePlayerOptions = (options: PlayerOptions = {}): ResolvedPlayerOptions => ({
@@ -50,7 +56,8 @@ export const resolvePlayerOptions = (options: PlayerOptions = {}): ResolvedPlaye
   mailboxCapacity: options.mailboxCapacity ?? 256,
   guildSettings: options.guildSettings,
   onCommand: options.onCommand,
-  stayConnected: options.stayConnected ?? (() => Effect.succeed(false))
+  stayConnected: options.stayConnected ?? (() => Effect.succeed(false)),
+  gapless: options.gapless ?? true
 })
 
 /** The delay before the n-th consecutive restart (n ≥ 1): base · 2^(n-1), capped. */

@@ -4,6 +4,7 @@
  * the caller supplies the time, the live position and a random seed, and the player's loop
  * (GuildPlayer.ts) carries out the work in the order given. Property-tested like the queue.
  */
+import { Result } from "effect"
 import type * as Cmd from "../../schema/PlayerCommand.ts"
 import { AlreadyPaused, NothingPlaying, NotPaused, SeekOutOfRange } from "../../schema/PlayerError.ts"
 import * as Ev from "../../schema/PlayerEvent.ts"
@@ -11,7 +12,19 @@ import type { ReplyOf } from "../../schema/PlayerReply.ts"
 import { type LoopMode, QueueEntry } from "../../schema/PlayerState.ts"
 import { Track } from "../../schema/Track.ts"
 import { EQ_PRESETS } from "../audio/EffectCatalog.ts"
-import { type ActiveRun, type Context, type Core, type Outcome, Plan, refuse, type Sound, type Work } from "./Plan.ts"
+import {
+  type ActiveRun,
+  type Context,
+  type Core,
+  type Outcome,
+  Plan,
+  type Prepared,
+  refuse,
+  samePrepared,
+  type Sound,
+  soundOf,
+  type Work
+} from "./Plan.ts"
 import * as Q from "./Queue.ts"
 
 type Handled = Cmd.UserCommand | Cmd.PlaybackReport
@@ -125,7 +138,29 @@ const restore = (plan: Plan, command: Cmd.Restore): Outcome<ReplyOf<Cmd.Restore>
 
 /** Decides one command. Never throws for any state and command the schemas admit. */
 export const transition = <C extends Handled>(core: Core, command: C, ctx: Context): Outcome<ReplyTo<C>> =>
-  decide(core, command, ctx) as Outcome<ReplyTo<C>>
+  prepareNext(decide(core, command, ctx), ctx.settings) as Outcome<ReplyTo<C>>
+
+/** What plays when the current run ends on its own: nothing to prepare while nothing plays. */
+export const upNext = (core: Core, settings: Q.QueueSettings): Prepared | null => {
+  if (core.run === null) return null
+  const next = Q.advance(core.player.queue, "finished", settings).next
+  return next === null ? null : { entry: next, sound: soundOf(core.player) }
+}
+
+/**
+ * Keeps playback's prepared run in step with the state after every change (queue edits, loop,
+ * sound, pause): a decision only says what it changes, and this says what follows from it.
+ */
+const prepareNext = <A>(outcome: Outcome<A>, settings: Q.QueueSettings): Outcome<A> => {
+  if (Result.isFailure(outcome.reply)) return outcome
+  const next = upNext(outcome.core, settings)
+  if (samePrepared(next, outcome.core.prepared)) return outcome
+  return {
+    ...outcome,
+    core: { ...outcome.core, prepared: next },
+    work: [...outcome.work, { _tag: "Prepare", next }]
+  }
+}
 
 const decide = (core: Core, command: Handled, ctx: Context): Outcome<unknown> => {
   const plan = new Plan(core, ctx)
@@ -280,5 +315,9 @@ export const recover = (
     const ms = good.player.position.ms
     plan.set({ position: { ms, atMs: nowMs, playing: true } }).play(current, ms, "none")
   }
+  // What playback holds prepared may come from the command that crashed: it is told again.
+  const next = upNext(plan.core, Q.defaultQueueSettings)
+  plan.core = { ...plan.core, prepared: next }
+  plan.work.push({ _tag: "Prepare", next })
   return { core: plan.core, work: plan.work }
 }

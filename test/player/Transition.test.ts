@@ -6,9 +6,9 @@ import * as Cmd from "../../schema/PlayerCommand.ts"
 import { Snapshot, SnapshotJson } from "../../schema/Snapshot.ts"
 import { Schema } from "effect"
 import { EQ_PRESETS } from "../../src/audio/EffectCatalog.ts"
-import type { Core, Outcome } from "../../src/player/Plan.ts"
-import { recover, transition } from "../../src/player/Transition.ts"
-import { ctx, enqueue, other, run, start, steps } from "./support/commands.ts"
+import { type Core, type Outcome, type Prepared, samePrepared, sameSound } from "../../src/player/Plan.ts"
+import { recover, transition, upNext } from "../../src/player/Transition.ts"
+import { ctx, enqueue, other, run, settings, start, steps } from "./support/commands.ts"
 import { track, user } from "./support/tracks.ts"
 import { Track } from "../../schema/Track.ts"
 
@@ -71,6 +71,47 @@ describe("the player's transition", () => {
         })
       })
     )
+  })
+
+  it("keeps playback's prepared run on what plays next: a stale one is dropped, a used one asked for again", () => {
+    fc.assert(
+      fc.property(fc.array(steps, { maxLength: 40 }), (script) => {
+        // What playback holds after carrying out the work in order.
+        let held: Prepared | null = null
+        run(script, (_, __, outcome) => {
+          for (const work of outcome.work) {
+            if (work._tag === "Prepare") held = work.next
+            const uses = work._tag === "Play" && held !== null && work.startMs === 0 &&
+              work.entry.entryId === held.entry.entryId && sameSound(work.sound, held.sound)
+            if (uses) held = null
+          }
+          const expected = upNext(outcome.core, settings)
+          assert.isTrue(samePrepared(held, expected), `holds ${held?.entry.entryId}, next is ${expected?.entry.entryId}`)
+          assert.isTrue(samePrepared(outcome.core.prepared, expected))
+        })
+      })
+    )
+  })
+
+  it("prepares the next entry with the sound it will have, and nothing while paused or at the end", () => {
+    const prepares = (o: Outcome<unknown>) => o.work.flatMap((w) => w._tag === "Prepare" ? [w.next] : [])
+    const first = transition(start, enqueue("a", "b", "c"), ctx())
+    assert.deepStrictEqual(prepares(first).map((p) => p?.entry.track.title), ["b"])
+    const moved = transition(first.core, new Cmd.Move({ from: 2, to: 1, requester: user }), ctx())
+    assert.deepStrictEqual(prepares(moved).map((p) => p?.entry.track.title), ["c"])
+    const quieter = transition(moved.core, new Cmd.SetVolume({ volume: 40, requester: user }), ctx())
+    assert.deepStrictEqual(prepares(quieter).map((p) => [p?.entry.track.title, p?.sound.volume]), [["c", 40]])
+    const paused = transition(quieter.core, new Cmd.Pause({ requester: user }), ctx())
+    assert.deepStrictEqual(prepares(paused), [null])
+    const resumed = transition(paused.core, new Cmd.Resume({ requester: user }), ctx())
+    const ended = transition(resumed.core, new Cmd.TrackEnded({ runId: resumed.core.run!.runId }), ctx())
+    const play = ended.work.find((w) => w._tag === "Play")
+    assert.isTrue(play?._tag === "Play" && play.entry.track.title === "c" && play.startMs === 0)
+    assert.deepStrictEqual(prepares(ended).map((p) => p?.entry.track.title), ["b"])
+    const last = transition(ended.core, new Cmd.Remove({ position: 1, requester: user }), ctx())
+    assert.deepStrictEqual(prepares(last), [null])
+    const looped = transition(last.core, new Cmd.SetLoop({ mode: "track", requester: user }), ctx())
+    assert.deepStrictEqual(prepares(looped).map((p) => p?.entry.track.title), ["c"])
   })
 
   it("says a track is heard once per start, for the entry that started, when its current run's first packet is out", () => {
@@ -187,17 +228,19 @@ describe("the player's transition", () => {
   it("recovers from a crash: keeps a run of the current entry, restarts otherwise, never reuses a run id", () => {
     const good = playing("a", "b")
     const kept = recover(good, good.run, 9, 5_000)
-    assert.deepStrictEqual(kept.work, [])
+    // Only what is prepared is told again: it may come from the command that crashed.
+    assert.deepStrictEqual(kept.work.map((w) => w._tag), ["Prepare"])
+    assert.isTrue(samePrepared(kept.core.prepared, upNext(good, settings)))
     assert.deepStrictEqual(kept.core.run, good.run)
     assert.strictEqual(kept.core.nextRunId, 10)
     const lost = recover(good, null, 9, 5_000)
-    assert.strictEqual(lost.work.length, 1)
+    assert.deepStrictEqual(lost.work.map((w) => w._tag), ["Play", "Prepare"])
     const play = lost.work[0]
     assert.strictEqual(play?._tag === "Play" && play.runId, 10)
     assert.strictEqual(play?._tag === "Play" && play.entry.entryId, good.player.queue.current?.entryId)
     const paused = transition(good, new Cmd.Pause({ requester: user }), ctx({ positionMs: 1_200 })).core
     const stopped = recover(paused, good.run, 1, 5_000)
-    assert.deepStrictEqual(stopped.work, [{ _tag: "Stop" }])
+    assert.deepStrictEqual(stopped.work, [{ _tag: "Stop" }, { _tag: "Prepare", next: null }])
     assert.isNull(stopped.core.run)
   })
 
