@@ -103,7 +103,9 @@ const withFallback = (enabled = true, primary: "youtube" | "local" = "youtube") 
     const { layer, spawner } = resolverWith({
       ytdlp: { path: standIn, searchPrefix: primary === "youtube" ? "ytsearch" : `${server.base}/primary/` },
       retry: { times: 1, base: Duration.millis(10) },
-      fallback: { searchPrefix: enabled ? prefix : null, tolerance: Duration.seconds(5) }
+      fallback: { searchPrefix: enabled ? prefix : null, tolerance: Duration.seconds(5) },
+      // Suggestions are awaited whole: a loaded machine must not turn a slow search into none.
+      autocompleteTimeout: Duration.minutes(1)
     })
     const resolver = Context.get(yield* Layer.build(layer), Resolver)
     const searches = () =>
