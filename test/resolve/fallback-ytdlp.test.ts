@@ -1,40 +1,32 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Duration, Effect, Exit, Layer, Stream } from "effect"
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { UserId } from "../../schema/Ids.ts"
 import type { TrackInfo } from "../../src/resolve/Resolution.ts"
 import type { ResolveError } from "../../src/resolve/ResolveError.ts"
 import { Resolver } from "../../src/resolve/Resolver.ts"
+import { ytdlpStandIn } from "../support/ytdlpStandIn.ts"
 import { type Handler, httpServer, resolverWith, searchPrefixOn, toneMp3 } from "./helpers.ts"
 
 /**
  * Source fallback through real yt-dlp, offline. YouTube is played by a stand-in yt-dlp that prints
  * YouTube's own errors (test/fixtures/ytdlp/*.stderr.txt, as yt-dlp's YouTube extractor words
- * them) for a few video ids and for YouTube searches, and hands every other run to the real
- * yt-dlp; the fallback search prefix sends searches to a stand-in engine on local HTTP.
+ * them) for a few video ids and for YouTube searches, and hands every other (local) run to the
+ * real yt-dlp; the fallback search prefix sends searches to a stand-in engine on local HTTP.
  */
 
 const audio = toneMp3()
 const user = UserId.make("123456789012345678")
 const fixtures = new URL("../fixtures/ytdlp/", import.meta.url).pathname
 
-const dir = mkdtempSync(join(tmpdir(), "reprise-fallback-"))
-const standIn = join(dir, "yt-dlp-standin")
-writeFileSync(
-  standIn,
-  `#!/bin/sh
-for target; do :; done
-case "$target" in
-  ytsearch*|*watch?v=botcheck*|*/blocked/*) cat '${fixtures}bot-check.stderr.txt' >&2; exit 1 ;;
-  *watch?v=regionlock*) cat '${fixtures}region-locked.stderr.txt' >&2; exit 1 ;;
-  *watch?v=flaky*) echo 'ERROR: [youtube] flaky: Unable to download webpage: HTTP Error 503: Service Unavailable' >&2; exit 1 ;;
-esac
-exec yt-dlp "$@"
-`
-)
-chmodSync(standIn, 0o755)
+const fixture = (name: string) => readFileSync(`${fixtures}${name}.stderr.txt`, "utf8")
+const standIn = ytdlpStandIn(mkdtempSync(join(tmpdir(), "reprise-fallback-")), [
+  { match: "ytsearch*|*watch?v=botcheck*|*/blocked/*", stderr: fixture("bot-check") },
+  { match: "*watch?v=regionlock*", stderr: fixture("region-locked") },
+  { match: "*watch?v=flaky*", stderr: "ERROR: [youtube] flaky: Unable to download webpage: HTTP Error 503: Service Unavailable\n" }
+]).path
 
 /** Three hits for any search: a longer version, another song as long as the track, and the track. */
 const hits = [
