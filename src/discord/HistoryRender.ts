@@ -6,9 +6,7 @@ import type { PlaylistSummary } from "../control/Playlists.ts"
 import type { Played } from "../persistence/HistoryRepo.ts"
 import { named } from "./PlaylistRender.ts"
 import { escape, pageButtons, trackLine, when } from "./Render.ts"
-import { plural } from "../../schema/Wording.ts"
-
-const clip = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`)
+import { clip, plural } from "../../schema/Wording.ts"
 
 const endings: Record<NonNullable<Played["endReason"]>, string> = {
   finished: "",

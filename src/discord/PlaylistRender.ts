@@ -11,9 +11,7 @@ import {
   scopeOf
 } from "../control/Playlists.ts"
 import { escape, pageButtons, trackLine } from "./Render.ts"
-import { plural } from "../../schema/Wording.ts"
-
-const clip = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`)
+import { clip, plural } from "../../schema/Wording.ts"
 
 
 /** The name as it stands in a sentence. */

@@ -12,10 +12,8 @@ import { type PlayerState, positionNow, type QueueEntry } from "../../schema/Pla
 import type { Track } from "../../schema/Track.ts"
 import type { SkipOutcome } from "../control/Control.ts"
 import type { PlayProgress } from "../control/Play.ts"
-import { plural } from "../../schema/Wording.ts"
+import { clip, plural } from "../../schema/Wording.ts"
 import type { Start } from "../control/Start.ts"
-
-const clip = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`)
 
 /** Discord shows `<t:…:R>` in the reader's own time zone and language ("3 hours ago"). */
 export const when = (at: Date) => `<t:${Math.floor(at.getTime() / 1000)}:R>`

@@ -19,6 +19,10 @@ import type { AttachmentInput } from "./sources/AttachmentSource.ts"
 import { makeSources } from "./sources/index.ts"
 import { playWithFallback } from "./Fallback.ts"
 import { YtDlp } from "./ytdlp/YtDlp.ts"
+import { clip } from "../../schema/Wording.ts"
+
+/** Discord caps an autocomplete choice's name and value at 100 characters. */
+const choiceMax = 100
 
 /** One `/play` autocomplete choice, in Discord's shape (both at most 100 characters). */
 export interface Suggestion {
@@ -27,8 +31,6 @@ export interface Suggestion {
 }
 
 const stamp = (info: TrackInfo, requester: UserId): Track => new Track({ ...info, requester })
-
-const clip = (s: string, n = 100) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`)
 
 /**
  * Track resolution for every source, behind one interface: commands resolve queries and uploads
@@ -179,7 +181,7 @@ export class Resolver extends Context.Service<Resolver, {
       const localHits = local.enabled
         ? yield* local.search(text.replace(/^local:/i, ""), 5).pipe(Effect.orElseSucceed(() => []))
         : []
-      const localChoices = localHits.map((t) => ({ name: clip(`📁 ${t.title}`), value: clip(`local:${t.location}`) }))
+      const localChoices = localHits.map((t) => ({ name: clip(`📁 ${t.title}`, choiceMax), value: clip(`local:${t.location}`, choiceMax) }))
       if (/^local:/i.test(text)) return localChoices
       const fiber = yield* ytdlp.suggest(text).pipe(Effect.forkIn(scope))
       const remote = yield* Fiber.join(fiber).pipe(
@@ -190,7 +192,7 @@ export class Resolver extends Context.Service<Resolver, {
       const length = (ms: number | null) => (ms === null ? "live" : formatMs(ms))
       const remoteChoices = remote
         .filter((t) => t.location.length <= 100)
-        .map((t) => ({ name: clip(`${t.title}${t.author ? ` — ${t.author}` : ""} (${length(t.durationMs)})`), value: t.location }))
+        .map((t) => ({ name: clip(`${t.title}${t.author ? ` — ${t.author}` : ""} (${length(t.durationMs)})`, choiceMax), value: t.location }))
       return [...localChoices, ...remoteChoices].slice(0, 25)
     })
 
