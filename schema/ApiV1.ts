@@ -117,6 +117,12 @@ export const Queued = Schema.Struct({
 })
 export type Queued = typeof Queued.Type
 
+/**
+ * An image's query: `v` is any short text the caller changes when the image may have (the page
+ * sends a hash of the artwork or icon URL), so a browser's cache never shows the last track's.
+ */
+export const ImageQuery = { v: Schema.optionalKey(Schema.String.check(Schema.isMaxLength(64))) }
+
 export const SuggestQuery = { q: Schema.String.check(Schema.isMaxLength(500)) }
 
 /** What the add-song box offers for what was typed, as /play's autocomplete does. */

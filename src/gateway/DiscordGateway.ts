@@ -66,10 +66,11 @@ export class DiscordGateway extends Context.Service<DiscordGateway, {
         Effect.sync(() =>
           new Client({
             intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildVoiceStates],
-            rest: Option.match(config.apiBase, {
-              onNone: () => ({ retries: 1 }),
-              onSome: (api) => ({ api, retries: 1 })
-            })
+            rest: {
+              retries: 1,
+              ...Option.match(config.apiBase, { onNone: () => ({}), onSome: (api) => ({ api }) }),
+              ...Option.match(config.cdnBase, { onNone: () => ({}), onSome: (cdn) => ({ cdn }) })
+            }
           })
         ),
         (client) =>

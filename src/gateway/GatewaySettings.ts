@@ -7,6 +7,8 @@ export interface GatewaySettings {
   readonly token: Redacted.Redacted<string>
   /** Another REST base than Discord's (tests, proxies). */
   readonly apiBase: Option.Option<string>
+  /** Another CDN than Discord's, where guild icons are (tests, proxies). */
+  readonly cdnBase: Option.Option<string>
   /** Register slash commands in this guild only (instant) instead of globally. */
   readonly guildId: Option.Option<GuildId>
   /** Longest wait between login attempts while Discord is unreachable. */
@@ -21,6 +23,7 @@ export const section = Section.make({
   fields: {
     DISCORD_TOKEN: Schema.RedactedFromValue(Schema.NonEmptyString, { label: "DISCORD_TOKEN" }),
     DISCORD_API_BASE: Schema.optionalKey(HttpUrl),
+    DISCORD_CDN_BASE: Schema.optionalKey(HttpUrl),
     DISCORD_GUILD_ID: Schema.optionalKey(GuildIdSchema),
     DISCORD_LOGIN_BACKOFF_MAX: DurationText.pipe(withDefault("1 minute"))
   },
@@ -29,6 +32,7 @@ export const section = Section.make({
   build: (e): GatewaySettings => ({
     token: e.DISCORD_TOKEN,
     apiBase: Option.fromUndefinedOr(e.DISCORD_API_BASE),
+    cdnBase: Option.fromUndefinedOr(e.DISCORD_CDN_BASE),
     guildId: Option.fromUndefinedOr(e.DISCORD_GUILD_ID),
     loginBackoffMax: e.DISCORD_LOGIN_BACKOFF_MAX
   })

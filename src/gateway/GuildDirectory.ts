@@ -77,7 +77,7 @@ export class GuildDirectory extends Context.Service<GuildDirectory, {
           Effect.sync(() =>
             Option.map(
               Option.fromNullishOr(client.guilds.cache.get(guildId)),
-              (guild): GuildInfo => ({ id: guildId, name: guild.name, icon: guild.iconURL() })
+              (guild): GuildInfo => ({ id: guildId, name: guild.name, icon: guild.iconURL({ extension: "png", size: 128 }) })
             )
           ),
         member,

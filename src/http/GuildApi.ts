@@ -9,7 +9,7 @@ import * as V1 from "../../schema/ApiV1.ts"
 import { GuildId } from "../../schema/Ids.ts"
 import type { KeyHolder } from "../control/ApiKeys.ts"
 import type { StoredSession } from "../persistence/SessionRepo.ts"
-import { ControlProblems, Forbidden, RequestProblems, TooManyRequests, Unauthorized, Unavailable } from "./Problems.ts"
+import { BadGateway, ControlProblems, Forbidden, RequestProblems, TooManyRequests, Unauthorized, Unavailable } from "./Problems.ts"
 
 /**
  * A member logged in to the dashboard with Discord: acts as that member, under Discord's rules. What
@@ -55,6 +55,14 @@ const setting = <const Name extends string, S extends Schema.Top>(name: Name, pa
 
 const described = OpenApi.Description
 
+/** An image through the bot (Images.ts): its own type, whichever of PNG, JPEG, GIF, WebP or AVIF it is. */
+const image = {
+  params: guild,
+  query: V1.ImageQuery,
+  success: Schema.Uint8Array.pipe(HttpApiSchema.asUint8Array({ contentType: "image/*" })),
+  error: [...ControlProblems, BadGateway]
+} as const
+
 export class GuildsGroup extends HttpApiGroup.make("guilds")
   .add(
     HttpApiEndpoint.get("list", "/", { success: Schema.Array(V1.GuildSummary) })
@@ -64,6 +72,15 @@ export class GuildsGroup extends HttpApiGroup.make("guilds")
       ),
     HttpApiEndpoint.get("player", "/:guildId/player", { ...onPlayer, query: V1.PageQuery })
       .annotate(described, "The player: what plays, where it stands, the sound, and a page of the queue."),
+    HttpApiEndpoint.get("icon", "/:guildId/icon", image).annotate(
+      described,
+      "The guild's icon, fetched through the bot (404 when it has none; 502 when Discord's CDN did not give it)."
+    ),
+    HttpApiEndpoint.get("artwork", "/:guildId/player/artwork", image).annotate(
+      described,
+      "The current track's artwork, fetched through the bot: checked at every redirect and connection, an image " +
+        "of at most 2 MiB (404 when nothing plays or the track has none; 502 when its host did not give an image)."
+    ),
     HttpApiEndpoint.post("enqueue", "/:guildId/queue", { ...onPlayer, payload: V1.Enqueue, success: V1.Queued })
       .annotate(
         described,

@@ -3,7 +3,8 @@
  * calls the application core and answers with the player as it is afterwards, or with the
  * problem the core's refusal is.
  */
-import { Clock, type Duration, Effect, Schedule, Schema, Stream } from "effect"
+import { Clock, type Duration, Effect, Option, Schedule, Schema, Stream } from "effect"
+import { HttpServerResponse } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
 import type { SettingsView } from "../../schema/ApiV1.ts"
 import type { GuildId } from "../../schema/Ids.ts"
@@ -18,7 +19,8 @@ import { Caller } from "./GuildApi.ts"
 import { makeCallerIn } from "./CallerActor.ts"
 import { defaultPageSize, playerView, requestersOf } from "./PlayerView.ts"
 import { makeRequesters } from "./Requesters.ts"
-import { orProblem } from "./Problems.ts"
+import { type Image, Images } from "./Images.ts"
+import { BadGateway, NotFound, orProblem } from "./Problems.ts"
 
 export interface GuildHandlersOptions {
   /** How often the event stream sends a comment, so proxies keep it open. Default 15 seconds. */
@@ -40,6 +42,17 @@ const eventFrame = (e: Sequenced): Uint8Array => {
   encoded.set(e, bytes)
   return bytes
 }
+
+/** An image as its own type; nothing in it may run or be sniffed as something else. */
+const served = (image: Image) =>
+  HttpServerResponse.uint8Array(image.body, {
+    contentType: image.contentType,
+    headers: {
+      "cache-control": "private, max-age=3600",
+      "x-content-type-options": "nosniff",
+      "content-security-policy": "default-src 'none'; sandbox"
+    }
+  })
 
 const settingsView = (settings: GuildSettingsView): SettingsView => ({
   djRoleId: settings.djRoleId,
@@ -67,7 +80,13 @@ export const GuildHandlers = (options: GuildHandlersOptions = {}) =>
       const log = yield* EventLog
       const actorIn = yield* makeCallerIn
       const requesters = yield* makeRequesters
+      const images = yield* Images
       const heartbeat = options.heartbeat ?? "15 seconds"
+
+      const imageAt = (url: string | null, none: string): Effect.Effect<HttpServerResponse.HttpServerResponse, NotFound | BadGateway> =>
+        url === null
+          ? Effect.fail(new NotFound({ detail: none }))
+          : images.get(url).pipe(Effect.mapError((e) => new BadGateway({ detail: e.message })), Effect.map(served))
 
       const view = (guildId: GuildId, page = 1, size = defaultPageSize) =>
         Effect.gen(function*() {
@@ -100,6 +119,20 @@ export const GuildHandlers = (options: GuildHandlersOptions = {}) =>
         .handle("list", () => Effect.flatMap(Caller, callerGuilds(control, directory)))
         .handle("player", ({ params, query }) =>
           actorIn(params.guildId).pipe(Effect.andThen(view(params.guildId, query.page, query.size))))
+        .handle("icon", ({ params }) =>
+          actorIn(params.guildId).pipe(
+            Effect.andThen(directory.guild(params.guildId)),
+            Effect.flatMap((guild) =>
+              imageAt(Option.getOrNull(Option.flatMapNullishOr(guild, (g) => g.icon)), "The guild has no icon.")
+            )
+          ))
+        .handle("artwork", ({ params }) =>
+          actorIn(params.guildId).pipe(
+            Effect.andThen(control.view(params.guildId)),
+            Effect.flatMap((state) =>
+              imageAt(state.queue.current?.track.artworkUrl ?? null, "Nothing is playing, or what plays has no artwork.")
+            )
+          ))
         .handle("enqueue", ({ params, payload }) =>
           actorIn(params.guildId, payload.voiceChannelId ?? null).pipe(
             Effect.flatMap((actor) =>

@@ -15,6 +15,7 @@ import { DashboardRoutes } from "./DashboardRoutes.ts"
 import { EventLog } from "./EventLog.ts"
 import { GuildHandlers } from "./GuildHandlers.ts"
 import { httpMetrics } from "./HttpMetrics.ts"
+import { Images } from "./Images.ts"
 import { LibraryHandlers } from "./LibraryHandlers.ts"
 import { MeHandlers } from "./MeHandlers.ts"
 import { DiscordOAuth } from "./OAuth.ts"
@@ -24,7 +25,7 @@ import { SystemHandlers } from "./SystemHandlers.ts"
 
 const ApiRoutes = HttpApiBuilder.layer(RepriseApi, { openapiPath: "/api/openapi.json" }).pipe(
   Layer.provide([SystemHandlers, GuildHandlers(), LibraryHandlers, PlaylistHandlers, MeHandlers]),
-  Layer.provide([ApiAuthLive, RequestProblemsLive, EventLog.layer()])
+  Layer.provide([ApiAuthLive, RequestProblemsLive, EventLog.layer(), Images.layerConfig])
 )
 
 const DocsRoute = HttpApiScalar.layer(RepriseApi, { path: "/api/docs" })

@@ -73,7 +73,7 @@ export class Unavailable extends HttpApiError.Problem<Unavailable>()("Unavailabl
 export class BadGateway extends HttpApiError.Problem<BadGateway>()("BadGateway", {
   type: problemType("bad-gateway"),
   status: 502,
-  title: "Discord refused or answered unexpectedly"
+  title: "Another service refused or answered unexpectedly"
 }) {}
 
 /** 429, with the seconds to wait both in `Retry-After` and in the problem. */

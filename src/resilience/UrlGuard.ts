@@ -141,6 +141,13 @@ export const isPrivateAddress = (address: string): boolean => {
   return true
 }
 
+/** A host that resolves to an address of the machine's own networks. */
+export const privateRefusal = (host: string) =>
+  new Refused({
+    message: `Links to private, loopback, link-local or metadata addresses are refused (${host}). ` +
+      "A self-hoster can allow LAN media servers with SOURCES_ALLOW_PRIVATE_NETWORK=true."
+  })
+
 const refuse = (message: string) => Effect.fail(new UrlGuardError({ reason: new Refused({ message }) }))
 
 /** Where `followRedirects` ended: the last, checked URL and what its server said about it. */
@@ -155,6 +162,8 @@ export interface UrlGuardOptions {
   readonly allowPrivateNetwork: boolean
   readonly lookup?: HostLookup | undefined
   readonly lookupTimeout?: Duration.Input | undefined
+  /** Which addresses are not to be reached; `isPrivateAddress` unless a test draws the line elsewhere. */
+  readonly isPrivate?: ((address: string) => boolean) | undefined
 }
 
 /** The checks, as a service so the resolver and tests share one configuration. */
@@ -173,6 +182,7 @@ export class UrlGuard extends Context.Service<UrlGuard, {
   static readonly make = (options: UrlGuardOptions) => {
     const lookup = options.lookup ?? systemLookup
     const lookupTimeout = options.lookupTimeout ?? "5 seconds"
+    const isPrivate = options.isPrivate ?? isPrivateAddress
 
     const check = Effect.fn("UrlGuard.check")(function*(input: string) {
       const url = URL.parse(input)
@@ -193,12 +203,7 @@ export class UrlGuard extends Context.Service<UrlGuard, {
           Effect.catch(() => refuse(`Could not resolve the host ${host}.`))
         )
       if (addresses.length === 0) return yield* refuse(`Could not resolve the host ${host}.`)
-      if (addresses.some(isPrivateAddress)) {
-        return yield* refuse(
-          `Links to private, loopback, link-local or metadata addresses are refused (${host}). ` +
-            "A self-hoster can allow LAN media servers with SOURCES_ALLOW_PRIVATE_NETWORK=true."
-        )
-      }
+      if (addresses.some(isPrivate)) return yield* Effect.fail(new UrlGuardError({ reason: privateRefusal(host) }))
       return url
     })
 

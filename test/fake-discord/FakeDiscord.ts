@@ -1,4 +1,5 @@
 import { createServer, type Server } from "node:http"
+import { Icons } from "./Icons.ts"
 import type { AddressInfo } from "node:net"
 import { performance } from "node:perf_hooks"
 import { Attachments, type StoredFile } from "./Attachments.ts"
@@ -78,11 +79,14 @@ export class FakeDiscord {
   readonly #certificate: Certificate
   readonly #voice: VoiceGateway
   readonly oauth: OAuth
+  /** The CDN's guild icons. */
+  readonly icons: Icons
   #endpoints: FakeDiscordEndpoints | null = null
 
   constructor(options: FakeDiscordOptions = {}) {
     this.world = new World(options.scenario ?? defaultScenario().scenario, options.token ?? "fake.bot.token")
     this.#certificate = generateCertificate()
+    this.icons = new Icons(this.world)
     this.#rest = new Rest(this.world, {
       gatewayUrl: () => this.endpoints.gatewayUrl,
       ackDeadlineMs: options.ackDeadlineMs ?? 3000,
@@ -103,7 +107,9 @@ export class FakeDiscord {
     const client = { clientId: this.world.scenario.applicationId, clientSecret: options.clientSecret ?? "fake.client.secret" }
     this.oauth = new OAuth(this.world, { client, elsewhere: options.elsewhere ?? [] })
     this.#http = createServer((req, res) => {
-      if (!this.#attachments.serve(req, res) && !this.oauth.handle(req, res)) void this.#rest.handle(req, res)
+      if (!this.#attachments.serve(req, res) && !this.icons.serve(req, res) && !this.oauth.handle(req, res)) {
+        void this.#rest.handle(req, res)
+      }
     })
     this.#http.on("upgrade", (req, socket, head) => {
       if ((req.url ?? "").startsWith("/gateway")) this.#gateway.upgrade(req, socket, head)
@@ -131,6 +137,7 @@ export class FakeDiscord {
       env: {
         DISCORD_TOKEN: this.world.token,
         DISCORD_API_BASE: apiBase,
+        DISCORD_CDN_BASE: `http://127.0.0.1:${port}`,
         NODE_EXTRA_CA_CERTS: this.#certificate.caBundlePath
       },
       oauthEnv: { DISCORD_CLIENT_ID: this.oauth.client.clientId, DISCORD_CLIENT_SECRET: this.oauth.client.clientSecret }

@@ -75,7 +75,7 @@ const rolesJson = (world: World, guild: GuildState): Array<JsonObject> => {
 export const guildJson = (world: World, guild: GuildState): JsonObject => ({
   id: guild.spec.id,
   name: guild.spec.name,
-  icon: null,
+  icon: guild.spec.icon ?? null,
   owner_id: guild.spec.ownerId,
   unavailable: false,
   member_count: guild.members.size,

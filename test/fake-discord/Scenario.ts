@@ -34,6 +34,8 @@ export interface GuildSpec {
   /** userId → voice channel id, for users already in voice when the bot connects. */
   readonly voiceStates: Readonly<Record<string, string>>
   readonly everyonePermissions?: bigint | undefined
+  /** The icon's hash, as Discord names it; none by default. */
+  readonly icon?: string | undefined
 }
 
 export interface Scenario {
@@ -87,7 +89,7 @@ export const defaultScenario = () => {
     ],
     guilds: [
       {
-        id: ids.guild, name: "Guild One", ownerId: ids.alice,
+        id: ids.guild, name: "Guild One", ownerId: ids.alice, icon: "a1b2c3d4e5f60718293a4b5c6d7e8f90",
         roles: [{ id: ids.dj, name: "DJ", permissions: 0n }],
         channels: [
           { id: ids.text, name: "general", type: "text" },

@@ -1,0 +1,191 @@
+/**
+ * Fetching a URL a user or a source supplied (a track's artwork), with the address checked where
+ * it matters: at the moment each connection is made. The URL guard checks a link before anything
+ * is asked of it, but a name can resolve to a public address then and to a private one a moment
+ * later (DNS rebinding), and a server can redirect anywhere. Here the HTTP agent's own `lookup`
+ * refuses a private address as it connects, and every redirect is a new hop checked again, so
+ * neither trick reaches the machine's own network.
+ */
+import { NodeHttpClient } from "@effect/platform-node"
+import { Context, Duration, Effect, Layer, Schema, Stream } from "effect"
+import { HttpClient, HttpClientRequest } from "effect/http"
+import type { LookupAddress, LookupOptions } from "node:dns"
+import { isIP } from "node:net"
+import {
+  type HostLookup,
+  isPrivateAddress,
+  privateRefusal,
+  Refused,
+  systemLookup,
+  TimedOut,
+  Unreachable,
+  UrlGuard,
+  type UrlGuardError
+} from "./UrlGuard.ts"
+
+/** The answer was too large to take. */
+export class TooLarge extends Schema.TaggedClass<TooLarge>()("TooLarge", {
+  message: Schema.String,
+  limitBytes: Schema.Number
+}) {}
+
+/** The server answered, but not with what was asked for (an error status, another type). */
+export class BadAnswer extends Schema.TaggedClass<BadAnswer>()("BadAnswer", { message: Schema.String }) {}
+
+export class EgressError extends Schema.TaggedError<EgressError>()("EgressError", {
+  reason: Schema.Union([Refused, Unreachable, TimedOut, TooLarge, BadAnswer]),
+  /** Host and port only: a signed link's path and query stay out of messages and logs. */
+  host: Schema.String
+}) {
+  override get message(): string {
+    return this.reason.message
+  }
+}
+
+/** A fetched body, whole. */
+export interface Fetched {
+  readonly url: URL
+  readonly contentType: string | null
+  readonly body: Uint8Array
+}
+
+export interface FetchLimits {
+  readonly maxBytes: number
+  /** For the whole fetch, every redirect included. */
+  readonly timeout: Duration.Input
+  readonly maxHops?: number | undefined
+  readonly accept?: string | undefined
+  /** Whether a `Content-Type` is worth downloading; checked before the body is read. */
+  readonly acceptsType?: ((contentType: string | null) => boolean) | undefined
+}
+
+export interface EgressOptions {
+  readonly allowPrivateNetwork: boolean
+  readonly lookup?: HostLookup | undefined
+  readonly isPrivate?: ((address: string) => boolean) | undefined
+}
+
+/** Raised inside the agent's lookup; found again in the cause of the failed request. */
+class PrivateAddress extends Error {
+  constructor(hostname: string) {
+    super(`${hostname} resolves to an address that is not public`)
+  }
+}
+
+const hasPrivateAddressCause = (error: unknown): boolean => {
+  for (let e = error; e instanceof Error || (typeof e === "object" && e !== null); e = (e as { cause?: unknown }).cause) {
+    if (e instanceof PrivateAddress) return true
+    if (!("cause" in e)) return false
+  }
+  return false
+}
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | Array<LookupAddress>, family?: number) => void
+
+/** A `lookup` for node:net that answers only public addresses: a name with any private one fails to connect. */
+export const publicOnlyLookup = (lookup: HostLookup, isPrivate: (address: string) => boolean) =>
+(hostname: string, options: LookupOptions, callback: LookupCallback): void => {
+  Effect.runPromise(lookup(hostname)).then(
+    (addresses) => {
+      if (addresses.length === 0 || addresses.some(isPrivate)) {
+        callback(Object.assign(new PrivateAddress(hostname), { code: "EREFUSED" }), [])
+      } else if (options.all === true) {
+        callback(null, addresses.map((address) => ({ address, family: isIP(address) })))
+      } else {
+        callback(null, addresses[0]!, isIP(addresses[0]!))
+      }
+    },
+    (error: unknown) => callback(Object.assign(new Error(String(error)), { code: "ENOTFOUND" }), [])
+  )
+}
+
+export class Egress extends Context.Service<Egress, {
+  /**
+   * GETs a URL: checked first, every redirect checked again (at most `maxHops`), each connection's
+   * address checked as it is made; the body taken whole up to `maxBytes`.
+   */
+  readonly get: (url: string, limits: FetchLimits) => Effect.Effect<Fetched, EgressError>
+}>()("reprise/resilience/Egress") {
+  static readonly layer = (options: EgressOptions) =>
+    Layer.effect(
+      Egress,
+      Effect.gen(function*() {
+        const isPrivate = options.isPrivate ?? isPrivateAddress
+        const guard = UrlGuard.make({ allowPrivateNetwork: options.allowPrivateNetwork, lookup: options.lookup, isPrivate })
+        const client = yield* HttpClient.HttpClient
+
+        const hop = (url: URL, limits: FetchLimits) =>
+          client.execute(HttpClientRequest.get(url, { headers: limits.accept === undefined ? {} : { accept: limits.accept } }))
+            .pipe(
+              Effect.mapError((error) =>
+                new EgressError({
+                  reason: hasPrivateAddressCause(error)
+                    ? privateRefusal(url.hostname)
+                    : new Unreachable({ message: `Could not reach ${url.host}.`, host: url.host }),
+                  host: url.host
+                })
+              )
+            )
+
+        const get = Effect.fn("Egress.get")(function*(input: string, limits: FetchLimits) {
+          const checked = (href: string) =>
+            Effect.mapError(guard.check(href), (e: UrlGuardError) => new EgressError({ reason: e.reason, host: URL.parse(href)?.host ?? "" }))
+          let url = yield* checked(input)
+          const failed = (reason: TooLarge | BadAnswer) => Effect.fail(new EgressError({ reason, host: url.host }))
+          for (let hops = 0; hops <= (limits.maxHops ?? 3); hops++) {
+            const response = yield* hop(url, limits)
+            const location = response.headers["location"]
+            if (response.status >= 300 && response.status < 400 && location !== undefined) {
+              url = yield* checked(new URL(location, url).href)
+              continue
+            }
+            if (response.status !== 200) return yield* failed(new BadAnswer({ message: `${url.host} answered HTTP ${response.status}.` }))
+            const contentType = response.headers["content-type"] ?? null
+            if (limits.acceptsType !== undefined && !limits.acceptsType(contentType)) {
+              return yield* failed(new BadAnswer({ message: `${url.host} answered with ${contentType ?? "no type"}.` }))
+            }
+            const tooLarge = new TooLarge({ message: `${url.host} answered with more than ${limits.maxBytes} bytes.`, limitBytes: limits.maxBytes })
+            if (Number(response.headers["content-length"] ?? 0) > limits.maxBytes) return yield* failed(tooLarge)
+            const chunks: Array<Uint8Array> = []
+            let size = 0
+            yield* response.stream.pipe(
+              Stream.mapError(() => new EgressError({ reason: new BadAnswer({ message: `${url.host} broke off.` }), host: url.host })),
+              Stream.runForEach((chunk) => {
+                size += chunk.length
+                if (size > limits.maxBytes) return failed(tooLarge)
+                chunks.push(chunk)
+                return Effect.void
+              })
+            )
+            return { url, contentType, body: Buffer.concat(chunks) } satisfies Fetched
+          }
+          return yield* failed(new BadAnswer({ message: "Too many redirects." }))
+        }, (effect, input, limits) =>
+          effect.pipe(
+            Effect.timeoutOrElse({
+              duration: limits.timeout,
+              orElse: () => {
+                const host = URL.parse(input)?.host ?? ""
+                const after = Duration.fromInputUnsafe(limits.timeout)
+                return Effect.fail(
+                  new EgressError({ reason: new TimedOut({ message: `${host} did not answer in time.`, after }), host })
+                )
+              }
+            }),
+            Effect.scoped
+          ))
+
+        return Egress.of({ get })
+      })
+    ).pipe(
+      Layer.provide(NodeHttpClient.layerNodeHttpNoAgent),
+      Layer.provide(
+        NodeHttpClient.layerAgentOptions(
+          options.allowPrivateNetwork
+            ? { keepAlive: true }
+            : { keepAlive: true, lookup: publicOnlyLookup(options.lookup ?? systemLookup, options.isPrivate ?? isPrivateAddress) }
+        )
+      )
+    )
+}
+
