@@ -19,7 +19,8 @@ import { Sessions } from "./Sessions.ts"
 
 /**
  * Same origin only: scripts, styles, images, fetches and the event stream. Guild icons and artwork
- * live on other hosts (Discord's CDN, YouTube…), so the page draws a placeholder for them instead.
+ * live on other hosts (Discord's CDN, YouTube…), so they come through the bot (`…/icon`,
+ * `…/player/artwork`, Images.ts) and the listener's browser never calls those hosts.
  */
 export const contentSecurityPolicy = [
   "default-src 'none'",

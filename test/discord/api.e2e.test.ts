@@ -6,6 +6,8 @@ import { Validator } from "@seriousme/openapi-schema-validator"
 import fc from "fast-check"
 import { assert, describe, it } from "vitest"
 import { type Answer, assertProblem, readAnswer } from "../support/problems.ts"
+import { iconColour } from "../fake-discord/Icons.ts"
+import { solidPng } from "../support/png.ts"
 import { openSse } from "../support/sse.ts"
 import { blockHarness, command, eventually, ids, isEphemeral } from "./harness.ts"
 
@@ -27,11 +29,29 @@ const send = async (
     ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) })
   }))
 
+const cover = solidPng(64, 64, [250, 180, 20])
+
+/** An answer's body as bytes, with the headers that matter for an image. */
+const image = async (key: string, url: string) => {
+  const response = await fetch(url, { headers: { authorization: `Bearer ${key}` } })
+  return {
+    status: response.status,
+    type: response.headers.get("content-type"),
+    caching: response.headers.get("cache-control"),
+    bytes: Buffer.from(await response.arrayBuffer())
+  }
+}
+
 describe("Reprise's HTTP API against the fake Discord", () => {
   const h = blockHarness({
     // The fuzzing alone sends more than a minute's default budget.
     env: { DISCORD_GUILD_ID: ids.guild, RATE_LIMIT_API_KEY: "10000 per minute", RATE_LIMIT_API_GUILD: "10000 per minute" },
     tones: { "/a440.ogg": [440, 60], "/b660.ogg": [660, 60], "/c550.ogg": [550, 60] },
+    // A page yt-dlp reads (the generic extractor): its video's poster is the track's artwork.
+    texts: {
+      "/cover-song.html": `<html><head><title>Cover Song</title></head><body><video src="/b660.ogg" poster="/cover.png"></video></body></html>`,
+      "/cover.png": cover
+    },
     music: { Moonlight: [330, 5] }
   })
   let key = ""
@@ -58,7 +78,8 @@ describe("Reprise's HTTP API against the fake Discord", () => {
   it("lists the key's guild and shows its idle player", async () => {
     const guilds = await call("GET", `${h.http}/api/v1/guilds`)
     assert.strictEqual(guilds.status, 200)
-    assert.deepStrictEqual(guilds.body, [{ id: ids.guild, name: "Guild One", icon: null, active: false }])
+    assert.deepInclude(guilds.body[0], { id: ids.guild, name: "Guild One", active: false })
+    assert.match(guilds.body[0].icon, new RegExp(`/icons/${ids.guild}/\\w+\\.png\\?size=128$`), "Discord's own URL")
     const player = await call("GET", `${guild()}/player`)
     assert.strictEqual(player.status, 200)
     assert.deepInclude(player.body, { voiceChannelId: null, current: null, paused: false, volume: 100, queueLength: 0 })
@@ -271,6 +292,8 @@ describe("Reprise's HTTP API against the fake Discord", () => {
       const path of [
         "/api/v1/guilds",
         "/api/v1/guilds/{guildId}/player",
+        "/api/v1/guilds/{guildId}/icon",
+        "/api/v1/guilds/{guildId}/player/artwork",
         "/api/v1/guilds/{guildId}/queue",
         "/api/v1/guilds/{guildId}/queue/{position}",
         "/api/v1/guilds/{guildId}/queue/move",
@@ -302,6 +325,32 @@ describe("Reprise's HTTP API against the fake Discord", () => {
     // Both ways in are documented: the bearer key, and the dashboard's session cookie.
     assert.deepInclude(Object.values(doc.body.components.securitySchemes), { type: "apiKey", name: "reprise_session", in: "cookie" })
     assert.deepInclude(Object.values(doc.body.components.securitySchemes), { type: "http", scheme: "Bearer" })
+  })
+
+  it("serves the guild's icon and the artwork of what plays through the bot, each fetched once", async () => {
+    const icon = await image(key, `${guild()}/icon?v=1`)
+    assert.strictEqual(icon.status, 200, icon.bytes.toString())
+    assert.strictEqual(icon.type, "image/png")
+    assert.match(icon.caching ?? "", /^private/)
+    assert.deepStrictEqual(icon.bytes, solidPng(128, 128, iconColour), "the CDN's icon, as it drew it")
+    assert.deepStrictEqual((await image(key, `${guild()}/icon?v=2`)).bytes, icon.bytes)
+    assert.strictEqual(h.fake.icons.served, 1, "the second from the bot's cache")
+    assertProblem(await call("GET", `${h.http}/api/v1/guilds/${ids.otherGuild}/icon`), 403)
+
+    const queued = await call("POST", `${guild()}/queue`, { query: h.files.url("/cover-song.html"), voiceChannelId: ids.music })
+    assert.strictEqual(queued.status, 200, JSON.stringify(queued.body))
+    const position = queued.body.tracks[0].position
+    if (position > 0) assert.strictEqual((await call("POST", `${guild()}/queue/${position}/play`)).status, 200)
+    const playing = await call("GET", `${guild()}/player`)
+    assert.strictEqual(playing.body.current.artworkUrl, h.files.url("/cover.png"), "the page's poster")
+    const artwork = await image(key, `${guild()}/player/artwork`)
+    assert.strictEqual(artwork.status, 200, artwork.bytes.toString())
+    assert.strictEqual(artwork.type, "image/png")
+    assert.deepStrictEqual(artwork.bytes, cover)
+    assert.strictEqual(h.files.requests.filter((r) => r.path === "/cover.png").length, 1)
+
+    await call("POST", `${guild()}/player/stop`)
+    assertProblem(await call("GET", `${guild()}/player/artwork`), 404, /Nothing is playing/)
   })
 
   it("refuses a revoked key at once", async () => {

@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync } from "node:fs"
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
+import { solidPng } from "../support/png.ts"
 import { type Answer, readAnswer } from "../support/problems.ts"
 import { blockHarness, command, eventually, ids } from "./harness.ts"
 
@@ -42,6 +43,11 @@ describe.runIf(runs)("the dashboard in Chromium against the fake Discord", () =>
       ...endpoints.oauthEnv
     }),
     tones: { "/a440.ogg": [440, 60], "/b660.ogg": [660, 60], [marked]: [550, 60] },
+    // A page yt-dlp reads: its video's poster is the track's artwork.
+    texts: {
+      "/cover-song.html": `<html><head><title>Cover Song</title></head><body><video src="/a440.ogg" poster="/cover.png"></video></body></html>`,
+      "/cover.png": solidPng(96, 96, [250, 180, 20])
+    },
     music: { Moonlight: [330, 5] }
   })
 
@@ -81,6 +87,11 @@ describe.runIf(runs)("the dashboard in Chromium against the fake Discord", () =>
     const servers = page.locator(".guilds li")
     await servers.first().waitFor()
     assert.deepStrictEqual(await servers.locator(".name").allTextContents(), ["Guild One", "Guild Two"])
+    // Guild One's icon through the bot (shown once it has loaded); Guild Two has none, so a letter.
+    await servers.first().locator("img.icon:not([hidden])").waitFor(live)
+    assert.strictEqual(await page.evaluate<number>("document.querySelector('.guilds img.icon').naturalWidth"), 128)
+    assert.strictEqual(await servers.nth(1).locator("img").count(), 0)
+    assert.strictEqual(await servers.nth(1).locator(".icon").textContent(), "G")
     assert.strictEqual(await page.locator(".badge").count(), 0, "nothing plays yet")
   })
 
@@ -294,6 +305,20 @@ describe.runIf(runs)("the dashboard in Chromium against the fake Discord", () =>
     await page.locator("#rated", { hasText: `👍 Rated ${title}.` }).waitFor(live)
   })
   // ——— end of saved playlists and ratings ———
+
+  it("shows the artwork of what plays, through the bot", async () => {
+    assert.strictEqual(await page.locator("#art img").count(), 0, "a tile while the track has no artwork")
+    await page.fill("#query", h.files.url("/cover-song.html"))
+    await page.press("#query", "Enter")
+    const last = page.locator("#queue li").last()
+    await last.locator(".t", { hasText: "Cover Song" }).waitFor({ timeout: 15_000 })
+    await last.getByRole("button", { name: /^Play .* now$/ }).click()
+    await until(async () => (await textOf(page, "#title")).startsWith("Cover Song"), "the page's track playing", 5000)
+    await page.locator("#art img.art-tile:not([hidden])").waitFor(live)
+    assert.strictEqual(await page.evaluate<number>("document.querySelector('#art img').naturalWidth"), 96, "decoded")
+    await page.screenshot({ path: new URL("dashboard-artwork-375.png", artifacts).pathname })
+    assert.strictEqual(h.files.requests.filter((r) => r.path === "/cover.png").length, 1, "fetched by the bot, once")
+  })
 
   it("marks the server with music playing in the picker", async () => {
     await page.getByRole("link", { name: "← Servers" }).click()

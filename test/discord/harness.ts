@@ -42,8 +42,8 @@ export interface HarnessOptions {
   readonly tones: Readonly<Record<string, Tone>>
   /** URL path → frequencies of consecutive 1-second tones to serve (a position can be read off the audio). */
   readonly sequences?: Readonly<Record<string, ReadonlyArray<number>>> | undefined
-  /** URL path → text to serve as it is (a link to something that is not audio). */
-  readonly texts?: Readonly<Record<string, string>> | undefined
+  /** URL path → text or bytes to serve as they are (a link to something that is not audio, a page, a picture). */
+  readonly texts?: Readonly<Record<string, string | Uint8Array>> | undefined
   /** File name without extension (it is `.ogg`) → tone, in the local music library (MUSIC_DIR). */
   readonly music?: Readonly<Record<string, Tone>> | undefined
   /** Run the bot in its own process group (see `startProgram`). */

@@ -45,6 +45,10 @@ const contentType = (path: string): string =>
     ? "audio/mpeg"
     : /\.m4a$/.test(path)
     ? "audio/mp4"
+    : /\.html$/.test(path)
+    ? "text/html; charset=utf-8"
+    : /\.png$/.test(path)
+    ? "image/png"
     : "application/octet-stream"
 
 export interface FileServerOptions {

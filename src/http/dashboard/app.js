@@ -72,8 +72,28 @@ const clock = (ms) => {
   return hours > 0 ? `${hours}:${mm}:${ss}` : `${mm}:${ss}`
 }
 
-/** A tile with the first letter of a name: icons and artwork live on other hosts, which the page never calls. */
+/** A tile with the first letter of a name: what shows while an image is missing or cannot be had. */
 const tile = (name, className) => el("span", { class: className, "aria-hidden": "true" }, (name.trim()[0] ?? "?").toUpperCase())
+
+/** A short hash of a URL, as an image's `v`: a new track's artwork is a new address, never the last one cached. */
+const hashOf = (text) => {
+  let hash = 5381
+  for (let i = 0; i < text.length; i++) hash = ((hash * 33) ^ text.charCodeAt(i)) >>> 0
+  return hash.toString(36)
+}
+
+/**
+ * An icon or artwork, always through the bot (the page asks no other host); the tile until it
+ * loads, and for good when it cannot be had.
+ */
+const picture = (path, source, name, className) => {
+  const fallback = tile(name, className)
+  if (source === null) return fallback
+  const img = el("img", { class: `${className} picture`, src: `${path}?v=${hashOf(source)}`, alt: "", hidden: true })
+  img.addEventListener("load", () => { img.hidden = false; fallback.remove() })
+  img.addEventListener("error", () => img.remove())
+  return el("span", { class: "frame" }, fallback, img)
+}
 
 document.getElementById("logout").addEventListener("click", () =>
   attempt(async () => {
@@ -89,7 +109,7 @@ const picker = async () => {
   const list = el("ul", { class: "guilds" })
   for (const guild of me.guilds) {
     list.append(el("li", {}, el("a", { href: `/dashboard/${encodeURIComponent(guild.id)}` },
-      tile(guild.name, "icon"),
+      picture(`/api/v1/guilds/${encodeURIComponent(guild.id)}/icon`, guild.icon, guild.name, "icon"),
       el("span", { class: "name" }, guild.name),
       guild.active ? el("span", { class: "badge" }, "♪ Playing") : null)))
   }
@@ -229,7 +249,14 @@ const guildPage = async (guildId) => {
     requester.textContent = current === null ? "" : `Requested by ${current.requesterName ?? current.requester} · ${current.source}`
     // A vote is for one track: a new one starts a new vote.
     if (current?.url !== before) notice.textContent = ""
-    art.replaceChildren(current === null ? tile("♪", "art-tile") : tile(current.title, "art-tile"))
+    // Only a new image is asked for: a render per event must not make the artwork flicker.
+    const artwork = current === null ? "♪" : `${current.title}\n${current.artworkUrl}`
+    if (art.dataset.showing !== artwork) {
+      art.dataset.showing = artwork
+      art.replaceChildren(current === null
+        ? tile("♪", "art-tile")
+        : picture(`${base}/player/artwork`, current.artworkUrl, current.title, "art-tile"))
+    }
     playPause.textContent = next.paused ? "Play" : "Pause"
     playPause.disabled = current === null
     rateUp.disabled = rateDown.disabled = current === null
