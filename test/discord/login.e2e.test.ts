@@ -6,6 +6,7 @@
  */
 import { createHash } from "node:crypto"
 import { assert, describe, it } from "vitest"
+import { guildOneIcon } from "../fake-discord/Scenario.ts"
 import { type Answer, assertProblem, readAnswer } from "../support/problems.ts"
 import { blockHarness, eventually, ids } from "./harness.ts"
 import { loginFlow, setCookie } from "./loginFlow.ts"
@@ -107,7 +108,7 @@ describe("the dashboard login against the fake Discord", () => {
     assert.deepInclude(me.body, { id: ids.alice, username: "alice", avatar: null })
     assert.match(me.body.csrfToken, /^[A-Za-z0-9_-]{43}$/)
     const shared = [
-      { id: ids.guild, name: "Guild One", icon: null, active: false },
+      { id: ids.guild, name: "Guild One", icon: `${h.fake.endpoints.env.DISCORD_CDN_BASE}/icons/${ids.guild}/${guildOneIcon}.png?size=128`, active: false },
       { id: ids.otherGuild, name: "Guild Two", icon: null, active: false }
     ]
     assert.deepStrictEqual(me.body.guilds, shared)

@@ -73,6 +73,9 @@ const id = (n: number): string => snowflake(created + n * 1000)
  * Two guilds and three humans: alice (owner, DJ) and bob sit in guild one's "Music" channel,
  * carol is in no voice channel; guild two has alice and carol, carol being its DJ.
  */
+/** Guild One's icon hash (Guild Two has none). */
+export const guildOneIcon = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
+
 export const defaultScenario = () => {
   const ids = {
     application: id(1), bot: id(2), alice: id(3), bob: id(4), carol: id(5),
@@ -89,7 +92,7 @@ export const defaultScenario = () => {
     ],
     guilds: [
       {
-        id: ids.guild, name: "Guild One", ownerId: ids.alice, icon: "a1b2c3d4e5f60718293a4b5c6d7e8f90",
+        id: ids.guild, name: "Guild One", ownerId: ids.alice, icon: guildOneIcon,
         roles: [{ id: ids.dj, name: "DJ", permissions: 0n }],
         channels: [
           { id: ids.text, name: "general", type: "text" },
