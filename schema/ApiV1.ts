@@ -302,3 +302,20 @@ export const StatsView = Schema.Struct({
   mostSkipped: Schema.Array(TrackTally)
 })
 export type StatsView = typeof StatsView.Type
+
+/** `q`: a song to look up (title and artist); without it, the words of what plays. */
+export const LyricsQuery = {
+  q: Schema.optionalKey(Schema.String.check(Schema.isTrimmed(), Schema.isNonEmpty(), Schema.isMaxLength(200)))
+}
+
+/** A song's words, as /lyrics shows them: plain text, and timed lines when LRCLIB has them. */
+export const LyricsView = Schema.Struct({
+  /** LRCLIB's id of the song. */
+  id: Schema.Int,
+  trackName: Schema.String,
+  artistName: Schema.String,
+  instrumental: Schema.Boolean,
+  plain: Schema.NullOr(Schema.String),
+  /** In time order; empty without synced lyrics. `atMs`: from the start of the track. */
+  synced: Schema.Array(Schema.Struct({ atMs: Schema.Int, text: Schema.String }))
+})

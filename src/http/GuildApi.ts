@@ -113,6 +113,7 @@ export class GuildsGroup extends HttpApiGroup.make("guilds")
     ),
     control("previous", "Plays the previous track again."),
     control("stop", "Stops, clears the queue and leaves voice."),
+    control("leave", "Leaves the voice channel, as /leave does (a DJ's action)."),
     HttpApiEndpoint.post("seek", "/:guildId/player/seek", { ...onPlayer, payload: V1.Seek })
       .annotate(described, "Jumps to a position in the current track."),
     setting("volume", V1.SetVolume, "Sets the volume, 0 to 200 percent."),

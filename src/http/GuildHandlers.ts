@@ -167,6 +167,7 @@ export const GuildHandlers = (options: GuildHandlersOptions = {}) =>
         .handle("jump", ({ params }) => acting(params.guildId, (actor) => control.skipTo(actor, params.position)))
         .handle("previous", ({ params }) => acting(params.guildId, control.previous))
         .handle("stop", ({ params }) => acting(params.guildId, control.stop))
+        .handle("leave", ({ params }) => acting(params.guildId, control.leave))
         .handle("seek", ({ params, payload }) => acting(params.guildId, (actor) => control.seek(actor, payload.positionMs)))
         .handle("volume", ({ params, payload }) => acting(params.guildId, (actor) => control.setVolume(actor, payload.level)))
         .handle("effects", ({ params, payload }) =>

@@ -1,6 +1,7 @@
 /**
- * `/api/v1` for what the durable state holds: a guild's play history (to queue again), its audit
- * log, ratings and stats, through the same use-cases as /history, /audit, /rate and /stats.
+ * `/api/v1` for what the durable state and the lyrics service hold: a guild's play history (to queue
+ * again), its audit log, ratings, stats and lyrics, through the same use-cases as /history, /audit,
+ * /rate, /stats and /lyrics.
  */
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
 import * as V1 from "../../schema/ApiV1.ts"
@@ -52,6 +53,16 @@ export class LibraryGroup extends HttpApiGroup.make("library")
     }).annotate(
       OpenApi.Description,
       "The guild's most played, best rated and most skipped tracks and top requesters over the period (week by default)."
+    ),
+    HttpApiEndpoint.get("lyrics", "/:guildId/lyrics", {
+      params: guild,
+      query: V1.LyricsQuery,
+      success: V1.LyricsView,
+      error: ControlProblems
+    }).annotate(
+      OpenApi.Description,
+      "The words of what plays, or with `q` of a song looked up, from the lyrics service, as /lyrics shows them. " +
+        "409 when nothing plays and no `q` is given; 404 when none are found; 503 when the service cannot be reached."
     )
   )
   .middleware(RequestProblems)

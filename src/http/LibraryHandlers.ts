@@ -1,14 +1,16 @@
-/** The handlers of the library endpoints: the history, audit log, ratings and stats use-cases, as JSON. */
-import { Effect, Schema } from "effect"
+/** The handlers of the library endpoints: the history, audit log, ratings, stats and lyrics use-cases, as JSON. */
+import { Effect, Option, Schema } from "effect"
 import { HttpApiBuilder } from "effect/http-api"
 import type { StatsView } from "../../schema/ApiV1.ts"
 import { AuditAction } from "../control/AuditEvents.ts"
 import { AuditTrail } from "../control/AuditTrail.ts"
 import { PlayHistory } from "../control/PlayHistory.ts"
 import { type GuildStats, Ratings, type TrackRef } from "../control/Ratings.ts"
+import { Control } from "../control/Control.ts"
+import { Lyrics, type Song } from "../lyrics/Lyrics.ts"
 import { RepriseApi } from "./Api.ts"
 import { makeCallerIn } from "./CallerActor.ts"
-import { BadRequest, orProblem } from "./Problems.ts"
+import { BadRequest, Conflict, NotFound, orProblem, Unavailable } from "./Problems.ts"
 import { makeRequesters } from "./Requesters.ts"
 
 const isAction = Schema.is(AuditAction)
@@ -23,11 +25,19 @@ const statsView = (stats: GuildStats): StatsView => ({
   mostSkipped: stats.mostSkipped.map((t) => ({ ...refView(t), count: t.count }))
 })
 
+/** Words to show, or none: LRCLIB may know a song yet hold no words for it. */
+const shownSong = (found: Option.Option<Song>, what: string) =>
+  Option.isSome(found) && (found.value.instrumental || found.value.plain !== null)
+    ? Effect.succeed({ ...found.value, synced: [...found.value.synced] })
+    : Effect.fail(new NotFound({ detail: `No lyrics were found for ${what}.` }))
+
 export const LibraryHandlers = HttpApiBuilder.group(RepriseApi, "library", (handlers) =>
   Effect.gen(function*() {
     const history = yield* PlayHistory
     const audit = yield* AuditTrail
     const ratings = yield* Ratings
+    const control = yield* Control
+    const lyrics = yield* Lyrics
     const actorIn = yield* makeCallerIn
     const requesters = yield* makeRequesters
 
@@ -81,4 +91,20 @@ export const LibraryHandlers = HttpApiBuilder.group(RepriseApi, "library", (hand
           Effect.flatMap((actor) => orProblem(ratings.stats(actor, query.period ?? "week"))),
           Effect.map(statsView)
         ))
+      .handle("lyrics", ({ params, query }) =>
+        Effect.gen(function*() {
+          yield* actorIn(params.guildId)
+          const current = query.q === undefined ? (yield* control.view(params.guildId)).queue.current : null
+          if (query.q === undefined && current === null) {
+            return yield* new Conflict({ detail: "Nothing is playing: give q to look a song up." })
+          }
+          const found = yield* (current === null
+            ? lyrics.search(query.q ?? "")
+            : lyrics.forTrack({ title: current.track.title, artist: current.track.author, durationMs: current.track.durationMs }))
+            .pipe(
+              Effect.tapError((error) => Effect.logWarning("lyrics lookup failed", { detail: error.detail })),
+              Effect.mapError((error) => new Unavailable({ detail: error.message }))
+            )
+          return yield* shownSong(found, current === null ? `"${query.q}"` : current.track.title)
+        }))
   }))

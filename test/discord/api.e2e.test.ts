@@ -4,9 +4,10 @@
  */
 import { Validator } from "@seriousme/openapi-schema-validator"
 import fc from "fast-check"
-import { assert, describe, it } from "vitest"
+import { afterAll, assert, beforeAll, describe, it } from "vitest"
 import { type Answer, assertProblem, readAnswer } from "../support/problems.ts"
 import { iconColour } from "../fake-discord/Icons.ts"
+import { type FakeLrclib, record, startFakeLrclib } from "../support/fakeLrclib.ts"
 import { solidPng } from "../support/png.ts"
 import { openSse } from "../support/sse.ts"
 import { blockHarness, command, eventually, ids, isEphemeral } from "./harness.ts"
@@ -42,10 +43,27 @@ const image = async (key: string, url: string) => {
   }
 }
 
+/** The words of the first track played here (a440, a minute long), and of a song to look up by name. */
+const songs = [
+  record({ id: 700, trackName: "a440", artistName: "Tones", duration: 60, plainLyrics: "La\nLa la",
+    syncedLyrics: "[00:00.00] La\n[00:30.00] La la" }),
+  record({ id: 701, trackName: "Morning Song", artistName: "Someone", plainLyrics: "Good morning\nsun" })
+]
+
 describe("Reprise's HTTP API against the fake Discord", () => {
+  let lrclib: FakeLrclib
+  beforeAll(async () => {
+    lrclib = await startFakeLrclib(songs)
+  })
+  afterAll(() => lrclib.close())
   const h = blockHarness({
     // The fuzzing alone sends more than a minute's default budget.
-    env: { DISCORD_GUILD_ID: ids.guild, RATE_LIMIT_API_KEY: "10000 per minute", RATE_LIMIT_API_GUILD: "10000 per minute" },
+    env: () => ({
+      DISCORD_GUILD_ID: ids.guild,
+      RATE_LIMIT_API_KEY: "10000 per minute",
+      RATE_LIMIT_API_GUILD: "10000 per minute",
+      LYRICS_API_BASE: lrclib.url
+    }),
     tones: { "/a440.ogg": [440, 60], "/b660.ogg": [660, 60], "/c550.ogg": [550, 60] },
     // A page yt-dlp reads (the generic extractor): its video's poster is the track's artwork.
     texts: {
@@ -117,6 +135,17 @@ describe("Reprise's HTTP API against the fake Discord", () => {
     assert.deepStrictEqual(player.body.queue.map((t: { position: number; url: string }) => [t.position, t.url]), [
       [2, h.files.url("/b660.ogg")]
     ])
+  })
+
+  it("finds the words of what plays, or of a song named, as /lyrics does", async () => {
+    const playing = await call("GET", `${guild()}/lyrics`)
+    assert.strictEqual(playing.status, 200, JSON.stringify(playing.body))
+    assert.deepInclude(playing.body, { id: 700, trackName: "a440", artistName: "Tones", instrumental: false, plain: "La\nLa la" })
+    assert.deepStrictEqual(playing.body.synced, [{ atMs: 0, text: "La" }, { atMs: 30_000, text: "La la" }])
+    const named = await call("GET", `${guild()}/lyrics?q=${encodeURIComponent("morning song")}`)
+    assert.deepInclude(named.body, { id: 701, plain: "Good morning\nsun", synced: [] })
+    assertProblem(await call("GET", `${guild()}/lyrics?q=nothing%20like%20it`), 404, /No lyrics were found/)
+    assertProblem(await call("GET", `${guild()}/lyrics?q=`), 400, /query\.q/)
   })
 
   it("suggests tracks for what was typed, as /play's autocomplete does", async () => {
@@ -303,6 +332,8 @@ describe("Reprise's HTTP API against the fake Discord", () => {
         "/api/v1/guilds/{guildId}/queue/shuffle",
         "/api/v1/guilds/{guildId}/player/skip",
         "/api/v1/guilds/{guildId}/player/pause",
+        "/api/v1/guilds/{guildId}/player/leave",
+        "/api/v1/guilds/{guildId}/lyrics",
         "/api/v1/guilds/{guildId}/player/seek",
         "/api/v1/guilds/{guildId}/player/volume",
         "/api/v1/guilds/{guildId}/settings",
@@ -349,8 +380,11 @@ describe("Reprise's HTTP API against the fake Discord", () => {
     assert.deepStrictEqual(artwork.bytes, cover)
     assert.strictEqual(h.files.requests.filter((r) => r.path === "/cover.png").length, 1)
 
-    await call("POST", `${guild()}/player/stop`)
+    const left = await call("POST", `${guild()}/player/leave`)
+    assert.strictEqual(left.status, 200, JSON.stringify(left.body))
+    await eventually(() => h.fake.voiceChannelOf(ids.guild) === null, "the bot out of voice, as /leave")
     assertProblem(await call("GET", `${guild()}/player/artwork`), 404, /Nothing is playing/)
+    assertProblem(await call("GET", `${guild()}/lyrics`), 409, /give q/)
   })
 
   it("refuses a revoked key at once", async () => {

@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync } from "node:fs"
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core"
 import { afterAll, assert, beforeAll, describe, it } from "vitest"
+import { type FakeLrclib, record as song, startFakeLrclib } from "../support/fakeLrclib.ts"
 import { solidPng } from "../support/png.ts"
 import { type Answer, readAnswer } from "../support/problems.ts"
 import { blockHarness, command, eventually, ids } from "./harness.ts"
@@ -33,8 +34,18 @@ const until = async (check: () => Promise<boolean>, label: string, timeoutMs = l
 const textOf = async (p: Page, selector: string) => (await p.locator(selector).textContent()) ?? ""
 
 describe.runIf(runs)("the dashboard in Chromium against the fake Discord", () => {
+  let lrclib: FakeLrclib
+  beforeAll(async () => {
+    lrclib = await startFakeLrclib([
+      // a440's words, a line every two seconds.
+      song({ id: 800, trackName: "a440", artistName: "Tones", duration: 60,
+        syncedLyrics: Array.from({ length: 30 }, (_, i) => `[00:${String(i * 2).padStart(2, "0")}.00] Line ${i + 1}`).join("\n") })
+    ])
+  })
+  afterAll(() => lrclib.close())
   const h = blockHarness({
     env: (endpoints, http) => ({
+      LYRICS_API_BASE: lrclib.url,
       DISCORD_GUILD_ID: ids.guild,
       PUBLIC_URL: http,
       // The page refetches the player on events; two tabs and the checks below add up.
@@ -131,6 +142,17 @@ describe.runIf(runs)("the dashboard in Chromium against the fake Discord", () =>
     const before = Number(await page.inputValue("#progress"))
     await page.waitForTimeout(1200)
     assert.isAbove(Number(await page.inputValue("#progress")), before)
+  })
+
+  it("shows the words of what plays, the line being sung marked as the track moves", async () => {
+    await page.locator("#lyrics summary").click()
+    await page.locator("#lyrics-status", { hasText: "a440 · Tones" }).waitFor({ timeout: 5000 })
+    assert.strictEqual(await page.locator("#lyrics-lines li").count(), 30)
+    const sung = async () => Number(/\d+/.exec(await textOf(page, "#lyrics-lines li[aria-current]"))?.[0] ?? Number.NaN)
+    await until(async () => Number.isFinite(await sung()), "a line marked")
+    const first = await sung()
+    await until(async () => (await sung()) > first, "a later line marked", 3000)
+    await page.locator("#lyrics summary").click()
   })
 
   it("queues two more, skips from the page, and changes the volume", async () => {

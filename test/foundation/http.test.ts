@@ -9,6 +9,7 @@ import { PlayHistory } from "../../src/control/PlayHistory.ts"
 import { Playlists } from "../../src/control/Playlists.ts"
 import { Ratings } from "../../src/control/Ratings.ts"
 import { GuildDirectory } from "../../src/gateway/GuildDirectory.ts"
+import { Lyrics } from "../../src/lyrics/Lyrics.ts"
 import { PlayerRegistry } from "../../src/player/PlayerRegistry.ts"
 import { RateLimits } from "../../src/resilience/RateLimits.ts"
 import { FfmpegPipeline } from "../../src/audio/FfmpegPipeline.ts"
@@ -30,6 +31,7 @@ const unusedCore = Layer.mergeAll(
   Layer.mock(PlayHistory, {}),
   Layer.mock(Playlists, {}),
   Layer.mock(Ratings, {}),
+  Layer.mock(Lyrics, {}),
   Layer.mock(AuditTrail, {}),
   Layer.mock(RateLimits, {}),
   Layer.mock(Sessions, {}),

@@ -4,6 +4,8 @@
 // every view rendered twice, as JSON for scripts and as HTML for the page). Every text from the API
 // (titles, names) is written with `textContent` / text nodes, never as markup.
 
+import { lyricsPanel } from "./lyrics.js"
+
 const effects = ["bassboost", "nightcore", "vaporwave", "8d", "reverb", "slow", "speedup", "karaoke", "tremolo",
   "vibrato", "lofi", "treble", "limiter", "mono", "pitchup", "pitchdown", "chorus"]
 const presets = ["flat", "bass", "rock", "pop", "jazz", "classical", "electronic", "vocal", "soft", "treble"]
@@ -194,6 +196,7 @@ const guildPage = async (guildId) => {
   const playlistList = el("ul", { id: "playlists", class: "tracks" })
   const live = el("span", { id: "live", class: "muted" }, "connecting…")
   const notice = el("p", { id: "notice", class: "muted", role: "status" })
+  const lyrics = lyricsPanel({ el, api }, base)
 
   app.replaceChildren(
     el("p", { class: "crumbs" }, el("a", { href: "/dashboard" }, "← Servers"), " ", el("strong", {}, guild?.name ?? guildId), " ", live),
@@ -211,6 +214,7 @@ const guildPage = async (guildId) => {
             : `${vote.repeated ? "You already voted to skip" : "Your vote to skip counts"}: ${vote.votes} of ${vote.needed} needed.`
         }), { id: "skip" }),
         button("Stop", () => control("POST", "/player/stop"), { id: "stop" }),
+        button("Leave", () => control("POST", "/player/leave"), { id: "leave" }),
         button("Shuffle", () => control("POST", "/queue/shuffle"), { id: "shuffle" }),
         button("Clear queue", () => control("DELETE", "/queue"), { id: "clear" })),
       notice,
@@ -219,6 +223,7 @@ const guildPage = async (guildId) => {
       el("fieldset", { class: "effects" }, el("legend", {}, "Effects"),
         ...effectBoxes.map((box) => el("label", {}, box, " ", box.value)))),
     el("section", { "aria-label": "Add a song" }, el("h2", {}, "Add a song"), addForm),
+    lyrics.section,
     el("section", { "aria-label": "Queue" }, el("h2", {}, "Queue ", queueCount), queueList),
     el("section", { "aria-label": "History" }, el("h2", {}, "History"), historyList),
     el("section", { "aria-label": "Playlists" }, el("h2", {}, "Saved playlists"), playlistList),
@@ -268,6 +273,7 @@ const guildPage = async (guildId) => {
     const preset = equalizer.querySelector("select")
     preset.value = next.equalizer.preset === "custom" ? "" : next.equalizer.preset
     for (const box of effectBoxes) box.checked = next.effects.includes(box.value)
+    lyrics.playing(current === null ? null : `${current.url}\n${current.title}`)
     queueCount.textContent = `(${next.queueLength})`
     queueList.replaceChildren(...(next.queue.length === 0 ? [el("li", { class: "muted" }, "The queue is empty.")] : next.queue.map(queueItem)))
     tick()
@@ -285,6 +291,7 @@ const guildPage = async (guildId) => {
     const position = Math.min(current.positionMs + elapsed, current.durationMs ?? Infinity)
     if (dragging) return
     progress.value = String(Math.round(position))
+    lyrics.at(position)
     time.textContent = `${clock(position)} / ${current.durationMs === null ? "live" : clock(current.durationMs)}`
   }
   setInterval(tick, 250)
