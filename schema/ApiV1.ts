@@ -16,6 +16,9 @@ const Millis = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 export const Position = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
 export const PositionFromString = Schema.NumberFromString.pipe(Schema.decodeTo(Position))
 
+/** `to`: the last position of a range to remove, as /remove's `to`. */
+export const RemoveQuery = { to: Schema.optionalKey(PositionFromString) }
+
 export const GuildSummary = Schema.Struct({
   id: Schema.String,
   name: Schema.String,

@@ -94,8 +94,9 @@ export class GuildsGroup extends HttpApiGroup.make("guilds")
     }).annotate(described, "Tracks to offer for what was typed (the local library, then a search), as /play's autocomplete."),
     HttpApiEndpoint.delete("remove", "/:guildId/queue/:position", {
       ...onPlayer,
-      params: { ...guild, position: V1.PositionFromString }
-    }).annotate(described, "Removes the track at a 1-based position of the queue."),
+      params: { ...guild, position: V1.PositionFromString },
+      query: V1.RemoveQuery
+    }).annotate(described, "Removes the track at a 1-based position of the queue, or with `to` every track from there to `to`."),
     HttpApiEndpoint.post("move", "/:guildId/queue/move", { ...onPlayer, payload: V1.Move })
       .annotate(described, "Moves a track from one 1-based position to another."),
     HttpApiEndpoint.post("jump", "/:guildId/queue/:position/play", {

@@ -145,7 +145,8 @@ export const GuildHandlers = (options: GuildHandlersOptions = {}) =>
             Effect.andThen(control.suggest(query.q)),
             Effect.map((found) => found.map((s) => ({ label: s.name, query: s.value })))
           ))
-        .handle("remove", ({ params }) => acting(params.guildId, (actor) => control.remove(actor, params.position)))
+        .handle("remove", ({ params, query }) =>
+          acting(params.guildId, (actor) => control.remove(actor, params.position, query.to)))
         .handle("move", ({ params, payload }) =>
           acting(params.guildId, (actor) => control.move(actor, payload.from, payload.to)))
         .handle("shuffle", ({ params }) => acting(params.guildId, control.shuffle))
