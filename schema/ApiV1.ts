@@ -4,6 +4,7 @@
  */
 import { Schema } from "effect"
 import { EffectName, EqPreset, Volume } from "./Effects.ts"
+import { DjOnly, DjOnlyChange, GuildLimit } from "./GuildRules.ts"
 import { ChannelId, RoleId, UserId } from "./Ids.ts"
 import { LoopMode } from "./PlayerState.ts"
 import { PlaylistName, PlaylistScope } from "./Playlist.ts"
@@ -148,7 +149,15 @@ export const SettingsView = Schema.Struct({
   voteSkipRatio: Schema.Number,
   autoplay: Schema.Boolean,
   /** 24/7: the bot stays in its voice channel when the queue ends or everyone leaves. */
-  stay: Schema.Boolean
+  stay: Schema.Boolean,
+  /** The guild's limit on queued tracks; null: the bot's own cap (MAX_QUEUE_LENGTH) alone. */
+  maxQueueLength: Schema.NullOr(Schema.Int),
+  /** The guild's limit on a playlist's tracks; null: the bot's own cap (MAX_PLAYLIST_SIZE) alone. */
+  maxPlaylistSize: Schema.NullOr(Schema.Int),
+  /** Whether a track already queued may be queued again. */
+  allowDuplicates: Schema.Boolean,
+  /** Each action group, and whether only DJs may take it. */
+  djOnly: DjOnly
 })
 export type SettingsView = typeof SettingsView.Type
 
@@ -161,7 +170,13 @@ export const SettingsPatch = Schema.Struct({
   /** Share of the listeners that must vote to skip someone else's track. */
   voteSkipRatio: Schema.optionalKey(Schema.Number.check(Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(1))),
   autoplay: Schema.optionalKey(Schema.Boolean),
-  stay: Schema.optionalKey(Schema.Boolean)
+  stay: Schema.optionalKey(Schema.Boolean),
+  /** A limit from 1 to 10000, under the bot's own cap; null for the cap alone. */
+  maxQueueLength: Schema.optionalKey(Schema.NullOr(GuildLimit)),
+  maxPlaylistSize: Schema.optionalKey(Schema.NullOr(GuildLimit)),
+  allowDuplicates: Schema.optionalKey(Schema.Boolean),
+  /** The action groups to change: true keeps one for DJs, false opens it to everyone. */
+  djOnly: Schema.optionalKey(DjOnlyChange)
 })
 
 export const HistoryQuery = {

@@ -16,7 +16,11 @@ export class Enqueue extends Schema.TaggedClass<Enqueue>()("Enqueue", {
   position: EnqueueAt,
   requester: UserId,
   /** The text channel that hears about playback (the now-playing message), when the player has none yet. */
-  announceIn: Schema.optional(ChannelId)
+  announceIn: Schema.optional(ChannelId),
+  /** The guild's own limit on queued tracks, under the player's cap; none: the cap alone. */
+  limit: Schema.optional(Schema.Int),
+  /** The guild's duplicate policy; none: the player's. */
+  allowDuplicates: Schema.optional(Schema.Boolean)
 }) {}
 
 /** Joins (or moves to) a voice channel; the player owns its guild's voice connection. */

@@ -40,8 +40,10 @@ export class QueueFull extends Schema.TaggedClass<QueueFull>()("QueueFull", {
   requested: Schema.Int
 }) {
   get message() {
-    return `the queue is full: ${plural(this.queued, "track")} queued, the limit is ${this.limit}, ` +
-      `${this.requested} more requested`
+    const room = this.limit - this.queued
+    return room <= 0
+      ? `the queue is full (${plural(this.limit, "track")}); skip or remove some first`
+      : `the queue holds at most ${plural(this.limit, "track")}: ${room} more fit, not ${this.requested}`
   }
 }
 

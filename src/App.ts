@@ -55,7 +55,7 @@ export const makeApp = (config: AppConfig.AppConfig) => {
   )
   const core = Layer.mergeAll(PlayHistory.layer, Ratings.layer(), ApiKeys.layer).pipe(
     Layer.provideMerge(Playlists.layerConfig),
-    Layer.provideMerge(Control.layer),
+    Layer.provideMerge(Control.layerConfig),
     Layer.provideMerge(AuditTrail.layer),
     Layer.provide([PlaylistRepo.layerSql, AuditRepo.layerSql, RatingsRepo.layerSql, StatsRepo.layerSql, ApiKeyRepo.layerSql])
   )

@@ -3,6 +3,7 @@
  * edge goes through the same rules: the application core gathers a `Room`, asks here, and acts
  * on the verdict.
  */
+import { defaultDjActions, type DjAction } from "../../schema/GuildRules.ts"
 import type { ChannelId, RoleId, UserId } from "../../schema/Ids.ts"
 import type { Actor } from "./Actor.ts"
 import {
@@ -25,18 +26,21 @@ export interface Room {
   readonly djRoleId: RoleId | null
   /** Who queued what is playing now, if anything is. */
   readonly currentRequester: UserId | null
+  /** The action groups the guild keeps for DJs. */
+  readonly djActions: ReadonlyArray<DjAction>
 }
 
 /**
  * - `start`: play something (any voice channel will do while the bot is in none);
- * - `control`: pause, seek, loop, reorder... (in the bot's channel);
- * - `dj`: stop, clear, volume, effects, leave (in the bot's channel, and a DJ);
- * - `skip`: a DJ or the track's requester skips; anyone else votes;
+ * - an action of a group (`pause`, `seek`, `skip`, ...; `previous` is of the `skip` group), in the
+ *   bot's channel: anyone may, unless the guild keeps the group for DJs (`Room.djActions`; by
+ *   default volume, effects, stop and clear). A `skip` not kept for DJs is a DJ's or the track's
+ *   requester's to do, and anyone else's vote;
  * - `settings`: the guild's bot settings (Manage Server, or the DJ role once there is one);
  * - `playlists`: change the guild's shared playlists (Manage Server, or a DJ by role; anyone while
  *   the guild has no DJ role). Being alone with the bot does not count: playlists outlast the session.
  */
-export type Action = "start" | "control" | "dj" | "skip" | "settings" | "playlists"
+export type Action = "start" | "settings" | "playlists" | "previous" | DjAction
 
 export type Verdict =
   | { readonly _tag: "Allowed" }
@@ -75,19 +79,6 @@ export const decide = (action: Action, actor: Actor, room: Room): Verdict => {
       }
       return allowed
     }
-    case "control":
-      return inBotChannel(actor, room) ?? allowed
-    case "dj": {
-      const where = inBotChannel(actor, room)
-      if (where !== null) return where
-      return isDj(actor, room) ? allowed : refused(new NotDj())
-    }
-    case "skip": {
-      const where = inBotChannel(actor, room)
-      if (where !== null) return where
-      if (isDj(actor, room) || room.currentRequester === actor.userId) return allowed
-      return { _tag: "Vote" }
-    }
     case "settings":
       if (actor._tag === "Key") return allowed
       return actor.manager || (room.djRoleId !== null && actor.roleIds.includes(room.djRoleId))
@@ -98,6 +89,14 @@ export const decide = (action: Action, actor: Actor, room: Room): Verdict => {
       return actor.manager || room.djRoleId === null || actor.roleIds.includes(room.djRoleId)
         ? allowed
         : refused(new NotPlaylistEditor())
+    default: {
+      const where = inBotChannel(actor, room)
+      if (where !== null) return where
+      const dj = isDj(actor, room)
+      if (room.djActions.includes(action === "previous" ? "skip" : action)) return dj ? allowed : refused(new NotDj())
+      if (action === "skip" && !dj && room.currentRequester !== actor.userId) return { _tag: "Vote" }
+      return allowed
+    }
   }
 }
 
@@ -106,7 +105,8 @@ export const guildRules = (djRoleId: RoleId | null): Room => ({
   botChannelId: null,
   listeners: 0,
   djRoleId,
-  currentRequester: null
+  currentRequester: null,
+  djActions: defaultDjActions
 })
 
 /**

@@ -7,6 +7,7 @@
 import { Context, Effect, Layer, Option } from "effect"
 import type { SqlError } from "effect/sql"
 import type { EqPreset, EffectName, Volume } from "../../schema/Effects.ts"
+import { applyDjOnly, type DjOnlyChange } from "../../schema/GuildRules.ts"
 import type { ChannelId, GuildId, RoleId, UserId } from "../../schema/Ids.ts"
 import * as Cmd from "../../schema/PlayerCommand.ts"
 import type { PlayerError } from "../../schema/PlayerError.ts"
@@ -14,8 +15,10 @@ import type { ReplyOf, SkipReply } from "../../schema/PlayerReply.ts"
 import type { LoopMode, PlayerState, QueueEntry } from "../../schema/PlayerState.ts"
 import type { ResolveError } from "../resolve/ResolveError.ts"
 import { Resolver, type Suggestion } from "../resolve/Resolver.ts"
+import { section as resolveSection } from "../resolve/ResolveSettings.ts"
+import * as Section from "../config/Section.ts"
 import { GuildDirectory } from "../gateway/GuildDirectory.ts"
-import { type GuildAccessSettings, GuildSettingsRepo } from "../persistence/GuildSettingsRepo.ts"
+import { type GuildAccessSettings, type GuildLimits, GuildSettingsRepo } from "../persistence/GuildSettingsRepo.ts"
 import type { FailureOf } from "../player/GuildPlayer.ts"
 import { PlayerRegistry } from "../player/PlayerRegistry.ts"
 import type { VoiceError } from "../voice/VoiceOutput.ts"
@@ -24,7 +27,15 @@ import { auditEvent } from "./AuditEvents.ts"
 import { AuditTrail } from "./AuditTrail.ts"
 import { type Action, decide, type Room, votesNeeded } from "./Authorization.ts"
 import { makePlay, type PlayProgress, type PlayRequest } from "./Play.ts"
-import { JumpNeedsDj, NothingFound, NotInVoice, type Refusal, refusal, StoreUnavailable } from "./Refusal.ts"
+import {
+  JumpNeedsDj,
+  LimitAboveCap,
+  NothingFound,
+  NotInVoice,
+  type Refusal,
+  refusal,
+  StoreUnavailable
+} from "./Refusal.ts"
 
 /** What a use-case can fail with: a refusal of the core, or of the player, resolution or voice below it. */
 export type ControlError = Refusal | PlayerError | ResolveError | VoiceError
@@ -47,18 +58,35 @@ export interface SettingsChange {
   readonly autoplay?: boolean | undefined
   /** 24/7: stay in the voice channel when the queue ends or everyone leaves. */
   readonly stay?: boolean | undefined
+  /** The guild's limit on queued tracks, or null for the bot's cap alone (MAX_QUEUE_LENGTH). */
+  readonly maxQueueLength?: number | null | undefined
+  /** The guild's limit on a playlist's tracks, or null for the bot's cap alone (MAX_PLAYLIST_SIZE). */
+  readonly maxPlaylistSize?: number | null | undefined
+  readonly allowDuplicates?: boolean | undefined
+  /** Action groups to keep for DJs (true) or open to everyone (false); those left out stay. */
+  readonly djOnly?: DjOnlyChange | undefined
 }
 
-export interface GuildSettingsView extends GuildAccessSettings {
+export interface GuildSettingsView extends GuildAccessSettings, GuildLimits {
   readonly autoplay: boolean
   readonly stay: boolean
 }
 
-/** What a settings request did: the changes made (none for a plain look), and the settings before them. */
+/** What a settings request did: the changes made (none for a plain look), and the settings before and after them. */
 export interface SettingsOutcome {
   readonly applied: SettingsChange
   readonly before: GuildSettingsView
+  readonly after: GuildSettingsView
 }
+
+/** The most any guild may set: the bot's own caps. */
+export interface ControlCaps {
+  readonly maxQueueLength: number
+  readonly maxPlaylistSize: number
+}
+
+/** MAX_QUEUE_LENGTH's and MAX_PLAYLIST_SIZE's defaults. */
+export const defaultCaps: ControlCaps = { maxQueueLength: 1000, maxPlaylistSize: 1000 }
 
 type Sent<C extends Cmd.UserCommand> = Effect.Effect<ReplyOf<C>, FailureOf<C> | Refusal>
 
@@ -104,7 +132,8 @@ export class Control extends Context.Service<Control, {
   readonly setEqualizer: (actor: Actor, preset: EqPreset) => Sent<Cmd.SetEqualizer>
   readonly settings: (actor: Actor, change: SettingsChange) => Effect.Effect<SettingsOutcome, Refusal>
 }>()("reprise/control/Control") {
-  static readonly layer = Layer.effect(
+  /** Guilds may set limits up to `caps`. */
+  static readonly make = (caps: ControlCaps) => Layer.effect(
     Control,
     Effect.gen(function*() {
       const registry = yield* PlayerRegistry
@@ -133,7 +162,8 @@ export class Control extends Context.Service<Control, {
           botChannelId,
           listeners,
           djRoleId: settings.djRoleId,
-          currentRequester: state.queue.current?.track.requester ?? null
+          currentRequester: state.queue.current?.track.requester ?? null,
+          djActions: settings.djActions
         }
         return { room, settings }
       })
@@ -158,7 +188,7 @@ export class Control extends Context.Service<Control, {
         Effect.gen(function*() {
           const state = yield* registry.state(actor.guildId)
           const away = (yield* registry.channel(actor.guildId)) === null
-          if (!away || state.queue.current === null || !state.paused) return yield* act("control", actor, command)
+          if (!away || state.queue.current === null || !state.paused) return yield* act("pause", actor, command)
           yield* authorize("start", actor)
           if (actor.voiceChannelId === null) return yield* refusal(new NotInVoice())
           yield* registry.send(actor.guildId, new Cmd.Connect({ channelId: actor.voiceChannelId, requester: actor.userId }))
@@ -180,25 +210,48 @@ export class Control extends Context.Service<Control, {
 
       const settings = Effect.fn("Control.settings")(function*(actor: Actor, change: SettingsChange) {
         const s = yield* authorize("settings", actor)
-        const autoplay = yield* repo.autoplay(actor.guildId)
-        const stay = yield* repo.stayConnected(actor.guildId)
+        const before: GuildSettingsView = {
+          ...s.settings,
+          ...(yield* repo.limits(actor.guildId)),
+          autoplay: yield* repo.autoplay(actor.guildId),
+          stay: yield* repo.stayConnected(actor.guildId)
+        }
+        const over = (what: "queue" | "playlist", limit: number | null | undefined, cap: number) =>
+          limit !== undefined && limit !== null && limit > cap ? refusal(new LimitAboveCap({ what, cap })) : Effect.void
+        yield* over("queue", change.maxQueueLength, caps.maxQueueLength)
+        yield* over("playlist", change.maxPlaylistSize, caps.maxPlaylistSize)
         const unavailable = (error: SqlError.SqlError) =>
           Effect.logWarning("could not save a guild setting", { guildId: actor.guildId }, error).pipe(
             Effect.andThen(Effect.fail(refusal(new StoreUnavailable({ what: "settings" }))))
           )
-        if (change.djRole !== undefined) yield* repo.setDjRole(actor.guildId, change.djRole).pipe(Effect.catch(unavailable))
-        if (change.voteSkipRatio !== undefined) {
-          yield* repo.setVoteSkipRatio(actor.guildId, change.voteSkipRatio).pipe(Effect.catch(unavailable))
+        const saved = <A>(value: A | undefined, write: (value: A) => Effect.Effect<void, SqlError.SqlError>) =>
+          value === undefined ? Effect.void : write(value).pipe(Effect.catch(unavailable))
+        const { guildId } = actor
+        yield* saved(change.djRole, (role) => repo.setDjRole(guildId, role))
+        yield* saved(change.voteSkipRatio, (ratio) => repo.setVoteSkipRatio(guildId, ratio))
+        yield* saved(change.autoplay, (on) => repo.setAutoplay(guildId, on))
+        yield* saved(change.stay, (on) => repo.setStayConnected(guildId, on))
+        const limits: Partial<GuildLimits> = {
+          ...(change.maxQueueLength === undefined ? {} : { maxQueueLength: change.maxQueueLength }),
+          ...(change.maxPlaylistSize === undefined ? {} : { maxPlaylistSize: change.maxPlaylistSize }),
+          ...(change.allowDuplicates === undefined ? {} : { allowDuplicates: change.allowDuplicates })
         }
-        if (change.autoplay !== undefined) {
-          yield* repo.setAutoplay(actor.guildId, change.autoplay).pipe(Effect.catch(unavailable))
-        }
-        if (change.stay !== undefined) {
-          yield* repo.setStayConnected(actor.guildId, change.stay).pipe(Effect.catch(unavailable))
-        }
+        yield* saved(Object.keys(limits).length === 0 ? undefined : limits, (l) => repo.setLimits(guildId, l))
+        const djActions = change.djOnly === undefined ? before.djActions : applyDjOnly(before.djActions, change.djOnly)
+        yield* saved(change.djOnly === undefined ? undefined : djActions, (actions) => repo.setDjActions(guildId, actions))
         const changed = Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined))
         if (Object.keys(changed).length > 0) yield* audit.record(actor, "settings", changed)
-        return { applied: change, before: { ...s.settings, autoplay, stay } } satisfies SettingsOutcome
+        const after: GuildSettingsView = {
+          djRoleId: change.djRole === undefined ? before.djRoleId : change.djRole,
+          voteSkipRatio: change.voteSkipRatio ?? before.voteSkipRatio,
+          djActions,
+          maxQueueLength: change.maxQueueLength === undefined ? before.maxQueueLength : change.maxQueueLength,
+          maxPlaylistSize: change.maxPlaylistSize === undefined ? before.maxPlaylistSize : change.maxPlaylistSize,
+          allowDuplicates: change.allowDuplicates ?? before.allowDuplicates,
+          autoplay: change.autoplay ?? before.autoplay,
+          stay: change.stay ?? before.stay
+        }
+        return { applied: change, before, after } satisfies SettingsOutcome
       })
 
       return Control.of({
@@ -215,7 +268,7 @@ export class Control extends Context.Service<Control, {
         suggest: resolver.autocomplete,
         view: registry.state,
         voiceChannel: registry.channel,
-        pause: (actor) => act("control", actor, (requester) => new Cmd.Pause({ requester })),
+        pause: (actor) => act("pause", actor, (requester) => new Cmd.Pause({ requester })),
         resume: (actor) => resuming(actor, (requester) => new Cmd.Resume({ requester })),
         togglePause: (actor) => resuming(actor, (requester) => new Cmd.TogglePause({ requester })),
         skip,
@@ -224,34 +277,46 @@ export class Control extends Context.Service<Control, {
             Effect.flatMap((s) => s.vote ? Effect.fail(refusal(new JumpNeedsDj())) : Effect.void),
             Effect.andThen(send(actor, new Cmd.SkipTo({ position, requester: actor.userId })))
           ),
-        previous: (actor) => act("control", actor, (requester) => new Cmd.Previous({ requester })),
-        seek: (actor, positionMs) => act("control", actor, (requester) => new Cmd.Seek({ positionMs, requester })),
+        previous: (actor) => act("previous", actor, (requester) => new Cmd.Previous({ requester })),
+        seek: (actor, positionMs) => act("seek", actor, (requester) => new Cmd.Seek({ positionMs, requester })),
         stop: (actor) =>
-          act("dj", actor, (requester) => new Cmd.Stop({ requester })).pipe(
+          act("stop", actor, (requester) => new Cmd.Stop({ requester })).pipe(
             // Tearing the player down leaves voice now rather than after the idle window.
             Effect.tap(() => registry.release(actor.guildId, { reason: "stopped", by: initiator(actor) }))
           ),
         leave: (actor) =>
-          authorize("dj", actor).pipe(
+          authorize("stop", actor).pipe(
             Effect.andThen(registry.release(actor.guildId, { reason: "left", by: initiator(actor) })),
             Effect.andThen(audit.record(actor, "left"))
           ),
-        remove: (actor, position, to) => act("control", actor, (requester) => new Cmd.Remove({ position, to, requester })),
-        move: (actor, from, to) => act("control", actor, (requester) => new Cmd.Move({ from, to, requester })),
-        shuffle: (actor) => act("control", actor, (requester) => new Cmd.Shuffle({ requester })),
-        setLoop: (actor, mode) => act("control", actor, (requester) => new Cmd.SetLoop({ mode, requester })),
-        cycleLoop: (actor) => act("control", actor, (requester) => new Cmd.CycleLoop({ requester })),
-        clear: (actor) => act("dj", actor, (requester) => new Cmd.Clear({ requester })),
-        setVolume: (actor, volume) => act("dj", actor, (requester) => new Cmd.SetVolume({ volume, requester })),
+        remove: (actor, position, to) => act("queue", actor, (requester) => new Cmd.Remove({ position, to, requester })),
+        move: (actor, from, to) => act("queue", actor, (requester) => new Cmd.Move({ from, to, requester })),
+        shuffle: (actor) => act("queue", actor, (requester) => new Cmd.Shuffle({ requester })),
+        setLoop: (actor, mode) => act("loop", actor, (requester) => new Cmd.SetLoop({ mode, requester })),
+        cycleLoop: (actor) => act("loop", actor, (requester) => new Cmd.CycleLoop({ requester })),
+        clear: (actor) => act("clear", actor, (requester) => new Cmd.Clear({ requester })),
+        setVolume: (actor, volume) => act("volume", actor, (requester) => new Cmd.SetVolume({ volume, requester })),
         toggleEffect: (actor, effect) =>
-          act("dj", actor, (requester) =>
+          act("effects", actor, (requester) =>
             effect === "off"
               ? new Cmd.SetEffects({ effects: [], requester })
               : new Cmd.ToggleEffect({ effect, requester })),
-        setEffects: (actor, effects) => act("dj", actor, (requester) => new Cmd.SetEffects({ effects, requester })),
-        setEqualizer: (actor, preset) => act("dj", actor, (requester) => new Cmd.SetEqualizer({ preset, requester })),
+        setEffects: (actor, effects) => act("effects", actor, (requester) => new Cmd.SetEffects({ effects, requester })),
+        setEqualizer: (actor, preset) => act("effects", actor, (requester) => new Cmd.SetEqualizer({ preset, requester })),
         settings
       })
+    })
+  )
+
+  /** With the default caps. */
+  static readonly layer = Control.make(defaultCaps)
+
+  /** With the caps of the configuration: MAX_QUEUE_LENGTH and MAX_PLAYLIST_SIZE. */
+  static readonly layerConfig = Layer.unwrap(
+    Effect.gen(function*() {
+      const player = yield* Section.settingsOf(PlayerRegistry.section)
+      const sources = yield* Section.settingsOf(resolveSection)
+      return Control.make({ maxQueueLength: player.maxQueueSize, maxPlaylistSize: sources.maxPlaylistSize })
     })
   )
 }

@@ -84,12 +84,12 @@ export const makePlay = (deps: {
     const channelId = actor.voiceChannelId
     if (channelId === null) return yield* refusal(new NotInVoice())
     if (request.onAccepted !== undefined) yield* request.onAccepted
+    const limits = yield* deps.settings.limits(guildId)
     const batches = yield* Effect.gen(function*() {
       switch (request.source._tag) {
         case "Query": {
           // The guild's own playlist cap, if it set one; the global MAX_PLAYLIST_SIZE bounds it either way.
-          const maxTracks = yield* deps.settings.playlistLimit(guildId)
-          return resolver.resolveStream(request.source.query, userId, { maxTracks: maxTracks ?? undefined })
+          return resolver.resolveStream(request.source.query, userId, { maxTracks: limits.maxPlaylistSize ?? undefined })
         }
         case "Upload":
           return single(resolver.resolveAttachment(request.source.file, userId))
@@ -114,7 +114,14 @@ export const makePlay = (deps: {
         const position = !request.next ? "end" as const : progress === null ? "next" as const : nextPosition
         const enqueue = deps.send(
           actor,
-          new Enqueue({ tracks: [first, ...rest], position, requester: userId, announceIn: request.announceIn })
+          new Enqueue({
+            tracks: [first, ...rest],
+            position,
+            requester: userId,
+            announceIn: request.announceIn,
+            limit: limits.maxQueueLength ?? undefined,
+            allowDuplicates: limits.allowDuplicates
+          })
         )
         // The first batch's answer waits to hear whether the track it started plays.
         const { reply, start } = progress === null

@@ -117,7 +117,9 @@ export class Playlists extends Context.Service<Playlists, {
         const guildSettings = yield* GuildSettingsRepo
         const control = yield* Control
         const resolver = yield* Resolver
-        const { maxTracks } = settings
+        /** The most tracks a playlist may hold in the caller's guild: its own limit, under MAX_PLAYLIST_SIZE. */
+        const limitFor = (actor: Actor) =>
+          Effect.map(guildSettings.limits(actor.guildId), (l) => Math.min(settings.maxTracks, l.maxPlaylistSize ?? settings.maxTracks))
 
         /** The caller's own playlist of that name, else the guild's. */
         const locate = Effect.fn("Playlists.locate")(function*(actor: Actor, name: string) {
@@ -169,6 +171,7 @@ export class Playlists extends Context.Service<Playlists, {
           const tracks = given ??
             (queue.current === null ? queue.upcoming : [queue.current, ...queue.upcoming]).map((entry) => entry.track)
           if (tracks.length === 0) return yield* refusal(new NothingToSave())
+          const maxTracks = yield* limitFor(actor)
           if (tracks.length > maxTracks) {
             return yield* refusal(new PlaylistTooLong({ limit: maxTracks, wanted: tracks.length }))
           }
@@ -200,6 +203,7 @@ export class Playlists extends Context.Service<Playlists, {
         ) {
           const playlist = yield* editable(actor, name)
           if (onAccepted !== undefined) yield* onAccepted
+          const maxTracks = yield* limitFor(actor)
           const resolved = yield* resolver.resolve(query, actor.userId, { maxTracks })
           if (resolved.tracks.length === 0) return yield* refusal(new NothingFound({ query }))
           const appended = yield* stored(repo.append(playlist.id, resolved.tracks.map((t) => kept(t, actor)), maxTracks))
@@ -282,7 +286,7 @@ export class Playlists extends Context.Service<Playlists, {
           if (request.size > maxPlaylistFileBytes) return yield* tooLarge
           const text = yield* request.read(maxPlaylistFileBytes)
           if (Option.isNone(text)) return yield* tooLarge
-          const read = readDocument(text.value, maxTracks)
+          const read = readDocument(text.value, yield* limitFor(actor))
           if (Result.isFailure(read)) return yield* refusal(read.failure)
           const name = request.name ?? read.success.name
           const tracks = read.success.tracks.map((t) => kept(t, actor))

@@ -135,6 +135,17 @@ export class PlaylistTooLong extends Schema.TaggedClass<PlaylistTooLong>()("Play
   }
 }
 
+/** A guild's limit above what the bot allows any guild (MAX_QUEUE_LENGTH, MAX_PLAYLIST_SIZE). */
+export class LimitAboveCap extends Schema.TaggedClass<LimitAboveCap>()("LimitAboveCap", {
+  what: Schema.Literals(["queue", "playlist"]),
+  cap: Schema.Int
+}) {
+  get message() {
+    const holds = this.what === "queue" ? "A queue here holds" : "A playlist here holds"
+    return `${holds} at most ${this.cap} tracks (the bot's own limit); pick ${this.cap} or fewer.`
+  }
+}
+
 export class PlaylistEmpty extends Schema.TaggedClass<PlaylistEmpty>()("PlaylistEmpty", { name: Schema.String }) {
   get message() {
     return `The playlist ${quoted(this.name)} is empty; add tracks with \`/playlist add\`.`
@@ -234,6 +245,7 @@ export const RefusalReason = Schema.Union([
   PlaylistsUnavailable,
   BadPlaylistFile,
   PlaylistTooLong,
+  LimitAboveCap,
   PlaylistEmpty,
   NothingToSave,
   NoSuchPlaylistTrack,

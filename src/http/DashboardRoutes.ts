@@ -3,7 +3,7 @@
  *
  * - `GET /dashboard`: the server picker (the guilds of `/api/v1/me`);
  * - `GET /dashboard/{guildId}`: a guild's player, queue, history, playlists and settings;
- * - `GET /dashboard/assets/…`: the page's scripts (app.js, and the lyrics panel it imports) and style sheet.
+ * - `GET /dashboard/assets/…`: the page's scripts (app.js, and the lyrics panel and settings form it imports) and style sheet.
  *
  * Each page is a small server-rendered shell (who is logged in, escaped) that the script fills in
  * from the same `/api/v1` a script would use, following the guild's event stream. A login is needed:
@@ -83,6 +83,7 @@ export const DashboardRoutes = HttpRouter.use((router) =>
     const sessions = yield* Sessions
     const script = asset("app.js", "text/javascript; charset=utf-8")
     const lyricsScript = asset("lyrics.js", "text/javascript; charset=utf-8")
+    const settingsScript = asset("settings.js", "text/javascript; charset=utf-8")
     const style = asset("app.css", "text/css; charset=utf-8")
 
     /** The request's session, or none (no cookie, an ended login, or the store unreachable). */
@@ -115,6 +116,7 @@ export const DashboardRoutes = HttpRouter.use((router) =>
     yield* router.add("GET", "/dashboard", page(null))
     yield* router.add("GET", "/dashboard/assets/app.js", Effect.succeed(script))
     yield* router.add("GET", "/dashboard/assets/lyrics.js", Effect.succeed(lyricsScript))
+    yield* router.add("GET", "/dashboard/assets/settings.js", Effect.succeed(settingsScript))
     yield* router.add("GET", "/dashboard/assets/app.css", Effect.succeed(style))
     yield* router.add("GET", "/dashboard/:guildId", guildPage)
   })

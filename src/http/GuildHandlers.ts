@@ -7,10 +7,11 @@ import { Clock, type Duration, Effect, Option, Schedule, Schema, Stream } from "
 import { HttpServerResponse } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
 import type { SettingsView } from "../../schema/ApiV1.ts"
+import { djOnlyOf } from "../../schema/GuildRules.ts"
 import type { GuildId } from "../../schema/Ids.ts"
 import { PlayerEvent } from "../../schema/PlayerEvent.ts"
 import type { Actor } from "../control/Actor.ts"
-import { Control, type ControlError, type GuildSettingsView, type SettingsOutcome } from "../control/Control.ts"
+import { Control, type ControlError, type GuildSettingsView } from "../control/Control.ts"
 import { GuildDirectory } from "../gateway/GuildDirectory.ts"
 import { RepriseApi } from "./Api.ts"
 import { EventLog, type Sequenced } from "./EventLog.ts"
@@ -58,19 +59,12 @@ const settingsView = (settings: GuildSettingsView): SettingsView => ({
   djRoleId: settings.djRoleId,
   voteSkipRatio: settings.voteSkipRatio,
   autoplay: settings.autoplay,
-  stay: settings.stay
+  stay: settings.stay,
+  maxQueueLength: settings.maxQueueLength,
+  maxPlaylistSize: settings.maxPlaylistSize,
+  allowDuplicates: settings.allowDuplicates,
+  djOnly: djOnlyOf(settings.djActions)
 })
-
-/** The settings after a change: the ones before it with the change applied. */
-const settingsAfter = (outcome: SettingsOutcome): SettingsView => {
-  const { applied, before } = outcome
-  return settingsView({
-    djRoleId: applied.djRole === undefined ? before.djRoleId : applied.djRole,
-    voteSkipRatio: applied.voteSkipRatio ?? before.voteSkipRatio,
-    autoplay: applied.autoplay ?? before.autoplay,
-    stay: applied.stay ?? before.stay
-  })
-}
 
 export const GuildHandlers = (options: GuildHandlersOptions = {}) =>
   HttpApiBuilder.group(RepriseApi, "guilds", (handlers) =>
@@ -189,10 +183,14 @@ export const GuildHandlers = (options: GuildHandlersOptions = {}) =>
                 djRole: payload.djRoleId,
                 voteSkipRatio: payload.voteSkipRatio,
                 autoplay: payload.autoplay,
-                stay: payload.stay
+                stay: payload.stay,
+                maxQueueLength: payload.maxQueueLength,
+                maxPlaylistSize: payload.maxPlaylistSize,
+                allowDuplicates: payload.allowDuplicates,
+                djOnly: payload.djOnly
               }))
             ),
-            Effect.map(settingsAfter)
+            Effect.map((outcome) => settingsView(outcome.after))
           ))
         .handle("events", ({ params, headers }) =>
           Effect.as(actorIn(params.guildId), events(params.guildId, headers["last-event-id"])))

@@ -146,6 +146,8 @@ export const problemOf = (error: ControlError): ControlProblem => {
         case "BadPlaylistFile":
           // The file is the request's body: what is wrong with it is the caller's to fix.
           return new BadRequest({ detail: reason.message })
+        case "LimitAboveCap":
+          return new Unprocessable({ detail: reason.message })
         case "NothingFound":
         case "PlaylistNotFound":
         case "NoSuchPlaylistTrack":

@@ -1,30 +1,48 @@
-import { Context, Effect, Layer, Schema } from "effect"
+import { Context, Effect, Layer, Schema, SchemaGetter } from "effect"
 import { SqlClient, type SqlError } from "effect/sql"
+import { defaultDjActions, DjAction } from "../../schema/GuildRules.ts"
 import { type GuildId, RoleId } from "../../schema/Ids.ts"
 
 /** The guild settings the permission rules read. */
 export interface GuildAccessSettings {
-  /** Members with this role may stop, clear, change the sound and skip anyone's track; null: no DJ rules. */
+  /** Members with this role may take the actions kept for DJs and skip anyone's track; null: no DJ rules. */
   readonly djRoleId: RoleId | null
   /** Share of the listeners that must vote to skip someone else's track (0 < r ≤ 1). */
   readonly voteSkipRatio: number
+  /** The action groups only DJs may take. */
+  readonly djActions: ReadonlyArray<DjAction>
 }
 
-export const defaultAccessSettings: GuildAccessSettings = { djRoleId: null, voteSkipRatio: 0.5 }
-
-/** The queue rules a guild chose; a field left out keeps the player's default. */
-export interface GuildQueueRules {
-  readonly allowDuplicates?: boolean
-  readonly maxQueueSize?: number
+export const defaultAccessSettings: GuildAccessSettings = {
+  djRoleId: null,
+  voteSkipRatio: 0.5,
+  djActions: defaultDjActions
 }
+
+/** How much a guild lets its queue and playlists hold; a null limit leaves only the bot's own cap. */
+export interface GuildLimits {
+  readonly maxQueueLength: number | null
+  readonly maxPlaylistSize: number | null
+  /** Whether a track already queued may be queued again. */
+  readonly allowDuplicates: boolean
+}
+
+export const defaultLimits: GuildLimits = { maxQueueLength: null, maxPlaylistSize: null, allowDuplicates: true }
 
 /** A guild's row, as the reads need it. */
 const Row = Schema.Struct({
   dj_role_id: Schema.NullOr(RoleId),
   vote_skip_ratio: Schema.Number,
   allow_duplicates: Schema.Boolean,
-  max_queue_length: Schema.Number,
-  max_playlist_size: Schema.Number,
+  max_queue_length: Schema.NullOr(Schema.Number),
+  max_playlist_size: Schema.NullOr(Schema.Number),
+  // A name this version does not know (written by a newer one) is left out, not a failed read.
+  dj_actions: Schema.Array(Schema.String).pipe(
+    Schema.decodeTo(Schema.Array(DjAction), {
+      decode: SchemaGetter.transform((names) => names.filter(Schema.is(DjAction))),
+      encode: SchemaGetter.passthrough()
+    })
+  ),
   autoplay: Schema.Boolean,
   stay_connected: Schema.Boolean
 })
@@ -37,10 +55,7 @@ type Row = typeof Row.Type
  */
 export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
   readonly access: (guildId: GuildId) => Effect.Effect<GuildAccessSettings>
-  /** The queue rules a guild chose; defaults (an empty object) for a guild without a row. */
-  readonly queue: (guildId: GuildId) => Effect.Effect<GuildQueueRules>
-  /** The guild's cap on playlist length; null without a row (the global MAX_PLAYLIST_SIZE applies). */
-  readonly playlistLimit: (guildId: GuildId) => Effect.Effect<number | null>
+  readonly limits: (guildId: GuildId) => Effect.Effect<GuildLimits>
   readonly autoplay: (guildId: GuildId) => Effect.Effect<boolean>
   /** 24/7: the bot stays in its voice channel even with nobody there. */
   readonly stayConnected: (guildId: GuildId) => Effect.Effect<boolean>
@@ -48,6 +63,9 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
   readonly setDjRole: (guildId: GuildId, roleId: RoleId | null) => Effect.Effect<void, SqlError.SqlError>
   readonly setVoteSkipRatio: (guildId: GuildId, ratio: number) => Effect.Effect<void, SqlError.SqlError>
   readonly setStayConnected: (guildId: GuildId, stay: boolean) => Effect.Effect<void, SqlError.SqlError>
+  /** Changes the limits given, in one write. */
+  readonly setLimits: (guildId: GuildId, limits: Partial<GuildLimits>) => Effect.Effect<void, SqlError.SqlError>
+  readonly setDjActions: (guildId: GuildId, actions: ReadonlyArray<DjAction>) => Effect.Effect<void, SqlError.SqlError>
 }>()("reprise/persistence/GuildSettingsRepo") {
   /** Over the SQL client (PostgreSQL or the embedded database). */
   static readonly layerSql = Layer.effect(
@@ -62,7 +80,7 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
       // The ratio is a `real`: through numeric it reads back as written (0.6, not 0.6000000238).
       const fetchRow = (guildId: GuildId) =>
         sql`SELECT dj_role_id, vote_skip_ratio::numeric::float8 AS vote_skip_ratio, allow_duplicates, max_queue_length, max_playlist_size, autoplay,
-          stay_connected FROM guild_settings WHERE guild_id = ${guildId}`.pipe(
+          stay_connected, dj_actions FROM guild_settings WHERE guild_id = ${guildId}`.pipe(
           Effect.flatMap(decodeRows),
           Effect.map((rows) => rows[0] ?? null),
           Effect.tap((row) => Effect.sync(() => lastKnown.set(guildId, row))),
@@ -83,15 +101,22 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
 
       const access = read(
         "access",
-        (row): GuildAccessSettings => ({ djRoleId: row.dj_role_id, voteSkipRatio: row.vote_skip_ratio }),
+        (row): GuildAccessSettings => ({
+          djRoleId: row.dj_role_id,
+          voteSkipRatio: row.vote_skip_ratio,
+          djActions: row.dj_actions
+        }),
         defaultAccessSettings
       )
-      const queue = read(
-        "queue",
-        (row): GuildQueueRules => ({ allowDuplicates: row.allow_duplicates, maxQueueSize: row.max_queue_length }),
-        {}
+      const limits = read(
+        "limits",
+        (row): GuildLimits => ({
+          maxQueueLength: row.max_queue_length,
+          maxPlaylistSize: row.max_playlist_size,
+          allowDuplicates: row.allow_duplicates
+        }),
+        defaultLimits
       )
-      const playlistLimit = read("playlistLimit", (row) => row.max_playlist_size, null)
       const autoplay = read("autoplay", (row) => row.autoplay, false)
       const stayConnected = read("stayConnected", (row) => row.stay_connected, false)
 
@@ -118,16 +143,37 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
           ON CONFLICT (guild_id) DO UPDATE SET stay_connected = EXCLUDED.stay_connected, updated_at = now()`
       })
 
+      const setLimits = Effect.fn("GuildSettingsRepo.setLimits")(function*(guildId: GuildId, change: Partial<GuildLimits>) {
+        const columns = {
+          ...(change.maxQueueLength === undefined ? {} : { max_queue_length: change.maxQueueLength }),
+          ...(change.maxPlaylistSize === undefined ? {} : { max_playlist_size: change.maxPlaylistSize }),
+          ...(change.allowDuplicates === undefined ? {} : { allow_duplicates: change.allowDuplicates })
+        }
+        if (Object.keys(columns).length === 0) return
+        yield* sql`INSERT INTO guild_settings ${sql.insert({ guild_id: guildId, ...columns })}
+          ON CONFLICT (guild_id) DO UPDATE SET ${sql.update(columns)}, updated_at = now()`
+      })
+
+      const setDjActions = Effect.fn("GuildSettingsRepo.setDjActions")(function*(
+        guildId: GuildId,
+        actions: ReadonlyArray<DjAction>
+      ) {
+        const names = JSON.stringify(actions)
+        yield* sql`INSERT INTO guild_settings (guild_id, dj_actions) VALUES (${guildId}, ${names}::jsonb)
+          ON CONFLICT (guild_id) DO UPDATE SET dj_actions = EXCLUDED.dj_actions, updated_at = now()`
+      })
+
       return GuildSettingsRepo.of({
         access,
-        queue,
-        playlistLimit,
+        limits,
         autoplay,
         stayConnected,
         setAutoplay,
         setDjRole,
         setVoteSkipRatio,
-        setStayConnected
+        setStayConnected,
+        setLimits,
+        setDjActions
       })
     })
   )

@@ -32,7 +32,6 @@ import { initialPlayerState, type PlayerState } from "../../schema/PlayerState.t
 import type { VoiceError } from "../voice/VoiceOutput.ts"
 import { makePlayback } from "./Playback.ts"
 import { type ResolvedPlayerOptions, restartDelay } from "./PlayerOptions.ts"
-import type * as Q from "./Queue.ts"
 import { type Core, initialCore, type Work } from "./Plan.ts"
 import { recover, transition } from "./Transition.ts"
 
@@ -71,8 +70,7 @@ const crashed = playerError(new PlayerUnavailable({ reason: "it hit an internal 
 /** Builds a guild's player in the current scope; closing the scope stops playback and leaves voice. */
 export const makeGuildPlayer = Effect.fnUntraced(function*(guildId: GuildId, deps: GuildPlayerDeps) {
   const { events, onIdle, options, teardown } = deps
-  const overrides = options.guildSettings === undefined ? {} : yield* options.guildSettings(guildId)
-  const settings: Q.QueueSettings = { ...options.queue, ...overrides }
+  const settings = options.queue
   const publish = (event: Ev.PlayerEvent) => PubSub.publish(events, event)
 
   // Finalizers run in reverse: the loop stops, pending senders are answered, playback (and with

@@ -7,9 +7,9 @@ import { defaultQueueSettings, type QueueSettings } from "./Queue.ts"
 export interface PlayerOptions {
   /** How long a player with nothing playing (idle or paused) stays before it leaves voice. Default 5 minutes. */
   readonly idleWindow?: Duration.Input | undefined
-  /** Most entries a queue may hold. Default 1000. */
+  /** Most entries a queue may hold, whatever a guild sets (each Enqueue brings the guild's own limit). Default 1000. */
   readonly maxQueueSize?: number | undefined
-  /** Whether a track already queued may be added again. Default true; reported either way. */
+  /** Whether a track already queued may be added again, unless an Enqueue says. Default true; reported either way. */
   readonly allowDuplicates?: boolean | undefined
   /** How many played tracks Previous can go back through. Default 50. */
   readonly historySize?: number | undefined
@@ -19,8 +19,6 @@ export interface PlayerOptions {
   readonly restartMaxDelay?: Duration.Input | undefined
   /** Commands waiting in a player's mailbox before senders wait. Default 256. */
   readonly mailboxCapacity?: number | undefined
-  /** Per-guild overrides (e.g. the guild's duplicate policy from the database), read when a player starts. */
-  readonly guildSettings?: ((guildId: GuildId) => Effect.Effect<Partial<QueueSettings>>) | undefined
   /** Whether a guild is in 24/7 mode: then nothing playing is no reason to leave voice. Default: never. */
   readonly stayConnected?: ((guildId: GuildId) => Effect.Effect<boolean>) | undefined
   /**
@@ -38,7 +36,6 @@ export interface ResolvedPlayerOptions {
   readonly restartBaseDelay: Duration.Duration
   readonly restartMaxDelay: Duration.Duration
   readonly mailboxCapacity: number
-  readonly guildSettings: ((guildId: GuildId) => Effect.Effect<Partial<QueueSettings>>) | undefined
   readonly onCommand: ((guildId: GuildId, command: PlayerCommand) => Effect.Effect<void>) | undefined
   readonly stayConnected: (guildId: GuildId) => Effect.Effect<boolean>
   readonly gapless: boolean
@@ -54,7 +51,6 @@ export const resolvePlayerOptions = (options: PlayerOptions = {}): ResolvedPlaye
   restartBaseDelay: Duration.fromInputUnsafe(options.restartBaseDelay ?? "100 millis"),
   restartMaxDelay: Duration.fromInputUnsafe(options.restartMaxDelay ?? "10 seconds"),
   mailboxCapacity: options.mailboxCapacity ?? 256,
-  guildSettings: options.guildSettings,
   onCommand: options.onCommand,
   stayConnected: options.stayConnected ?? (() => Effect.succeed(false)),
   gapless: options.gapless ?? true

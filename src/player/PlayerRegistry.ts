@@ -1,4 +1,5 @@
-import { Context, Effect, FiberMap, Layer, PubSub, RcMap, Scope, Stream, type Duration } from "effect"
+import { Context, Effect, FiberMap, Layer, PubSub, RcMap, Schema, Scope, Stream, type Duration } from "effect"
+import { maxGuildLimit } from "../../schema/GuildRules.ts"
 import type { ChannelId, GuildId } from "../../schema/Ids.ts"
 import type { UserCommand } from "../../schema/PlayerCommand.ts"
 import type { AutoplayFoundNothing, PlayerEvent, Teardown } from "../../schema/PlayerEvent.ts"
@@ -7,7 +8,7 @@ import { initialPlayerState, type PlayerState } from "../../schema/PlayerState.t
 import type { AudioPipeline } from "../audio/AudioPipeline.ts"
 import type { Resolver } from "../resolve/Resolver.ts"
 import { VoiceOutput } from "../voice/VoiceOutput.ts"
-import { DurationText, withDefault } from "../config/Fields.ts"
+import { Count, DurationText, withDefault } from "../config/Fields.ts"
 import * as Section from "../config/Section.ts"
 import { GuildSettingsRepo } from "../persistence/GuildSettingsRepo.ts"
 import { type FailureOf, type GuildPlayer, makeGuildPlayer } from "./GuildPlayer.ts"
@@ -141,23 +142,25 @@ export class PlayerRegistry extends Context.Service<PlayerRegistry, {
   ): Layer.Layer<PlayerRegistry, never, AudioPipeline | VoiceOutput | Resolver> =>
     Layer.effect(PlayerRegistry, makeRegistry(options))
 
-  /** PLAYER_IDLE_TIMEOUT: how long a player with nothing playing stays before it leaves voice. */
+  /**
+   * PLAYER_IDLE_TIMEOUT: how long a player with nothing playing stays before it leaves voice;
+   * MAX_QUEUE_LENGTH: the most tracks any guild's queue holds (a guild may set a lower limit).
+   */
   static readonly section = Section.make({
-    fields: { PLAYER_IDLE_TIMEOUT: DurationText.pipe(withDefault("5 minutes")) },
-    build: (e) => ({ idleWindow: e.PLAYER_IDLE_TIMEOUT })
+    fields: {
+      PLAYER_IDLE_TIMEOUT: DurationText.pipe(withDefault("5 minutes")),
+      MAX_QUEUE_LENGTH: Count(1).check(Schema.isLessThanOrEqualTo(maxGuildLimit, { message: `must be ${maxGuildLimit} or less` })).pipe(withDefault("1000"))
+    },
+    build: (e) => ({ idleWindow: e.PLAYER_IDLE_TIMEOUT, maxQueueSize: e.MAX_QUEUE_LENGTH })
   })
 
-  /**
-   * The idle window from its section, each guild's stored queue rules (the last known ones while
-   * the database is away: music matters more than a setting), and a count of every command taken.
-   */
+  /** The settings from its section, each guild's 24/7 mode, and a count of every command taken. */
   static readonly layerConfig = Layer.unwrap(
     Effect.gen(function*() {
       const config = yield* Section.settingsOf(PlayerRegistry.section)
       const settings = yield* GuildSettingsRepo
       return PlayerRegistry.layer({
         ...config,
-        guildSettings: settings.queue,
         stayConnected: settings.stayConnected,
         onCommand: countCommand
       })

@@ -169,7 +169,12 @@ const decide = (core: Core, command: Handled, ctx: Context): Outcome<unknown> =>
   const settings = ctx.settings
   switch (command._tag) {
     case "Enqueue": {
-      const r = Q.enqueue(q, command.tracks, command.position, settings)
+      const rules: Q.QueueSettings = {
+        ...settings,
+        maxQueueSize: Math.min(settings.maxQueueSize, command.limit ?? settings.maxQueueSize),
+        allowDuplicates: command.allowDuplicates ?? settings.allowDuplicates
+      }
+      const r = Q.enqueue(q, command.tracks, command.position, rules)
       if (r._tag === "Failure") return refuse(core, r.failure)
       const wasEmpty = q.current === null
       const started = Q.startNext(r.success.state)
@@ -181,7 +186,7 @@ const decide = (core: Core, command: Handled, ctx: Context): Outcome<unknown> =>
         // The first added entry may have gone straight to "now playing".
         position: wasEmpty ? r.success.index : r.success.index + 1,
         duplicates: r.success.duplicates,
-        duplicatesAllowed: settings.allowDuplicates
+        duplicatesAllowed: rules.allowDuplicates
       } satisfies ReplyOf<Cmd.Enqueue>)
     }
     case "Skip":

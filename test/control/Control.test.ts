@@ -124,7 +124,17 @@ describe("the application core, without Discord", () => {
       const settings = yield* control.settings(yield* as(bob), { autoplay: true }).pipe(Effect.flip)
       assert.strictEqual(settings._tag, "Refusal")
       const looked = yield* control.settings(yield* as(alice), {})
-      assert.deepStrictEqual(looked.before, { djRoleId: djRole, voteSkipRatio: 0.5, autoplay: false, stay: false })
+      assert.deepStrictEqual(looked.before, {
+        djRoleId: djRole,
+        voteSkipRatio: 0.5,
+        djActions: ["volume", "effects", "stop", "clear"],
+        maxQueueLength: null,
+        maxPlaylistSize: null,
+        allowDuplicates: true,
+        autoplay: false,
+        stay: false
+      })
+      assert.deepStrictEqual(looked.after, looked.before)
       // What changed is in the audit log, who did it and what; refusals and plain looks are not.
       assert.deepStrictEqual(audit.map((e) => [e.userId, e.action]), [
         [bob, "queued"],
@@ -134,6 +144,53 @@ describe("the application core, without Discord", () => {
       ])
       assert.deepStrictEqual(audit[1]?.detail, { djRole })
       assert.deepStrictEqual(audit[2]?.detail, { volume: 50 })
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("a guild's queue limit and duplicate policy hold from the next track queued, under the bot's cap", () => {
+    const { layer } = setup()
+    return Effect.gen(function*() {
+      const control = yield* Control
+      const owner = yield* as(dave)
+      yield* play(owner, "first")
+      yield* play(owner, "second")
+      const set = yield* control.settings(owner, { maxQueueLength: 1, allowDuplicates: false })
+      assert.deepStrictEqual([set.after.maxQueueLength, set.after.allowDuplicates], [1, false])
+      // The player already playing heeds it: "second" waits, and the queue holds one.
+      const full = yield* play(owner, "third").pipe(Effect.flip)
+      assert.strictEqual(full.message, "the queue is full (1 track); skip or remove some first")
+      yield* control.settings(owner, { maxQueueLength: 5 })
+      const twice = yield* play(owner, "second").pipe(Effect.flip)
+      assert.strictEqual(twice.message, "\"second\" is already in the queue")
+      yield* control.settings(owner, { allowDuplicates: true, maxQueueLength: null })
+      assert.strictEqual((yield* play(owner, "second")).startedAt, 2)
+
+      const above = yield* control.settings(owner, { maxQueueLength: 1001 }).pipe(Effect.flip)
+      assert.strictEqual(above.message, "A queue here holds at most 1000 tracks (the bot's own limit); pick 1000 or fewer.")
+      const playlists = yield* control.settings(owner, { maxPlaylistSize: 5000 }).pipe(Effect.flip)
+      assert.include(playlists.message, "A playlist here holds at most 1000 tracks")
+      assert.isNull((yield* control.settings(owner, {})).before.maxQueueLength, "a refused change changes nothing")
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("a guild keeps the action groups it chooses for DJs, and opens the others", () => {
+    const { audit, layer } = setup()
+    return Effect.gen(function*() {
+      const control = yield* Control
+      yield* play(yield* as(bob), "song")
+      yield* play(yield* as(bob), "other")
+      const set = yield* control.settings(yield* as(dave), { djRole, djOnly: { seek: true, skip: true, volume: false } })
+      assert.deepStrictEqual(set.after.djActions, ["seek", "skip", "effects", "stop", "clear"])
+      assert.deepStrictEqual(audit.at(-1)?.detail, { djRole, djOnly: { seek: true, skip: true, volume: false } })
+      const bob_ = yield* as(bob)
+      assert.strictEqual((yield* Effect.flip(control.seek(bob_, 1000))).message, "Only DJs can do that here.")
+      // Skip kept for DJs: no vote, even for the track Bob queued himself.
+      assert.strictEqual((yield* Effect.flip(control.skip(bob_, 1))).message, "Only DJs can do that here.")
+      assert.strictEqual((yield* Effect.flip(control.previous(bob_))).message, "Only DJs can do that here.")
+      assert.strictEqual((yield* control.setVolume(bob_, 40)).volume, 40)
+      assert.strictEqual((yield* control.seek(yield* as(alice), 1000)).positionMs, 1000)
+      const skipped = yield* control.skip(yield* as(alice), 1)
+      assert.isTrue(skipped._tag === "Skipped" && !skipped.byVote)
     }).pipe(Effect.provide(layer))
   })
 

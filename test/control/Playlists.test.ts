@@ -176,7 +176,7 @@ layer(database, { timeout: "60 seconds", excludeTestServices: true })("saved pla
   })
 
   it.effect("adds what a query resolves to, removes by position, and refuses what would not fit whole", () => {
-    const { layer, as, play, asked, users: { alice, bob } } = setup()
+    const { layer, as, play, asked, users: { alice, bob, dave } } = setup()
     return Effect.gen(function*() {
       const playlists = yield* Playlists
       yield* play(bob, "a")
@@ -202,6 +202,10 @@ layer(database, { timeout: "60 seconds", excludeTestServices: true })("saved pla
       assert.deepStrictEqual(yield* current(), ["a", "p2", "d", "e"])
       const past = yield* refusedWith(playlists.remove(yield* as(bob), "mix", 9))
       assert.strictEqual(past.message, `"Mix" has no track 9 (it has 4).`)
+      // The guild's own limit, under MAX_PLAYLIST_SIZE, holds from the next change.
+      yield* Effect.flatMap(Control, (control) => Effect.flatMap(as(dave), (d) => control.settings(d, { maxPlaylistSize: 4 })))
+      const guildFull = yield* refusedWith(playlists.add(yield* as(bob), "mix", "f"))
+      assert.strictEqual(guildFull.message, "A playlist holds at most 4 tracks; this would make it 5.")
       // A query is resolved only for someone who may change the playlist.
       const before = asked.length
       yield* refusedWith(playlists.add(yield* as(alice), "mix", "f"))

@@ -1,4 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
+import { defaultDjActions, type DjAction, djActions } from "../../schema/GuildRules.ts"
 import { ChannelId, GuildId, RoleId, UserId } from "../../schema/Ids.ts"
 import type { Actor, Member } from "../../src/control/Actor.ts"
 import { decide, guildRules, isDj, type Room, votesNeeded } from "../../src/control/Authorization.ts"
@@ -23,6 +24,7 @@ const room = (over: Partial<Room> = {}): Room => ({
   listeners: 3,
   djRoleId: dj,
   currentRequester: UserId.make("200000000000000002"),
+  djActions: defaultDjActions,
   ...over
 })
 
@@ -43,9 +45,10 @@ describe("permission rules", () => {
     assert.strictEqual(verdict(decide("start", key(null), room({ botChannelId: null }))), "NotInVoice")
     assert.strictEqual(verdict(decide("start", key(music), room({ botChannelId: null }))), "Allowed")
     assert.strictEqual(verdict(decide("start", key(lounge), room())), "BusyElsewhere")
-    assert.strictEqual(verdict(decide("control", key(music), room({ botChannelId: null }))), "NotPlaying")
+    assert.strictEqual(verdict(decide("pause", key(music), room({ botChannelId: null }))), "NotPlaying")
     // Away from the listeners, yet a DJ: no vote, no DJ role needed.
-    assert.strictEqual(verdict(decide("dj", key(music), room())), "Allowed")
+    assert.strictEqual(verdict(decide("stop", key(music), room())), "Allowed")
+    assert.strictEqual(verdict(decide("seek", key(music), room({ djActions: djActions }))), "Allowed")
     assert.strictEqual(verdict(decide("skip", key(music), room())), "Allowed")
     assert.strictEqual(verdict(decide("settings", key(null), guildRules(dj))), "Allowed")
     assert.strictEqual(verdict(decide("playlists", key(null), guildRules(dj))), "Allowed")
@@ -76,22 +79,43 @@ describe("permission rules", () => {
     assert.strictEqual(decide("playlists", actor(), room({ listeners: 1 }))._tag, "Refused")
   })
 
-  it("control: only from the bot's voice channel, and only while it is in one", () => {
-    assert.strictEqual(decide("control", actor(), room())._tag, "Allowed")
-    assert.strictEqual(decide("control", actor({ voiceChannelId: lounge }), room())._tag, "Refused")
-    assert.strictEqual(decide("control", actor({ voiceChannelId: null }), room())._tag, "Refused")
-    assert.strictEqual(decide("control", actor(), room({ botChannelId: null }))._tag, "Refused")
+  it("an action anyone may take: only from the bot's voice channel, and only while it is in one", () => {
+    assert.strictEqual(decide("pause", actor(), room())._tag, "Allowed")
+    assert.strictEqual(decide("pause", actor({ voiceChannelId: lounge }), room())._tag, "Refused")
+    assert.strictEqual(decide("pause", actor({ voiceChannelId: null }), room())._tag, "Refused")
+    assert.strictEqual(decide("pause", actor(), room({ botChannelId: null }))._tag, "Refused")
   })
 
-  it("dj: the DJ role, a server manager, nobody once there is no DJ role, or someone alone with the bot", () => {
-    assert.strictEqual(decide("dj", actor(), room())._tag, "Refused")
-    assert.strictEqual(decide("dj", actor({ roleIds: [dj] }), room())._tag, "Allowed")
-    assert.strictEqual(decide("dj", actor({ manager: true }), room())._tag, "Allowed")
-    assert.strictEqual(decide("dj", actor(), room({ djRoleId: null }))._tag, "Allowed")
-    assert.strictEqual(decide("dj", actor(), room({ listeners: 1 }))._tag, "Allowed")
+  it("an action kept for DJs: the DJ role, a manager, anyone once there is no DJ role, or someone alone with the bot", () => {
+    assert.strictEqual(verdict(decide("stop", actor(), room())), "NotDj")
+    assert.strictEqual(decide("stop", actor({ roleIds: [dj] }), room())._tag, "Allowed")
+    assert.strictEqual(decide("stop", actor({ manager: true }), room())._tag, "Allowed")
+    assert.strictEqual(decide("stop", actor(), room({ djRoleId: null }))._tag, "Allowed")
+    assert.strictEqual(decide("stop", actor(), room({ listeners: 1 }))._tag, "Allowed")
     // Even a DJ acts from the bot's channel.
-    assert.strictEqual(decide("dj", actor({ roleIds: [dj], voiceChannelId: lounge }), room())._tag, "Refused")
+    assert.strictEqual(verdict(decide("stop", actor({ roleIds: [dj], voiceChannelId: lounge }), room())), "NotInBotChannel")
     assert.isFalse(isDj(actor({ voiceChannelId: lounge }), room({ listeners: 1 })))
+  })
+
+  it("by default volume, effects, stop and clear are kept for DJs, and nothing else", () => {
+    const kept = (["pause", "seek", "queue", "loop", "volume", "effects", "stop", "clear", "previous"] as const)
+      .filter((a) => decide(a, actor(), room())._tag === "Refused")
+    assert.deepStrictEqual(kept, ["volume", "effects", "stop", "clear"])
+  })
+
+  it("a guild chooses which groups need DJ rights: each one it keeps, and only those", () => {
+    for (const group of djActions) {
+      const only: ReadonlyArray<DjAction> = [group]
+      const refused = djActions.filter((a) => verdict(decide(a, actor(), room({ djActions: only }))) === "NotDj")
+      assert.deepStrictEqual(refused, [group])
+      assert.strictEqual(decide(group, actor({ roleIds: [dj] }), room({ djActions: only }))._tag, "Allowed")
+    }
+    // Going back is of the skip group.
+    assert.strictEqual(verdict(decide("previous", actor(), room({ djActions: ["skip"] }))), "NotDj")
+    assert.strictEqual(verdict(decide("previous", actor(), room({ djActions: [] }))), "Allowed")
+    // Opened to everyone, what DJs kept by default is anyone's in the channel, and still not outside it.
+    assert.strictEqual(verdict(decide("volume", actor(), room({ djActions: [] }))), "Allowed")
+    assert.strictEqual(verdict(decide("volume", actor({ voiceChannelId: lounge }), room({ djActions: [] }))), "NotInBotChannel")
   })
 
   it("skip: DJs and the track's requester skip; anyone else votes", () => {
@@ -99,6 +123,14 @@ describe("permission rules", () => {
     assert.strictEqual(decide("skip", actor({ userId: UserId.make("200000000000000002") }), room())._tag, "Allowed")
     assert.strictEqual(decide("skip", actor({ roleIds: [dj] }), room())._tag, "Allowed")
     assert.strictEqual(decide("skip", actor({ voiceChannelId: lounge }), room())._tag, "Refused")
+  })
+
+  it("skip kept for DJs: no vote, and not even the track's requester skips", () => {
+    const djsOnly = room({ djActions: ["skip"] })
+    assert.strictEqual(verdict(decide("skip", actor(), djsOnly)), "NotDj")
+    assert.strictEqual(verdict(decide("skip", actor({ userId: UserId.make("200000000000000002") }), djsOnly)), "NotDj")
+    assert.strictEqual(verdict(decide("skip", actor({ roleIds: [dj] }), djsOnly)), "Allowed")
+    assert.strictEqual(verdict(decide("skip", actor(), room({ djActions: ["skip"], listeners: 1 }))), "Allowed")
   })
 
   it("settings: server managers, or DJs once there is a DJ role", () => {

@@ -237,14 +237,43 @@ describe("Reprise's HTTP API against the fake Discord", () => {
   })
 
   it("reads and changes the guild's settings", async () => {
+    const defaults = {
+      djRoleId: null,
+      voteSkipRatio: 0.5,
+      autoplay: false,
+      stay: false,
+      maxQueueLength: null,
+      maxPlaylistSize: null,
+      allowDuplicates: true,
+      djOnly: { pause: false, seek: false, skip: false, queue: false, loop: false, volume: true, effects: true, stop: true, clear: true }
+    }
     const before = await call("GET", `${guild()}/settings`)
-    assert.deepStrictEqual(before.body, { djRoleId: null, voteSkipRatio: 0.5, autoplay: false, stay: false })
+    assert.deepStrictEqual(before.body, defaults)
     assert.deepStrictEqual((await call("GET", `${guild()}/roles`)).body, [{ id: ids.dj, name: "DJ" }], "not @everyone")
     const after = await call("PATCH", `${guild()}/settings`, { voteSkipRatio: 0.75, djRoleId: ids.dj })
-    assert.deepStrictEqual(after.body, { djRoleId: ids.dj, voteSkipRatio: 0.75, autoplay: false, stay: false })
+    assert.deepStrictEqual(after.body, { ...defaults, djRoleId: ids.dj, voteSkipRatio: 0.75 })
     assert.deepStrictEqual((await call("GET", `${guild()}/settings`)).body, after.body)
     assertProblem(await call("PATCH", `${guild()}/settings`, { voteSkipRatio: 0 }), 400, /payload\.voteSkipRatio/)
+    assertProblem(await call("PATCH", `${guild()}/settings`, { maxQueueLength: 0 }), 400, /payload\.maxQueueLength/)
+    assertProblem(await call("PATCH", `${guild()}/settings`, { djOnly: { seek: "yes" } }), 400, /payload\.djOnly/)
+    assertProblem(await call("PATCH", `${guild()}/settings`, { maxPlaylistSize: 5000 }), 422, /at most 1000 tracks/)
     await call("PATCH", `${guild()}/settings`, { djRoleId: null, voteSkipRatio: 0.5 })
+  })
+
+  it("holds the queue to the guild's limit, set through the API or /settings, and keeps DJ-only actions for DJs", async () => {
+    const track = { query: h.files.url("/b660.ogg"), voiceChannelId: ids.music }
+    assert.strictEqual((await call("POST", `${guild()}/queue`, track)).status, 200)
+    const queued = (await call("GET", `${guild()}/player`)).body.queueLength
+    const limited = await call("PATCH", `${guild()}/settings`, { maxQueueLength: queued, djOnly: { volume: false } })
+    assert.deepInclude(limited.body, { maxQueueLength: queued })
+    assert.isFalse(limited.body.djOnly.volume)
+    const full = await call("POST", `${guild()}/queue`, { ...track, query: h.files.url("/c550.ogg") })
+    assertProblem(full, 409, new RegExp(`queue is full \\(${queued} tracks?\\)`))
+
+    await command(h.fake, ids.alice, "settings", { queuelimit: 0, djonly: "volume" }, /no limit of this server's own[^]*Only DJs may change the volume/)
+    const back = await call("GET", `${guild()}/settings`)
+    assert.deepInclude(back.body, { maxQueueLength: null })
+    assert.isTrue(back.body.djOnly.volume)
   })
 
   it("streams the state, then each event with an id, and replays what a reconnect missed", async () => {

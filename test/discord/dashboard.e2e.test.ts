@@ -246,6 +246,8 @@ describe.runIf(runs)("the dashboard in Chromium against the fake Discord", () =>
     await page.fill("#vote-share", "60")
     await page.getByLabel("Autoplay when the queue ends").check()
     await page.check("#stay")
+    await page.fill("#max-queue-length", "250")
+    await page.check("#dj-only-seek")
     await page.getByRole("button", { name: "Save settings" }).click()
     await page.getByText("Saved.").waitFor(live)
     const cookie = (await context.cookies(h.http)).find((c) => c.name === "reprise_session")!.value
@@ -256,6 +258,10 @@ describe.runIf(runs)("the dashboard in Chromium against the fake Discord", () =>
     assert.strictEqual(settings.body.djRoleId, ids.dj, "the role picked by its name")
     assert.isTrue(settings.body.autoplay)
     assert.isTrue(settings.body.stay, "24/7 from its box")
+    assert.strictEqual(settings.body.maxQueueLength, 250)
+    assert.isNull(settings.body.maxPlaylistSize, "an empty limit is none")
+    assert.isTrue(settings.body.djOnly.seek, "seek kept for DJs from its box")
+    assert.isTrue(settings.body.djOnly.volume, "the boxes left alone keep what they showed")
 
     // Moving the bar seeks.
     await page.locator("#progress").fill("30000")

@@ -1,42 +1,61 @@
-import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { assert } from "@effect/vitest"
+import { Effect } from "effect"
 import { SqlClient } from "effect/sql"
+import { defaultDjActions } from "../../schema/GuildRules.ts"
 import { GuildId, RoleId } from "../../schema/Ids.ts"
-import { GuildSettingsRepo } from "../../src/persistence/GuildSettingsRepo.ts"
-import { embeddedDatabase, tempDir } from "../support/database.ts"
+import { defaultLimits, GuildSettingsRepo } from "../../src/persistence/GuildSettingsRepo.ts"
+import { onBothDatabases } from "../support/database.ts"
 
 const guild = GuildId.make("333333333333333333")
 const other = GuildId.make("444444444444444444")
 
-describe("GuildSettingsRepo", () => {
-  it.live("reads each guild's access and queue rules, with defaults for a guild without a row", () =>
-    Effect.gen(function*() {
-      const repo = yield* GuildSettingsRepo
-      const sql = yield* SqlClient.SqlClient
-      assert.deepStrictEqual(yield* repo.access(guild), { djRoleId: null, voteSkipRatio: 0.5 })
-      assert.deepStrictEqual(yield* repo.queue(guild), {})
+onBothDatabases({
+  subject: "GuildSettingsRepo",
+  what: "settings",
+  title: "reads and writes each guild's access rules and limits, with defaults for a guild without a row",
+  layer: GuildSettingsRepo.layerSql,
+  checks: Effect.gen(function*() {
+    const repo = yield* GuildSettingsRepo
+    const sql = yield* SqlClient.SqlClient
+    assert.deepStrictEqual(yield* repo.access(guild), { djRoleId: null, voteSkipRatio: 0.5, djActions: defaultDjActions })
+    assert.deepStrictEqual(yield* repo.limits(guild), defaultLimits)
 
-      yield* repo.setDjRole(guild, RoleId.make("555555555555555555"))
-      yield* repo.setVoteSkipRatio(guild, 0.75)
-      yield* sql`UPDATE guild_settings SET allow_duplicates = false, max_queue_length = 3 WHERE guild_id = ${guild}`
-      assert.deepStrictEqual(yield* repo.access(guild), { djRoleId: RoleId.make("555555555555555555"), voteSkipRatio: 0.75 })
-      assert.deepStrictEqual(yield* repo.queue(guild), { allowDuplicates: false, maxQueueSize: 3 })
-      assert.deepStrictEqual(yield* repo.queue(other), {}, "one guild's rules never leak into another's")
+    yield* repo.setDjRole(guild, RoleId.make("555555555555555555"))
+    yield* repo.setVoteSkipRatio(guild, 0.75)
+    assert.deepStrictEqual(yield* repo.access(guild), {
+      djRoleId: RoleId.make("555555555555555555"),
+      voteSkipRatio: 0.75,
+      djActions: defaultDjActions
+    })
+    // A row made by another setting has no limits of its own: the bot's caps apply.
+    assert.deepStrictEqual(yield* repo.limits(guild), defaultLimits)
 
-      assert.isNull(yield* repo.playlistLimit(other))
-      yield* sql`UPDATE guild_settings SET max_playlist_size = 25 WHERE guild_id = ${guild}`
-      assert.strictEqual(yield* repo.playlistLimit(guild), 25)
-      assert.isFalse(yield* repo.autoplay(guild))
-      yield* repo.setAutoplay(guild, true)
-      assert.isTrue(yield* repo.autoplay(guild))
-      assert.isFalse(yield* repo.autoplay(other))
+    yield* repo.setLimits(guild, { maxQueueLength: 3, allowDuplicates: false })
+    assert.deepStrictEqual(yield* repo.limits(guild), { maxQueueLength: 3, maxPlaylistSize: null, allowDuplicates: false })
+    yield* repo.setLimits(other, { maxPlaylistSize: 25 })
+    assert.deepStrictEqual(yield* repo.limits(other), { maxQueueLength: null, maxPlaylistSize: 25, allowDuplicates: true })
+    yield* repo.setLimits(guild, { maxQueueLength: null })
+    assert.deepStrictEqual(yield* repo.limits(guild), { maxQueueLength: null, maxPlaylistSize: null, allowDuplicates: false })
+    assert.strictEqual((yield* repo.limits(other)).maxPlaylistSize, 25, "one guild's rules never leak into another's")
 
-      // A `real` column: 0.6 is stored as 0.6000000238…, and must read back as the 0.6 that was set.
-      yield* repo.setVoteSkipRatio(guild, 0.6)
-      assert.strictEqual((yield* repo.access(guild)).voteSkipRatio, 0.6)
+    yield* repo.setDjActions(guild, ["skip", "seek"])
+    assert.deepStrictEqual((yield* repo.access(guild)).djActions, ["skip", "seek"])
+    yield* repo.setDjActions(other, [])
+    assert.deepStrictEqual((yield* repo.access(other)).djActions, [])
+    // A name a newer version wrote is left out, and the rest still read.
+    yield* sql`UPDATE guild_settings SET dj_actions = '["seek", "dance"]'::jsonb WHERE guild_id = ${guild}`
+    assert.deepStrictEqual((yield* repo.access(guild)).djActions, ["seek"])
 
-      yield* repo.setDjRole(guild, null)
-      assert.strictEqual((yield* repo.access(guild)).djRoleId, null)
-    }).pipe(Effect.provide(GuildSettingsRepo.layerSql.pipe(Layer.provideMerge(embeddedDatabase(tempDir("settings")))))),
-    60_000)
+    assert.isFalse(yield* repo.autoplay(guild))
+    yield* repo.setAutoplay(guild, true)
+    assert.isTrue(yield* repo.autoplay(guild))
+    assert.isFalse(yield* repo.autoplay(other))
+
+    // A `real` column: 0.6 is stored as 0.6000000238…, and must read back as the 0.6 that was set.
+    yield* repo.setVoteSkipRatio(guild, 0.6)
+    assert.strictEqual((yield* repo.access(guild)).voteSkipRatio, 0.6)
+
+    yield* repo.setDjRole(guild, null)
+    assert.strictEqual((yield* repo.access(guild)).djRoleId, null)
+  })
 })

@@ -8,7 +8,9 @@ import { AuditTrail } from "../../src/control/AuditTrail.ts"
 import { GuildDirectory, type MemberInfo } from "../../src/gateway/GuildDirectory.ts"
 import {
   defaultAccessSettings,
+  defaultLimits,
   type GuildAccessSettings,
+  type GuildLimits,
   GuildSettingsRepo
 } from "../../src/persistence/GuildSettingsRepo.ts"
 
@@ -32,20 +34,23 @@ export const memorySettings = () => {
   const access = new Map<GuildId, GuildAccessSettings>()
   const autoplay = new Map<GuildId, boolean>()
   const stay = new Map<GuildId, boolean>()
+  const limits = new Map<GuildId, GuildLimits>()
   const get = (guildId: GuildId) => access.get(guildId) ?? defaultAccessSettings
+  const limitsOf = (guildId: GuildId) => limits.get(guildId) ?? defaultLimits
   return Layer.succeed(
     GuildSettingsRepo,
     GuildSettingsRepo.of({
       access: (guildId) => Effect.sync(() => get(guildId)),
-      queue: () => Effect.succeed({}),
-      playlistLimit: () => Effect.succeed(null),
+      limits: (guildId) => Effect.sync(() => limitsOf(guildId)),
       autoplay: (guildId) => Effect.sync(() => autoplay.get(guildId) ?? false),
       stayConnected: (guildId) => Effect.sync(() => stay.get(guildId) ?? false),
       setAutoplay: (guildId, enabled) => Effect.sync(() => void autoplay.set(guildId, enabled)),
       setDjRole: (guildId, roleId: RoleId | null) =>
         Effect.sync(() => void access.set(guildId, { ...get(guildId), djRoleId: roleId })),
       setVoteSkipRatio: (guildId, ratio) => Effect.sync(() => void access.set(guildId, { ...get(guildId), voteSkipRatio: ratio })),
-      setStayConnected: (guildId, enabled) => Effect.sync(() => void stay.set(guildId, enabled))
+      setStayConnected: (guildId, enabled) => Effect.sync(() => void stay.set(guildId, enabled)),
+      setLimits: (guildId, change) => Effect.sync(() => void limits.set(guildId, { ...limitsOf(guildId), ...change })),
+      setDjActions: (guildId, djActions) => Effect.sync(() => void access.set(guildId, { ...get(guildId), djActions }))
     })
   )
 }

@@ -1,10 +1,35 @@
-/** /settings [djrole] [nodj] [voteskip] [autoplay] [stay]: Manage Server, or the DJ role once there is one. */
+/**
+ * /settings [djrole] [nodj] [voteskip] [autoplay] [stay] [queuelimit] [playlistlimit] [duplicates]
+ * [djonly] [everyone]: Manage Server, or the DJ role once there is one.
+ */
 import { Schema } from "effect"
+import { DjAction, djActions, type DjOnlyChange, maxGuildLimit } from "../../../schema/GuildRules.ts"
 import { RoleId } from "../../../schema/Ids.ts"
 import type { SettingsOutcome } from "../../control/Control.ts"
 import { guildCommand, slash } from "./Command.ts"
 
 const percent = (ratio: number) => `${Math.round(ratio * 100)}%`
+
+/** What each action group lets one do, as the choices and the answers say it. */
+const groupText: Readonly<Record<DjAction, string>> = {
+  pause: "pause and resume",
+  seek: "seek",
+  skip: "skip, jump ahead and go back",
+  queue: "remove, move and shuffle tracks",
+  loop: "loop",
+  volume: "change the volume",
+  effects: "change effects and the equalizer",
+  stop: "stop and make me leave",
+  clear: "clear the queue"
+}
+
+const limitText = (what: string, limit: number | null) =>
+  limit === null ? `${what}: no limit of this server's own` : `${what}: at most ${limit} tracks`
+
+/** 0 is how a slash command says "none": its options cannot be null. */
+const limitOption = (value: number | undefined) => value === undefined ? undefined : value === 0 ? null : value
+
+const GuildLimitOption = Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: maxGuildLimit }))
 
 /** What changed, one line each; the settings as they were when nothing changed. */
 const settingsText = ({ applied, before }: SettingsOutcome): string => {
@@ -24,14 +49,42 @@ const settingsText = ({ applied, before }: SettingsOutcome): string => {
         : "24/7 is off: I leave when nothing plays for a while or nobody is listening."
     )
   }
+  if (applied.maxQueueLength !== undefined) changes.push(`${limitText("Queue", applied.maxQueueLength)}.`)
+  if (applied.maxPlaylistSize !== undefined) changes.push(`${limitText("Playlists", applied.maxPlaylistSize)}.`)
+  if (applied.allowDuplicates !== undefined) {
+    changes.push(
+      applied.allowDuplicates
+        ? "A track already in the queue may be queued again."
+        : "A track already in the queue can't be queued again."
+    )
+  }
+  for (const action of djActions) {
+    const djOnly = applied.djOnly?.[action]
+    if (djOnly === true) changes.push(`Only DJs may ${groupText[action]}.`)
+    else if (djOnly === false && action === "skip") changes.push("Anyone in my channel may skip again: by vote, or their own track at once.")
+    else if (djOnly === false) changes.push(`Anyone in my channel may ${groupText[action]}.`)
+  }
   if (changes.length > 0) return changes.join("\n")
+  const kept = before.djActions.map((a) => groupText[a])
   return [
     before.djRoleId === null ? "DJ role: none (everyone is a DJ)" : `DJ role: <@&${before.djRoleId}>`,
     `Vote skip: more than ${percent(before.voteSkipRatio)} of listeners`,
     `Autoplay: ${before.autoplay ? "on" : "off"}`,
-    `24/7: ${before.stay ? "on" : "off"}`
+    `24/7: ${before.stay ? "on" : "off"}`,
+    limitText("Queue", before.maxQueueLength),
+    limitText("Playlists", before.maxPlaylistSize),
+    `Duplicates in the queue: ${before.allowDuplicates ? "allowed" : "refused"}`,
+    `Only DJs may: ${kept.length === 0 ? "nothing (they still skip without a vote)" : kept.join("; ")}`
   ].join("\n")
 }
+
+const groupChoices = djActions.map((a) => ({ name: `${a}: ${groupText[a]}`, value: a }))
+
+/** The groups the options change; naming one in both keeps it for DJs. */
+const djOnlyChange = (djonly: DjAction | undefined, everyone: DjAction | undefined): DjOnlyChange | undefined =>
+  djonly === undefined && everyone === undefined
+    ? undefined
+    : { ...(everyone === undefined ? {} : { [everyone]: false }), ...(djonly === undefined ? {} : { [djonly]: true }) }
 
 export const settings = slash({
   data: guildCommand("settings", "Show or change how I behave in this server")
@@ -49,20 +102,46 @@ export const settings = slash({
     .addBooleanOption((o) =>
       o.setName("stay").setDescription("24/7: stay in the voice channel when the queue ends or everyone leaves")
     )
+    .addIntegerOption((o) =>
+      o.setName("queuelimit").setDescription("Most tracks the queue may hold (0: no limit of this server's own)")
+        .setMinValue(0).setMaxValue(maxGuildLimit)
+    )
+    .addIntegerOption((o) =>
+      o.setName("playlistlimit").setDescription("Most tracks a playlist may hold or load (0: no limit of this server's own)")
+        .setMinValue(0).setMaxValue(maxGuildLimit)
+    )
+    .addBooleanOption((o) =>
+      o.setName("duplicates").setDescription("Whether a track already in the queue may be queued again")
+    )
+    .addStringOption((o) =>
+      o.setName("djonly").setDescription("Keep these actions for DJs").addChoices(...groupChoices)
+    )
+    .addStringOption((o) =>
+      o.setName("everyone").setDescription("Let anyone in my voice channel take these actions").addChoices(...groupChoices)
+    )
     .toJSON(),
   options: Schema.Struct({
     djrole: Schema.optional(RoleId),
     nodj: Schema.optional(Schema.Boolean),
     voteskip: Schema.optional(Schema.Number.check(Schema.isBetween({ minimum: 0.05, maximum: 1 }))),
     autoplay: Schema.optional(Schema.Boolean),
-    stay: Schema.optional(Schema.Boolean)
+    stay: Schema.optional(Schema.Boolean),
+    queuelimit: Schema.optional(GuildLimitOption),
+    playlistlimit: Schema.optional(GuildLimitOption),
+    duplicates: Schema.optional(Schema.Boolean),
+    djonly: Schema.optional(DjAction),
+    everyone: Schema.optional(DjAction)
   }),
   run: (control, actor, options) =>
     control.settings(actor, {
       djRole: options.nodj === true ? null : options.djrole,
       voteSkipRatio: options.voteskip,
       autoplay: options.autoplay,
-      stay: options.stay
+      stay: options.stay,
+      maxQueueLength: limitOption(options.queuelimit),
+      maxPlaylistSize: limitOption(options.playlistlimit),
+      allowDuplicates: options.duplicates,
+      djOnly: djOnlyChange(options.djonly, options.everyone)
     }),
   render: (outcome) => ({ content: settingsText(outcome), ephemeral: true })
 })

@@ -5,6 +5,7 @@
 // (titles, names) is written with `textContent` / text nodes, never as markup.
 
 import { lyricsPanel } from "./lyrics.js"
+import { settingsSection } from "./settings.js"
 
 const effects = ["bassboost", "nightcore", "vaporwave", "8d", "reverb", "slow", "speedup", "karaoke", "tremolo",
   "vibrato", "lofi", "treble", "limiter", "mono", "pitchup", "pitchdown", "chorus"]
@@ -228,7 +229,7 @@ const guildPage = async (guildId) => {
     el("section", { "aria-label": "History" }, el("h2", {}, "History"), historyList),
     el("section", { "aria-label": "Playlists" }, el("h2", {}, "Saved playlists"), playlistList),
     statsSection(base),
-    settingsSection(base))
+    settingsSection(base, { el, api, attempt }))
 
   const queueItem = (track) => {
     const name = track.title
@@ -374,45 +375,6 @@ const statsSection = (base) => {
   const details = el("details", { ontoggle: () => { if (details.open) show() } },
     el("summary", {}, "Stats"), el("label", {}, "Period ", period), body)
   return el("section", { "aria-label": "Stats" }, details)
-}
-
-/** DJ role, vote share and autoplay (`PATCH …/settings`); the rules say who may change them. */
-const settingsSection = (base) => {
-  const role = el("select", { id: "dj-role" }, el("option", { value: "" }, "none: everyone may control the music"))
-  const share = el("input", { id: "vote-share", type: "number", min: 1, max: 100, step: 1, "aria-label": "Vote share in percent" })
-  const autoplay = el("input", { id: "autoplay", type: "checkbox" })
-  const stay = el("input", { id: "stay", type: "checkbox" })
-  const status = el("span", { class: "muted", role: "status" })
-  const show = (settings) => {
-    // A DJ role deleted since it was set is still shown, so saving keeps it unless it is changed.
-    if (settings.djRoleId !== null && ![...role.options].some((o) => o.value === settings.djRoleId)) {
-      role.append(el("option", { value: settings.djRoleId }, `a role no longer there (${settings.djRoleId})`))
-    }
-    role.value = settings.djRoleId ?? ""
-    share.value = String(Math.round(settings.voteSkipRatio * 100))
-    autoplay.checked = settings.autoplay
-    stay.checked = settings.stay
-  }
-  const form = el("form", { id: "settings", onsubmit: (e) => {
-    e.preventDefault()
-    attempt(async () => {
-      show(await api("PATCH", `${base}/settings`, {
-        djRoleId: role.value.trim() === "" ? null : role.value.trim(),
-        voteSkipRatio: Number(share.value) / 100,
-        autoplay: autoplay.checked,
-        stay: stay.checked
-      }))
-      status.textContent = "Saved."
-    })
-  } },
-  el("label", {}, "DJ role ", role), el("label", {}, "Vote share to skip (%) ", share),
-  el("label", {}, autoplay, " Autoplay when the queue ends"),
-  el("label", {}, stay, " 24/7: stay in the voice channel when the queue ends or everyone leaves"), el("button", { type: "submit" }, "Save settings"), status)
-  Promise.all([api("GET", `${base}/roles`), api("GET", `${base}/settings`)]).then(([roles, settings]) => {
-    role.append(...roles.map((r) => el("option", { value: r.id }, r.name)))
-    show(settings)
-  }, (error) => { status.textContent = error.message })
-  return el("section", { "aria-label": "Settings" }, el("details", {}, el("summary", {}, "Settings"), form))
 }
 
 const guildId = app.dataset.guild
