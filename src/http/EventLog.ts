@@ -3,7 +3,7 @@
  * dashboard, a script on the event stream) that loses its connection gets what it missed when it
  * comes back with the last id it saw, instead of starting over.
  */
-import { Clock, Context, Effect, Layer, PubSub, type Scope, Stream } from "effect"
+import { Clock, Context, type Duration, Effect, Layer, PubSub, type Scope, Stream } from "effect"
 import type { GuildId } from "../../schema/Ids.ts"
 import type { PlayerEvent } from "../../schema/PlayerEvent.ts"
 import { PlayerRegistry } from "../player/PlayerRegistry.ts"
@@ -15,18 +15,28 @@ export interface Sequenced {
   readonly event: PlayerEvent
 }
 
+/**
+ * A moment in which nothing happened, sent to every follower at once: a stream that turns it into
+ * a keep-alive needs no timer of its own.
+ */
+export const Pulse = { _tag: "Pulse" } as const
+export type Pulse = typeof Pulse
+export const isPulse = (e: Sequenced | Pulse): e is Pulse => e === Pulse
+
 export interface Following {
   /** The guild's events after the given id, or null when they are not all kept (or no id was given). */
   readonly missed: ReadonlyArray<Sequenced> | null
   /** The id of now: a client that starts from a fresh state has seen everything up to it. */
   readonly now: string
-  /** The guild's events from then on, none of them in `missed`. */
-  readonly live: Stream.Stream<Sequenced>
+  /** The guild's events from then on, none of them in `missed`, and a `Pulse` every `pulse`. */
+  readonly live: Stream.Stream<Sequenced | Pulse>
 }
 
 export interface EventLogOptions {
   /** How many of each guild's latest events are kept for replay. Default 256. */
   readonly perGuild?: number | undefined
+  /** How often every follower gets a `Pulse`. Default 15 seconds. */
+  readonly pulse?: Duration.Input | undefined
 }
 
 export class EventLog extends Context.Service<EventLog, {
@@ -45,13 +55,13 @@ export class EventLog extends Context.Service<EventLog, {
         const guilds = new Map<GuildId, {
           readonly events: Array<Sequenced>
           droppedUpTo: number
-          readonly hub: PubSub.PubSub<Sequenced>
+          readonly hub: PubSub.PubSub<Sequenced | Pulse>
         }>()
         const guildOf = (guildId: GuildId) =>
           Effect.suspend(() => {
             const known = guilds.get(guildId)
             if (known !== undefined) return Effect.succeed(known)
-            return Effect.map(PubSub.sliding<Sequenced>(256), (hub) => {
+            return Effect.map(PubSub.sliding<Sequenced | Pulse>(256), (hub) => {
               const guild = { events: [], droppedUpTo: 0, hub }
               guilds.set(guildId, guild)
               return guild
@@ -72,6 +82,14 @@ export class EventLog extends Context.Service<EventLog, {
           })
         const subscription = yield* registry.subscribe
         yield* Stream.fromSubscription(subscription).pipe(Stream.runForEach(record), Effect.forkScoped)
+        // One timer for all followers, instead of one per connection; a hub nobody follows drops it.
+        yield* Effect.sleep(options.pulse ?? "15 seconds").pipe(
+          Effect.andThen(Effect.suspend(() =>
+            Effect.forEach(guilds.values(), (guild) => PubSub.publish(guild.hub, Pulse), { discard: true })
+          )),
+          Effect.forever,
+          Effect.forkScoped
+        )
 
         /** The sequence number of an id this process gave, or null. */
         const seqOf = (id: string | undefined): number | null => {
@@ -92,7 +110,7 @@ export class EventLog extends Context.Service<EventLog, {
               missed: complete ? guild.events.filter((e) => e.seq > after) : null,
               now: `${boot}-${upTo}`,
               live: Stream.fromSubscription(live).pipe(
-                Stream.filter((e) => e.seq > upTo)
+                Stream.filter((e) => isPulse(e) || e.seq > upTo)
               )
             } satisfies Following
           })

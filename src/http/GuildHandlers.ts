@@ -3,7 +3,7 @@
  * calls the application core and answers with the player as it is afterwards, or with the
  * problem the core's refusal is.
  */
-import { Clock, type Duration, Effect, Option, Schedule, Schema, Stream } from "effect"
+import { Clock, Effect, Option, Schema, Stream } from "effect"
 import { HttpServerResponse } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
 import type { SettingsView } from "../../schema/ApiV1.ts"
@@ -14,7 +14,7 @@ import type { Actor } from "../control/Actor.ts"
 import { Control, type ControlError, type GuildSettingsView } from "../control/Control.ts"
 import { GuildDirectory } from "../gateway/GuildDirectory.ts"
 import { RepriseApi } from "./Api.ts"
-import { EventLog, type Sequenced } from "./EventLog.ts"
+import { EventLog, isPulse, type Pulse, type Sequenced } from "./EventLog.ts"
 import { callerGuilds } from "./CallerGuilds.ts"
 import { Caller } from "./GuildApi.ts"
 import { makeCallerIn } from "./CallerActor.ts"
@@ -22,11 +22,6 @@ import { defaultPageSize, playerView, requestersOf } from "./PlayerView.ts"
 import { makeRequesters } from "./Requesters.ts"
 import { type Image, Images } from "./Images.ts"
 import { BadGateway, NotFound, orProblem } from "./Problems.ts"
-
-export interface GuildHandlersOptions {
-  /** How often the event stream sends a comment, so proxies keep it open. Default 15 seconds. */
-  readonly heartbeat?: Duration.Input | undefined
-}
 
 const encodeEvent = Schema.encodeSync(PlayerEvent)
 const utf8 = new TextEncoder()
@@ -43,6 +38,7 @@ const eventFrame = (e: Sequenced): Uint8Array => {
   encoded.set(e, bytes)
   return bytes
 }
+const liveFrame = (e: Sequenced | Pulse): Uint8Array => isPulse(e) ? heartbeatFrame : eventFrame(e)
 
 /** An image as its own type; nothing in it may run or be sniffed as something else. */
 const served = (image: Image) =>
@@ -66,132 +62,128 @@ const settingsView = (settings: GuildSettingsView): SettingsView => ({
   djOnly: djOnlyOf(settings.djActions)
 })
 
-export const GuildHandlers = (options: GuildHandlersOptions = {}) =>
-  HttpApiBuilder.group(RepriseApi, "guilds", (handlers) =>
-    Effect.gen(function*() {
-      const control = yield* Control
-      const directory = yield* GuildDirectory
-      const log = yield* EventLog
-      const actorIn = yield* makeCallerIn
-      const requesters = yield* makeRequesters
-      const images = yield* Images
-      const heartbeat = options.heartbeat ?? "15 seconds"
+export const GuildHandlers = HttpApiBuilder.group(RepriseApi, "guilds", (handlers) =>
+  Effect.gen(function*() {
+    const control = yield* Control
+    const directory = yield* GuildDirectory
+    const log = yield* EventLog
+    const actorIn = yield* makeCallerIn
+    const requesters = yield* makeRequesters
+    const images = yield* Images
 
-      const imageAt = (url: string | null, none: string): Effect.Effect<HttpServerResponse.HttpServerResponse, NotFound | BadGateway> =>
-        url === null
-          ? Effect.fail(new NotFound({ detail: none }))
-          : images.get(url).pipe(Effect.mapError((e) => new BadGateway({ detail: e.message })), Effect.map(served))
+    const imageAt = (url: string | null, none: string): Effect.Effect<HttpServerResponse.HttpServerResponse, NotFound | BadGateway> =>
+      url === null
+        ? Effect.fail(new NotFound({ detail: none }))
+        : images.get(url).pipe(Effect.mapError((e) => new BadGateway({ detail: e.message })), Effect.map(served))
 
-      const view = (guildId: GuildId, page = 1, size = defaultPageSize) =>
-        Effect.gen(function*() {
-          const state = yield* control.view(guildId)
-          const voiceChannelId = yield* control.voiceChannel(guildId)
-          const names = yield* directory.names(guildId, requestersOf(state, page, size))
-          return playerView(state, { voiceChannelId, nowMs: yield* Clock.currentTimeMillis, page, size, names })
-        })
+    const view = (guildId: GuildId, page = 1, size = defaultPageSize) =>
+      Effect.gen(function*() {
+        const state = yield* control.view(guildId)
+        const voiceChannelId = yield* control.voiceChannel(guildId)
+        const names = yield* directory.names(guildId, requestersOf(state, page, size))
+        return playerView(state, { voiceChannelId, nowMs: yield* Clock.currentTimeMillis, page, size, names })
+      })
 
-      /** Runs a use-case as the caller, then answers with the player. */
-      const acting = <A>(guildId: GuildId, use: (actor: Actor) => Effect.Effect<A, ControlError>) =>
-        actorIn(guildId).pipe(
-          Effect.flatMap((actor) => orProblem(use(actor))),
-          Effect.andThen(view(guildId))
-        )
+    /** Runs a use-case as the caller, then answers with the player. */
+    const acting = <A>(guildId: GuildId, use: (actor: Actor) => Effect.Effect<A, ControlError>) =>
+      actorIn(guildId).pipe(
+        Effect.flatMap((actor) => orProblem(use(actor))),
+        Effect.andThen(view(guildId))
+      )
 
-      const events = (guildId: GuildId, lastEventId: string | undefined) =>
-        Stream.unwrap(Effect.gen(function*() {
-          const following = yield* log.follow(guildId, lastEventId)
-          const start = following.missed === null
-            ? Stream.fromEffect(Effect.map(view(guildId), (state) => frame(following.now, "state", state)))
-            : Stream.fromIterable(following.missed.map(eventFrame))
-          const comments = Stream.fromSchedule(Schedule.spaced(heartbeat)).pipe(Stream.map(() => heartbeatFrame))
-          return start.pipe(
-            Stream.concat(Stream.merge(following.live.pipe(Stream.map(eventFrame)), comments))
+    const events = (guildId: GuildId, lastEventId: string | undefined) =>
+      Stream.unwrap(Effect.gen(function*() {
+        const following = yield* log.follow(guildId, lastEventId)
+        const start = following.missed === null
+          ? Stream.fromEffect(Effect.map(view(guildId), (state) => frame(following.now, "state", state)))
+          : Stream.fromIterable(following.missed.map(eventFrame))
+        // One stream per client, no merge: the heartbeat comes through the log with the events.
+        return start.pipe(Stream.concat(Stream.map(following.live, liveFrame)))
+      }))
+
+    return handlers
+      .handle("list", () => Effect.flatMap(Caller, callerGuilds(control, directory)))
+      .handle("player", ({ params, query }) =>
+        actorIn(params.guildId).pipe(Effect.andThen(view(params.guildId, query.page, query.size))))
+      .handle("icon", ({ params }) =>
+        actorIn(params.guildId).pipe(
+          Effect.andThen(directory.guild(params.guildId)),
+          Effect.flatMap((guild) =>
+            imageAt(Option.getOrNull(Option.flatMapNullishOr(guild, (g) => g.icon)), "The guild has no icon.")
           )
-        }))
-
-      return handlers
-        .handle("list", () => Effect.flatMap(Caller, callerGuilds(control, directory)))
-        .handle("player", ({ params, query }) =>
-          actorIn(params.guildId).pipe(Effect.andThen(view(params.guildId, query.page, query.size))))
-        .handle("icon", ({ params }) =>
-          actorIn(params.guildId).pipe(
-            Effect.andThen(directory.guild(params.guildId)),
-            Effect.flatMap((guild) =>
-              imageAt(Option.getOrNull(Option.flatMapNullishOr(guild, (g) => g.icon)), "The guild has no icon.")
-            )
-          ))
-        .handle("artwork", ({ params }) =>
-          actorIn(params.guildId).pipe(
-            Effect.andThen(control.view(params.guildId)),
-            Effect.flatMap((state) =>
-              imageAt(state.queue.current?.track.artworkUrl ?? null, "Nothing is playing, or what plays has no artwork.")
-            )
-          ))
-        .handle("enqueue", ({ params, payload }) =>
-          actorIn(params.guildId, payload.voiceChannelId ?? null).pipe(
-            Effect.flatMap((actor) =>
-              orProblem(control.play(actor, { source: { _tag: "Query", query: payload.query }, next: payload.next ?? false }))
-            ),
-            Effect.flatMap(requesters.queued(params.guildId))
-          ))
-        .handle("suggest", ({ params, query }) =>
-          actorIn(params.guildId).pipe(
-            Effect.andThen(control.suggest(query.q)),
-            Effect.map((found) => found.map((s) => ({ label: s.name, query: s.value })))
-          ))
-        .handle("remove", ({ params, query }) =>
-          acting(params.guildId, (actor) => control.remove(actor, params.position, query.to)))
-        .handle("move", ({ params, payload }) =>
-          acting(params.guildId, (actor) => control.move(actor, payload.from, payload.to)))
-        .handle("shuffle", ({ params }) => acting(params.guildId, control.shuffle))
-        .handle("clear", ({ params }) => acting(params.guildId, control.clear))
-        .handle("pause", ({ params }) => acting(params.guildId, control.pause))
-        .handle("resume", ({ params }) => acting(params.guildId, control.resume))
-        .handle("skip", ({ params }) =>
-          actorIn(params.guildId).pipe(
-            Effect.flatMap((actor) => orProblem(control.skip(actor, 1))),
-            Effect.flatMap((outcome) =>
-              Effect.map(view(params.guildId), (player) => ({
-                ...player,
-                vote: outcome._tag === "Voted"
-                  ? { votes: outcome.votes, needed: outcome.needed, repeated: outcome.repeated }
-                  : null
-              }))
-            )
-          ))
-        .handle("jump", ({ params }) => acting(params.guildId, (actor) => control.skipTo(actor, params.position)))
-        .handle("previous", ({ params }) => acting(params.guildId, control.previous))
-        .handle("stop", ({ params }) => acting(params.guildId, control.stop))
-        .handle("leave", ({ params }) => acting(params.guildId, control.leave))
-        .handle("seek", ({ params, payload }) => acting(params.guildId, (actor) => control.seek(actor, payload.positionMs)))
-        .handle("volume", ({ params, payload }) => acting(params.guildId, (actor) => control.setVolume(actor, payload.level)))
-        .handle("effects", ({ params, payload }) =>
-          acting(params.guildId, (actor) => control.setEffects(actor, payload.effects)))
-        .handle("equalizer", ({ params, payload }) =>
-          acting(params.guildId, (actor) => control.setEqualizer(actor, payload.preset)))
-        .handle("loop", ({ params, payload }) => acting(params.guildId, (actor) => control.setLoop(actor, payload.mode)))
-        .handle("settings", ({ params }) =>
-          actorIn(params.guildId).pipe(
-            Effect.flatMap((actor) => orProblem(control.settings(actor, {}))),
-            Effect.map((outcome) => settingsView(outcome.before))
-          ))
-        .handle("roles", ({ params }) => Effect.andThen(actorIn(params.guildId), directory.roles(params.guildId)))
-        .handle("updateSettings", ({ params, payload }) =>
-          actorIn(params.guildId).pipe(
-            Effect.flatMap((actor) =>
-              orProblem(control.settings(actor, {
-                djRole: payload.djRoleId,
-                voteSkipRatio: payload.voteSkipRatio,
-                autoplay: payload.autoplay,
-                stay: payload.stay,
-                maxQueueLength: payload.maxQueueLength,
-                maxPlaylistSize: payload.maxPlaylistSize,
-                allowDuplicates: payload.allowDuplicates,
-                djOnly: payload.djOnly
-              }))
-            ),
-            Effect.map((outcome) => settingsView(outcome.after))
-          ))
-        .handle("events", ({ params, headers }) =>
-          Effect.as(actorIn(params.guildId), events(params.guildId, headers["last-event-id"])))
-    }))
+        ))
+      .handle("artwork", ({ params }) =>
+        actorIn(params.guildId).pipe(
+          Effect.andThen(control.view(params.guildId)),
+          Effect.flatMap((state) =>
+            imageAt(state.queue.current?.track.artworkUrl ?? null, "Nothing is playing, or what plays has no artwork.")
+          )
+        ))
+      .handle("enqueue", ({ params, payload }) =>
+        actorIn(params.guildId, payload.voiceChannelId ?? null).pipe(
+          Effect.flatMap((actor) =>
+            orProblem(control.play(actor, { source: { _tag: "Query", query: payload.query }, next: payload.next ?? false }))
+          ),
+          Effect.flatMap(requesters.queued(params.guildId))
+        ))
+      .handle("suggest", ({ params, query }) =>
+        actorIn(params.guildId).pipe(
+          Effect.andThen(control.suggest(query.q)),
+          Effect.map((found) => found.map((s) => ({ label: s.name, query: s.value })))
+        ))
+      .handle("remove", ({ params, query }) =>
+        acting(params.guildId, (actor) => control.remove(actor, params.position, query.to)))
+      .handle("move", ({ params, payload }) =>
+        acting(params.guildId, (actor) => control.move(actor, payload.from, payload.to)))
+      .handle("shuffle", ({ params }) => acting(params.guildId, control.shuffle))
+      .handle("clear", ({ params }) => acting(params.guildId, control.clear))
+      .handle("pause", ({ params }) => acting(params.guildId, control.pause))
+      .handle("resume", ({ params }) => acting(params.guildId, control.resume))
+      .handle("skip", ({ params }) =>
+        actorIn(params.guildId).pipe(
+          Effect.flatMap((actor) => orProblem(control.skip(actor, 1))),
+          Effect.flatMap((outcome) =>
+            Effect.map(view(params.guildId), (player) => ({
+              ...player,
+              vote: outcome._tag === "Voted"
+                ? { votes: outcome.votes, needed: outcome.needed, repeated: outcome.repeated }
+                : null
+            }))
+          )
+        ))
+      .handle("jump", ({ params }) => acting(params.guildId, (actor) => control.skipTo(actor, params.position)))
+      .handle("previous", ({ params }) => acting(params.guildId, control.previous))
+      .handle("stop", ({ params }) => acting(params.guildId, control.stop))
+      .handle("leave", ({ params }) => acting(params.guildId, control.leave))
+      .handle("seek", ({ params, payload }) => acting(params.guildId, (actor) => control.seek(actor, payload.positionMs)))
+      .handle("volume", ({ params, payload }) => acting(params.guildId, (actor) => control.setVolume(actor, payload.level)))
+      .handle("effects", ({ params, payload }) =>
+        acting(params.guildId, (actor) => control.setEffects(actor, payload.effects)))
+      .handle("equalizer", ({ params, payload }) =>
+        acting(params.guildId, (actor) => control.setEqualizer(actor, payload.preset)))
+      .handle("loop", ({ params, payload }) => acting(params.guildId, (actor) => control.setLoop(actor, payload.mode)))
+      .handle("settings", ({ params }) =>
+        actorIn(params.guildId).pipe(
+          Effect.flatMap((actor) => orProblem(control.settings(actor, {}))),
+          Effect.map((outcome) => settingsView(outcome.before))
+        ))
+      .handle("roles", ({ params }) => Effect.andThen(actorIn(params.guildId), directory.roles(params.guildId)))
+      .handle("updateSettings", ({ params, payload }) =>
+        actorIn(params.guildId).pipe(
+          Effect.flatMap((actor) =>
+            orProblem(control.settings(actor, {
+              djRole: payload.djRoleId,
+              voteSkipRatio: payload.voteSkipRatio,
+              autoplay: payload.autoplay,
+              stay: payload.stay,
+              maxQueueLength: payload.maxQueueLength,
+              maxPlaylistSize: payload.maxPlaylistSize,
+              allowDuplicates: payload.allowDuplicates,
+              djOnly: payload.djOnly
+            }))
+          ),
+          Effect.map((outcome) => settingsView(outcome.after))
+        ))
+      .handle("events", ({ params, headers }) =>
+        Effect.as(actorIn(params.guildId), events(params.guildId, headers["last-event-id"])))
+  }))

@@ -24,7 +24,7 @@ import { RequestProblemsLive } from "./Problems.ts"
 import { SystemHandlers } from "./SystemHandlers.ts"
 
 const ApiRoutes = HttpApiBuilder.layer(RepriseApi, { openapiPath: "/api/openapi.json" }).pipe(
-  Layer.provide([SystemHandlers, GuildHandlers(), LibraryHandlers, PlaylistHandlers, MeHandlers]),
+  Layer.provide([SystemHandlers, GuildHandlers, LibraryHandlers, PlaylistHandlers, MeHandlers]),
   Layer.provide([ApiAuthLive, RequestProblemsLive, EventLog.layer(), Images.layerConfig])
 )
 

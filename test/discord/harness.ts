@@ -8,6 +8,7 @@ import { afterAll, assert, beforeAll } from "vitest"
 import { generateTone, generateToneSequence } from "../support/audioFixtures.ts"
 import { startFileServer, type FileServer } from "../support/audioHttpServer.ts"
 import { tempDir } from "../support/database.ts"
+import { seedEmbeddedDatabase } from "../support/pgliteTemplate.ts"
 import type { NodeProcess } from "../support/nodeProcess.ts"
 import { freePort, startProgram } from "../support/program.ts"
 import {
@@ -83,7 +84,9 @@ export const startHarness = async (options: HarnessOptions): Promise<Harness> =>
   const dataDir = tempDir("discord-e2e")
   const musicDir = join(dataDir, "music")
   mkdirSync(musicDir)
-  const [served] = await Promise.all([
+  // PGlite's first start is not what these tests are about (test/foundation/database.test.ts is).
+  const [, served] = await Promise.all([
+    seedEmbeddedDatabase(dataDir),
     Promise.all(
       Object.entries(options.tones).map(async ([path, tone]) =>
         [path, await writeTone(dataDir, path.replace(/\W/g, "_"), tone)] as const
