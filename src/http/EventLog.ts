@@ -3,7 +3,7 @@
  * dashboard, a script on the event stream) that loses its connection gets what it missed when it
  * comes back with the last id it saw, instead of starting over.
  */
-import { Clock, Context, type Duration, Effect, Layer, PubSub, type Scope, Stream } from "effect"
+import { Clock, Context, type Duration, Effect, Layer, Stream } from "effect"
 import type { GuildId } from "../../schema/Ids.ts"
 import type { PlayerEvent } from "../../schema/PlayerEvent.ts"
 import { PlayerRegistry } from "../player/PlayerRegistry.ts"
@@ -23,13 +23,16 @@ export const Pulse = { _tag: "Pulse" } as const
 export type Pulse = typeof Pulse
 export const isPulse = (e: Sequenced | Pulse): e is Pulse => e === Pulse
 
-export interface Following {
+/** What a follower receives, in order, as it is recorded: called synchronously, so it must not block. */
+export type Sink = (e: Sequenced | Pulse) => void
+
+export interface Attached {
   /** The guild's events after the given id, or null when they are not all kept (or no id was given). */
   readonly missed: ReadonlyArray<Sequenced> | null
   /** The id of now: a client that starts from a fresh state has seen everything up to it. */
   readonly now: string
-  /** The guild's events from then on, none of them in `missed`, and a `Pulse` every `pulse`. */
-  readonly live: Stream.Stream<Sequenced | Pulse>
+  /** Stops the sink's deliveries. */
+  readonly detach: () => void
 }
 
 export interface EventLogOptions {
@@ -39,9 +42,14 @@ export interface EventLogOptions {
   readonly pulse?: Duration.Input | undefined
 }
 
+/**
+ * Followers are sinks called as each event is recorded, not subscribers with fibers of their own:
+ * an event for a guild followed by a thousand dashboards is one loop of a thousand writes of the
+ * same bytes, instead of a thousand fibers woken to read a queue each.
+ */
 export class EventLog extends Context.Service<EventLog, {
-  /** Follows a guild's events from after `lastEventId`; the live part lasts as long as the scope. */
-  readonly follow: (guildId: GuildId, lastEventId: string | undefined) => Effect.Effect<Following, never, Scope.Scope>
+  /** Delivers a guild's events after `lastEventId` to `sink` from now on, until `detach`. */
+  readonly attach: (guildId: GuildId, lastEventId: string | undefined, sink: Sink) => Effect.Effect<Attached>
 }>()("reprise/http/EventLog") {
   static readonly layer = (options: EventLogOptions = {}) =>
     Layer.effect(
@@ -50,27 +58,26 @@ export class EventLog extends Context.Service<EventLog, {
         const registry = yield* PlayerRegistry
         const perGuild = options.perGuild ?? 256
         const boot = (yield* Clock.currentTimeMillis).toString(36)
-        // One hub per guild, so an event wakes only the clients that follow its guild. Sliding, as
-        // the registry's own: a client that stops reading loses old events, nobody waits for it.
         const guilds = new Map<GuildId, {
           readonly events: Array<Sequenced>
           droppedUpTo: number
-          readonly hub: PubSub.PubSub<Sequenced | Pulse>
+          readonly sinks: Set<Sink>
         }>()
-        const guildOf = (guildId: GuildId) =>
-          Effect.suspend(() => {
-            const known = guilds.get(guildId)
-            if (known !== undefined) return Effect.succeed(known)
-            return Effect.map(PubSub.sliding<Sequenced | Pulse>(256), (hub) => {
-              const guild = { events: [], droppedUpTo: 0, hub }
-              guilds.set(guildId, guild)
-              return guild
-            })
-          })
+        const guildOf = (guildId: GuildId) => {
+          const known = guilds.get(guildId)
+          if (known !== undefined) return known
+          const guild = { events: [], droppedUpTo: 0, sinks: new Set<Sink>() }
+          guilds.set(guildId, guild)
+          return guild
+        }
+        const deliver = (sinks: Set<Sink>, e: Sequenced | Pulse) => {
+          for (const sink of sinks) sink(e)
+        }
         let seq = 0
 
         const record = (event: PlayerEvent) =>
-          Effect.flatMap(guildOf(event.guildId), (guild) => {
+          Effect.sync(() => {
+            const guild = guildOf(event.guildId)
             seq += 1
             const sequenced: Sequenced = { id: `${boot}-${seq}`, seq, event }
             guild.events.push(sequenced)
@@ -78,15 +85,15 @@ export class EventLog extends Context.Service<EventLog, {
               const dropped = guild.events.splice(0, guild.events.length - perGuild)
               guild.droppedUpTo = dropped[dropped.length - 1]?.seq ?? guild.droppedUpTo
             }
-            return PubSub.publish(guild.hub, sequenced)
+            deliver(guild.sinks, sequenced)
           })
         const subscription = yield* registry.subscribe
         yield* Stream.fromSubscription(subscription).pipe(Stream.runForEach(record), Effect.forkScoped)
-        // One timer for all followers, instead of one per connection; a hub nobody follows drops it.
+        // One timer for all followers, instead of one per connection.
         yield* Effect.sleep(options.pulse ?? "15 seconds").pipe(
-          Effect.andThen(Effect.suspend(() =>
-            Effect.forEach(guilds.values(), (guild) => PubSub.publish(guild.hub, Pulse), { discard: true })
-          )),
+          Effect.andThen(Effect.sync(() => {
+            for (const guild of guilds.values()) deliver(guild.sinks, Pulse)
+          })),
           Effect.forever,
           Effect.forkScoped
         )
@@ -98,22 +105,20 @@ export class EventLog extends Context.Service<EventLog, {
         }
 
         return EventLog.of({
-          follow: Effect.fn("EventLog.follow")(function*(guildId: GuildId, lastEventId: string | undefined) {
-            // Subscribed before the kept events are read, so nothing falls between the two; from here
-            // to the return nothing yields, so `seq` is the moment the kept events were read.
-            const guild = yield* guildOf(guildId)
-            const live = yield* PubSub.subscribe(guild.hub)
-            const after = seqOf(lastEventId)
-            const complete = after !== null && after <= seq && after >= guild.droppedUpTo
-            const upTo = seq
-            return {
-              missed: complete ? guild.events.filter((e) => e.seq > after) : null,
-              now: `${boot}-${upTo}`,
-              live: Stream.fromSubscription(live).pipe(
-                Stream.filter((e) => isPulse(e) || e.seq > upTo)
-              )
-            } satisfies Following
-          })
+          // Synchronous: the kept events are read and the sink added at one moment, so every event
+          // is either in `missed` (or before `now`) or delivered, never both, never neither.
+          attach: (guildId, lastEventId, sink) =>
+            Effect.sync(() => {
+              const guild = guildOf(guildId)
+              const after = seqOf(lastEventId)
+              const complete = after !== null && after <= seq && after >= guild.droppedUpTo
+              guild.sinks.add(sink)
+              return {
+                missed: complete ? guild.events.filter((e) => e.seq > after) : null,
+                now: `${boot}-${seq}`,
+                detach: () => guild.sinks.delete(sink)
+              } satisfies Attached
+            })
         })
       })
     )

@@ -3,7 +3,8 @@
  * calls the application core and answers with the player as it is afterwards, or with the
  * problem the core's refusal is.
  */
-import { Clock, Effect, Option, Schema, Stream } from "effect"
+import { Clock, Effect, Option, Schema } from "effect"
+import { PassThrough } from "node:stream"
 import { HttpServerResponse } from "effect/http"
 import { HttpApiBuilder } from "effect/http-api"
 import type { SettingsView } from "../../schema/ApiV1.ts"
@@ -39,6 +40,11 @@ const eventFrame = (e: Sequenced): Uint8Array => {
   return bytes
 }
 const liveFrame = (e: Sequenced | Pulse): Uint8Array => isPulse(e) ? heartbeatFrame : eventFrame(e)
+
+/** A client this far behind on reading is cut off rather than buffered for without end. */
+const maxBehindBytes = 1024 * 1024
+/** No cache or proxy may keep or buffer a live stream. */
+const streamHeaders = { "cache-control": "no-cache", "x-accel-buffering": "no" }
 
 /** An image as its own type; nothing in it may run or be sniffed as something else. */
 const served = (image: Image) =>
@@ -91,15 +97,34 @@ export const GuildHandlers = HttpApiBuilder.group(RepriseApi, "guilds", (handler
         Effect.andThen(view(guildId))
       )
 
+    /**
+     * The event stream: a Node stream the server pipes to the socket, written to by the log as each
+     * event is recorded (the same bytes for every client). Events that come while the first frame
+     * is being made wait behind it; a client that stops reading is let go once it is a megabyte
+     * behind (it can come back with Last-Event-ID).
+     */
     const events = (guildId: GuildId, lastEventId: string | undefined) =>
-      Stream.unwrap(Effect.gen(function*() {
-        const following = yield* log.follow(guildId, lastEventId)
-        const start = following.missed === null
-          ? Stream.fromEffect(Effect.map(view(guildId), (state) => frame(following.now, "state", state)))
-          : Stream.fromIterable(following.missed.map(eventFrame))
-        // One stream per client, no merge: the heartbeat comes through the log with the events.
-        return start.pipe(Stream.concat(Stream.map(following.live, liveFrame)))
-      }))
+      Effect.gen(function*() {
+        const body = new PassThrough()
+        const send = (bytes: Uint8Array) => {
+          if (body.destroyed) return
+          if (body.writableLength > maxBehindBytes) body.destroy()
+          else body.write(bytes)
+        }
+        let waiting: Array<Uint8Array> | null = []
+        const attached = yield* log.attach(guildId, lastEventId, (e) => {
+          const bytes = liveFrame(e)
+          if (waiting === null) send(bytes)
+          else waiting.push(bytes)
+        })
+        body.once("close", attached.detach)
+        const first = attached.missed === null
+          ? [frame(attached.now, "state", yield* Effect.onInterrupt(view(guildId), () => Effect.sync(() => body.destroy())))]
+          : attached.missed.map(eventFrame)
+        for (const bytes of [...first, ...waiting]) send(bytes)
+        waiting = null
+        return HttpServerResponse.raw(body, { contentType: "text/event-stream", headers: streamHeaders })
+      })
 
     return handlers
       .handle("list", () => Effect.flatMap(Caller, callerGuilds(control, directory)))
@@ -185,5 +210,5 @@ export const GuildHandlers = HttpApiBuilder.group(RepriseApi, "guilds", (handler
           Effect.map((outcome) => settingsView(outcome.after))
         ))
       .handle("events", ({ params, headers }) =>
-        Effect.as(actorIn(params.guildId), events(params.guildId, headers["last-event-id"])))
+        Effect.andThen(actorIn(params.guildId), events(params.guildId, headers["last-event-id"])))
   }))

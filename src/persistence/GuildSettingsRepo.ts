@@ -1,4 +1,4 @@
-import { Context, Effect, Layer, Schema, SchemaGetter } from "effect"
+import { Clock, Context, Effect, Layer, Schema, SchemaGetter } from "effect"
 import { SqlClient, type SqlError } from "effect/sql"
 import { defaultDjActions, DjAction } from "../../schema/GuildRules.ts"
 import { type GuildId, RoleId } from "../../schema/Ids.ts"
@@ -77,13 +77,23 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
       /** The guild's row, if it has one; every read maps it, with the defaults for a guild without one. */
       // The last row read per guild: while the database is away, the rules it last said still apply.
       const lastKnown = new Map<GuildId, Row | null>()
+      // Every command reads the settings, and a busy guild sends hundreds a minute (the dashboard, a
+      // script): a row read is kept a few seconds, so it costs the database one read per window. A
+      // write through this repo drops it at once; one by another process shows within the window.
+      const fresh = new Map<GuildId, { readonly row: Row | null; readonly until: number }>()
+      const keepFor = 5_000
       // The ratio is a `real`: through numeric it reads back as written (0.6, not 0.6000000238).
-      const fetchRow = (guildId: GuildId) =>
+      const queryRow = (guildId: GuildId) =>
         sql`SELECT dj_role_id, vote_skip_ratio::numeric::float8 AS vote_skip_ratio, allow_duplicates, max_queue_length, max_playlist_size, autoplay,
           stay_connected, dj_actions FROM guild_settings WHERE guild_id = ${guildId}`.pipe(
           Effect.flatMap(decodeRows),
           Effect.map((rows) => rows[0] ?? null),
-          Effect.tap((row) => Effect.sync(() => lastKnown.set(guildId, row))),
+          Effect.tap((row) =>
+            Effect.map(Clock.currentTimeMillis, (now) => {
+              lastKnown.set(guildId, row)
+              fresh.set(guildId, { row, until: now + keepFor })
+            })
+          ),
           // Every command reads the settings: a database slow to answer must not hold one past Discord's 3 s.
           Effect.timeout("1500 millis"),
           Effect.catch((error) =>
@@ -93,6 +103,13 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
             )
           )
         )
+      const fetchRow = (guildId: GuildId) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          const kept = fresh.get(guildId)
+          return kept !== undefined && kept.until > now ? Effect.succeed(kept.row) : queryRow(guildId)
+        })
+      /** A write, after which the next read asks the database again. */
+      const writing = (guildId: GuildId) => Effect.ensuring(Effect.sync(() => fresh.delete(guildId)))
       const read = <A>(name: string, from: (row: Row) => A, otherwise: A) =>
         Effect.fn(`GuildSettingsRepo.${name}`)(function*(guildId: GuildId) {
           const row = yield* fetchRow(guildId)
@@ -123,12 +140,12 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
       const setAutoplay = Effect.fn("GuildSettingsRepo.setAutoplay")(function*(guildId: GuildId, enabled: boolean) {
         yield* sql`INSERT INTO guild_settings (guild_id, autoplay) VALUES (${guildId}, ${enabled})
           ON CONFLICT (guild_id) DO UPDATE SET autoplay = EXCLUDED.autoplay, updated_at = now()`
-      })
+      }, (effect, guildId) => writing(guildId)(effect))
 
       const setDjRole = Effect.fn("GuildSettingsRepo.setDjRole")(function*(guildId: GuildId, roleId: RoleId | null) {
         yield* sql`INSERT INTO guild_settings (guild_id, dj_role_id) VALUES (${guildId}, ${roleId})
           ON CONFLICT (guild_id) DO UPDATE SET dj_role_id = EXCLUDED.dj_role_id, updated_at = now()`
-      })
+      }, (effect, guildId) => writing(guildId)(effect))
 
       const setVoteSkipRatio = Effect.fn("GuildSettingsRepo.setVoteSkipRatio")(function*(
         guildId: GuildId,
@@ -136,12 +153,12 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
       ) {
         yield* sql`INSERT INTO guild_settings (guild_id, vote_skip_ratio) VALUES (${guildId}, ${ratio})
           ON CONFLICT (guild_id) DO UPDATE SET vote_skip_ratio = EXCLUDED.vote_skip_ratio, updated_at = now()`
-      })
+      }, (effect, guildId) => writing(guildId)(effect))
 
       const setStayConnected = Effect.fn("GuildSettingsRepo.setStayConnected")(function*(guildId: GuildId, stay: boolean) {
         yield* sql`INSERT INTO guild_settings (guild_id, stay_connected) VALUES (${guildId}, ${stay})
           ON CONFLICT (guild_id) DO UPDATE SET stay_connected = EXCLUDED.stay_connected, updated_at = now()`
-      })
+      }, (effect, guildId) => writing(guildId)(effect))
 
       const setLimits = Effect.fn("GuildSettingsRepo.setLimits")(function*(guildId: GuildId, change: Partial<GuildLimits>) {
         const columns = {
@@ -152,7 +169,7 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
         if (Object.keys(columns).length === 0) return
         yield* sql`INSERT INTO guild_settings ${sql.insert({ guild_id: guildId, ...columns })}
           ON CONFLICT (guild_id) DO UPDATE SET ${sql.update(columns)}, updated_at = now()`
-      })
+      }, (effect, guildId) => writing(guildId)(effect))
 
       const setDjActions = Effect.fn("GuildSettingsRepo.setDjActions")(function*(
         guildId: GuildId,
@@ -161,7 +178,7 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
         const names = JSON.stringify(actions)
         yield* sql`INSERT INTO guild_settings (guild_id, dj_actions) VALUES (${guildId}, ${names}::jsonb)
           ON CONFLICT (guild_id) DO UPDATE SET dj_actions = EXCLUDED.dj_actions, updated_at = now()`
-      })
+      }, (effect, guildId) => writing(guildId)(effect))
 
       return GuildSettingsRepo.of({
         access,
