@@ -9,7 +9,7 @@ import type * as Cmd from "../../schema/PlayerCommand.ts"
 import { Connect, Enqueue, Resume } from "../../schema/PlayerCommand.ts"
 import type { ReplyOf } from "../../schema/PlayerReply.ts"
 import type { Track } from "../../schema/Track.ts"
-import type { AttachmentInput } from "../resolve/sources/AttachmentSource.ts"
+import type { AttachmentInput, StoredUpload } from "../resolve/sources/AttachmentSource.ts"
 import type { Resolver } from "../resolve/Resolver.ts"
 import type { PlaylistInfo, ResolvedBatch, ResolvedTracks } from "../resolve/Resolution.ts"
 import type { ResolveError } from "../resolve/ResolveError.ts"
@@ -27,6 +27,7 @@ import { awaitStart, type Start } from "./Start.ts"
 export type PlaySource =
   | { readonly _tag: "Query"; readonly query: string }
   | { readonly _tag: "Upload"; readonly file: AttachmentInput }
+  | { readonly _tag: "Stored"; readonly file: StoredUpload }
   | { readonly _tag: "Pick"; readonly value: string }
   | { readonly _tag: "Tracks"; readonly tracks: ReadonlyArray<Track>; readonly playlist: PlaylistInfo | null }
 
@@ -93,6 +94,8 @@ export const makePlay = (deps: {
         }
         case "Upload":
           return single(resolver.resolveAttachment(request.source.file, userId))
+        case "Stored":
+          return single(resolver.resolveStored(request.source.file, userId))
         case "Pick":
           return single(resolver.resolve(request.source.value, userId))
         case "Tracks":

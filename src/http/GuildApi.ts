@@ -4,9 +4,10 @@
  * the same rules; its errors are RFC 9457 problems (Problems.ts).
  */
 import { Context, Schema } from "effect"
+import { Multipart } from "effect/http"
 import { HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, HttpApiSchema, HttpApiSecurity, OpenApi } from "effect/http-api"
 import * as V1 from "../../schema/ApiV1.ts"
-import { GuildId } from "../../schema/Ids.ts"
+import { ChannelId, GuildId } from "../../schema/Ids.ts"
 import type { KeyHolder } from "../control/ApiKeys.ts"
 import type { StoredSession } from "../persistence/SessionRepo.ts"
 import { BadGateway, ControlProblems, Forbidden, RequestProblems, TooManyRequests, Unauthorized, Unavailable } from "./Problems.ts"
@@ -55,6 +56,13 @@ const setting = <const Name extends string, S extends Schema.Top>(name: Name, pa
 
 const described = OpenApi.Description
 
+/** An audio file to play, with where and when as form fields. */
+const Upload = Schema.Struct({
+  file: Multipart.SingleFileSchema,
+  next: Schema.optionalKey(Schema.Literals(["true", "false"])),
+  voiceChannelId: Schema.optionalKey(ChannelId)
+}).pipe(HttpApiSchema.asMultipart({ maxParts: 3, maxFieldSize: 1024 }))
+
 /** An image through the bot (Images.ts): its own type, whichever of PNG, JPEG, GIF, WebP or AVIF it is. */
 const image = {
   params: guild,
@@ -85,6 +93,12 @@ export class GuildsGroup extends HttpApiGroup.make("guilds")
       .annotate(
         described,
         "Resolves and queues like /play. voiceChannelId is required while the bot is in no voice channel (else 409)."
+      ),
+    HttpApiEndpoint.post("upload", "/:guildId/queue/upload", { ...onPlayer, payload: Upload, success: V1.Queued })
+      .annotate(
+        described,
+        "Plays an audio file sent as multipart/form-data (`file`; `next` and `voiceChannelId` as fields), as /playfile " +
+          "does: up to ATTACHMENT_MAX_BYTES, an audio type and extension. The bot keeps it a day."
       ),
     HttpApiEndpoint.get("suggest", "/:guildId/suggest", {
       params: guild,

@@ -22,7 +22,8 @@ import { makeCallerIn } from "./CallerActor.ts"
 import { defaultPageSize, playerView, requestersOf } from "./PlayerView.ts"
 import { makeRequesters } from "./Requesters.ts"
 import { type Image, Images } from "./Images.ts"
-import { BadGateway, NotFound, orProblem } from "./Problems.ts"
+import { BadGateway, NotFound, orProblem, Unprocessable } from "./Problems.ts"
+import { Uploads } from "./Uploads.ts"
 
 const encodeEvent = Schema.encodeSync(PlayerEvent)
 const utf8 = new TextEncoder()
@@ -76,6 +77,7 @@ export const GuildHandlers = HttpApiBuilder.group(RepriseApi, "guilds", (handler
     const actorIn = yield* makeCallerIn
     const requesters = yield* makeRequesters
     const images = yield* Images
+    const uploads = yield* Uploads
 
     const imageAt = (url: string | null, none: string): Effect.Effect<HttpServerResponse.HttpServerResponse, NotFound | BadGateway> =>
       url === null
@@ -151,6 +153,18 @@ export const GuildHandlers = HttpApiBuilder.group(RepriseApi, "guilds", (handler
           ),
           Effect.flatMap(requesters.queued(params.guildId))
         ))
+      .handle("upload", ({ params, payload }) =>
+        Effect.gen(function*() {
+          const actor = yield* actorIn(params.guildId, payload.voiceChannelId ?? null)
+          const { file } = payload
+          const kept = yield* uploads.keep({ path: file.path, name: file.name, contentType: file.contentType }).pipe(
+            Effect.mapError((refused) => new Unprocessable({ detail: refused.message }))
+          )
+          const queued = yield* orProblem(
+            control.play(actor, { source: { _tag: "Stored", file: kept }, next: payload.next === "true" })
+          ).pipe(Effect.tapError(() => uploads.discard(kept)))
+          return yield* requesters.queued(params.guildId)(queued)
+        }))
       .handle("suggest", ({ params, query }) =>
         actorIn(params.guildId).pipe(
           Effect.andThen(control.suggest(query.q)),

@@ -6,6 +6,7 @@ import { PrometheusMetrics } from "effect/observability"
 import { createServer } from "node:http"
 import { Port, withDefault } from "../config/Fields.ts"
 import * as Section from "../config/Section.ts"
+import { section as resolveSection } from "../resolve/ResolveSettings.ts"
 import { sampleProcessMetrics } from "../observability/ProcessMetrics.ts"
 import { RepriseApi } from "./Api.ts"
 import { ApiAuthLive } from "./ApiAuth.ts"
@@ -16,6 +17,7 @@ import { EventLog } from "./EventLog.ts"
 import { GuildHandlers } from "./GuildHandlers.ts"
 import { httpMetrics } from "./HttpMetrics.ts"
 import { Images } from "./Images.ts"
+import { Uploads } from "./Uploads.ts"
 import { LibraryHandlers } from "./LibraryHandlers.ts"
 import { MeHandlers } from "./MeHandlers.ts"
 import { DiscordOAuth } from "./OAuth.ts"
@@ -25,7 +27,7 @@ import { SystemHandlers } from "./SystemHandlers.ts"
 
 const ApiRoutes = HttpApiBuilder.layer(RepriseApi, { openapiPath: "/api/openapi.json" }).pipe(
   Layer.provide([SystemHandlers, GuildHandlers, LibraryHandlers, PlaylistHandlers, MeHandlers]),
-  Layer.provide([ApiAuthLive, RequestProblemsLive, EventLog.layer(), Images.layerConfig])
+  Layer.provide([ApiAuthLive, RequestProblemsLive, EventLog.layer(), Images.layerConfig, Uploads.layerConfig])
 )
 
 const DocsRoute = HttpApiScalar.layer(RepriseApi, { path: "/api/docs" })
@@ -65,7 +67,9 @@ export const section = Section.make({
 export const layerConfig = Layer.unwrap(
   Effect.gen(function*() {
     const config = yield* Section.settingsOf(section)
-    return HttpRouter.serve(Routes, { middleware: (app) => httpMetrics(bodyLimit(app)), disableLogger: true }).pipe(
+    const { attachmentMaxBytes } = yield* Section.settingsOf(resolveSection)
+    const limited = bodyLimit({ uploadMaxBytes: attachmentMaxBytes })
+    return HttpRouter.serve(Routes, { middleware: (app) => httpMetrics(limited(app)), disableLogger: true }).pipe(
       Layer.provide(NodeHttpServer.layer(createServer, { host: config.host, port: config.port }))
     )
   })

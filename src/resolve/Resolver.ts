@@ -15,7 +15,7 @@ import { type ResolverSettings, section } from "./ResolveSettings.ts"
 import { safeUrls } from "./SafeUrls.ts"
 import { type Claimed, claimQuery } from "./Source.ts"
 import { makeSourceGuard } from "./SourceGuard.ts"
-import type { AttachmentInput } from "./sources/AttachmentSource.ts"
+import type { AttachmentInput, StoredUpload } from "./sources/AttachmentSource.ts"
 import { makeSources } from "./sources/index.ts"
 import { playWithFallback } from "./Fallback.ts"
 import { YtDlp } from "./ytdlp/YtDlp.ts"
@@ -47,6 +47,8 @@ export class Resolver extends Context.Service<Resolver, {
   readonly resolveStream: (query: string, requester: UserId, options?: ResolveOptions) => Stream.Stream<ResolvedBatch, ResolveError>
   /** An uploaded file (`/playfile`): type and size are checked before anything is fetched. */
   readonly resolveAttachment: (attachment: AttachmentInput, requester: UserId) => Effect.Effect<ResolvedTracks, ResolveError>
+  /** A file uploaded to the bot's own API, which it keeps on its disk. */
+  readonly resolveStored: (upload: StoredUpload, requester: UserId) => Effect.Effect<ResolvedTracks, ResolveError>
   /** What FFmpeg reads for a track: cached (TTL within the stream URL's expiry), de-duplicated. */
   readonly playable: (track: TrackInfo) => Effect.Effect<Playable, ResolveError>
   /**
@@ -171,6 +173,9 @@ export class Resolver extends Context.Service<Resolver, {
     const resolveAttachment = Effect.fn("Resolver.resolveAttachment")(function*(a: AttachmentInput, requester: UserId) {
       return toTracks(yield* attachments.resolve(a), requester)
     })
+    const resolveStored = Effect.fn("Resolver.resolveStored")(function*(upload: StoredUpload, requester: UserId) {
+      return toTracks(yield* attachments.resolveStored(upload), requester)
+    })
 
     // A search that misses the deadline keeps running (in the resolver's scope, not the keystroke's),
     // so the next keystroke or the `/play` that follows finds it (YtDlpSource.suggest).
@@ -231,6 +236,7 @@ export class Resolver extends Context.Service<Resolver, {
       resolve,
       resolveStream,
       resolveAttachment,
+      resolveStored,
       playable,
       duration,
       autocomplete,

@@ -64,7 +64,7 @@ describe("Reprise's HTTP API against the fake Discord", () => {
       RATE_LIMIT_API_GUILD: "10000 per minute",
       LYRICS_API_BASE: lrclib.url
     }),
-    tones: { "/a440.ogg": [440, 60], "/b660.ogg": [660, 60], "/c550.ogg": [550, 60] },
+    tones: { "/a440.ogg": [440, 60], "/b660.ogg": [660, 60], "/c550.ogg": [550, 60], "/u770.ogg": [770, 60] },
     // A page yt-dlp reads (the generic extractor): its video's poster is the track's artwork.
     texts: {
       "/cover-song.html": `<html><head><title>Cover Song</title></head><body><video src="/b660.ogg" poster="/cover.png"></video></body></html>`,
@@ -355,6 +355,7 @@ describe("Reprise's HTTP API against the fake Discord", () => {
         "/api/v1/guilds/{guildId}/icon",
         "/api/v1/guilds/{guildId}/player/artwork",
         "/api/v1/guilds/{guildId}/queue",
+        "/api/v1/guilds/{guildId}/queue/upload",
         "/api/v1/guilds/{guildId}/queue/{position}",
         "/api/v1/guilds/{guildId}/queue/move",
         "/api/v1/guilds/{guildId}/queue/{position}/play",
@@ -416,6 +417,33 @@ describe("Reprise's HTTP API against the fake Discord", () => {
     await eventually(() => h.fake.voiceChannelOf(ids.guild) === null, "the bot out of voice, as /leave")
     assertProblem(await call("GET", `${guild()}/player/artwork`), 404, /Nothing is playing/)
     assertProblem(await call("GET", `${guild()}/lyrics`), 409, /give q/)
+  })
+
+  it("plays a file uploaded to it, as /playfile does, and refuses one that is not audio", async () => {
+    const upload = async (fields: Record<string, string | Blob>, name?: string) => {
+      const form = new FormData()
+      for (const [field, value] of Object.entries(fields)) {
+        if (typeof value === "string") form.append(field, value)
+        else form.append(field, value, name)
+      }
+      return readAnswer(await fetch(`${guild()}/queue/upload`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}` },
+        body: form
+      }))
+    }
+    const tone = new Blob([await (await fetch(h.files.url("/u770.ogg"))).arrayBuffer()], { type: "audio/ogg" })
+    const played = await upload({ file: tone, voiceChannelId: ids.music }, "My Upload.ogg")
+    assert.strictEqual(played.status, 200, JSON.stringify(played.body))
+    assert.deepInclude(played.body.tracks[0], { position: 0, requester: ids.alice })
+    await eventually(() => h.fake.voiceChannelOf(ids.guild) === ids.music, "the bot in voice")
+    assert.approximately((await h.listen(1500)).frequency(), 770, 5, "the uploaded file heard")
+    assert.strictEqual(h.files.requests.filter((r) => r.path === "/u770.ogg").length, 1, "played from the bot's own copy")
+
+    const text = new Blob(["not music"], { type: "text/plain" })
+    assertProblem(await upload({ file: text }, "notes.txt"), 422, /Only audio files can be played/)
+    assertProblem(await upload({ next: "true" }), 400, /payload\.file/)
+    await call("POST", `${guild()}/player/stop`)
   })
 
   it("refuses a revoked key at once", async () => {

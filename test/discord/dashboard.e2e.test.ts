@@ -348,6 +348,15 @@ describe.runIf(runs)("the dashboard in Chromium against the fake Discord", () =>
     assert.strictEqual(h.files.requests.filter((r) => r.path === "/cover.png").length, 1, "fetched by the bot, once")
   })
 
+  it("queues an audio file uploaded from the page", async () => {
+    const buffer = Buffer.from(await (await fetch(h.files.url("/b660.ogg"))).arrayBuffer())
+    await page.setInputFiles("#upload", { name: "From Disk.ogg", mimeType: "audio/ogg", buffer })
+    await page.getByRole("button", { name: "Upload and play" }).click()
+    await page.locator("#queue li").last().locator(".t", { hasText: "From Disk" }).waitFor({ timeout: 5000 })
+    const last = ((await player()).body.queue as ReadonlyArray<{ title: string; source: string }>).at(-1)
+    assert.deepInclude(last, { title: "From Disk", source: "file" })
+  })
+
   it("marks the server with music playing in the picker", async () => {
     await page.getByRole("link", { name: "← Servers" }).click()
     await page.waitForURL(`${h.http}/dashboard`)

@@ -43,8 +43,10 @@ let csrfToken = ""
 const api = async (method, path, body) => {
   const headers = { accept: "application/json" }
   if (method !== "GET") headers["x-csrf-token"] = csrfToken
-  if (body !== undefined) headers["content-type"] = "application/json"
-  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
+  // A form (an upload) sets its own multipart type; anything else goes as JSON.
+  const form = body instanceof FormData
+  if (body !== undefined && !form) headers["content-type"] = "application/json"
+  const response = await fetch(path, { method, headers, body: body === undefined || form ? body : JSON.stringify(body) })
   if (response.status === 401) {
     window.location.assign("/auth/login")
     throw new Error("Your login has ended: log in again.")
@@ -191,6 +193,19 @@ const guildPage = async (guildId) => {
       await refresh()
     })
   } }, query, suggestions, el("button", { type: "submit" }, "Add"))
+  const file = el("input", { type: "file", id: "upload", accept: "audio/*", "aria-label": "An audio file to play" })
+  const uploadForm = el("form", { id: "upload-form", onsubmit: (e) => {
+    e.preventDefault()
+    const chosen = file.files?.[0]
+    if (chosen === undefined) return
+    const form = new FormData()
+    form.append("file", chosen)
+    attempt(async () => {
+      await api("POST", `${base}/queue/upload`, form)
+      file.value = ""
+      await refresh()
+    })
+  } }, file, el("button", { type: "submit" }, "Upload and play"))
   const queueList = el("ol", { id: "queue", class: "tracks" })
   const queueCount = el("span", { class: "muted", id: "queue-count" })
   const historyList = el("ol", { id: "history", class: "tracks" })
@@ -223,7 +238,7 @@ const guildPage = async (guildId) => {
       el("div", { class: "row" }, loop, equalizer),
       el("fieldset", { class: "effects" }, el("legend", {}, "Effects"),
         ...effectBoxes.map((box) => el("label", {}, box, " ", box.value)))),
-    el("section", { "aria-label": "Add a song" }, el("h2", {}, "Add a song"), addForm),
+    el("section", { "aria-label": "Add a song" }, el("h2", {}, "Add a song"), addForm, uploadForm),
     lyrics.section,
     el("section", { "aria-label": "Queue" }, el("h2", {}, "Queue ", queueCount), queueList),
     el("section", { "aria-label": "History" }, el("h2", {}, "History"), historyList),

@@ -27,10 +27,37 @@ const attachmentExpiry = (url: string): number | null => {
 
 const mb = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`
 
-/** Files uploaded with /playfile. No query reaches them: `resolve` takes what Discord says of the upload. */
+/** A file uploaded to the bot itself (the HTTP API, the dashboard) and kept on its disk. */
+export interface StoredUpload {
+  /** Where the bot keeps it: a path it made, never one a caller named. */
+  readonly path: string
+  readonly filename: string
+  readonly contentType: string | null
+  readonly size: number
+}
+
+/** Why an upload cannot be played, before anything is read of it; null when it may be. */
+export const uploadRefusal = (
+  a: Pick<AttachmentInput, "filename" | "contentType" | "size">,
+  maxBytes: number
+): string | null => {
+  if (!(a.size > 0)) return "That file is empty."
+  if (a.size > maxBytes) return `That file is ${mb(a.size)}; files up to ${mb(maxBytes)} can be played.`
+  const ext = NodePath.extname(a.filename).toLowerCase()
+  if (a.contentType === null || !ATTACHMENT_TYPES.test(a.contentType) || !AUDIO_EXTENSIONS.includes(ext)) {
+    return `Only audio files can be played (${AUDIO_EXTENSIONS.join(" ")}); this one is ${a.contentType ?? "of unknown type"}.`
+  }
+  return null
+}
+
+/**
+ * Files uploaded with /playfile (`resolve`: what Discord says of the upload; no query reaches
+ * them) or to the bot's own API (`resolveStored`: a file it keeps, played as a `file` track).
+ */
 export interface AttachmentSource extends Source {
   /** Type and size are checked before anything is fetched. */
   readonly resolve: (attachment: AttachmentInput) => Effect.Effect<ResolvedInfo, ResolveError>
+  readonly resolveStored: (upload: StoredUpload) => Effect.Effect<ResolvedInfo, ResolveError>
 }
 
 export const make = (deps: Pick<SourceDeps, "spawner" | "urls" | "settings" | "primePlayable">): AttachmentSource => {
@@ -39,14 +66,8 @@ export const make = (deps: Pick<SourceDeps, "spawner" | "urls" | "settings" | "p
 
   const resolve = Effect.fn("Attachments.resolve")(function*(a: AttachmentInput) {
     // Checked before anything is fetched: size and declared type, then extension.
-    if (!(a.size > 0)) return yield* reject("That file is empty.")
-    if (a.size > settings.attachmentMaxBytes) {
-      return yield* reject(`That file is ${mb(a.size)}; files up to ${mb(settings.attachmentMaxBytes)} can be played.`)
-    }
-    const ext = NodePath.extname(a.filename).toLowerCase()
-    if (a.contentType === null || !ATTACHMENT_TYPES.test(a.contentType) || !AUDIO_EXTENSIONS.includes(ext)) {
-      return yield* reject(`Only audio files can be played (${AUDIO_EXTENSIONS.join(" ")}); this one is ${a.contentType ?? "of unknown type"}.`)
-    }
+    const refused = uploadRefusal(a, settings.attachmentMaxBytes)
+    if (refused !== null) return yield* reject(refused)
     const url = yield* deps.urls.check("attachment", a.url)
     const info = yield* probe(deps.spawner, url.href, { source: "attachment", timeout: settings.httpTimeout, network: true })
     const track: TrackInfo = {
@@ -79,5 +100,22 @@ export const make = (deps: Pick<SourceDeps, "spawner" | "urls" | "settings" | "p
     return { input: url.href, httpHeaders: {}, codec: info.codec, expiresAt, isLive: false } satisfies Playable
   })
 
-  return { name: "attachment", kinds: ["attachment"], playable, resolve }
+  const resolveStored = Effect.fn("Attachments.resolveStored")(function*(upload: StoredUpload) {
+    const refused = uploadRefusal(upload, settings.attachmentMaxBytes)
+    if (refused !== null) return yield* reject(refused)
+    const info = yield* probe(deps.spawner, upload.path, { source: "attachment", timeout: settings.httpTimeout, network: false })
+    const track: TrackInfo = {
+      id: `upload:${NodePath.basename(upload.path)}`,
+      kind: "file",
+      location: upload.path,
+      title: info.title ?? fileTitle(upload.filename),
+      author: info.artist,
+      durationMs: info.durationMs,
+      artworkUrl: null
+    }
+    yield* deps.primePlayable(track.id, { input: upload.path, httpHeaders: {}, codec: info.codec, expiresAt: null, isLive: false })
+    return { tracks: [track], playlist: null } satisfies ResolvedInfo
+  })
+
+  return { name: "attachment", kinds: ["attachment"], playable, resolve, resolveStored }
 }
