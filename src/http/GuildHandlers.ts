@@ -4,8 +4,9 @@
  * problem the core's refusal is.
  */
 import { Clock, Effect, Option, Schema } from "effect"
-import { PassThrough } from "node:stream"
-import { HttpServerResponse } from "effect/http"
+import { HttpServerRequest, HttpServerResponse } from "effect/http"
+import { NodeHttpServerRequest } from "@effect/platform-node"
+import { ServerResponse } from "node:http"
 import { HttpApiBuilder } from "effect/http-api"
 import type { SettingsView } from "../../schema/ApiV1.ts"
 import { djOnlyOf } from "../../schema/GuildRules.ts"
@@ -100,18 +101,21 @@ export const GuildHandlers = HttpApiBuilder.group(RepriseApi, "guilds", (handler
       )
 
     /**
-     * The event stream: a Node stream the server pipes to the socket, written to by the log as each
-     * event is recorded (the same bytes for every client). Events that come while the first frame
-     * is being made wait behind it; a client that stops reading is let go once it is a megabyte
-     * behind (it can come back with Last-Event-ID).
+     * The event stream, written straight to the client's socket by the log as each event is
+     * recorded: the same bytes for every client, in one loop, with no stream or fiber per client
+     * in between. Events that come while the first frame is being made wait behind it; a client
+     * that stops reading is let go once it is a megabyte behind (it can come back with
+     * Last-Event-ID). The handler lasts as long as the connection, and ends it when interrupted.
      */
     const events = (guildId: GuildId, lastEventId: string | undefined) =>
       Effect.gen(function*() {
-        const body = new PassThrough()
+        const res = NodeHttpServerRequest.toServerResponse(yield* HttpServerRequest.HttpServerRequest)
+        // The server is node:http's (HttpServer.ts), never HTTP/2.
+        if (!(res instanceof ServerResponse)) return yield* Effect.die(new Error("the event stream needs an HTTP/1.1 response"))
         const send = (bytes: Uint8Array) => {
-          if (body.destroyed) return
-          if (body.writableLength > maxBehindBytes) body.destroy()
-          else body.write(bytes)
+          if (res.destroyed || res.writableEnded) return
+          if (res.writableLength > maxBehindBytes) res.destroy()
+          else res.write(bytes)
         }
         let waiting: Array<Uint8Array> | null = []
         const attached = yield* log.attach(guildId, lastEventId, (e) => {
@@ -119,13 +123,21 @@ export const GuildHandlers = HttpApiBuilder.group(RepriseApi, "guilds", (handler
           if (waiting === null) send(bytes)
           else waiting.push(bytes)
         })
-        body.once("close", attached.detach)
-        const first = attached.missed === null
-          ? [frame(attached.now, "state", yield* Effect.onInterrupt(view(guildId), () => Effect.sync(() => body.destroy())))]
-          : attached.missed.map(eventFrame)
-        for (const bytes of [...first, ...waiting]) send(bytes)
-        waiting = null
-        return HttpServerResponse.raw(body, { contentType: "text/event-stream", headers: streamHeaders })
+        return yield* Effect.gen(function*() {
+          const first = attached.missed === null
+            ? [frame(attached.now, "state", yield* view(guildId))]
+            : attached.missed.map(eventFrame)
+          res.writeHead(200, { "content-type": "text/event-stream", ...streamHeaders })
+          for (const bytes of [...first, ...(waiting ?? [])]) send(bytes)
+          waiting = null
+          yield* Effect.callback<void>((resume) => {
+            if (res.destroyed) return resume(Effect.void)
+            res.once("close", () => resume(Effect.void))
+            return Effect.sync(() => res.end())
+          })
+          // Already sent and ended: what the server does with this is count it.
+          return HttpServerResponse.empty({ status: 200 })
+        }).pipe(Effect.ensuring(Effect.sync(attached.detach)))
       })
 
     return handlers
