@@ -28,7 +28,7 @@ const statsView = (stats: GuildStats): StatsView => ({
 /** Words to show, or none: LRCLIB may know a song yet hold no words for it. */
 const shownSong = (found: Option.Option<Song>, what: string) =>
   Option.isSome(found) && (found.value.instrumental || found.value.plain !== null)
-    ? Effect.succeed({ ...found.value, synced: [...found.value.synced] })
+    ? Effect.succeed(found.value)
     : Effect.fail(new NotFound({ detail: `No lyrics were found for ${what}.` }))
 
 export const LibraryHandlers = HttpApiBuilder.group(RepriseApi, "library", (handlers) =>

@@ -75,12 +75,12 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
       const decodeRows = Schema.decodeUnknownEffect(Schema.Array(Row))
 
       /** The guild's row, if it has one; every read maps it, with the defaults for a guild without one. */
-      // The last row read per guild: while the database is away, the rules it last said still apply.
-      const lastKnown = new Map<GuildId, Row | null>()
-      // Every command reads the settings, and a busy guild sends hundreds a minute (the dashboard, a
-      // script): a row read is kept a few seconds, so it costs the database one read per window. A
-      // write through this repo drops it at once; one by another process shows within the window.
-      const fresh = new Map<GuildId, { readonly row: Row | null; readonly until: number }>()
+      // The last row read per guild, and until when it is fresh. Every command reads the settings,
+      // and a busy guild sends hundreds a minute (the dashboard, a script): a row read is kept a few
+      // seconds, so it costs the database one read per window. A write through this repo ends the
+      // window at once; one by another process shows within it. While the database is away, the
+      // rules it last said still apply.
+      const known = new Map<GuildId, { readonly row: Row | null; readonly until: number }>()
       const keepFor = 5_000
       // The ratio is a `real`: through numeric it reads back as written (0.6, not 0.6000000238).
       const queryRow = (guildId: GuildId) =>
@@ -88,28 +88,27 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
           stay_connected, dj_actions FROM guild_settings WHERE guild_id = ${guildId}`.pipe(
           Effect.flatMap(decodeRows),
           Effect.map((rows) => rows[0] ?? null),
-          Effect.tap((row) =>
-            Effect.map(Clock.currentTimeMillis, (now) => {
-              lastKnown.set(guildId, row)
-              fresh.set(guildId, { row, until: now + keepFor })
-            })
-          ),
+          Effect.tap((row) => Effect.map(Clock.currentTimeMillis, (now) => known.set(guildId, { row, until: now + keepFor }))),
           // Every command reads the settings: a database slow to answer must not hold one past Discord's 3 s.
           Effect.timeout("1500 millis"),
           Effect.catch((error) =>
             Effect.as(
               Effect.logWarning("guild settings unavailable; using the last known ones", { guildId }, error),
-              lastKnown.get(guildId) ?? null
+              known.get(guildId)?.row ?? null
             )
           )
         )
       const fetchRow = (guildId: GuildId) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) => {
-          const kept = fresh.get(guildId)
+          const kept = known.get(guildId)
           return kept !== undefined && kept.until > now ? Effect.succeed(kept.row) : queryRow(guildId)
         })
       /** A write, after which the next read asks the database again. */
-      const writing = (guildId: GuildId) => Effect.ensuring(Effect.sync(() => fresh.delete(guildId)))
+      const writing = (guildId: GuildId) =>
+        Effect.ensuring(Effect.sync(() => {
+          const kept = known.get(guildId)
+          if (kept !== undefined) known.set(guildId, { row: kept.row, until: 0 })
+        }))
       const read = <A>(name: string, from: (row: Row) => A, otherwise: A) =>
         Effect.fn(`GuildSettingsRepo.${name}`)(function*(guildId: GuildId) {
           const row = yield* fetchRow(guildId)

@@ -73,9 +73,8 @@ class PrivateAddress extends Error {
 }
 
 const hasPrivateAddressCause = (error: unknown): boolean => {
-  for (let e = error; e instanceof Error || (typeof e === "object" && e !== null); e = (e as { cause?: unknown }).cause) {
+  for (let e = error; typeof e === "object" && e !== null; e = (e as { readonly cause?: unknown }).cause) {
     if (e instanceof PrivateAddress) return true
-    if (!("cause" in e)) return false
   }
   return false
 }
@@ -106,11 +105,11 @@ export class Egress extends Context.Service<Egress, {
    */
   readonly get: (url: string, limits: FetchLimits) => Effect.Effect<Fetched, EgressError>
 }>()("reprise/resilience/Egress") {
-  static readonly layer = (options: EgressOptions) =>
-    Layer.effect(
+  static readonly layer = (options: EgressOptions) => {
+    const isPrivate = options.isPrivate ?? isPrivateAddress
+    return Layer.effect(
       Egress,
       Effect.gen(function*() {
-        const isPrivate = options.isPrivate ?? isPrivateAddress
         const guard = UrlGuard.make({ allowPrivateNetwork: options.allowPrivateNetwork, lookup: options.lookup, isPrivate })
         const client = yield* HttpClient.HttpClient
 
@@ -183,9 +182,10 @@ export class Egress extends Context.Service<Egress, {
         NodeHttpClient.layerAgentOptions(
           options.allowPrivateNetwork
             ? { keepAlive: true }
-            : { keepAlive: true, lookup: publicOnlyLookup(options.lookup ?? systemLookup, options.isPrivate ?? isPrivateAddress) }
+            : { keepAlive: true, lookup: publicOnlyLookup(options.lookup ?? systemLookup, isPrivate) }
         )
       )
     )
+  }
 }
 

@@ -18,8 +18,8 @@ export class Icons {
   }
 
   serve(req: IncomingMessage, res: ServerResponse): boolean {
-    const path = new URL(req.url ?? "/", "http://127.0.0.1").pathname
-    const match = /^\/icons\/(\d+)\/(\w+)\.png$/.exec(path)
+    const url = new URL(req.url ?? "/", "http://127.0.0.1")
+    const match = /^\/icons\/(\d+)\/(\w+)\.png$/.exec(url.pathname)
     if (match === null) return false
     const guild = this.#world.guilds.get(match[1]!)
     if (req.method !== "GET" || guild?.spec.icon !== match[2]) {
@@ -27,7 +27,7 @@ export class Icons {
       return true
     }
     this.served++
-    const size = Number(new URL(req.url ?? "/", "http://127.0.0.1").searchParams.get("size") ?? 128)
+    const size = Number(url.searchParams.get("size") ?? 128)
     const png = solidPng(Math.min(size, 256), Math.min(size, 256), iconColour)
     res.writeHead(200, { "content-type": "image/png", "content-length": String(png.length) }).end(png)
     return true
