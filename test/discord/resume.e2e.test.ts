@@ -5,7 +5,8 @@ import type { VoiceStream } from "../fake-discord/FakeDiscord.ts"
 import { blockHarness, command, eventually, ids, sleep, text } from "./harness.ts"
 import { span, steps } from "./steppedTone.ts"
 
-const frequencies = steps(40)
+// Long enough for all five tests: the paused one resumes wherever the three before it left the track.
+const frequencies = steps(60)
 
 /** The frames of a stream received in [from, to) (performance.now()). */
 const framesOf = (stream: VoiceStream, from = 0, to = Number.POSITIVE_INFINITY): ReadonlyArray<OpusFrame> =>
