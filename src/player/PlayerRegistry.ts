@@ -1,4 +1,4 @@
-import { Context, Effect, FiberMap, Layer, PubSub, RcMap, Schema, Scope, Stream, type Duration } from "effect"
+import { Context, Deferred, Effect, FiberMap, Layer, PubSub, RcMap, Schema, Scope, Stream, type Duration } from "effect"
 import { maxGuildLimit } from "../../schema/GuildRules.ts"
 import type { ChannelId, GuildId } from "../../schema/Ids.ts"
 import type { UserCommand } from "../../schema/PlayerCommand.ts"
@@ -57,10 +57,33 @@ const makeRegistry = Effect.fnUntraced(function*(options: PlayerOptions) {
       ? FiberMap.run(idleTimers, guildId, leaveWhenIdle(guildId)).pipe(Effect.asVoid)
       : FiberMap.remove(idleTimers, guildId)
 
+  // An invalidated player leaves the map at once but closes (leaves voice, says it stopped) later:
+  // once nobody holds it, and then over a moment of its own. A command in that window must get a
+  // new player that starts after the old one has gone, or the old one's leave would end the new
+  // one's voice connection. Each player's last finalizer completes its entry here.
+  const gone = new Map<GuildId, Deferred.Deferred<void>>()
+  const afterPrevious = (guildId: GuildId) =>
+    Effect.suspend(() => {
+      const previous = gone.get(guildId)
+      return previous === undefined ? Effect.void : Deferred.await(previous)
+    })
+  const markGone = (guildId: GuildId) =>
+    Effect.gen(function*() {
+      const done = yield* Deferred.make<void>()
+      gone.set(guildId, done)
+      yield* Effect.addFinalizer(() =>
+        Effect.sync(() => {
+          if (gone.get(guildId) === done) gone.delete(guildId)
+        }).pipe(Effect.andThen(Deferred.succeed(done, undefined)))
+      )
+    })
+
   // Players are never closed by reference counting: only the idle timer (or release) invalidates them.
   const players: RcMap.RcMap<GuildId, GuildPlayer> = yield* RcMap.make({
     lookup: (guildId: GuildId) =>
-      makeGuildPlayer(guildId, { options: resolved, events, onIdle: onIdle(guildId), teardown: teardownOf(guildId) }).pipe(
+      afterPrevious(guildId).pipe(
+        Effect.andThen(markGone(guildId)),
+        Effect.andThen(makeGuildPlayer(guildId, { options: resolved, events, onIdle: onIdle(guildId), teardown: teardownOf(guildId) })),
         Effect.annotateLogs({ guildId })
       ),
     idleTimeToLive: "Infinity" satisfies Duration.Input

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { type Duration, Effect, Fiber, Layer, PubSub, Stream } from "effect"
 import { TestClock } from "effect/testing"
+import { ChannelId } from "../../schema/Ids.ts"
 import * as Cmd from "../../schema/PlayerCommand.ts"
 import type { PlayerEvent } from "../../schema/PlayerEvent.ts"
 import type { Track } from "../../schema/Track.ts"
@@ -176,6 +177,24 @@ describe("GuildPlayer (fake audio, test clock)", () => {
       // a new command starts a fresh player
       const reply = yield* registry.send(guildA, enqueue(t("again", 100)))
       assert.strictEqual(reply.added[0]?.entryId, 1)
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("a command while a player is being torn down gets a new one only after the old one left voice", () => {
+    const fake = makeFakeAudio({ leaveTakes: "200 millis" })
+    const layer = PlayerRegistry.layer().pipe(Layer.provide(fake.layer))
+    const music = ChannelId.make("300000000000000001")
+    return Effect.gen(function*() {
+      const registry = yield* PlayerRegistry
+      yield* registry.send(guildA, new Cmd.Connect({ channelId: music, requester: user }))
+      yield* registry.send(guildA, enqueue(t("first", 600_000)))
+      const released = yield* registry.release(guildA, { reason: "alone", by: null }).pipe(Effect.forkChild({ startImmediately: true }))
+      yield* registry.send(guildA, new Cmd.Connect({ channelId: music, requester: user }))
+      yield* Fiber.join(released)
+      // Had the new player joined first, the old one's leave would have cut its connection.
+      assert.deepStrictEqual(fake.log.voice, [`join:${guildA}`, `leave:${guildA}`, `join:${guildA}`])
+      assert.strictEqual(yield* registry.channel(guildA), music)
+      assert.deepStrictEqual(yield* registry.active, [guildA])
     }).pipe(Effect.provide(layer))
   })
 

@@ -3,7 +3,8 @@
  * supervision and lifetime (not about sound). Each fake packet names its track and the
  * 20 ms slot it holds, and the voice paces on the (test) clock.
  */
-import { Clock, Effect, Layer, PubSub, Stream } from "effect"
+import { Clock, type Duration, Effect, Layer, PubSub, Stream } from "effect"
+import { TestClock } from "effect/testing"
 import type { ChannelId, GuildId } from "../../../schema/Ids.ts"
 import { AudioPipeline, PipelineError } from "../../../src/audio/AudioPipeline.ts"
 import { Resolver } from "../../../src/resolve/Resolver.ts"
@@ -23,6 +24,13 @@ export interface FakeLog {
   readonly opened: Array<{ readonly source: string; readonly startMs: number; readonly volume: number }>
   readonly closed: Array<string>
   readonly disconnected: Array<GuildId>
+  /** Joins and leaves in the order they finished, as `join:<guild>` and `leave:<guild>`. */
+  readonly voice: Array<string>
+}
+
+export interface FakeAudioOptions {
+  /** How long leaving voice takes, in real time under a TestClock (which never moves while a scope closes); default at once. */
+  readonly leaveTakes?: Duration.Input | undefined
 }
 
 const encoder = new TextEncoder()
@@ -31,8 +39,8 @@ const decoder = new TextDecoder()
 /** Track length comes from the location: `/x/name-600.flac` lasts 600 ms. Locations containing "corrupt" fail. */
 const lengthMs = (source: string) => Number(/-(\d+)\.\w+$/.exec(source)?.[1] ?? "200")
 
-export const makeFakeAudio = () => {
-  const log: FakeLog = { sent: [], opened: [], closed: [], disconnected: [] }
+export const makeFakeAudio = (options: FakeAudioOptions = {}) => {
+  const log: FakeLog = { sent: [], opened: [], closed: [], disconnected: [], voice: [] }
   const pipeline = Layer.succeed(
     AudioPipeline,
     AudioPipeline.of({
@@ -66,12 +74,19 @@ export const makeFakeAudio = () => {
             })
           )
         ),
-      join: (guildId, channelId) => Effect.sync(() => void channels.set(guildId, channelId)),
-      leave: (guildId) =>
+      join: (guildId, channelId) =>
         Effect.sync(() => {
-          channels.delete(guildId)
-          log.disconnected.push(guildId)
+          channels.set(guildId, channelId)
+          log.voice.push(`join:${guildId}`)
         }),
+      leave: (guildId) =>
+        (options.leaveTakes === undefined ? Effect.void : TestClock.withLive(Effect.sleep(options.leaveTakes))).pipe(
+          Effect.andThen(Effect.sync(() => {
+            channels.delete(guildId)
+            log.disconnected.push(guildId)
+            log.voice.push(`leave:${guildId}`)
+          }))
+        ),
       channelOf: (guildId) => Effect.sync(() => channels.get(guildId) ?? null),
       left: PubSub.subscribe(left)
     }))
