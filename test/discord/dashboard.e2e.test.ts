@@ -344,6 +344,8 @@ describe.runIf(runs)("the dashboard in Chromium against the fake Discord", () =>
     await until(async () => (await textOf(page, "#title")).startsWith("Cover Song"), "the page's track playing", 5000)
     await page.locator("#art img.art-tile:not([hidden])").waitFor(live)
     assert.strictEqual(await page.evaluate<number>("document.querySelector('#art img').naturalWidth"), 96, "decoded")
+    // The page is scrolled to the form that added the track; the artwork sits above it.
+    await page.locator("#art").scrollIntoViewIfNeeded()
     await page.screenshot({ path: new URL("dashboard-artwork-375.png", artifacts).pathname })
     assert.strictEqual(h.files.requests.filter((r) => r.path === "/cover.png").length, 1, "fetched by the bot, once")
   })
