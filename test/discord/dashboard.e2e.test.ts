@@ -343,6 +343,7 @@ describe.runIf(runs)("the dashboard in Chromium against the fake Discord", () =>
     await last.getByRole("button", { name: /^Play .* now$/ }).click()
     await until(async () => (await textOf(page, "#title")).startsWith("Cover Song"), "the page's track playing", 5000)
     await page.locator("#art img.art-tile:not([hidden])").waitFor(live)
+    assert.strictEqual(await textOf(page, "#rated"), "", "the last track's rating went with it")
     assert.strictEqual(await page.evaluate<number>("document.querySelector('#art img').naturalWidth"), 96, "decoded")
     // The page is scrolled to the form that added the track; the artwork sits above it.
     await page.locator("#art").scrollIntoViewIfNeeded()

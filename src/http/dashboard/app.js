@@ -268,8 +268,8 @@ const guildPage = async (guildId) => {
     const current = next.current
     title.textContent = current === null ? "Nothing is playing" : current.title
     requester.textContent = current === null ? "" : `Requested by ${current.requesterName ?? current.requester} · ${current.source}`
-    // A vote is for one track: a new one starts a new vote.
-    if (current?.url !== before) notice.textContent = ""
+    // A vote and a rating are for one track: a new one starts afresh.
+    if (current?.url !== before) notice.textContent = rated.textContent = ""
     // Only a new image is asked for: a render per event must not make the artwork flicker.
     const artwork = current === null ? "♪" : `${current.title}\n${current.artworkUrl}`
     if (art.dataset.showing !== artwork) {
