@@ -62,30 +62,22 @@ const makeRegistry = Effect.fnUntraced(function*(options: PlayerOptions) {
   // new player that starts after the old one has gone, or the old one's leave would end the new
   // one's voice connection. Each player's last finalizer completes its entry here.
   const gone = new Map<GuildId, Deferred.Deferred<void>>()
-  const afterPrevious = (guildId: GuildId) =>
-    Effect.suspend(() => {
-      const previous = gone.get(guildId)
-      return previous === undefined ? Effect.void : Deferred.await(previous)
-    })
-  const markGone = (guildId: GuildId) =>
-    Effect.gen(function*() {
-      const done = yield* Deferred.make<void>()
-      gone.set(guildId, done)
-      yield* Effect.addFinalizer(() =>
-        Effect.sync(() => {
-          if (gone.get(guildId) === done) gone.delete(guildId)
-        }).pipe(Effect.andThen(Deferred.succeed(done, undefined)))
-      )
-    })
 
   // Players are never closed by reference counting: only the idle timer (or release) invalidates them.
   const players: RcMap.RcMap<GuildId, GuildPlayer> = yield* RcMap.make({
     lookup: (guildId: GuildId) =>
-      afterPrevious(guildId).pipe(
-        Effect.andThen(markGone(guildId)),
-        Effect.andThen(makeGuildPlayer(guildId, { options: resolved, events, onIdle: onIdle(guildId), teardown: teardownOf(guildId) })),
-        Effect.annotateLogs({ guildId })
-      ),
+      Effect.gen(function*() {
+        const previous = gone.get(guildId)
+        if (previous !== undefined) yield* Deferred.await(previous)
+        const done = yield* Deferred.make<void>()
+        gone.set(guildId, done)
+        yield* Effect.addFinalizer(() =>
+          Effect.sync(() => {
+            if (gone.get(guildId) === done) gone.delete(guildId)
+          }).pipe(Effect.andThen(Deferred.succeed(done, undefined)))
+        )
+        return yield* makeGuildPlayer(guildId, { options: resolved, events, onIdle: onIdle(guildId), teardown: teardownOf(guildId) })
+      }).pipe(Effect.annotateLogs({ guildId })),
     idleTimeToLive: "Infinity" satisfies Duration.Input
   })
 
