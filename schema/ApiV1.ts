@@ -52,17 +52,24 @@ const TrackFields = {
   requester: UserId
 }
 
+/** A track in the player (not a record of one): whether it is a live stream is known. */
+const PlayerTrackFields = {
+  ...TrackFields,
+  /** A live stream: no end, no seek (a null `durationMs` alone says only that the length is unknown). */
+  live: Schema.Boolean
+}
+
 /** The requester's name in the guild, when the bot knows it (null: show the id). */
 const RequesterName = { requesterName: Schema.NullOr(Schema.String) }
 
 export const CurrentTrack = Schema.Struct({
-  ...TrackFields,
+  ...PlayerTrackFields,
   ...RequesterName,
   positionMs: Millis,
   artworkUrl: Schema.NullOr(Schema.String)
 })
 
-export const QueuedTrack = Schema.Struct({ position: Position, ...TrackFields, ...RequesterName })
+export const QueuedTrack = Schema.Struct({ position: Position, ...PlayerTrackFields, ...RequesterName })
 export type QueuedTrack = typeof QueuedTrack.Type
 
 export const EqualizerView = Schema.Struct({
@@ -115,7 +122,7 @@ export const Enqueue = Schema.Struct({
 
 export const Queued = Schema.Struct({
   /** The tracks queued, each at its position (0: it plays now). */
-  tracks: Schema.Array(Schema.Struct({ position: Schema.Int, ...TrackFields, ...RequesterName })),
+  tracks: Schema.Array(Schema.Struct({ position: Schema.Int, ...PlayerTrackFields, ...RequesterName })),
   /** Tracks left out as already queued. */
   skipped: Schema.Int
 })
@@ -303,7 +310,7 @@ export const Replay = Schema.Struct({
 
 export const Rate = Schema.Struct({ rating: Rating })
 
-export const Rated = Schema.Struct({ rating: Rating, track: Schema.Struct({ ...TrackFields, ...RequesterName }) })
+export const Rated = Schema.Struct({ rating: Rating, track: Schema.Struct({ ...PlayerTrackFields, ...RequesterName }) })
 export type Rated = typeof Rated.Type
 
 export const StatsQuery = { period: Schema.optionalKey(StatsPeriod) }

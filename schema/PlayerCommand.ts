@@ -2,7 +2,7 @@ import { Schema } from "effect"
 import { EffectName, EqPreset, Volume } from "./Effects.ts"
 import { ChannelId, UserId } from "./Ids.ts"
 import { LoopMode, PlayerState } from "./PlayerState.ts"
-import { Track } from "./Track.ts"
+import { Substitution, Track } from "./Track.ts"
 
 /** A position as users type it: 1 is the first entry after the current track. */
 export const QueuePosition = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
@@ -140,7 +140,9 @@ export class TrackEnded extends Schema.TaggedClass<TrackEnded>()("TrackEnded", {
 
 /** The run's first packet went out. */
 export class TrackAudible extends Schema.TaggedClass<TrackAudible>()("TrackAudible", {
-  runId: Schema.Int
+  runId: Schema.Int,
+  /** Set when another site plays the track in place of its own. */
+  substitution: Schema.optional(Substitution)
 }) {}
 
 export class TrackFailed extends Schema.TaggedClass<TrackFailed>()("TrackFailed", {

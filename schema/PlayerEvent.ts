@@ -2,6 +2,7 @@ import { Schema } from "effect"
 import { EffectName, Equalizer, Volume } from "./Effects.ts"
 import { GuildId, UserId } from "./Ids.ts"
 import { LoopMode, QueueEntry } from "./PlayerState.ts"
+import { Substitution } from "./Track.ts"
 
 /** What a player tells the world (now-playing message, SSE, metrics, snapshots). */
 
@@ -15,7 +16,9 @@ export class TrackStarted extends Schema.TaggedClass<TrackStarted>()("TrackStart
 /** The first packet of a track that started went out: it is being heard now. */
 export class TrackAudible extends Schema.TaggedClass<TrackAudible>()("TrackAudible", {
   guildId: GuildId,
-  entry: QueueEntry
+  entry: QueueEntry,
+  /** Set when another site plays the track in place of its own (its own would not): listeners are told. */
+  substitution: Schema.optional(Substitution)
 }) {}
 
 export class TrackEnded extends Schema.TaggedClass<TrackEnded>()("TrackEnded", {

@@ -62,6 +62,37 @@ export type PlayerState = typeof PlayerState.Type
 export const positionNow = (state: PlayerState, nowMs: number): number =>
   state.position.playing ? state.position.ms + Math.max(0, nowMs - state.position.atMs) : state.position.ms
 
+/**
+ * How long until the entry at `index` of the upcoming queue starts, at `nowMs`: what is left of
+ * the current track plus the length of every entry before it. Null when one of those lengths is
+ * unknown (a live stream, a track not looked at yet): a guess would mislead. Loop `track` replays
+ * the current entry for ever, so nothing after it has a start.
+ */
+export const startsInMs = (state: PlayerState, nowMs: number, index: number): number | null => {
+  const { current, upcoming, loop } = state.queue
+  if (current !== null && loop === "track") return null
+  let wait = 0
+  if (current !== null) {
+    if (current.track.durationMs === null) return null
+    wait = Math.max(0, current.track.durationMs - positionNow(state, nowMs))
+  }
+  for (const entry of upcoming.slice(0, index)) {
+    if (entry.track.durationMs === null) return null
+    wait += entry.track.durationMs
+  }
+  return wait
+}
+
+/** The length of the upcoming queue, and how many of its entries have no known length (left out of it). */
+export const queueLength = (state: PlayerState): { readonly ms: number; readonly unknown: number } =>
+  state.queue.upcoming.reduce(
+    (sum, entry) =>
+      entry.track.durationMs === null
+        ? { ms: sum.ms, unknown: sum.unknown + 1 }
+        : { ms: sum.ms + entry.track.durationMs, unknown: sum.unknown },
+    { ms: 0, unknown: 0 }
+  )
+
 /** Fifteen zero gains: the equalizer is off. */
 export const flatEqualizer: Equalizer = Array.from({ length: 15 }, () => 0)
 

@@ -18,6 +18,14 @@ export const SourceKind = Schema.Literals([
 ])
 export type SourceKind = typeof SourceKind.Type
 
+/** Another site playing a track in place of its own (the fallback): site names as users know them. */
+export const Substitution = Schema.Struct({
+  /** The track's own site ("YouTube"), and the one that answered ("SoundCloud"). */
+  from: Schema.String,
+  to: Schema.String
+})
+export type Substitution = typeof Substitution.Type
+
 /** A track as the queue, the API and the database know it: metadata, never a stream URL that expires. */
 export class Track extends Schema.Class<Track>("reprise/Track")({
   /** Canonical identity of the audio (e.g. `youtube:dQw4w9WgXcQ`, `file:/music/a.flac`): duplicate detection keys on it. */
@@ -30,5 +38,10 @@ export class Track extends Schema.Class<Track>("reprise/Track")({
   /** Unknown for live streams. */
   durationMs: Schema.NullOr(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
   artworkUrl: Schema.NullOr(Schema.String),
-  requester: UserId
+  requester: UserId,
+  /**
+   * True for a live stream (a radio, a YouTube live): it has no end and cannot seek. Absent for
+   * everything else, including a file whose length is not known yet, which is no stream.
+   */
+  live: Schema.optional(Schema.Boolean)
 }) {}

@@ -132,6 +132,12 @@ export const EQ_PRESETS: Readonly<Record<EqPreset, ReadonlyArray<number>>> = {
   treble: [0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4.5, 6, 6, 6]
 }
 
+/** The preset whose gains these are, or `custom`. */
+export const presetOf = (gains: ReadonlyArray<number>): EqPreset | "custom" =>
+  (Object.keys(EQ_PRESETS) as Array<EqPreset>).find((preset) =>
+    EQ_PRESETS[preset].every((gain, band) => gains[band] === gain)
+  ) ?? "custom"
+
 /** Bandwidth of each peaking filter, in octaves: the spacing of the bands, so neighbours overlap at −3 dB. */
 const BAND_WIDTH_OCTAVES = 2 / 3
 

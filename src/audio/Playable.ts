@@ -1,3 +1,5 @@
+import type { Substitution } from "../../schema/Track.ts"
+
 /**
  * What FFmpeg (or the passthrough demuxer) reads for one track: a file path or an
  * http(s) URL, with the headers the source demands. Track resolution (src/resolve) makes one per track.
@@ -16,4 +18,6 @@ export interface Playable {
   readonly expiresAt: number | null
   /** Live streams cannot seek and have no duration. */
   readonly isLive: boolean
+  /** Set when another site's stream plays in place of the track's own (the fallback), so listeners are told. */
+  readonly substitution?: Substitution | undefined
 }

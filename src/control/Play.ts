@@ -3,10 +3,11 @@
  * resolve, queue each batch as it arrives (a playlist's first track plays before the rest are
  * read), and report how far the loading got after every batch.
  */
-import { Effect, Fiber, Stream } from "effect"
+import { Clock, Effect, Fiber, Stream } from "effect"
 import type { ChannelId } from "../../schema/Ids.ts"
 import type * as Cmd from "../../schema/PlayerCommand.ts"
 import { Connect, Enqueue, Resume } from "../../schema/PlayerCommand.ts"
+import { startsInMs } from "../../schema/PlayerState.ts"
 import type { ReplyOf } from "../../schema/PlayerReply.ts"
 import type { Track } from "../../schema/Track.ts"
 import type { AttachmentInput, StoredUpload } from "../resolve/sources/AttachmentSource.ts"
@@ -56,6 +57,8 @@ export interface PlayProgress {
   readonly skipped: number
   /** Whether the first track, when it started at once, is heard yet; null when it was queued behind others. */
   readonly start: Start | null
+  /** How long until the first track, queued behind others, starts; null when it started or a length before it is unknown. */
+  readonly startsInMs: number | null
   /** The latest batch: its playlist and counts describe the load so far. */
   readonly batch: ResolvedBatch
   /** True once the last batch is in. */
@@ -134,26 +137,29 @@ export const makePlay = (deps: {
         nextPosition = (progress === null ? Math.max(1, reply.position) : nextPosition) + reply.added.length
         // The entries of one batch are queued side by side, from the reply's position on.
         const queued = reply.added.map((entry, i) => ({ position: reply.position + i, track: entry.track }))
-        const updated: PlayProgress = progress === null
-          ? {
+        let updated: PlayProgress
+        if (progress === null) {
+          const state = yield* registry.state(guildId)
+          updated = {
             lead: reply.added[0]?.track ?? null,
             startedAt: reply.position,
             added: reply.added.length,
             queued,
             skipped,
             start,
+            startsInMs: reply.position === 0 ? null : startsInMs(state, yield* Clock.currentTimeMillis, reply.position - 1),
             batch,
             done: false
           }
-          : {
+          if (away && state.paused) yield* registry.send(guildId, new Resume({ requester: userId })).pipe(Effect.ignore)
+        } else {
+          updated = {
             ...progress,
             added: progress.added + reply.added.length,
             queued: [...progress.queued, ...queued],
             skipped: progress.skipped + skipped,
             batch
           }
-        if (progress === null && away && (yield* registry.state(guildId)).paused) {
-          yield* registry.send(guildId, new Resume({ requester: userId })).pipe(Effect.ignore)
         }
         if (request.onProgress !== undefined) yield* request.onProgress(updated)
         return updated

@@ -1,8 +1,10 @@
 /**
  * The now-playing message: posted in the player's text channel (where playback was started) when
- * the first track is heard, then kept current from player events by editing it (never re-posting),
- * at most once per `minEditInterval`; a track that started but is not heard yet is never shown as
- * playing. When the player leaves (or the bot shuts down) it says why it stopped, without buttons.
+ * the first track is heard, then kept current from player events by editing it, at most once per
+ * `minEditInterval`; a guild that chose to repost gets a new message at the bottom of the channel
+ * for each new track instead (the old one is deleted). A track that started but is not heard yet is
+ * never shown as playing. When the player leaves (or the bot shuts down) it says why it stopped,
+ * without buttons.
  *
  * Tracks that fail are told in the same channel: one message for a burst of failures one after
  * another, sent once something is heard again, the queue ran out, or `failureBurst` passed.
@@ -11,19 +13,14 @@ import { Clock, Context, Duration, Effect, FiberMap, Layer, PubSub } from "effec
 import type { BaseMessageOptions } from "discord.js"
 import type { GuildId } from "../../schema/Ids.ts"
 import type { PlayerEvent, TrackFailed } from "../../schema/PlayerEvent.ts"
-import type { QueueEntry } from "../../schema/PlayerState.ts"
+import type { PlayerState, QueueEntry } from "../../schema/PlayerState.ts"
+import type { Substitution } from "../../schema/Track.ts"
 import { DiscordGateway } from "../gateway/DiscordGateway.ts"
+import { GuildSettingsRepo } from "../persistence/GuildSettingsRepo.ts"
 import { PlayerRegistry } from "../player/PlayerRegistry.ts"
 import { discordCall } from "./Interaction.ts"
-import {
-  type AfterFailure,
-  autoplayEmptyNotice,
-  failureNotice,
-  finishedMessage,
-  nowPlayingMessage,
-  restoredNotice,
-  teardownText
-} from "./Render.ts"
+import { finishedMessage, nowPlayingMessage } from "./NowPlayingMessage.ts"
+import { type AfterFailure, autoplayEmptyNotice, failureNotice, restoredNotice, teardownText } from "./Render.ts"
 
 interface Board {
   readonly channelId: string
@@ -31,6 +28,8 @@ interface Board {
   lastEditAt: number
   /** The entry last heard: only it may be shown as playing. */
   heard: number | null
+  /** The site playing the heard entry in place of its own, when it is not its own. */
+  substitution: Substitution | null
 }
 
 interface Burst {
@@ -50,6 +49,7 @@ const shutdownEditsWithin = "3 seconds"
 const make = Effect.fnUntraced(function*(options: NowPlayingOptions) {
   const { client } = yield* DiscordGateway
   const registry = yield* PlayerRegistry
+  const settings = yield* GuildSettingsRepo
   const interval = Duration.toMillis(Duration.fromInputUnsafe(options.minEditInterval))
   const boards = new Map<GuildId, Board>()
   // Keyed by board: a guild's next message is never held up by its previous one's last edit.
@@ -81,6 +81,15 @@ const make = Effect.fnUntraced(function*(options: NowPlayingOptions) {
       Effect.withSpan("NowPlaying.write", { attributes: { "guild.id": guildId } })
     )
 
+  /** The message as the guild's state, settings and the heard track's source say it now. */
+  const render = (guildId: GuildId, state: PlayerState) =>
+    Effect.gen(function*() {
+      const board = boards.get(guildId)
+      const substitution = board !== undefined && board.heard === state.queue.current?.entryId ? board.substitution : null
+      const context = { autoplay: yield* settings.autoplay(guildId), substitution }
+      return nowPlayingMessage(state, yield* Clock.currentTimeMillis, context)
+    })
+
   const refresh = (guildId: GuildId) =>
     Effect.gen(function*() {
       const board = boards.get(guildId)
@@ -89,7 +98,7 @@ const make = Effect.fnUntraced(function*(options: NowPlayingOptions) {
       const current = state.queue.current
       // Not heard yet: its TrackAudible brings the edit (or, should it fail, whatever follows).
       if (current !== null && current.entryId !== board.heard) return
-      yield* write(guildId, board, nowPlayingMessage(state, yield* Clock.currentTimeMillis))
+      yield* write(guildId, board, yield* render(guildId, state))
     })
 
   /** At most one edit per interval; events in between are folded into the next edit. */
@@ -110,7 +119,7 @@ const make = Effect.fnUntraced(function*(options: NowPlayingOptions) {
       if (existing !== undefined || event._tag !== "TrackAudible") return existing
       const { textChannelId } = yield* registry.state(event.guildId)
       if (textChannelId === null) return undefined
-      const board: Board = { channelId: textChannelId, messageId: null, lastEditAt: 0, heard: null }
+      const board: Board = { channelId: textChannelId, messageId: null, lastEditAt: 0, heard: null, substitution: null }
       boards.set(event.guildId, board)
       return board
     })
@@ -205,6 +214,7 @@ const make = Effect.fnUntraced(function*(options: NowPlayingOptions) {
       }
       if (event._tag === "TrackAudible") {
         board.heard = event.entry.entryId
+        board.substitution = event.substitution ?? null
         // A final edit of the guild's previous message may still be waiting: let it finish.
         if (board.messageId === null) return yield* refresh(event.guildId)
       }
@@ -219,6 +229,7 @@ const make = Effect.fnUntraced(function*(options: NowPlayingOptions) {
   )
 
   return NowPlaying.of({
+    message: (guildId) => Effect.flatMap(registry.state(guildId), (state) => render(guildId, state)),
     touched: (guildId, messageId) =>
       Effect.gen(function*() {
         const board = boards.get(guildId)
@@ -231,6 +242,8 @@ const make = Effect.fnUntraced(function*(options: NowPlayingOptions) {
 export class NowPlaying extends Context.Service<NowPlaying, {
   /** The message was just updated in answer to a button press: that counts as an edit. */
   readonly touched: (guildId: GuildId, messageId: string) => Effect.Effect<void>
+  /** The now-playing message as it would show now, with the guild's settings: for the buttons and `/nowplaying`. */
+  readonly message: (guildId: GuildId) => Effect.Effect<BaseMessageOptions>
 }>()("reprise/discord/NowPlaying") {
   /** Discord's rate limits on edits make 5 seconds a good interval. */
   static readonly layer = (options: Partial<NowPlayingOptions> = {}) =>

@@ -1,15 +1,10 @@
 /** How player state looks in Discord: embeds, progress bars and the buttons under them. */
-import {
-  ActionRowBuilder,
-  type BaseMessageOptions,
-  ButtonBuilder,
-  ButtonStyle,
-  EmbedBuilder
-} from "discord.js"
+import { ActionRowBuilder, type BaseMessageOptions, ButtonBuilder, ButtonStyle, EmbedBuilder } from "discord.js"
 import { formatMs } from "../../schema/PlayerError.ts"
 import type { AutoplayFoundNothing, Restored, Teardown } from "../../schema/PlayerEvent.ts"
-import { type PlayerState, positionNow, type QueueEntry } from "../../schema/PlayerState.ts"
+import { type PlayerState, positionNow, type QueueEntry, queueLength, startsInMs } from "../../schema/PlayerState.ts"
 import type { Track } from "../../schema/Track.ts"
+import { isFlat, presetOf } from "../audio/EffectCatalog.ts"
 import type { SkipOutcome } from "../control/Control.ts"
 import type { PlayProgress } from "../control/Play.ts"
 import { clip, plural } from "../../schema/Wording.ts"
@@ -29,94 +24,66 @@ export const trackLine = (track: Pick<Track, "title" | "location" | "author" | "
   return `${linked}${track.author === null ? "" : ` — ${escape(clip(track.author, 40))}`}${duration}`
 }
 
-/** `1:23 ▬▬▬▬🔘▬▬▬▬▬ 3:45` */
-export const progressBar = (positionMs: number, durationMs: number | null, width = 14): string => {
-  if (durationMs === null || durationMs <= 0) return `${formatMs(positionMs)} · live`
+/** `1:23 ▬▬▬▬🔘▬▬▬▬▬ 3:45`; a live stream has no end, and a length not known yet shows none. */
+export const progressBar = (positionMs: number, track: Pick<Track, "durationMs" | "live">, width = 14): string => {
+  const durationMs = track.durationMs
+  if (track.live === true) return `${formatMs(positionMs)} · live`
+  if (durationMs === null || durationMs <= 0) return formatMs(positionMs)
   const done = Math.min(width - 1, Math.max(0, Math.round((positionMs / durationMs) * (width - 1))))
   return `${formatMs(positionMs)} ${"▬".repeat(done)}🔘${"▬".repeat(width - 1 - done)} ${formatMs(durationMs)}`
 }
 
-const loopLabel = { off: "Loop: off", track: "Loop: track", queue: "Loop: queue" } as const
+export const loopLabel = { off: "Loop: off", track: "Loop: track", queue: "Loop: queue" } as const
 
-export const nowPlayingButtons = (state: PlayerState, enabled = true) =>
-  new ActionRowBuilder<ButtonBuilder>().addComponents(
-    new ButtonBuilder().setCustomId("np:toggle").setStyle(ButtonStyle.Primary)
-      .setLabel(state.paused ? "Resume" : "Pause").setDisabled(!enabled),
-    new ButtonBuilder().setCustomId("np:skip").setStyle(ButtonStyle.Secondary).setLabel("Skip").setDisabled(!enabled),
-    new ButtonBuilder().setCustomId("np:stop").setStyle(ButtonStyle.Danger).setLabel("Stop").setDisabled(!enabled),
-    new ButtonBuilder().setCustomId("np:loop").setStyle(ButtonStyle.Secondary)
-      .setLabel(loopLabel[state.queue.loop]).setDisabled(!enabled),
-    new ButtonBuilder().setCustomId("np:shuffle").setStyle(ButtonStyle.Secondary).setLabel("Shuffle")
-      .setDisabled(!enabled)
-  )
-
-/** The second row: 👍 and 👎 rate the current track for whoever presses (`rate:up`, `rate:down`). */
-export const ratingButtons = () =>
-  new ActionRowBuilder<ButtonBuilder>().addComponents(
-    new ButtonBuilder().setCustomId("rate:up").setStyle(ButtonStyle.Secondary).setEmoji("👍"),
-    new ButtonBuilder().setCustomId("rate:down").setStyle(ButtonStyle.Secondary).setEmoji("👎")
-  )
-
-const details = (state: PlayerState): string => {
-  const parts = [
-    `Volume ${state.volume}%`,
-    loopLabel[state.queue.loop],
-    `${state.queue.upcoming.length} queued`
-  ]
+/** Volume, loop, effects and equalizer, as one footer line. */
+export const settingsLine = (state: PlayerState): string => {
+  const parts: Array<string> = [`Volume ${state.volume}%`, loopLabel[state.queue.loop]]
   if (state.effects.length > 0) parts.push(`Effects: ${state.effects.join(", ")}`)
+  if (!isFlat(state.equalizer)) parts.push(`EQ: ${presetOf(state.equalizer)}`)
   return parts.join(" · ")
 }
-
-/** The now-playing message: current track, progress, settings, and its buttons. */
-export const nowPlayingMessage = (state: PlayerState, nowMs: number): BaseMessageOptions => {
-  const current = state.queue.current
-  if (current === null) {
-    return {
-      content: "",
-      embeds: [new EmbedBuilder().setTitle("Nothing playing").setDescription("Use `/play` to start the music.")],
-      components: []
-    }
-  }
-  const embed = new EmbedBuilder()
-    .setTitle(state.paused ? "Paused" : "Now playing")
-    .setDescription(`${trackLine(current.track)}\n${progressBar(positionNow(state, nowMs), current.track.durationMs)}`)
-    .addFields({ name: "Requested by", value: `<@${current.track.requester}>`, inline: true })
-    .setFooter({ text: details(state) })
-  if (current.track.artworkUrl !== null) embed.setThumbnail(current.track.artworkUrl)
-  return { content: "", embeds: [embed], components: [nowPlayingButtons(state), ratingButtons()] }
-}
-
-/** The final look of a now-playing message once the player has left. */
-export const finishedMessage = (reason: string): BaseMessageOptions => ({
-  content: "",
-  embeds: [new EmbedBuilder().setTitle("Stopped").setDescription(reason)],
-  components: []
-})
 
 export const queuePageSize = 10
 
 export const pageCount = (state: PlayerState) => Math.max(1, Math.ceil(state.queue.upcoming.length / queuePageSize))
 
-/** One page (1-based) of the queue, with buttons to the neighbouring pages. */
+/** "in 4:12" before an entry of the queue; nothing when a length before it is unknown. */
+const startsIn = (state: PlayerState, nowMs: number, index: number): string => {
+  const wait = startsInMs(state, nowMs, index)
+  return wait === null ? "" : ` · in ${formatMs(wait)}`
+}
+
+/**
+ * One page (1-based) of the queue, with buttons to the neighbouring pages: each entry with its
+ * length, who asked for it and when it starts, and the whole queue's length at the top.
+ */
 export const queueMessage = (state: PlayerState, page: number, nowMs: number): BaseMessageOptions => {
   const pages = pageCount(state)
   const p = Math.min(Math.max(1, page), pages)
   const start = (p - 1) * queuePageSize
   const entries: ReadonlyArray<QueueEntry> = state.queue.upcoming.slice(start, start + queuePageSize)
   const current = state.queue.current
-  const lines = entries.map((entry, i) => `\`${start + i + 1}.\` ${trackLine(entry.track)}`)
+  const lines = entries.map((entry, i) =>
+    `\`${start + i + 1}.\` ${trackLine(entry.track)} · <@${entry.track.requester}>${startsIn(state, nowMs, start + i)}`
+  )
+  const { ms, unknown } = queueLength(state)
+  const count = state.queue.upcoming.length
+  const total = count === 0
+    ? "The queue is empty."
+    : `${plural(count, "track")} queued, ${formatMs(ms)} in all${unknown === 0 ? "" : ` (${unknown} of unknown length not counted)`}.`
   const embed = new EmbedBuilder()
     .setTitle(`Queue — page ${p} of ${pages}`)
     .setDescription(
       [
         current === null
           ? "Nothing playing."
-          : `**Now:** ${trackLine(current.track)}\n${progressBar(positionNow(state, nowMs), current.track.durationMs)}`,
+          : `**Now:** ${trackLine(current.track)} · <@${current.track.requester}>\n${progressBar(positionNow(state, nowMs), current.track)}`,
         "",
-        lines.length === 0 ? "The queue is empty." : lines.join("\n")
+        total,
+        ...lines
       ].join("\n")
     )
-    .setFooter({ text: details(state) })
+    .setFooter({ text: settingsLine(state) })
   return { content: "", embeds: [embed], components: pageButtons("queue", p, pages) }
 }
 
@@ -155,7 +122,9 @@ export const playSummary = (progress: PlayProgress): string => {
     ? ""
     : ` — loading ${batch.loaded}${batch.expected === null ? "" : `/${batch.expected}`}…`
   const head = progress.startedAt === 0 ? startLine(progress.start, lead) : `Queued ${lead}`
-  const where = progress.startedAt === 0 ? "" : ` at position ${progress.startedAt}`
+  const where = progress.startedAt === 0
+    ? ""
+    : ` at position ${progress.startedAt}${progress.startsInMs === null ? "" : `, starting in about ${formatMs(progress.startsInMs)}`}`
   // Said once, and kindly: the listener asked for one site and hears another.
   const instead = batch.substitution === undefined
     ? ""

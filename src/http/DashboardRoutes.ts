@@ -84,6 +84,7 @@ export const DashboardRoutes = HttpRouter.use((router) =>
     const script = asset("app.js", "text/javascript; charset=utf-8")
     const lyricsScript = asset("lyrics.js", "text/javascript; charset=utf-8")
     const settingsScript = asset("settings.js", "text/javascript; charset=utf-8")
+    const timeScript = asset("time.js", "text/javascript; charset=utf-8")
     const style = asset("app.css", "text/css; charset=utf-8")
 
     /** The request's session, or none (no cookie, an ended login, or the store unreachable). */
@@ -117,6 +118,7 @@ export const DashboardRoutes = HttpRouter.use((router) =>
     yield* router.add("GET", "/dashboard/assets/app.js", Effect.succeed(script))
     yield* router.add("GET", "/dashboard/assets/lyrics.js", Effect.succeed(lyricsScript))
     yield* router.add("GET", "/dashboard/assets/settings.js", Effect.succeed(settingsScript))
+    yield* router.add("GET", "/dashboard/assets/time.js", Effect.succeed(timeScript))
     yield* router.add("GET", "/dashboard/assets/app.css", Effect.succeed(style))
     yield* router.add("GET", "/dashboard/:guildId", guildPage)
   })

@@ -1,10 +1,9 @@
 /** A guild's player as the API shows it: pure functions of the player's state. */
 import type { GuildSummary, PlayerView, Queued, QueuedTrack } from "../../schema/ApiV1.ts"
-import type { EqPreset } from "../../schema/Effects.ts"
 import type { ChannelId, UserId } from "../../schema/Ids.ts"
 import { type PlayerState, positionNow } from "../../schema/PlayerState.ts"
 import type { Track } from "../../schema/Track.ts"
-import { EQ_PRESETS } from "../audio/EffectCatalog.ts"
+import { presetOf } from "../audio/EffectCatalog.ts"
 import type { PlayProgress } from "../control/Play.ts"
 
 export const defaultPageSize = 25
@@ -18,15 +17,10 @@ export const trackFields = (track: Track, names: Names) => ({
   url: track.location,
   source: track.kind,
   durationMs: track.durationMs,
+  live: track.live === true,
   requester: track.requester,
   requesterName: names.get(track.requester) ?? null
 })
-
-/** The preset whose gains these are, or `custom`. */
-const presetOf = (gains: ReadonlyArray<number>): EqPreset | "custom" =>
-  (Object.keys(EQ_PRESETS) as Array<EqPreset>).find((preset) =>
-    EQ_PRESETS[preset].every((gain, band) => gains[band] === gain)
-  ) ?? "custom"
 
 export interface ViewOptions {
   readonly voiceChannelId: ChannelId | null

@@ -159,9 +159,13 @@ export const makePlayback = Effect.fnUntraced(function*(
           skip = Math.max(0, Math.round((positionOf(previous.run) - r.startMs) / r.msPerPacket))
         }
       }
+      const audible = new Cmd.TrackAudible({
+        runId: r.runId,
+        ...(source.substitution === undefined ? {} : { substitution: source.substitution })
+      })
       const packets = Stream.fromQueue(buffer).pipe(
         // The first packet out is what tells the player (and its listeners) that the track is heard.
-        Stream.tap(() => ++r.packets === 1 ? report(new Cmd.TrackAudible({ runId: r.runId })) : Effect.void),
+        Stream.tap(() => ++r.packets === 1 ? report(audible) : Effect.void),
         Stream.drop(skip)
       )
       yield* voice.play(guildId, packets)

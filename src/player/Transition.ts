@@ -97,7 +97,8 @@ const audible = (plan: Plan, command: Cmd.TrackAudible): Outcome<undefined> => {
     return plan.done(undefined)
   }
   plan.core = { ...plan.core, unheard: null }
-  return plan.publish(new Ev.TrackAudible({ guildId: plan.state.guildId, entry: current })).done(undefined)
+  const substitution = command.substitution === undefined ? {} : { substitution: command.substitution }
+  return plan.publish(new Ev.TrackAudible({ guildId: plan.state.guildId, entry: current, ...substitution })).done(undefined)
 }
 
 /** A duration learnt by the current run fills a track that had none; one it already has is kept. */

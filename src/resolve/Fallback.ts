@@ -4,7 +4,7 @@ import type { TrackInfo } from "./Resolution.ts"
 import type { ResolveError } from "./ResolveError.ts"
 import type { ResolverSettings } from "./ResolveSettings.ts"
 import { playableByKind, type Source } from "./Source.ts"
-import type { YtDlpSource } from "./sources/YtDlpSource.ts"
+import { siteOf, type YtDlpSource } from "./sources/YtDlpSource.ts"
 
 /**
  * Failures another attempt at the same source will not fix, so another source is worth a try:
@@ -115,6 +115,10 @@ export const playWithFallback = Effect.fnUntraced(function*(
           ? Effect.fail(original)
           : Effect.logInfo("playing a substitute", { track: track.id, substitute: substitute.id, because: original.message }).pipe(
             Effect.andThen(byKind(substitute)),
+            Effect.map((playable): Playable => ({
+              ...playable,
+              substitution: { from: siteOf(track.location).label, to: siteOf(substitute.location).label }
+            })),
             Effect.tapError((e) => Effect.logWarning("the substitute failed", { track: track.id, substitute: substitute.id, error: e.message })),
             Effect.catch(() => Effect.fail(original))
           )

@@ -1,4 +1,4 @@
-import type { SourceKind, Track } from "../../schema/Track.ts"
+import type { SourceKind, Substitution, Track } from "../../schema/Track.ts"
 
 /**
  * A track before anyone asked for it: everything in `Track` except the requester. Sources and
@@ -12,6 +12,8 @@ export interface TrackInfo {
   readonly author: string | null
   readonly durationMs: number | null
   readonly artworkUrl: string | null
+  /** Set only for a live stream; see `Track.live`. */
+  readonly live?: boolean | undefined
 }
 
 /** The playlist (or album) a resolution came from. */
@@ -23,13 +25,6 @@ export interface PlaylistInfo {
   readonly totalCount: number | null
   /** True when the cap cut the playlist short. */
   readonly truncated: boolean
-}
-
-/** Where the tracks came from when their own source would not answer and another one did. */
-export interface Substitution {
-  /** The site as users know it ("YouTube"), and the one that answered ("SoundCloud"). */
-  readonly from: string
-  readonly to: string
 }
 
 /** What `resolve` answers: one track for a link or search, many for a playlist. */

@@ -51,6 +51,7 @@ describe("announcing playback", () => {
       queued: [],
       skipped: 0,
       start,
+      startsInMs: null,
       batch: { tracks: [lead], playlist: null, loaded: added, expected: added },
       done: true
     })
@@ -71,6 +72,7 @@ describe("announcing playback", () => {
       queued: [],
       skipped: 0,
       start: { _tag: "Playing" },
+      startsInMs: null,
       batch: { tracks: [lead], playlist: null, loaded: 1, expected: 1, substitution },
       done: true
     })

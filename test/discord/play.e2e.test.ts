@@ -43,7 +43,13 @@ describe("Reprise against the fake Discord: playback", () => {
     const posted = await fake.waitForMessage((e) => e.via === "channel" && e.kind === "create")
     assert.match(text(posted), /Now playing/)
     const ids_ = JSON.stringify(posted.message.components)
-    for (const id of ["np:toggle", "np:skip", "np:stop", "np:loop", "np:shuffle"]) assert.include(ids_, id)
+    for (const id of ["np:previous", "np:toggle", "np:skip", "np:stop", "np:loop", "np:shuffle", "np:queue"]) {
+      assert.include(ids_, id)
+    }
+    const queue = await fake.waitForInteractionResponse(fake.pressButton(posted.message.id, "np:queue", ids.alice).id)
+    assert.strictEqual(queue.type, 4, "the queue is a reply of its own")
+    assert.strictEqual(Number(queue.data["flags"]) & 64, 64, "seen by the presser alone")
+    assert.match(JSON.stringify(queue.data["embeds"]), /Queue — page 1 of 1.*\*\*Now:\*\*/)
     const press = fake.pressButton(posted.message.id, "np:loop", ids.alice)
     const update = await fake.waitForInteractionResponse(press.id)
     assert.strictEqual(update.type, 7, "the button updates the message in place")
@@ -104,7 +110,8 @@ describe("Reprise against the fake Discord: playback", () => {
   it("/play queues the next tone, /queue pages, and /skip moves on to it", async () => {
     const { fake } = h
     const queued = await command(fake, ids.alice, "play", { query: h.files.url("/b660.ogg") }, /Queued/)
-    assert.match(queued.text, /position 1/)
+    // The tone playing has a known length, so its rest is when the queued one starts.
+    assert.match(queued.text, /at position 1, starting in about 0:\d\d$/)
     for (let i = 0; i < 11; i++) await command(fake, ids.bob, "play", { query: h.files.url("/c880.ogg") }, /Queued/)
     const list = await command(fake, ids.alice, "queue", {}, /page 1 of 2/)
     const next = fake.pressButton(list.answer.message.id, "queue:2", ids.bob)

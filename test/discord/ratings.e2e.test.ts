@@ -94,8 +94,8 @@ describe("Reprise against the fake Discord: ratings and stats", () => {
     const posted = await fake.waitForMessage((e) => e.via === "channel" && e.kind === "create" && /Now playing/.test(text(e)))
     const rows = posted.message.components as ReadonlyArray<{ readonly components: ReadonlyArray<{ readonly custom_id: string }> }>
     assert.deepStrictEqual(rows.map((row) => row.components.map((c) => c.custom_id)), [
-      ["np:toggle", "np:skip", "np:stop", "np:loop", "np:shuffle"],
-      ["rate:up", "rate:down"]
+      ["np:previous", "np:toggle", "np:skip", "np:stop", "np:loop"],
+      ["np:shuffle", "np:queue", "rate:up", "rate:down"]
     ])
 
     const liked = await waitForAnswer(fake, fake.pressButton(posted.message.id, "rate:up", ids.alice))

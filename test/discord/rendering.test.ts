@@ -38,10 +38,13 @@ describe("option parsing and rendering", () => {
   })
 
   it("draws a progress bar", () => {
-    assert.strictEqual(progressBar(0, 60_000, 5), "0:00 🔘▬▬▬▬ 1:00")
-    assert.strictEqual(progressBar(30_000, 60_000, 5), "0:30 ▬▬🔘▬▬ 1:00")
-    assert.strictEqual(progressBar(90_000, 60_000, 5), "1:30 ▬▬▬▬🔘 1:00")
-    assert.strictEqual(progressBar(5_000, null), "0:05 · live")
+    const minute = { durationMs: 60_000 }
+    assert.strictEqual(progressBar(0, minute, 5), "0:00 🔘▬▬▬▬ 1:00")
+    assert.strictEqual(progressBar(30_000, minute, 5), "0:30 ▬▬🔘▬▬ 1:00")
+    assert.strictEqual(progressBar(90_000, minute, 5), "1:30 ▬▬▬▬🔘 1:00")
+    assert.strictEqual(progressBar(5_000, { durationMs: null, live: true }), "0:05 · live")
+    // A file whose length is not known yet is no live stream: it shows where it is, and no end.
+    assert.strictEqual(progressBar(5_000, { durationMs: null }), "0:05")
   })
 
   it("keeps a playlist page within an embed's limits, even with imported links 2000 characters long", () => {
@@ -120,7 +123,8 @@ describe("option parsing and rendering", () => {
       skipped: lead === null ? 1 : 0,
       batch: { tracks: [], playlist: null, loaded: 1, expected: 1 },
       done: true,
-      start: null
+      start: null,
+      startsInMs: null
     })
     const alice = "200000000000000001"
     assert.strictEqual(pickedLine(alice, progress(3, track("a"))), `<@${alice}> queued **a** (3:00) at position 3.`)

@@ -5,6 +5,7 @@ import { ChannelId } from "../../schema/Ids.ts"
 import * as Cmd from "../../schema/PlayerCommand.ts"
 import type { PlayerEvent } from "../../schema/PlayerEvent.ts"
 import type { Track } from "../../schema/Track.ts"
+import { Resolver } from "../../src/resolve/Resolver.ts"
 import { PlayerRegistry } from "../../src/player/PlayerRegistry.ts"
 import type { PlayerOptions } from "../../src/player/PlayerOptions.ts"
 import { makeFakeAudio } from "./support/FakeAudio.ts"
@@ -56,6 +57,35 @@ describe("GuildPlayer (fake audio, test clock)", () => {
       const events = yield* drain(sub)
       assert.deepStrictEqual(events.filter((e) => e === "TrackStarted" || e === "TrackEnded" || e === "Idle"), [
         "TrackStarted", "TrackEnded", "TrackStarted", "TrackEnded", "TrackStarted", "TrackEnded", "Idle"
+      ])
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("a track another site plays in place of its own is heard as such: its TrackAudible says from where", () => {
+    const fake = makeFakeAudio()
+    // The fallback's answer for a track whose own site refuses: another site's stream, marked.
+    const elsewhere = Layer.mock(Resolver, {
+      playable: (track) =>
+        Effect.succeed({
+          input: track.location,
+          httpHeaders: {},
+          codec: "unknown" as const,
+          expiresAt: null,
+          isLive: false,
+          ...(track.title === "gone" ? { substitution: { from: "YouTube", to: "SoundCloud" } } : {})
+        }),
+      duration: () => Effect.succeed(null)
+    })
+    const layer = PlayerRegistry.layer().pipe(Layer.provide(Layer.merge(fake.layer, elsewhere)))
+    return Effect.gen(function*() {
+      const registry = yield* PlayerRegistry
+      const sub = yield* registry.subscribe
+      yield* registry.send(guildA, enqueue(t("gone", 100), t("here", 100)))
+      yield* advance("1 second")
+      const heard = (yield* PubSub.takeAll(sub)).filter(isTag("TrackAudible"))
+      assert.deepStrictEqual(heard.map((e) => [e.entry.track.title, e.substitution]), [
+        ["gone", { from: "YouTube", to: "SoundCloud" }],
+        ["here", undefined]
       ])
     }).pipe(Effect.provide(layer))
   })

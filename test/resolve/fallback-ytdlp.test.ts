@@ -111,6 +111,7 @@ describe("source fallback", () => {
       const { base, resolver, searches } = yield* withFallback()
       const playable = yield* resolver.playable(youtube("botcheck1"))
       assert.strictEqual(playable.input, `${base}/tone/same`, "not the extended mix, not the other song")
+      assert.deepStrictEqual(playable.substitution, { from: "YouTube", to: new URL(base).host }, "so listeners are told")
       assert.deepStrictEqual(searches(), ["5:The Artist - Song Title"])
     }).pipe(Effect.scoped))
 
@@ -120,7 +121,9 @@ describe("source fallback", () => {
       const track = youtube("regionlock")
       assert.strictEqual((yield* resolver.playable(track)).input, `${base}/tone/same`)
       const runs = spawner.ytdlpRuns()
-      assert.strictEqual((yield* resolver.playable(track)).input, `${base}/tone/same`)
+      const again = yield* resolver.playable(track)
+      assert.strictEqual(again.input, `${base}/tone/same`)
+      assert.deepStrictEqual(again.substitution, { from: "YouTube", to: new URL(base).host }, "still said on the next play")
       assert.strictEqual(spawner.ytdlpRuns(), runs, "no run of YouTube, no new search")
       assert.deepStrictEqual(searches(), ["5:The Artist - Song Title"])
     }).pipe(Effect.scoped))

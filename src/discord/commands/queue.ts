@@ -4,7 +4,7 @@ import { LoopMode } from "../../../schema/PlayerState.ts"
 import { Control } from "../../control/Control.ts"
 import { actorOf, discordCall, respond } from "../Interaction.ts"
 import { NowPlaying } from "../NowPlaying.ts"
-import { nowPlayingMessage, queueMessage, skipText, trackLine } from "../Render.ts"
+import { queueMessage, skipText, trackLine } from "../Render.ts"
 import { type ComponentHandler, guildCommand, Position, slash } from "./Command.ts"
 import { plural } from "../../../schema/Wording.ts"
 
@@ -32,9 +32,9 @@ export const queuePage: ComponentHandler = {
 
 export const nowplaying = slash({
   data: guildCommand("nowplaying", "Show what is playing").toJSON(),
-  run: (control, actor) => withClock(control.view(actor.guildId)),
+  run: (_, actor) => NowPlaying.use((np) => np.message(actor.guildId)),
   // A snapshot: its buttons would go stale, the live ones are on the now-playing message.
-  render: ([state, now]) => ({ ...nowPlayingMessage(state, now), components: [] })
+  render: (message) => ({ ...message, components: [] })
 })
 
 export const remove = slash({
@@ -103,6 +103,13 @@ export const nowPlayingButtons: ComponentHandler = {
     const control = yield* Control
     const actor = actorOf(interaction)
     switch (args[0]) {
+      case "previous":
+        yield* control.previous(actor)
+        break
+      case "queue": {
+        const [state, now] = yield* withClock(control.view(actor.guildId))
+        return yield* respond(interaction, { ...queueMessage(state, 1, now), ephemeral: true })
+      }
       case "toggle":
         yield* control.togglePause(actor)
         break
@@ -127,8 +134,9 @@ export const nowPlayingButtons: ComponentHandler = {
       default:
         return
     }
-    const [state, now] = yield* withClock(control.view(actor.guildId))
-    yield* discordCall("update", () => interaction.update(nowPlayingMessage(state, now)))
-    yield* (yield* NowPlaying).touched(actor.guildId, interaction.message.id)
+    const nowPlaying = yield* NowPlaying
+    const message = yield* nowPlaying.message(actor.guildId)
+    yield* discordCall("update", () => interaction.update(message))
+    yield* nowPlaying.touched(actor.guildId, interaction.message.id)
   })
 }

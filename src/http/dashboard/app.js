@@ -6,6 +6,7 @@
 
 import { lyricsPanel } from "./lyrics.js"
 import { settingsSection } from "./settings.js"
+import { clock, length } from "./time.js"
 
 const effects = ["bassboost", "nightcore", "vaporwave", "8d", "reverb", "slow", "speedup", "karaoke", "tremolo",
   "vibrato", "lofi", "treble", "limiter", "mono", "pitchup", "pitchdown", "chorus"]
@@ -67,14 +68,6 @@ const attempt = async (action) => {
     showError(error instanceof Error ? error.message : String(error))
     return undefined
   }
-}
-
-const clock = (ms) => {
-  const total = Math.max(0, Math.floor(ms / 1000))
-  const hours = Math.floor(total / 3600)
-  const mm = String(Math.floor((total % 3600) / 60)).padStart(hours > 0 ? 2 : 1, "0")
-  const ss = String(total % 60).padStart(2, "0")
-  return hours > 0 ? `${hours}:${mm}:${ss}` : `${mm}:${ss}`
 }
 
 /** A tile with the first letter of a name: what shows while an image is missing or cannot be had. */
@@ -251,7 +244,7 @@ const guildPage = async (guildId) => {
     return el("li", {},
       el("span", { class: "pos" }, `${track.position}.`),
       el("span", { class: "t" }, name),
-      el("span", { class: "muted" }, track.durationMs === null ? "live" : clock(track.durationMs)),
+      el("span", { class: "muted" }, length(track)),
       el("span", { class: "acts" },
         button("▶", () => control("POST", `/queue/${track.position}/play`), { "aria-label": `Play ${name} now`, title: "Play now" }),
         button("↑", () => control("POST", "/queue/move", { from: track.position, to: track.position - 1 }),
@@ -308,7 +301,7 @@ const guildPage = async (guildId) => {
     if (dragging) return
     progress.value = String(Math.round(position))
     lyrics.at(position)
-    time.textContent = `${clock(position)} / ${current.durationMs === null ? "live" : clock(current.durationMs)}`
+    time.textContent = current.durationMs === null ? `${clock(position)} · ${length(current)}` : `${clock(position)} / ${length(current)}`
   }
   setInterval(tick, 250)
 

@@ -35,7 +35,8 @@ export const make = (deps: Pick<SourceDeps, "spawner" | "urls" | "guard" | "sett
       title: info.title ?? fileTitle(head.url.pathname),
       author: info.artist,
       durationMs: live ? null : info.durationMs,
-      artworkUrl: null
+      artworkUrl: null,
+      ...(live ? { live: true } : {})
     }
     yield* deps.primePlayable(track.id, { input: track.location, httpHeaders: {}, codec: info.codec, expiresAt: null, isLive: live })
     return { tracks: [track], playlist: null } satisfies ResolvedInfo

@@ -141,7 +141,8 @@ export const toTrackInfo = (e: YtDlpEntry, inPlaylist: boolean): TrackInfo => {
     durationMs: typeof e.duration === "number" && Number.isFinite(e.duration) && e.duration >= 0
       ? Math.round(e.duration * 1000)
       : null,
-    artworkUrl: nonEmpty(e.thumbnail) ?? thumbs[thumbs.length - 1]?.url ?? null
+    artworkUrl: nonEmpty(e.thumbnail) ?? thumbs[thumbs.length - 1]?.url ?? null,
+    ...(isLive(e) ? { live: true } : {})
   }
 }
 
