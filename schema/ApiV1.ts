@@ -157,6 +157,8 @@ export const SettingsView = Schema.Struct({
   autoplay: Schema.Boolean,
   /** 24/7: the bot stays in its voice channel when the queue ends or everyone leaves. */
   stay: Schema.Boolean,
+  /** The now-playing message is posted anew for each track, at the bottom of the channel, instead of edited. */
+  repost: Schema.Boolean,
   /** The guild's limit on queued tracks; null: the bot's own cap (MAX_QUEUE_LENGTH) alone. */
   maxQueueLength: Schema.NullOr(Schema.Int),
   /** The guild's limit on a playlist's tracks; null: the bot's own cap (MAX_PLAYLIST_SIZE) alone. */
@@ -178,6 +180,7 @@ export const SettingsPatch = Schema.Struct({
   voteSkipRatio: Schema.optionalKey(Schema.Number.check(Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(1))),
   autoplay: Schema.optionalKey(Schema.Boolean),
   stay: Schema.optionalKey(Schema.Boolean),
+  repost: Schema.optionalKey(Schema.Boolean),
   /** A limit from 1 to 10000, under the bot's own cap; null for the cap alone. */
   maxQueueLength: Schema.optionalKey(Schema.NullOr(GuildLimit)),
   maxPlaylistSize: Schema.optionalKey(Schema.NullOr(GuildLimit)),

@@ -90,6 +90,23 @@ const make = Effect.fnUntraced(function*(options: NowPlayingOptions) {
       return nowPlayingMessage(state, yield* Clock.currentTimeMillis, context)
     })
 
+  /**
+   * A new track in a guild that reposts: the old message goes (an edit still waiting for it with
+   * it), so the next write posts at the bottom of the channel. A delete that fails leaves the old
+   * message as it was, said in the log; the new one is posted all the same.
+   */
+  const repost = (guildId: GuildId, board: Board, old: string) =>
+    Effect.gen(function*() {
+      yield* FiberMap.remove(pending, board)
+      board.messageId = null
+      const channel = channelOf(board)
+      if (channel === null) return
+      yield* discordCall("delete now playing", async () => void (await channel.messages.delete(old))).pipe(
+        Effect.catch((error) => Effect.logWarning("could not delete the previous now-playing message", error)),
+        Effect.annotateLogs({ guildId })
+      )
+    })
+
   const refresh = (guildId: GuildId) =>
     Effect.gen(function*() {
       const board = boards.get(guildId)
@@ -213,8 +230,12 @@ const make = Effect.fnUntraced(function*(options: NowPlayingOptions) {
         return
       }
       if (event._tag === "TrackAudible") {
+        const fresh = board.heard !== event.entry.entryId
         board.heard = event.entry.entryId
         board.substitution = event.substitution ?? null
+        if (fresh && board.messageId !== null && (yield* settings.repostNowPlaying(event.guildId))) {
+          yield* repost(event.guildId, board, board.messageId)
+        }
         // A final edit of the guild's previous message may still be waiting: let it finish.
         if (board.messageId === null) return yield* refresh(event.guildId)
       }

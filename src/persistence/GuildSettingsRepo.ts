@@ -44,7 +44,8 @@ const Row = Schema.Struct({
     })
   ),
   autoplay: Schema.Boolean,
-  stay_connected: Schema.Boolean
+  stay_connected: Schema.Boolean,
+  repost_now_playing: Schema.Boolean
 })
 type Row = typeof Row.Type
 
@@ -59,10 +60,13 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
   readonly autoplay: (guildId: GuildId) => Effect.Effect<boolean>
   /** 24/7: the bot stays in its voice channel even with nobody there. */
   readonly stayConnected: (guildId: GuildId) => Effect.Effect<boolean>
+  /** The now-playing message is posted anew for each track, at the bottom of the channel. */
+  readonly repostNowPlaying: (guildId: GuildId) => Effect.Effect<boolean>
   readonly setAutoplay: (guildId: GuildId, enabled: boolean) => Effect.Effect<void, SqlError.SqlError>
   readonly setDjRole: (guildId: GuildId, roleId: RoleId | null) => Effect.Effect<void, SqlError.SqlError>
   readonly setVoteSkipRatio: (guildId: GuildId, ratio: number) => Effect.Effect<void, SqlError.SqlError>
   readonly setStayConnected: (guildId: GuildId, stay: boolean) => Effect.Effect<void, SqlError.SqlError>
+  readonly setRepostNowPlaying: (guildId: GuildId, repost: boolean) => Effect.Effect<void, SqlError.SqlError>
   /** Changes the limits given, in one write. */
   readonly setLimits: (guildId: GuildId, limits: Partial<GuildLimits>) => Effect.Effect<void, SqlError.SqlError>
   readonly setDjActions: (guildId: GuildId, actions: ReadonlyArray<DjAction>) => Effect.Effect<void, SqlError.SqlError>
@@ -85,7 +89,7 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
       // The ratio is a `real`: through numeric it reads back as written (0.6, not 0.6000000238).
       const queryRow = (guildId: GuildId) =>
         sql`SELECT dj_role_id, vote_skip_ratio::numeric::float8 AS vote_skip_ratio, allow_duplicates, max_queue_length, max_playlist_size, autoplay,
-          stay_connected, dj_actions FROM guild_settings WHERE guild_id = ${guildId}`.pipe(
+          stay_connected, repost_now_playing, dj_actions FROM guild_settings WHERE guild_id = ${guildId}`.pipe(
           Effect.flatMap(decodeRows),
           Effect.map((rows) => rows[0] ?? null),
           Effect.tap((row) => Effect.map(Clock.currentTimeMillis, (now) => known.set(guildId, { row, until: now + keepFor }))),
@@ -135,11 +139,17 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
       )
       const autoplay = read("autoplay", (row) => row.autoplay, false)
       const stayConnected = read("stayConnected", (row) => row.stay_connected, false)
+      const repostNowPlaying = read("repostNowPlaying", (row) => row.repost_now_playing, false)
 
-      const setAutoplay = Effect.fn("GuildSettingsRepo.setAutoplay")(function*(guildId: GuildId, enabled: boolean) {
-        yield* sql`INSERT INTO guild_settings (guild_id, autoplay) VALUES (${guildId}, ${enabled})
-          ON CONFLICT (guild_id) DO UPDATE SET autoplay = EXCLUDED.autoplay, updated_at = now()`
-      }, (effect, guildId) => writing(guildId)(effect))
+      /** A setter of one on/off column. */
+      const flag = (name: string, column: "autoplay" | "stay_connected" | "repost_now_playing") =>
+        Effect.fn(`GuildSettingsRepo.${name}`)(function*(guildId: GuildId, on: boolean) {
+          yield* sql`INSERT INTO guild_settings ${sql.insert({ guild_id: guildId, [column]: on })}
+            ON CONFLICT (guild_id) DO UPDATE SET ${sql.update({ [column]: on })}, updated_at = now()`
+        }, (effect, guildId) => writing(guildId)(effect))
+      const setAutoplay = flag("setAutoplay", "autoplay")
+      const setStayConnected = flag("setStayConnected", "stay_connected")
+      const setRepostNowPlaying = flag("setRepostNowPlaying", "repost_now_playing")
 
       const setDjRole = Effect.fn("GuildSettingsRepo.setDjRole")(function*(guildId: GuildId, roleId: RoleId | null) {
         yield* sql`INSERT INTO guild_settings (guild_id, dj_role_id) VALUES (${guildId}, ${roleId})
@@ -152,11 +162,6 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
       ) {
         yield* sql`INSERT INTO guild_settings (guild_id, vote_skip_ratio) VALUES (${guildId}, ${ratio})
           ON CONFLICT (guild_id) DO UPDATE SET vote_skip_ratio = EXCLUDED.vote_skip_ratio, updated_at = now()`
-      }, (effect, guildId) => writing(guildId)(effect))
-
-      const setStayConnected = Effect.fn("GuildSettingsRepo.setStayConnected")(function*(guildId: GuildId, stay: boolean) {
-        yield* sql`INSERT INTO guild_settings (guild_id, stay_connected) VALUES (${guildId}, ${stay})
-          ON CONFLICT (guild_id) DO UPDATE SET stay_connected = EXCLUDED.stay_connected, updated_at = now()`
       }, (effect, guildId) => writing(guildId)(effect))
 
       const setLimits = Effect.fn("GuildSettingsRepo.setLimits")(function*(guildId: GuildId, change: Partial<GuildLimits>) {
@@ -184,10 +189,12 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
         limits,
         autoplay,
         stayConnected,
+        repostNowPlaying,
         setAutoplay,
         setDjRole,
         setVoteSkipRatio,
         setStayConnected,
+        setRepostNowPlaying,
         setLimits,
         setDjActions
       })

@@ -132,7 +132,8 @@ describe("the application core, without Discord", () => {
         maxPlaylistSize: null,
         allowDuplicates: true,
         autoplay: false,
-        stay: false
+        stay: false,
+        repost: false
       })
       assert.deepStrictEqual(looked.after, looked.before)
       // What changed is in the audit log, who did it and what; refusals and plain looks are not.

@@ -34,7 +34,10 @@ const boardOf = async (fake: FakeDiscord, title: RegExp) => {
  */
 describe("Reprise against the fake Discord: announcing playback", () => {
   const h = blockHarness({
-    tones: { "/a440.ogg": [440, 30], "/b660.ogg": [660, 30], "/c550.ogg": [550, 30], "/gone.ogg": [330, 5] },
+    tones: {
+      "/a440.ogg": [440, 30], "/b660.ogg": [660, 30], "/c550.ogg": [550, 30], "/gone.ogg": [330, 5],
+      "/d770.ogg": [770, 30], "/e880.ogg": [880, 30]
+    },
     texts: { "/readme.txt": "Reprise\n=======\n\nA music bot. This is not audio.\n".repeat(50) },
     env: { VOICE_ALONE_TIMEOUT: "1 second" }
   })
@@ -81,6 +84,23 @@ describe("Reprise against the fake Discord: announcing playback", () => {
     assert.include(text(latest(h.fake, board!.message.id)!), `<@${ids.alice}>`)
     assert.deepEqual(liveButtons(latest(h.fake, board!.message.id)!), [])
   }, 30_000)
+
+  it("with repost on, each new track's message is posted at the bottom of the channel and the old one deleted", async () => {
+    await command(h.fake, ids.alice, "settings", { repost: true }, /posted anew/)
+    await command(h.fake, ids.alice, "play", { query: h.files.url("/d770.ogg") }, /Now playing/)
+    const first = await boardOf(h.fake, /d770/)
+    await command(h.fake, ids.alice, "play", { query: h.files.url("/e880.ogg") }, /Queued/)
+    await command(h.fake, ids.alice, "skip", {}, /Skipped/)
+    const second = await boardOf(h.fake, /e880/)
+    assert.notStrictEqual(second, first, "a message of its own")
+    await eventually(
+      () => h.fake.messageEvents.some((e) => e.kind === "delete" && e.message.id === first),
+      "the previous message to be deleted",
+      10_000
+    )
+    await command(h.fake, ids.alice, "settings", { repost: false }, /one message/)
+    await command(h.fake, ids.alice, "stop", {}, /Stopped/)
+  }, 40_000)
 
   it("says so when everyone left the voice channel", async () => {
     await command(h.fake, ids.alice, "play", { query: h.files.url("/b660.ogg") }, /Now playing/)

@@ -34,6 +34,7 @@ export const memorySettings = () => {
   const access = new Map<GuildId, GuildAccessSettings>()
   const autoplay = new Map<GuildId, boolean>()
   const stay = new Map<GuildId, boolean>()
+  const repost = new Map<GuildId, boolean>()
   const limits = new Map<GuildId, GuildLimits>()
   const get = (guildId: GuildId) => access.get(guildId) ?? defaultAccessSettings
   const limitsOf = (guildId: GuildId) => limits.get(guildId) ?? defaultLimits
@@ -44,11 +45,13 @@ export const memorySettings = () => {
       limits: (guildId) => Effect.sync(() => limitsOf(guildId)),
       autoplay: (guildId) => Effect.sync(() => autoplay.get(guildId) ?? false),
       stayConnected: (guildId) => Effect.sync(() => stay.get(guildId) ?? false),
+      repostNowPlaying: (guildId) => Effect.sync(() => repost.get(guildId) ?? false),
       setAutoplay: (guildId, enabled) => Effect.sync(() => void autoplay.set(guildId, enabled)),
       setDjRole: (guildId, roleId: RoleId | null) =>
         Effect.sync(() => void access.set(guildId, { ...get(guildId), djRoleId: roleId })),
       setVoteSkipRatio: (guildId, ratio) => Effect.sync(() => void access.set(guildId, { ...get(guildId), voteSkipRatio: ratio })),
       setStayConnected: (guildId, enabled) => Effect.sync(() => void stay.set(guildId, enabled)),
+      setRepostNowPlaying: (guildId, enabled) => Effect.sync(() => void repost.set(guildId, enabled)),
       setLimits: (guildId, change) => Effect.sync(() => void limits.set(guildId, { ...limitsOf(guildId), ...change })),
       setDjActions: (guildId, djActions) => Effect.sync(() => void access.set(guildId, { ...get(guildId), djActions }))
     })

@@ -1,5 +1,5 @@
 /**
- * /settings [djrole] [nodj] [voteskip] [autoplay] [stay] [queuelimit] [playlistlimit] [duplicates]
+ * /settings [djrole] [nodj] [voteskip] [autoplay] [stay] [repost] [queuelimit] [playlistlimit] [duplicates]
  * [djonly] [everyone]: Manage Server, or the DJ role once there is one.
  */
 import { Schema } from "effect"
@@ -49,6 +49,13 @@ const settingsText = ({ applied, before }: SettingsOutcome): string => {
         : "24/7 is off: I leave when nothing plays for a while or nobody is listening."
     )
   }
+  if (applied.repost !== undefined) {
+    changes.push(
+      applied.repost
+        ? "Now playing is posted anew at the bottom of the channel for each track."
+        : "Now playing is one message, kept up to date where it was posted."
+    )
+  }
   if (applied.maxQueueLength !== undefined) changes.push(`${limitText("Queue", applied.maxQueueLength)}.`)
   if (applied.maxPlaylistSize !== undefined) changes.push(`${limitText("Playlists", applied.maxPlaylistSize)}.`)
   if (applied.allowDuplicates !== undefined) {
@@ -71,6 +78,7 @@ const settingsText = ({ applied, before }: SettingsOutcome): string => {
     `Vote skip: more than ${percent(before.voteSkipRatio)} of listeners`,
     `Autoplay: ${before.autoplay ? "on" : "off"}`,
     `24/7: ${before.stay ? "on" : "off"}`,
+    `Now playing: ${before.repost ? "posted anew for each track" : "one message, edited"}`,
     limitText("Queue", before.maxQueueLength),
     limitText("Playlists", before.maxPlaylistSize),
     `Duplicates in the queue: ${before.allowDuplicates ? "allowed" : "refused"}`,
@@ -102,6 +110,9 @@ export const settings = slash({
     .addBooleanOption((o) =>
       o.setName("stay").setDescription("24/7: stay in the voice channel when the queue ends or everyone leaves")
     )
+    .addBooleanOption((o) =>
+      o.setName("repost").setDescription("Post now playing anew at the bottom of the channel for each track")
+    )
     .addIntegerOption((o) =>
       o.setName("queuelimit").setDescription("Most tracks the queue may hold (0: no limit of this server's own)")
         .setMinValue(0).setMaxValue(maxGuildLimit)
@@ -126,6 +137,7 @@ export const settings = slash({
     voteskip: Schema.optional(Schema.Number.check(Schema.isBetween({ minimum: 0.05, maximum: 1 }))),
     autoplay: Schema.optional(Schema.Boolean),
     stay: Schema.optional(Schema.Boolean),
+    repost: Schema.optional(Schema.Boolean),
     queuelimit: Schema.optional(GuildLimitOption),
     playlistlimit: Schema.optional(GuildLimitOption),
     duplicates: Schema.optional(Schema.Boolean),
@@ -138,6 +150,7 @@ export const settings = slash({
       voteSkipRatio: options.voteskip,
       autoplay: options.autoplay,
       stay: options.stay,
+      repost: options.repost,
       maxQueueLength: limitOption(options.queuelimit),
       maxPlaylistSize: limitOption(options.playlistlimit),
       allowDuplicates: options.duplicates,

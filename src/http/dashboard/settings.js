@@ -1,4 +1,4 @@
-// The dashboard's settings form (`PATCH …/settings`): the DJ role, the vote share, autoplay, 24/7,
+// The dashboard's settings form (`PATCH …/settings`): the DJ role, the vote share, autoplay, 24/7, reposting,
 // the guild's limits and which actions only DJs may take. The rules say who may change them.
 
 const groups = [
@@ -15,6 +15,7 @@ export const settingsSection = (base, { el, api, attempt }) => {
   const share = el("input", { id: "vote-share", type: "number", min: 1, max: 100, step: 1, "aria-label": "Vote share in percent" })
   const autoplay = el("input", { id: "autoplay", type: "checkbox" })
   const stay = el("input", { id: "stay", type: "checkbox" })
+  const repost = el("input", { id: "repost", type: "checkbox" })
   const limit = (id) => el("input", { id, type: "number", min: 1, max: 10000, step: 1, placeholder: "no limit" })
   const queueLimit = limit("max-queue-length")
   const playlistLimit = limit("max-playlist-size")
@@ -30,6 +31,7 @@ export const settingsSection = (base, { el, api, attempt }) => {
     share.value = String(Math.round(settings.voteSkipRatio * 100))
     autoplay.checked = settings.autoplay
     stay.checked = settings.stay
+    repost.checked = settings.repost
     queueLimit.value = settings.maxQueueLength === null ? "" : String(settings.maxQueueLength)
     playlistLimit.value = settings.maxPlaylistSize === null ? "" : String(settings.maxPlaylistSize)
     duplicates.checked = settings.allowDuplicates
@@ -43,6 +45,7 @@ export const settingsSection = (base, { el, api, attempt }) => {
         voteSkipRatio: Number(share.value) / 100,
         autoplay: autoplay.checked,
         stay: stay.checked,
+        repost: repost.checked,
         maxQueueLength: limitValue(queueLimit),
         maxPlaylistSize: limitValue(playlistLimit),
         allowDuplicates: duplicates.checked,
@@ -54,6 +57,7 @@ export const settingsSection = (base, { el, api, attempt }) => {
   el("label", {}, "DJ role ", role), el("label", {}, "Vote share to skip (%) ", share),
   el("label", {}, autoplay, " Autoplay when the queue ends"),
   el("label", {}, stay, " 24/7: stay in the voice channel when the queue ends or everyone leaves"),
+  el("label", {}, repost, " Post now playing anew at the bottom of the channel for each track"),
   el("label", {}, "Most tracks in the queue ", queueLimit), el("label", {}, "Most tracks in a playlist ", playlistLimit),
   el("label", {}, duplicates, " A track already queued may be queued again"),
   el("fieldset", {}, el("legend", {}, "Only DJs may"), ...groups.map(([name, text]) => el("label", {}, djOnly[name], ` ${text}`))),
