@@ -1,5 +1,6 @@
 import { Schema } from "effect"
 import { UserId } from "./Ids.ts"
+import { Chapter } from "./Segments.ts"
 
 /**
  * Where a track comes from. `file` and `http` are handed straight to FFmpeg;
@@ -30,5 +31,7 @@ export class Track extends Schema.Class<Track>("reprise/Track")({
   /** Unknown for live streams. */
   durationMs: Schema.NullOr(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
   artworkUrl: Schema.NullOr(Schema.String),
-  requester: UserId
+  requester: UserId,
+  /** The track's chapters, in order, when its source names them; absent from tracks stored before chapters were kept. */
+  chapters: Schema.optionalKey(Schema.Array(Chapter))
 }) {}

@@ -1,3 +1,4 @@
+import type { Chapter } from "../../schema/Segments.ts"
 import type { SourceKind, Track } from "../../schema/Track.ts"
 
 /**
@@ -12,6 +13,7 @@ export interface TrackInfo {
   readonly author: string | null
   readonly durationMs: number | null
   readonly artworkUrl: string | null
+  readonly chapters?: ReadonlyArray<Chapter>
 }
 
 /** The playlist (or album) a resolution came from. */
