@@ -37,6 +37,7 @@ import * as History from "./player/History.ts"
 import * as Snapshots from "./player/Snapshots.ts"
 import { RateLimits } from "./resilience/RateLimits.ts"
 import { Resolver } from "./resolve/Resolver.ts"
+import { SponsorBlock } from "./sponsorblock/SponsorBlock.ts"
 import { DiscordVoice } from "./voice/DiscordVoice.ts"
 
 /**
@@ -50,7 +51,7 @@ export const makeApp = (config: AppConfig.AppConfig) => {
   // The stores outlive the players: their last snapshots still reach the writer, which drains last.
   const stores = Layer.mergeAll(GuildSettingsRepo.layerSql, SnapshotRepo.layerSql, HistoryRepo.layerSql, Writer.layer())
   const players = PlayerRegistry.layerConfig.pipe(
-    Layer.provide(FfmpegPipeline.layerConfig),
+    Layer.provide(Layer.merge(FfmpegPipeline.layerConfig, SponsorBlock.layerConfig)),
     Layer.provideMerge(stores)
   )
   const core = Layer.mergeAll(PlayHistory.layer, Ratings.layer(), ApiKeys.layer).pipe(

@@ -11,6 +11,7 @@ import { VoiceOutput } from "../voice/VoiceOutput.ts"
 import { Count, DurationText, withDefault } from "../config/Fields.ts"
 import * as Section from "../config/Section.ts"
 import { GuildSettingsRepo } from "../persistence/GuildSettingsRepo.ts"
+import { SponsorBlock, youtubeVideoId } from "../sponsorblock/SponsorBlock.ts"
 import { type FailureOf, type GuildPlayer, makeGuildPlayer } from "./GuildPlayer.ts"
 import { countCommand } from "./PlayerMetrics.ts"
 import { type PlayerOptions, resolvePlayerOptions } from "./PlayerOptions.ts"
@@ -169,14 +170,31 @@ export class PlayerRegistry extends Context.Service<PlayerRegistry, {
     build: (e) => ({ idleWindow: e.PLAYER_IDLE_TIMEOUT, maxQueueSize: e.MAX_QUEUE_LENGTH })
   })
 
-  /** The settings from its section, each guild's 24/7 mode, and a count of every command taken. */
+  /**
+   * The settings from its section, each guild's 24/7 mode and SponsorBlock categories, and a count
+   * of every command taken.
+   */
   static readonly layerConfig = Layer.unwrap(
     Effect.gen(function*() {
       const config = yield* Section.settingsOf(PlayerRegistry.section)
       const settings = yield* GuildSettingsRepo
+      const sponsorBlock = yield* SponsorBlock
       return PlayerRegistry.layer({
         ...config,
         stayConnected: settings.stayConnected,
+        segments: (guildId, track) => {
+          const videoId = youtubeVideoId(track)
+          if (videoId === null) return Effect.succeed([])
+          return settings.sponsorBlock(guildId).pipe(
+            Effect.flatMap((categories) => sponsorBlock.segments(videoId, categories)),
+            Effect.catch((error) =>
+              Effect.as(
+                Effect.logWarning("no SponsorBlock segments; the track plays unskipped", { guildId, videoId, why: error.detail }),
+                []
+              )
+            )
+          )
+        },
         onCommand: countCommand
       })
     })
