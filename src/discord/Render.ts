@@ -9,6 +9,7 @@ import {
 import { formatMs } from "../../schema/PlayerError.ts"
 import type { AutoplayFoundNothing, Restored, Teardown } from "../../schema/PlayerEvent.ts"
 import { type PlayerState, positionNow, type QueueEntry } from "../../schema/PlayerState.ts"
+import { categoryText, chapterAt, type Segment } from "../../schema/Segments.ts"
 import type { Track } from "../../schema/Track.ts"
 import type { SkipOutcome } from "../control/Control.ts"
 import type { PlayProgress } from "../control/Play.ts"
@@ -77,13 +78,33 @@ export const nowPlayingMessage = (state: PlayerState, nowMs: number): BaseMessag
       components: []
     }
   }
+  const positionMs = positionNow(state, nowMs)
   const embed = new EmbedBuilder()
     .setTitle(state.paused ? "Paused" : "Now playing")
-    .setDescription(`${trackLine(current.track)}\n${progressBar(positionNow(state, nowMs), current.track.durationMs)}`)
+    .setDescription(`${trackLine(current.track)}\n${progressBar(positionMs, current.track.durationMs)}`)
     .addFields({ name: "Requested by", value: `<@${current.track.requester}>`, inline: true })
     .setFooter({ text: details(state) })
+  const chapter = chapterAt(current.track.chapters, positionMs)
+  if (chapter !== null) {
+    embed.addFields({ name: "Chapter", value: `${escape(clip(chapter.title, 100))} (${formatMs(chapter.startMs)})`, inline: true })
+  }
   if (current.track.artworkUrl !== null) embed.setThumbnail(current.track.artworkUrl)
   return { content: "", embeds: [embed], components: [nowPlayingButtons(state), ratingButtons()] }
+}
+
+const span = (segment: Segment) => `${formatMs(segment.startMs)}–${formatMs(segment.endMs)}`
+
+/**
+ * The channel's line about the parts of a track SponsorBlock had playback skip: one message per
+ * track, edited as more are skipped, so a video with many segments does not flood the channel.
+ */
+export const skipNotice = (skipped: ReadonlyArray<Segment>): BaseMessageOptions => {
+  const [only] = skipped
+  if (skipped.length === 1 && only !== undefined) {
+    const what = categoryText[only.category]
+    return { content: `⏭ Skipped ${/^[aeiou]/.test(what) ? "an" : "a"} ${what} part (${span(only)}).` }
+  }
+  return { content: `⏭ Skipped ${skipped.length} parts: ${skipped.map((s) => `${categoryText[s.category]} (${span(s)})`).join(", ")}.` }
 }
 
 /** The final look of a now-playing message once the player has left. */

@@ -11,7 +11,7 @@ import { VoiceOutput } from "../voice/VoiceOutput.ts"
 import { Count, DurationText, withDefault } from "../config/Fields.ts"
 import * as Section from "../config/Section.ts"
 import { GuildSettingsRepo } from "../persistence/GuildSettingsRepo.ts"
-import { SponsorBlock, youtubeVideoId } from "../sponsorblock/SponsorBlock.ts"
+import { SponsorBlock } from "../sponsorblock/SponsorBlock.ts"
 import { type FailureOf, type GuildPlayer, makeGuildPlayer } from "./GuildPlayer.ts"
 import { countCommand } from "./PlayerMetrics.ts"
 import { type PlayerOptions, resolvePlayerOptions } from "./PlayerOptions.ts"
@@ -182,19 +182,7 @@ export class PlayerRegistry extends Context.Service<PlayerRegistry, {
       return PlayerRegistry.layer({
         ...config,
         stayConnected: settings.stayConnected,
-        segments: (guildId, track) => {
-          const videoId = youtubeVideoId(track)
-          if (videoId === null) return Effect.succeed([])
-          return settings.sponsorBlock(guildId).pipe(
-            Effect.flatMap((categories) => sponsorBlock.segments(videoId, categories)),
-            Effect.catch((error) =>
-              Effect.as(
-                Effect.logWarning("no SponsorBlock segments; the track plays unskipped", { guildId, videoId, why: error.detail }),
-                []
-              )
-            )
-          )
-        },
+        segments: (guildId, track) => Effect.flatMap(settings.sponsorBlock(guildId), (categories) => sponsorBlock.forTrack(track, categories)),
         onCommand: countCommand
       })
     })

@@ -13,6 +13,7 @@ import { Context, Duration, Effect, Layer, Schema } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import { createHash } from "node:crypto"
 import { type Segment, SponsorCategory } from "../../schema/Segments.ts"
+import type { Track } from "../../schema/Track.ts"
 import * as Section from "../config/Section.ts"
 import * as TtlCache from "../resilience/TtlCache.ts"
 import { section, type SponsorBlockSettings } from "./SponsorBlockSettings.ts"
@@ -58,7 +59,7 @@ const userAgent = "Reprise/0.1.0 (self-hosted Discord music bot)"
 const videoIdPattern = /^[\w-]{11}$/
 
 /** The YouTube video a track plays, when it is one: from its id (`youtube:<video id>`). */
-export const youtubeVideoId = (track: { readonly kind: string; readonly id: string }): string | null => {
+export const youtubeVideoId = (track: Pick<Track, "kind" | "id">): string | null => {
   if (track.kind !== "youtube") return null
   const id = track.id.replace(/^youtube:/, "")
   return videoIdPattern.test(id) ? id : null
@@ -78,6 +79,11 @@ export class SponsorBlock extends Context.Service<SponsorBlock, {
     videoId: string,
     categories: ReadonlyArray<SponsorCategory>
   ) => Effect.Effect<ReadonlyArray<Segment>, SponsorBlockError>
+  /**
+   * What playback skips of a track: a YouTube video's segments, none for any other track. Never
+   * fails: without an answer the track plays whole, and the log says why.
+   */
+  readonly forTrack: (track: Track, categories: ReadonlyArray<SponsorCategory>) => Effect.Effect<ReadonlyArray<Segment>>
 }>()("reprise/sponsorblock/SponsorBlock") {
   static readonly layer = (settings: SponsorBlockSettings) =>
     Layer.effect(
@@ -135,8 +141,23 @@ export class SponsorBlock extends Context.Service<SponsorBlock, {
           lookup: ask
         })
 
+        const segments = (videoId: string, categories: ReadonlyArray<SponsorCategory>) =>
+          categories.length === 0 ? Effect.succeed([]) : cache.get({ videoId, categories })
+
         return SponsorBlock.of({
-          segments: (videoId, categories) => categories.length === 0 ? Effect.succeed([]) : cache.get({ videoId, categories })
+          segments,
+          forTrack: (track, categories) => {
+            const videoId = youtubeVideoId(track)
+            if (videoId === null) return Effect.succeed([])
+            return segments(videoId, categories).pipe(
+              Effect.catch((error) =>
+                Effect.as(
+                  Effect.logWarning("no SponsorBlock segments; the track plays unskipped", { videoId, why: error.detail }),
+                  []
+                )
+              )
+            )
+          }
         })
       })
     ).pipe(Layer.provide(FetchHttpClient.layer))
