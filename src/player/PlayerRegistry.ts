@@ -4,6 +4,8 @@ import type { ChannelId, GuildId } from "../../schema/Ids.ts"
 import type { UserCommand } from "../../schema/PlayerCommand.ts"
 import type { AutoplayFoundNothing, PlayerEvent, Teardown } from "../../schema/PlayerEvent.ts"
 import type { ReplyOf } from "../../schema/PlayerReply.ts"
+import type { Segment } from "../../schema/Segments.ts"
+import type { Track } from "../../schema/Track.ts"
 import { initialPlayerState, type PlayerState } from "../../schema/PlayerState.ts"
 import type { AudioPipeline } from "../audio/AudioPipeline.ts"
 import type { Resolver } from "../resolve/Resolver.ts"
@@ -123,6 +125,11 @@ const makeRegistry = Effect.fnUntraced(function*(options: PlayerOptions) {
   })
 })
 
+/** What a guild's players skip of a track: SponsorBlock's segments of the categories the guild chose. */
+export const guildSegments = (settings: GuildSettingsRepo["Service"], sponsorBlock: SponsorBlock["Service"]) =>
+(guildId: GuildId, track: Track): Effect.Effect<ReadonlyArray<Segment>> =>
+  Effect.flatMap(settings.sponsorBlock(guildId), (categories) => sponsorBlock.forTrack(track, categories))
+
 /**
  * Every guild's player: created on first command, torn down (FFmpeg killed, voice left) once it
  * has had nothing playing for its idle window, or at once when its voice connection ended.
@@ -182,7 +189,7 @@ export class PlayerRegistry extends Context.Service<PlayerRegistry, {
       return PlayerRegistry.layer({
         ...config,
         stayConnected: settings.stayConnected,
-        segments: (guildId, track) => Effect.flatMap(settings.sponsorBlock(guildId), (categories) => sponsorBlock.forTrack(track, categories)),
+        segments: guildSegments(settings, sponsorBlock),
         onCommand: countCommand
       })
     })

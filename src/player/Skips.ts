@@ -19,6 +19,7 @@ export const dueSegment = (segments: ReadonlyArray<Segment>, runStartMs: number,
 
 /**
  * A segment that ends this near the track's end ends the track: what is left would be a moment of
- * the segment itself (SponsorBlock's ends and yt-dlp's durations are both rounded).
+ * the segment itself (SponsorBlock's ends and yt-dlp's durations are both rounded), not worth a
+ * new run either.
  */
-export const endSlackMs = 1_000
+export const endSlackMs = worthSkippingMs
