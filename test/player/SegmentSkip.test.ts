@@ -35,7 +35,8 @@ describe("skipping a segment", () => {
     // The next track stays prepared (playback keeps what it holds for the same entry and sound).
     assert.deepStrictEqual(tags(skipped.work), ["Publish", "Play", "Prepare"])
     const [event, play] = skipped.work
-    assert.isTrue(event?._tag === "Publish" && event.event._tag === "SegmentSkipped" && event.event.segment === sponsor)
+    assert.isTrue(event?._tag === "Publish" && event.event._tag === "SegmentSkipped")
+    assert.deepStrictEqual(event?._tag === "Publish" && event.event._tag === "SegmentSkipped" ? event.event.segment : null, sponsor)
     assert.isTrue(play?._tag === "Play" && play.startMs === 45_000 && play.handover === "jump")
     assert.strictEqual(skipped.core.player.position.ms, 45_000)
     assert.strictEqual(skipped.core.player.queue.current?.track.title, "a", "the same track goes on")
