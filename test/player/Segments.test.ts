@@ -1,12 +1,18 @@
-/** Skipping SponsorBlock's segments, as the player decides it: pure, without sound (see SponsorBlockAudio.test.ts). */
+/**
+ * Parts of a track in the player: skipping SponsorBlock's segments, as the player decides it (pure,
+ * without sound: see SponsorBlockAudio.test.ts), and chapters kept in snapshots.
+ */
 import { assert, describe, it } from "@effect/vitest"
+import { Schema } from "effect"
 import * as Cmd from "../../schema/PlayerCommand.ts"
 import type { Segment } from "../../schema/Segments.ts"
+import { SnapshotJson } from "../../schema/Snapshot.ts"
+import { Track } from "../../schema/Track.ts"
 import type { Core } from "../../src/player/Plan.ts"
 import { dueSegment } from "../../src/player/Skips.ts"
 import { transition } from "../../src/player/Transition.ts"
 import { ctx, enqueue, start } from "./support/commands.ts"
-import { user } from "./support/tracks.ts"
+import { track, user } from "./support/tracks.ts"
 
 const intro: Segment = { startMs: 0, endMs: 14_000, category: "music_offtopic" }
 const sponsor: Segment = { startMs: 30_000, endMs: 45_000, category: "sponsor" }
@@ -57,5 +63,20 @@ describe("skipping a segment", () => {
     const paused = transition(playing, new Cmd.Pause({ requester: user }), ctx({ positionMs: 29_990 })).core
     const late = transition(paused, reached(playing, sponsor), ctx())
     assert.strictEqual(late.core, paused)
+  })
+})
+
+describe("chapters in snapshots", () => {
+  it("a track keeps its chapters through a snapshot, and one stored before chapters were kept still reads", () => {
+    const chapters = [{ startMs: 0, endMs: 20_000, title: "Intro" }, { startMs: 20_000, endMs: 60_000, title: "Song" }]
+    const played = transition(start, new Cmd.Enqueue({ tracks: [new Track({ ...track("mix"), chapters })], position: "end", requester: user }), ctx())
+    const snapshot = { version: 1 as const, state: played.core.player, voiceChannelId: null, positionMs: 0, takenAtMs: 0 }
+    const text = Schema.encodeSync(SnapshotJson)(snapshot)
+    assert.deepStrictEqual(Schema.decodeSync(SnapshotJson)(text).state.queue.current?.track.chapters, chapters)
+    const older = JSON.parse(text)
+    delete older.state.queue.current.track.chapters
+    const read = Schema.decodeSync(SnapshotJson)(JSON.stringify(older))
+    assert.strictEqual(read.state.queue.current?.track.title, "mix")
+    assert.isUndefined(read.state.queue.current?.track.chapters)
   })
 })
