@@ -60,3 +60,9 @@ export type Chapter = typeof Chapter.Type
 /** The chapter playing at `positionMs`, if the track has one there. */
 export const chapterAt = (chapters: ReadonlyArray<Chapter> | undefined, positionMs: number): Chapter | null =>
   chapters?.find((c) => positionMs >= c.startMs && positionMs < c.endMs) ?? null
+
+/** How long until the next chapter starts, from `positionMs`; null when none follows. */
+export const untilNextChapter = (chapters: ReadonlyArray<Chapter> | undefined, positionMs: number): number | null => {
+  const next = chapters?.find((c) => c.startMs > positionMs)
+  return next === undefined ? null : next.startMs - positionMs
+}

@@ -17,7 +17,26 @@ const dir = tempDir("sponsorblock-e2e")
 const videoId = "SkipMe12345"
 const link = `https://www.youtube.com/watch?v=${videoId}`
 const answer = join(dir, "video.json")
-const ytdlp = ytdlpStandIn(dir, [{ match: link, stdoutFile: answer }])
+const plainId = "NoSkips1234"
+const plainLink = `https://www.youtube.com/watch?v=${plainId}`
+const plainAnswer = join(dir, "plain.json")
+const ytdlp = ytdlpStandIn(dir, [{ match: link, stdoutFile: answer }, { match: plainLink, stdoutFile: plainAnswer }])
+
+/** What `yt-dlp -J -f bestaudio/best <link>` prints for a video with chapters, keys trimmed. */
+const videoJson = (id: string, url: string, chapters: ReadonlyArray<readonly [number, number, string]>) =>
+  JSON.stringify({
+    _type: "video",
+    id,
+    title: `Video ${id}`,
+    extractor: "youtube",
+    extractor_key: "Youtube",
+    webpage_url: `https://www.youtube.com/watch?v=${id}`,
+    duration: 10,
+    uploader: "Someone",
+    chapters: chapters.map(([start_time, end_time, title]) => ({ start_time, end_time, title })),
+    url,
+    ext: "ogg"
+  })
 
 describe("Reprise against the fake Discord: SponsorBlock and chapters", () => {
   let sponsorBlock: FakeSponsorBlock
@@ -34,21 +53,10 @@ describe("Reprise against the fake Discord: SponsorBlock and chapters", () => {
     env: () => ({ DISCORD_GUILD_ID: ids.guild, YTDLP_PATH: ytdlp.path, SPONSORBLOCK_API_BASE: sponsorBlock.url }),
     tones: {},
     sequences: { "/video.ogg": steps(10) },
-    // What `yt-dlp -J -f bestaudio/best <link>` prints for a video with chapters, keys trimmed.
-    prepare: async (_dataDir, files) =>
-      writeFileSync(answer, JSON.stringify({
-        _type: "video",
-        id: videoId,
-        title: "Stepped video",
-        extractor: "youtube",
-        extractor_key: "Youtube",
-        webpage_url: link,
-        duration: 10,
-        uploader: "Someone",
-        chapters: [{ start_time: 0, end_time: 5, title: "Warm-up" }, { start_time: 5, end_time: 10, title: "Main theme" }],
-        url: files.url("/video.ogg"),
-        ext: "ogg"
-      }))
+    prepare: async (_dataDir, files) => {
+      writeFileSync(answer, videoJson(videoId, files.url("/video.ogg"), [[0, 5, "Warm-up"], [5, 10, "Main theme"]]))
+      writeFileSync(plainAnswer, videoJson(plainId, files.url("/video.ogg"), [[0, 2, "Opening"], [2, 10, "Chorus"]]))
+    }
   })
 
   it("skips the parts of the categories chosen, telling the channel in one message, and shows the chapter", async () => {
@@ -69,5 +77,15 @@ describe("Reprise against the fake Discord: SponsorBlock and chapters", () => {
     const now = await command(h.fake, ids.alice, "nowplaying", {}, /Now playing/)
     assert.include(now.text, "Main theme (0:05)")
     assert.notInclude(now.text, "sponsor", "a category not chosen is not skipped")
+    await command(h.fake, ids.alice, "stop", {}, /Stopped/)
+  }, 60_000)
+
+  it("edits now playing when the next chapter starts, with no other change to tell", async () => {
+    const opening = h.fake.waitForMessage((e) => text(e).includes("Now playing") && text(e).includes("Opening (0:00)"), 20_000)
+    const chorus = h.fake.waitForMessage((e) => text(e).includes("Now playing") && text(e).includes("Chorus (0:02)"), 20_000)
+    await command(h.fake, ids.alice, "play", { query: plainLink }, /Now playing/)
+    const posted = await opening
+    const edited = await chorus
+    assert.strictEqual(edited.message.id, posted.message.id)
   }, 60_000)
 })
