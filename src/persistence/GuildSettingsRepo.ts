@@ -183,23 +183,14 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
           ON CONFLICT (guild_id) DO UPDATE SET ${sql.update(columns)}, updated_at = now()`
       }, (effect, guildId) => writing(guildId)(effect))
 
-      const setDjActions = Effect.fn("GuildSettingsRepo.setDjActions")(function*(
-        guildId: GuildId,
-        actions: ReadonlyArray<DjAction>
-      ) {
-        const names = JSON.stringify(actions)
-        yield* sql`INSERT INTO guild_settings (guild_id, dj_actions) VALUES (${guildId}, ${names}::jsonb)
-          ON CONFLICT (guild_id) DO UPDATE SET dj_actions = EXCLUDED.dj_actions, updated_at = now()`
-      }, (effect, guildId) => writing(guildId)(effect))
-
-      const setSponsorBlock = Effect.fn("GuildSettingsRepo.setSponsorBlock")(function*(
-        guildId: GuildId,
-        categories: ReadonlyArray<SponsorCategory>
-      ) {
-        const names = JSON.stringify(categories)
-        yield* sql`INSERT INTO guild_settings (guild_id, sponsorblock_categories) VALUES (${guildId}, ${names}::jsonb)
-          ON CONFLICT (guild_id) DO UPDATE SET sponsorblock_categories = EXCLUDED.sponsorblock_categories, updated_at = now()`
-      }, (effect, guildId) => writing(guildId)(effect))
+      /** Writes a list of names into one of the row's jsonb columns. */
+      const setNames = <A extends string>(name: string, column: "dj_actions" | "sponsorblock_categories") =>
+        Effect.fn(`GuildSettingsRepo.${name}`)(function*(guildId: GuildId, names: ReadonlyArray<A>) {
+          yield* sql`INSERT INTO guild_settings (guild_id, ${sql(column)}) VALUES (${guildId}, ${JSON.stringify(names)}::jsonb)
+            ON CONFLICT (guild_id) DO UPDATE SET ${sql(column)} = EXCLUDED.${sql(column)}, updated_at = now()`
+        }, (effect, guildId) => writing(guildId)(effect))
+      const setDjActions = setNames<DjAction>("setDjActions", "dj_actions")
+      const setSponsorBlock = setNames<SponsorCategory>("setSponsorBlock", "sponsorblock_categories")
 
       return GuildSettingsRepo.of({
         access,

@@ -9,12 +9,13 @@
  * playing is picked here, so the server never learns which video a guild listens to. The answer
  * is a little larger; the request is as simple.
  */
-import { Context, Duration, Effect, Layer, Schema } from "effect"
+import { Context, Effect, Layer, Option, Schema } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import { createHash } from "node:crypto"
 import { type Segment, SponsorCategory } from "../../schema/Segments.ts"
 import type { Track } from "../../schema/Track.ts"
 import * as Section from "../config/Section.ts"
+import { getJson, type JsonApiError } from "../resilience/JsonApi.ts"
 import * as TtlCache from "../resilience/TtlCache.ts"
 import { section, type SponsorBlockSettings } from "./SponsorBlockSettings.ts"
 
@@ -32,28 +33,6 @@ const RawSegment = Schema.Struct({
 
 /** The hash-prefix endpoint's answer: every video whose hash has the prefix, with its segments. */
 const PrefixAnswer = Schema.Array(Schema.Struct({ videoID: Schema.String, segments: Schema.Array(RawSegment) }))
-
-export class Unreachable extends Schema.TaggedClass<Unreachable>()("Unreachable", {}) {
-  readonly message = "SponsorBlock could not be reached."
-}
-export class BadAnswer extends Schema.TaggedClass<BadAnswer>()("BadAnswer", {}) {
-  readonly message = "SponsorBlock answered with something that could not be read."
-}
-
-/** A lookup that did not complete; `detail` (status, decode problem) is for the log. */
-export class SponsorBlockError extends Schema.TaggedError<SponsorBlockError>()("SponsorBlockError", {
-  reason: Schema.Union([Unreachable, BadAnswer]),
-  detail: Schema.String
-}) {
-  override get message() {
-    return this.reason.message
-  }
-}
-
-const failure = (reason: Unreachable | BadAnswer, detail: string) => new SponsorBlockError({ reason, detail })
-
-/** What SponsorBlock's servers ask clients to name themselves with. */
-const userAgent = "Reprise/0.1.0 (self-hosted Discord music bot)"
 
 /** YouTube's video ids are 11 characters of the URL-safe base64 alphabet. */
 const videoIdPattern = /^[\w-]{11}$/
@@ -78,7 +57,7 @@ export class SponsorBlock extends Context.Service<SponsorBlock, {
   readonly segments: (
     videoId: string,
     categories: ReadonlyArray<SponsorCategory>
-  ) => Effect.Effect<ReadonlyArray<Segment>, SponsorBlockError>
+  ) => Effect.Effect<ReadonlyArray<Segment>, JsonApiError>
   /**
    * What playback skips of a track: a YouTube video's segments, none for any other track. Never
    * fails: without an answer the track plays whole, and the log says why.
@@ -91,46 +70,24 @@ export class SponsorBlock extends Context.Service<SponsorBlock, {
       Effect.gen(function*() {
         const http = yield* HttpClient.HttpClient
 
-        const ask = ({ videoId, categories }: Lookup): Effect.Effect<ReadonlyArray<Segment>, SponsorBlockError> =>
-          Effect.gen(function*() {
-            const path = `/api/skipSegments/${hashPrefix(videoId)}`
-            const request = HttpClientRequest.get(`${settings.apiBase}${path}`).pipe(
-              HttpClientRequest.setUrlParams({ categories: JSON.stringify(categories), actionTypes: JSON.stringify(["skip"]) }),
-              HttpClientRequest.acceptJson,
-              HttpClientRequest.setHeader("User-Agent", userAgent)
-            )
-            const response = yield* http.execute(request).pipe(
-              Effect.mapError((error) => failure(new Unreachable(), `${path}: ${error._tag} ${error.message}`))
-            )
-            // No video with this prefix has segments: not an error, nothing to skip.
-            if (response.status === 404) return []
-            if (response.status >= 500 || response.status === 429) {
-              return yield* failure(new Unreachable(), `${path}: HTTP ${response.status}`)
-            }
-            if (response.status !== 200) return yield* failure(new BadAnswer(), `${path}: HTTP ${response.status}`)
-            const body = yield* response.json.pipe(
-              Effect.mapError((error) => failure(new BadAnswer(), `${path}: ${error.message}`))
-            )
-            const videos = yield* Schema.decodeUnknownEffect(PrefixAnswer)(body).pipe(
-              Effect.mapError((error) => failure(new BadAnswer(), `${path}: ${error.message}`))
-            )
-            const chosen = new Set<string>(categories)
-            return (videos.find((v) => v.videoID === videoId)?.segments ?? [])
-              .flatMap((s): Array<Segment> => {
+        const ask = ({ videoId, categories }: Lookup): Effect.Effect<ReadonlyArray<Segment>, JsonApiError> => {
+          const request = HttpClientRequest.get(`${settings.apiBase}/api/skipSegments/${hashPrefix(videoId)}`).pipe(
+            HttpClientRequest.setUrlParams({ categories: JSON.stringify(categories), actionTypes: JSON.stringify(["skip"]) })
+          )
+          const chosen = new Set<string>(categories)
+          return getJson(http, request, PrefixAnswer, settings.timeout).pipe(
+            // None (404): no video with this prefix has segments; nothing to skip.
+            Effect.map((videos) =>
+              Option.getOrElse(videos, () => []).find((v) => v.videoID === videoId)?.segments.flatMap((s): Array<Segment> => {
                 const [start, end] = s.segment
                 if (!Schema.is(SponsorCategory)(s.category) || !chosen.has(s.category)) return []
                 if ((s.actionType ?? "skip") !== "skip" || !(end > start) || start < 0) return []
                 return [{ startMs: Math.round(start * 1000), endMs: Math.round(end * 1000), category: s.category }]
-              })
-              .sort((a, b) => a.startMs - b.startMs)
-          }).pipe(
-            // The budget covers the body too: a server that stalls mid-answer is as unreachable as one that never answers.
-            Effect.timeoutOrElse({
-              duration: settings.timeout,
-              orElse: () => Effect.fail(failure(new Unreachable(), `no answer within ${Duration.format(settings.timeout)}`))
-            }),
+              }).sort((a, b) => a.startMs - b.startMs) ?? []
+            ),
             Effect.withSpan("SponsorBlock.segments", { attributes: { "video.id": videoId } })
           )
+        }
 
         // Segments change as people vote; a few minutes old is fresh enough for one listening.
         const cache = yield* TtlCache.make({

@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Exit } from "effect"
 import { afterAll, beforeAll } from "vitest"
-import { SponsorBlock, type SponsorBlockError } from "../../src/sponsorblock/SponsorBlock.ts"
+import type { JsonApiError } from "../../src/resilience/JsonApi.ts"
+import { SponsorBlock } from "../../src/sponsorblock/SponsorBlock.ts"
 import { type FakeSponsorBlock, sha256, sharingPrefix, startFakeSponsorBlock } from "../support/fakeSponsorBlock.ts"
 import { track } from "../player/support/tracks.ts"
 
@@ -26,10 +27,10 @@ afterAll(() => fake.close())
 const withSponsorBlock = <A, E>(use: (s: SponsorBlock["Service"]) => Effect.Effect<A, E>, timeout = Duration.seconds(2)) =>
   SponsorBlock.use(use).pipe(Effect.provide(SponsorBlock.layer({ apiBase: fake.url, timeout })))
 
-const reasonOf = <A>(exit: Exit.Exit<A, SponsorBlockError>) => {
+const reasonOf = <A>(exit: Exit.Exit<A, JsonApiError>) => {
   assert.isTrue(Exit.isFailure(exit), "the lookup fails")
   const reason = Exit.isFailure(exit) ? exit.cause.reasons.find((r) => r._tag === "Fail") : undefined
-  return reason?._tag === "Fail" ? reason.error.reason._tag : undefined
+  return reason?._tag === "Fail" ? reason.error.kind : undefined
 }
 
 describe("SponsorBlock", () => {
