@@ -47,6 +47,26 @@ export const youtubeVideoId = (track: Pick<Track, "kind" | "id">): string | null
 /** Hash prefixes this short match many videos each: the server cannot tell which one plays. */
 export const hashPrefix = (videoId: string): string => createHash("sha256").update(videoId).digest("hex").slice(0, 4)
 
+/**
+ * The video's segments among those answered for its prefix, in track time and in order: of the
+ * categories asked for, to skip, and each a stretch of time (the server's are, but a segment
+ * that is not would make playback jump backwards or nowhere).
+ */
+const skipsOf = (
+  videos: typeof PrefixAnswer.Type,
+  videoId: string,
+  categories: ReadonlyArray<SponsorCategory>
+): Array<Segment> =>
+  (videos.find((v) => v.videoID === videoId)?.segments ?? [])
+    .flatMap((s): Array<Segment> => {
+      const [start, end] = s.segment
+      const category = s.category
+      if (!Schema.is(SponsorCategory)(category) || !categories.includes(category)) return []
+      if ((s.actionType ?? "skip") !== "skip" || !(end > start) || start < 0) return []
+      return [{ startMs: Math.round(start * 1000), endMs: Math.round(end * 1000), category }]
+    })
+    .sort((a, b) => a.startMs - b.startMs)
+
 interface Lookup {
   readonly videoId: string
   readonly categories: ReadonlyArray<SponsorCategory>
@@ -74,17 +94,9 @@ export class SponsorBlock extends Context.Service<SponsorBlock, {
           const request = HttpClientRequest.get(`${settings.apiBase}/api/skipSegments/${hashPrefix(videoId)}`).pipe(
             HttpClientRequest.setUrlParams({ categories: JSON.stringify(categories), actionTypes: JSON.stringify(["skip"]) })
           )
-          const chosen = new Set<string>(categories)
           return getJson(http, request, PrefixAnswer, settings.timeout).pipe(
             // None (404): no video with this prefix has segments; nothing to skip.
-            Effect.map((videos) =>
-              Option.getOrElse(videos, () => []).find((v) => v.videoID === videoId)?.segments.flatMap((s): Array<Segment> => {
-                const [start, end] = s.segment
-                if (!Schema.is(SponsorCategory)(s.category) || !chosen.has(s.category)) return []
-                if ((s.actionType ?? "skip") !== "skip" || !(end > start) || start < 0) return []
-                return [{ startMs: Math.round(start * 1000), endMs: Math.round(end * 1000), category: s.category }]
-              }).sort((a, b) => a.startMs - b.startMs) ?? []
-            ),
+            Effect.map((videos) => skipsOf(Option.getOrElse(videos, () => []), videoId, categories)),
             Effect.withSpan("SponsorBlock.segments", { attributes: { "video.id": videoId } })
           )
         }
