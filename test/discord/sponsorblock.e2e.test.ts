@@ -78,6 +78,8 @@ describe("Reprise against the fake Discord: SponsorBlock and chapters", () => {
     assert.include(now.text, "Main theme (0:05)")
     assert.notInclude(now.text, "sponsor", "a category not chosen is not skipped")
     await command(h.fake, ids.alice, "stop", {}, /Stopped/)
+    await command(h.fake, ids.alice, "settings", { sponsorblock: "off" }, /SponsorBlock is off: YouTube videos play whole/)
+    await command(h.fake, ids.alice, "settings", {}, /SponsorBlock skips: nothing \(off\)/)
   }, 60_000)
 
   it("edits now playing when the next chapter starts, with no other change to tell", async () => {
