@@ -9,6 +9,7 @@ import { ChannelId, RoleId, UserId } from "./Ids.ts"
 import { LoopMode } from "./PlayerState.ts"
 import { PlaylistName, PlaylistScope } from "./Playlist.ts"
 import { Rating, StatsPeriod } from "./Rating.ts"
+import { Chapter, SponsorCategory } from "./Segments.ts"
 import { SourceKind } from "./Track.ts"
 
 const Millis = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
@@ -66,7 +67,9 @@ export const CurrentTrack = Schema.Struct({
   ...PlayerTrackFields,
   ...RequesterName,
   positionMs: Millis,
-  artworkUrl: Schema.NullOr(Schema.String)
+  artworkUrl: Schema.NullOr(Schema.String),
+  /** The chapter playing, when the track's source names chapters. */
+  chapter: Schema.NullOr(Chapter)
 })
 
 export const QueuedTrack = Schema.Struct({ position: Position, ...PlayerTrackFields, ...RequesterName })
@@ -166,7 +169,9 @@ export const SettingsView = Schema.Struct({
   /** Whether a track already queued may be queued again. */
   allowDuplicates: Schema.Boolean,
   /** Each action group, and whether only DJs may take it. */
-  djOnly: DjOnly
+  djOnly: DjOnly,
+  /** The SponsorBlock categories skipped in YouTube videos; empty: nothing is skipped. */
+  sponsorBlock: Schema.Array(SponsorCategory)
 })
 export type SettingsView = typeof SettingsView.Type
 
@@ -186,7 +191,9 @@ export const SettingsPatch = Schema.Struct({
   maxPlaylistSize: Schema.optionalKey(Schema.NullOr(GuildLimit)),
   allowDuplicates: Schema.optionalKey(Schema.Boolean),
   /** The action groups to change: true keeps one for DJs, false opens it to everyone. */
-  djOnly: Schema.optionalKey(DjOnlyChange)
+  djOnly: Schema.optionalKey(DjOnlyChange),
+  /** The SponsorBlock categories to skip, all of them (an empty list turns skipping off). */
+  sponsorBlock: Schema.optionalKey(Schema.Array(SponsorCategory).check(Schema.isMaxLength(16)))
 })
 
 export const HistoryQuery = {

@@ -2,6 +2,7 @@ import { Schema } from "effect"
 import { EffectName, EqPreset, Volume } from "./Effects.ts"
 import { ChannelId, UserId } from "./Ids.ts"
 import { LoopMode, PlayerState } from "./PlayerState.ts"
+import { Segment } from "./Segments.ts"
 import { Substitution, Track } from "./Track.ts"
 
 /** A position as users type it: 1 is the first entry after the current track. */
@@ -168,6 +169,15 @@ export class DurationFound extends Schema.TaggedClass<DurationFound>()("Duration
 }) {}
 
 /**
+ * The run reached the start of a segment the guild skips (SponsorBlock's, of its categories): the
+ * player decides whether to go past it, and whether that ends the track.
+ */
+export class SegmentReached extends Schema.TaggedClass<SegmentReached>()("SegmentReached", {
+  runId: Schema.Int,
+  segment: Segment
+}) {}
+
+/**
  * Takes back the state the guild's player had before a restart: the queue, the sound, the
  * position, paused or not. Only a fresh player takes it; one that already has music keeps its own.
  */
@@ -206,7 +216,7 @@ export const UserCommand = Schema.Union([
 export type UserCommand = typeof UserCommand.Type
 
 /** Reports a playback run sends to its player's mailbox; never accepted from users. */
-export const PlaybackReport = Schema.Union([TrackAudible, TrackEnded, TrackFailed, DurationFound])
+export const PlaybackReport = Schema.Union([TrackAudible, TrackEnded, TrackFailed, DurationFound, SegmentReached])
 export type PlaybackReport = typeof PlaybackReport.Type
 
 /** Everything a player's mailbox carries. */

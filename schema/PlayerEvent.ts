@@ -2,6 +2,7 @@ import { Schema } from "effect"
 import { EffectName, Equalizer, Volume } from "./Effects.ts"
 import { GuildId, UserId } from "./Ids.ts"
 import { LoopMode, QueueEntry } from "./PlayerState.ts"
+import { Segment } from "./Segments.ts"
 import { Substitution } from "./Track.ts"
 
 /** What a player tells the world (now-playing message, SSE, metrics, snapshots). */
@@ -41,6 +42,13 @@ export class TrackFailed extends Schema.TaggedClass<TrackFailed>()("TrackFailed"
 export class DurationFound extends Schema.TaggedClass<DurationFound>()("DurationFound", {
   guildId: GuildId,
   entry: QueueEntry
+}) {}
+
+/** Playback went past a segment the guild skips (SponsorBlock's); one that reached the end ended the track. */
+export class SegmentSkipped extends Schema.TaggedClass<SegmentSkipped>()("SegmentSkipped", {
+  guildId: GuildId,
+  entry: QueueEntry,
+  segment: Segment
 }) {}
 
 export class Paused extends Schema.TaggedClass<Paused>()("Paused", {
@@ -130,6 +138,7 @@ export const PlayerEvent = Schema.Union([
   TrackEnded,
   TrackFailed,
   DurationFound,
+  SegmentSkipped,
   Paused,
   Resumed,
   Seeked,

@@ -1,5 +1,6 @@
 import { Schema } from "effect"
 import { UserId } from "./Ids.ts"
+import { Chapter } from "./Segments.ts"
 
 /**
  * Where a track comes from. `file` and `http` are handed straight to FFmpeg;
@@ -43,5 +44,7 @@ export class Track extends Schema.Class<Track>("reprise/Track")({
    * True for a live stream (a radio, a YouTube live): it has no end and cannot seek. Absent for
    * everything else, including a file whose length is not known yet, which is no stream.
    */
-  live: Schema.optional(Schema.Boolean)
+  live: Schema.optional(Schema.Boolean),
+  /** The track's chapters, in order, when its source names them; absent from tracks stored before chapters were kept. */
+  chapters: Schema.optionalKey(Schema.Array(Chapter))
 }) {}

@@ -12,6 +12,7 @@ import { Ratings } from "./control/Ratings.ts"
 import { DiscordEdge } from "./discord/DiscordEdge.ts"
 import { LiveLyrics } from "./discord/LiveLyrics.ts"
 import { NowPlaying } from "./discord/NowPlaying.ts"
+import * as SkipNotices from "./discord/SkipNotices.ts"
 import { DiscordGateway } from "./gateway/DiscordGateway.ts"
 import { GuildDirectory } from "./gateway/GuildDirectory.ts"
 import * as HttpServer from "./http/HttpServer.ts"
@@ -37,6 +38,7 @@ import * as History from "./player/History.ts"
 import * as Snapshots from "./player/Snapshots.ts"
 import { RateLimits } from "./resilience/RateLimits.ts"
 import { Resolver } from "./resolve/Resolver.ts"
+import { SponsorBlock } from "./sponsorblock/SponsorBlock.ts"
 import { DiscordVoice } from "./voice/DiscordVoice.ts"
 
 /**
@@ -50,7 +52,7 @@ export const makeApp = (config: AppConfig.AppConfig) => {
   // The stores outlive the players: their last snapshots still reach the writer, which drains last.
   const stores = Layer.mergeAll(GuildSettingsRepo.layerSql, SnapshotRepo.layerSql, HistoryRepo.layerSql, Writer.layer())
   const players = PlayerRegistry.layerConfig.pipe(
-    Layer.provide(FfmpegPipeline.layerConfig),
+    Layer.provide(Layer.merge(FfmpegPipeline.layerConfig, SponsorBlock.layerConfig)),
     Layer.provideMerge(stores)
   )
   const core = Layer.mergeAll(PlayHistory.layer, Ratings.layer(), ApiKeys.layer).pipe(
@@ -59,7 +61,7 @@ export const makeApp = (config: AppConfig.AppConfig) => {
     Layer.provideMerge(AuditTrail.layer),
     Layer.provide([PlaylistRepo.layerSql, AuditRepo.layerSql, RatingsRepo.layerSql, StatsRepo.layerSql, ApiKeyRepo.layerSql])
   )
-  const edge = Layer.mergeAll(DiscordEdge.layer, Autoplay.layer, Snapshots.layer, History.layer, Resume.layerConfig).pipe(
+  const edge = Layer.mergeAll(DiscordEdge.layer, Autoplay.layer, Snapshots.layer, History.layer, Resume.layerConfig, SkipNotices.layer).pipe(
     // Live lyrics views end (their last edit made) while the core they read still runs.
     Layer.provideMerge(Layer.merge(LiveLyrics.layer(), Lyrics.layerConfig)),
     Layer.provideMerge(Layer.merge(NowPlaying.layer(), core)),

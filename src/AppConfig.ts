@@ -18,6 +18,7 @@ import * as Database from "./persistence/Database.ts"
 import { PlayerRegistry } from "./player/PlayerRegistry.ts"
 import * as RateLimits from "./resilience/RateLimits.ts"
 import * as ResolveSettings from "./resolve/ResolveSettings.ts"
+import * as SponsorBlockSettings from "./sponsorblock/SponsorBlockSettings.ts"
 import * as Resume from "./control/Resume.ts"
 import { DiscordVoice } from "./voice/DiscordVoice.ts"
 
@@ -33,6 +34,7 @@ export const sections = {
   audio: FfmpegPipeline.section,
   sources: ResolveSettings.section,
   lyrics: LyricsSettings.section,
+  sponsorBlock: SponsorBlockSettings.section,
   resume: Resume.section,
   rateLimits: RateLimits.section
 }

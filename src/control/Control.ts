@@ -13,6 +13,7 @@ import * as Cmd from "../../schema/PlayerCommand.ts"
 import type { PlayerError } from "../../schema/PlayerError.ts"
 import type { ReplyOf, SkipReply } from "../../schema/PlayerReply.ts"
 import type { LoopMode, PlayerState, QueueEntry } from "../../schema/PlayerState.ts"
+import type { SponsorCategory } from "../../schema/Segments.ts"
 import type { ResolveError } from "../resolve/ResolveError.ts"
 import { Resolver, type Suggestion } from "../resolve/Resolver.ts"
 import { section as resolveSection } from "../resolve/ResolveSettings.ts"
@@ -67,12 +68,15 @@ export interface SettingsChange {
   readonly allowDuplicates?: boolean | undefined
   /** Action groups to keep for DJs (true) or open to everyone (false); those left out stay. */
   readonly djOnly?: DjOnlyChange | undefined
+  /** The SponsorBlock categories to skip in YouTube videos; none: nothing is skipped. */
+  readonly sponsorBlock?: ReadonlyArray<SponsorCategory> | undefined
 }
 
 export interface GuildSettingsView extends GuildAccessSettings, GuildLimits {
   readonly autoplay: boolean
   readonly stay: boolean
   readonly repost: boolean
+  readonly sponsorBlock: ReadonlyArray<SponsorCategory>
 }
 
 /** What a settings request did: the changes made (none for a plain look), and the settings before and after them. */
@@ -218,7 +222,8 @@ export class Control extends Context.Service<Control, {
           ...(yield* repo.limits(actor.guildId)),
           autoplay: yield* repo.autoplay(actor.guildId),
           stay: yield* repo.stayConnected(actor.guildId),
-          repost: yield* repo.repostNowPlaying(actor.guildId)
+          repost: yield* repo.repostNowPlaying(actor.guildId),
+          sponsorBlock: yield* repo.sponsorBlock(actor.guildId)
         }
         const over = (what: "queue" | "playlist", limit: number | null | undefined, cap: number) =>
           limit !== undefined && limit !== null && limit > cap ? refusal(new LimitAboveCap({ what, cap })) : Effect.void
@@ -236,6 +241,7 @@ export class Control extends Context.Service<Control, {
         yield* saved(change.autoplay, (on) => repo.setAutoplay(guildId, on))
         yield* saved(change.stay, (on) => repo.setStayConnected(guildId, on))
         yield* saved(change.repost, (on) => repo.setRepostNowPlaying(guildId, on))
+        yield* saved(change.sponsorBlock, (categories) => repo.setSponsorBlock(guildId, categories))
         const limits: Partial<GuildLimits> = {
           ...(change.maxQueueLength === undefined ? {} : { maxQueueLength: change.maxQueueLength }),
           ...(change.maxPlaylistSize === undefined ? {} : { maxPlaylistSize: change.maxPlaylistSize }),
@@ -255,7 +261,8 @@ export class Control extends Context.Service<Control, {
           allowDuplicates: change.allowDuplicates ?? before.allowDuplicates,
           autoplay: change.autoplay ?? before.autoplay,
           stay: change.stay ?? before.stay,
-          repost: change.repost ?? before.repost
+          repost: change.repost ?? before.repost,
+          sponsorBlock: change.sponsorBlock ?? before.sponsorBlock
         }
         return { applied: change, before, after } satisfies SettingsOutcome
       })

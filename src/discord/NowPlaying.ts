@@ -13,7 +13,8 @@ import { Clock, Context, Duration, Effect, FiberMap, Layer, PubSub } from "effec
 import type { BaseMessageOptions } from "discord.js"
 import type { GuildId } from "../../schema/Ids.ts"
 import type { PlayerEvent, TrackFailed } from "../../schema/PlayerEvent.ts"
-import type { PlayerState, QueueEntry } from "../../schema/PlayerState.ts"
+import { type PlayerState, positionNow, type QueueEntry } from "../../schema/PlayerState.ts"
+import { untilNextChapter } from "../../schema/Segments.ts"
 import type { Substitution } from "../../schema/Track.ts"
 import { DiscordGateway } from "../gateway/DiscordGateway.ts"
 import { GuildSettingsRepo } from "../persistence/GuildSettingsRepo.ts"
@@ -56,6 +57,8 @@ const make = Effect.fnUntraced(function*(options: NowPlayingOptions) {
   const pending = yield* FiberMap.make<Board>()
   const bursts = new Map<GuildId, Burst>()
   const burstTimers = yield* FiberMap.make<GuildId>()
+  // No event marks a new chapter: each guild's message is refreshed when the next one starts.
+  const chapterTimers = yield* FiberMap.make<GuildId>()
 
   const channelOf = (board: Board) => {
     const channel = client.channels.cache.get(board.channelId)
@@ -107,7 +110,7 @@ const make = Effect.fnUntraced(function*(options: NowPlayingOptions) {
       )
     })
 
-  const refresh = (guildId: GuildId) =>
+  const refresh = (guildId: GuildId): Effect.Effect<void> =>
     Effect.gen(function*() {
       const board = boards.get(guildId)
       if (board === undefined) return
@@ -115,7 +118,13 @@ const make = Effect.fnUntraced(function*(options: NowPlayingOptions) {
       const current = state.queue.current
       // Not heard yet: its TrackAudible brings the edit (or, should it fail, whatever follows).
       if (current !== null && current.entryId !== board.heard) return
+      const now = yield* Clock.currentTimeMillis
       yield* write(guildId, board, yield* render(guildId, state))
+      const untilNext = current === null || !state.position.playing
+        ? null
+        : untilNextChapter(current.track.chapters, positionNow(state, now))
+      if (untilNext === null) return yield* FiberMap.remove(chapterTimers, guildId)
+      yield* FiberMap.run(chapterTimers, guildId, Effect.sleep(untilNext).pipe(Effect.andThen(schedule(guildId))))
     })
 
   /** At most one edit per interval; events in between are folded into the next edit. */
@@ -222,6 +231,7 @@ const make = Effect.fnUntraced(function*(options: NowPlayingOptions) {
       if (board === undefined) return
       if (event._tag === "Disconnected") {
         boards.delete(event.guildId)
+        yield* FiberMap.remove(chapterTimers, event.guildId)
         if (board.messageId === null) return yield* FiberMap.remove(pending, board)
         // The last edit keeps to the pace too; it replaces any edit still waiting.
         const wait = Math.max(0, board.lastEditAt + interval - (yield* Clock.currentTimeMillis))

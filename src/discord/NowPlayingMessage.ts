@@ -2,9 +2,10 @@
 import { ActionRowBuilder, type BaseMessageOptions, ButtonBuilder, ButtonStyle, EmbedBuilder } from "discord.js"
 import { formatMs } from "../../schema/PlayerError.ts"
 import { type PlayerState, positionNow, queueLength } from "../../schema/PlayerState.ts"
+import { chapterAt } from "../../schema/Segments.ts"
 import type { Substitution } from "../../schema/Track.ts"
-import { plural } from "../../schema/Wording.ts"
-import { loopLabel, progressBar, settingsLine, trackLine } from "./Render.ts"
+import { clip, plural } from "../../schema/Wording.ts"
+import { escape, loopLabel, progressBar, settingsLine, trackLine } from "./Render.ts"
 
 /** What the message says beside the player's state: guild settings and how the track is played. */
 export interface NowPlayingContext {
@@ -73,15 +74,20 @@ export const nowPlayingMessage = (
   const via = context.substitution === null
     ? ""
     : `\nFrom ${context.substitution.to} instead: ${context.substitution.from} isn't available right now.`
+  const positionMs = positionNow(state, nowMs)
   const embed = new EmbedBuilder()
     .setTitle(state.paused ? "Paused" : "Now playing")
-    .setDescription(`${trackLine(current.track)}\n${progressBar(positionNow(state, nowMs), current.track)}${via}`)
+    .setDescription(`${trackLine(current.track)}\n${progressBar(positionMs, current.track)}${via}`)
     .addFields(
       { name: "Requested by", value: `<@${current.track.requester}>`, inline: true },
       { name: "Up next", value: upNext(state, context), inline: true },
       { name: "Queue", value: queueSummary(state), inline: true }
     )
     .setFooter({ text: `${settingsLine(state)} · Autoplay: ${context.autoplay ? "on" : "off"}` })
+  const chapter = chapterAt(current.track.chapters, positionMs)
+  if (chapter !== null) {
+    embed.addFields({ name: "Chapter", value: `${escape(clip(chapter.title, 100))} (${formatMs(chapter.startMs)})`, inline: true })
+  }
   if (current.track.artworkUrl !== null) embed.setThumbnail(current.track.artworkUrl)
   return { content: "", embeds: [embed], components: nowPlayingButtons(state) }
 }

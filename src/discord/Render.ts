@@ -3,6 +3,7 @@ import { ActionRowBuilder, type BaseMessageOptions, ButtonBuilder, ButtonStyle, 
 import { formatMs } from "../../schema/PlayerError.ts"
 import type { AutoplayFoundNothing, Restored, Teardown } from "../../schema/PlayerEvent.ts"
 import { type PlayerState, positionNow, type QueueEntry, queueLength, startsInMs } from "../../schema/PlayerState.ts"
+import { categoryText, type Segment } from "../../schema/Segments.ts"
 import type { Track } from "../../schema/Track.ts"
 import { isFlat, presetOf } from "../audio/EffectCatalog.ts"
 import type { SkipOutcome } from "../control/Control.ts"
@@ -41,6 +42,21 @@ export const settingsLine = (state: PlayerState): string => {
   if (state.effects.length > 0) parts.push(`Effects: ${state.effects.join(", ")}`)
   if (!isFlat(state.equalizer)) parts.push(`EQ: ${presetOf(state.equalizer)}`)
   return parts.join(" · ")
+}
+
+const span = (segment: Segment) => `${formatMs(segment.startMs)}–${formatMs(segment.endMs)}`
+
+/**
+ * The channel's line about the parts of a track SponsorBlock had playback skip: one message per
+ * track, edited as more are skipped, so a video with many segments does not flood the channel.
+ */
+export const skipNotice = (skipped: ReadonlyArray<Segment>): BaseMessageOptions => {
+  const [only] = skipped
+  if (skipped.length === 1 && only !== undefined) {
+    const what = categoryText[only.category]
+    return { content: `⏭ Skipped ${/^[aeiou]/.test(what) ? "an" : "a"} ${what} part (${span(only)}).` }
+  }
+  return { content: `⏭ Skipped ${skipped.length} parts: ${skipped.map((s) => `${categoryText[s.category]} (${span(s)})`).join(", ")}.` }
 }
 
 export const queuePageSize = 10

@@ -68,7 +68,8 @@ const settingsView = (settings: GuildSettingsView): SettingsView => ({
   maxQueueLength: settings.maxQueueLength,
   maxPlaylistSize: settings.maxPlaylistSize,
   allowDuplicates: settings.allowDuplicates,
-  djOnly: djOnlyOf(settings.djActions)
+  djOnly: djOnlyOf(settings.djActions),
+  sponsorBlock: settings.sponsorBlock
 })
 
 export const GuildHandlers = HttpApiBuilder.group(RepriseApi, "guilds", (handlers) =>
@@ -232,7 +233,8 @@ export const GuildHandlers = HttpApiBuilder.group(RepriseApi, "guilds", (handler
               maxQueueLength: payload.maxQueueLength,
               maxPlaylistSize: payload.maxPlaylistSize,
               allowDuplicates: payload.allowDuplicates,
-              djOnly: payload.djOnly
+              djOnly: payload.djOnly,
+              sponsorBlock: payload.sponsorBlock
             }))
           ),
           Effect.map((outcome) => settingsView(outcome.after))

@@ -2,6 +2,7 @@
 import type { GuildSummary, PlayerView, Queued, QueuedTrack } from "../../schema/ApiV1.ts"
 import type { ChannelId, UserId } from "../../schema/Ids.ts"
 import { type PlayerState, positionNow } from "../../schema/PlayerState.ts"
+import { chapterAt } from "../../schema/Segments.ts"
 import type { Track } from "../../schema/Track.ts"
 import { presetOf } from "../audio/EffectCatalog.ts"
 import type { PlayProgress } from "../control/Play.ts"
@@ -40,6 +41,7 @@ export const requestersOf = (state: PlayerState, page: number, size: number): Se
 
 export const playerView = (state: PlayerState, options: ViewOptions): PlayerView => {
   const current = state.queue.current
+  const positionMs = Math.round(positionNow(state, options.nowMs))
   const from = (options.page - 1) * options.size
   const queue: Array<QueuedTrack> = state.queue.upcoming.slice(from, from + options.size).map((entry, i) => ({
     position: from + i + 1,
@@ -49,8 +51,9 @@ export const playerView = (state: PlayerState, options: ViewOptions): PlayerView
     voiceChannelId: options.voiceChannelId,
     current: current === null ? null : {
       ...trackFields(current.track, options.names),
-      positionMs: Math.round(positionNow(state, options.nowMs)),
-      artworkUrl: current.track.artworkUrl
+      positionMs,
+      artworkUrl: current.track.artworkUrl,
+      chapter: chapterAt(current.track.chapters, positionMs)
     },
     paused: state.paused,
     loop: state.queue.loop,

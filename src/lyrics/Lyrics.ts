@@ -6,6 +6,7 @@
 import { Context, Effect, Layer, Option, Schema } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import * as Section from "../config/Section.ts"
+import { getJson } from "../resilience/JsonApi.ts"
 import * as TtlCache from "../resilience/TtlCache.ts"
 import { type LrcLine, parseLrc } from "./Lrc.ts"
 import { type LyricsSettings, section } from "./LyricsSettings.ts"
@@ -60,9 +61,6 @@ export class LyricsError extends Schema.TaggedError<LyricsError>()("LyricsError"
   }
 }
 
-/** LRCLIB asks its clients to say who they are. */
-export const userAgent = "Reprise/0.1.0 (self-hosted Discord music bot)"
-
 /** A record Reprise can show: words, or the knowledge that there are none. */
 const usable = (r: LrclibRecord) => r.instrumental || r.plainLyrics !== null || r.syncedLyrics !== null
 
@@ -114,37 +112,15 @@ export class Lyrics extends Context.Service<Lyrics, {
           path: string,
           params: Readonly<Record<string, string>>,
           schema: S
-        ): Effect.Effect<Option.Option<S["Type"]>, LyricsError> =>
-          Effect.gen(function*() {
-            const request = HttpClientRequest.get(`${settings.apiBase}${path}`).pipe(
-              HttpClientRequest.setUrlParams(params),
-              HttpClientRequest.acceptJson,
-              HttpClientRequest.setHeader("User-Agent", userAgent)
-            )
-            const response = yield* http.execute(request).pipe(
-              Effect.mapError((error) => lyricsError(new Unreachable(), `${path}: ${error._tag} ${error.message}`))
-            )
-            if (response.status === 404) return Option.none()
-            if (response.status >= 500 || response.status === 429) {
-              return yield* lyricsError(new Unreachable(), `${path}: HTTP ${response.status}`)
-            }
-            if (response.status !== 200) return yield* lyricsError(new BadAnswer(), `${path}: HTTP ${response.status}`)
-            const body = yield* response.json.pipe(
-              Effect.mapError((error) => lyricsError(new BadAnswer(), `${path}: ${error.message}`))
-            )
-            return Option.some(
-              yield* Schema.decodeUnknownEffect(schema)(body).pipe(
-                Effect.mapError((error) => lyricsError(new BadAnswer(), `${path}: ${error.message}`))
-              )
-            )
-          }).pipe(
-            // The budget covers the body too: a server that stalls mid-answer is as unreachable as one that never answers.
-            Effect.timeoutOrElse({
-              duration: settings.timeout,
-              orElse: () => Effect.fail(lyricsError(new Unreachable(), `${path}: no answer within the timeout`))
-            }),
+        ): Effect.Effect<Option.Option<S["Type"]>, LyricsError> => {
+          const request = HttpClientRequest.get(`${settings.apiBase}${path}`).pipe(
+            HttpClientRequest.setUrlParams(params)
+          )
+          return getJson(http, request, schema, settings.timeout).pipe(
+            Effect.mapError((error) => lyricsError(error.kind === "Unreachable" ? new Unreachable() : new BadAnswer(), error.detail)),
             Effect.withSpan("Lyrics.get", { attributes: { path } })
           )
+        }
 
         const searchFor = (params: Readonly<Record<string, string>>) =>
           Effect.map(get("/api/search", params, Schema.Array(LrclibRecord)), Option.getOrElse(() => []))

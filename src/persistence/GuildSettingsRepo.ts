@@ -2,6 +2,7 @@ import { Clock, Context, Effect, Layer, Schema, SchemaGetter } from "effect"
 import { SqlClient, type SqlError } from "effect/sql"
 import { defaultDjActions, DjAction } from "../../schema/GuildRules.ts"
 import { type GuildId, RoleId } from "../../schema/Ids.ts"
+import { defaultSponsorCategories, SponsorCategory } from "../../schema/Segments.ts"
 
 /** The guild settings the permission rules read. */
 export interface GuildAccessSettings {
@@ -29,6 +30,19 @@ export interface GuildLimits {
 
 export const defaultLimits: GuildLimits = { maxQueueLength: null, maxPlaylistSize: null, allowDuplicates: true }
 
+// A name this version does not know (written by a newer one) is left out, not a failed read.
+const knownOnly = <
+  S extends Schema.Top & { readonly Type: string; readonly Encoded: string; readonly DecodingServices: never; readonly EncodingServices: never }
+>(
+  names: S
+) =>
+  Schema.Array(Schema.String).pipe(
+    Schema.decodeTo(Schema.Array(names), {
+      decode: SchemaGetter.transform((all) => all.filter(Schema.is(names))),
+      encode: SchemaGetter.passthrough()
+    })
+  )
+
 /** A guild's row, as the reads need it. */
 const Row = Schema.Struct({
   dj_role_id: Schema.NullOr(RoleId),
@@ -36,13 +50,8 @@ const Row = Schema.Struct({
   allow_duplicates: Schema.Boolean,
   max_queue_length: Schema.NullOr(Schema.Number),
   max_playlist_size: Schema.NullOr(Schema.Number),
-  // A name this version does not know (written by a newer one) is left out, not a failed read.
-  dj_actions: Schema.Array(Schema.String).pipe(
-    Schema.decodeTo(Schema.Array(DjAction), {
-      decode: SchemaGetter.transform((names) => names.filter(Schema.is(DjAction))),
-      encode: SchemaGetter.passthrough()
-    })
-  ),
+  dj_actions: knownOnly(DjAction),
+  sponsorblock_categories: knownOnly(SponsorCategory),
   autoplay: Schema.Boolean,
   stay_connected: Schema.Boolean,
   repost_now_playing: Schema.Boolean
@@ -70,6 +79,9 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
   /** Changes the limits given, in one write. */
   readonly setLimits: (guildId: GuildId, limits: Partial<GuildLimits>) => Effect.Effect<void, SqlError.SqlError>
   readonly setDjActions: (guildId: GuildId, actions: ReadonlyArray<DjAction>) => Effect.Effect<void, SqlError.SqlError>
+  /** The SponsorBlock categories skipped in YouTube videos; none: nothing is skipped. */
+  readonly sponsorBlock: (guildId: GuildId) => Effect.Effect<ReadonlyArray<SponsorCategory>>
+  readonly setSponsorBlock: (guildId: GuildId, categories: ReadonlyArray<SponsorCategory>) => Effect.Effect<void, SqlError.SqlError>
 }>()("reprise/persistence/GuildSettingsRepo") {
   /** Over the SQL client (PostgreSQL or the embedded database). */
   static readonly layerSql = Layer.effect(
@@ -89,7 +101,7 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
       // The ratio is a `real`: through numeric it reads back as written (0.6, not 0.6000000238).
       const queryRow = (guildId: GuildId) =>
         sql`SELECT dj_role_id, vote_skip_ratio::numeric::float8 AS vote_skip_ratio, allow_duplicates, max_queue_length, max_playlist_size, autoplay,
-          stay_connected, repost_now_playing, dj_actions FROM guild_settings WHERE guild_id = ${guildId}`.pipe(
+          stay_connected, repost_now_playing, dj_actions, sponsorblock_categories FROM guild_settings WHERE guild_id = ${guildId}`.pipe(
           Effect.flatMap(decodeRows),
           Effect.map((rows) => rows[0] ?? null),
           Effect.tap((row) => Effect.map(Clock.currentTimeMillis, (now) => known.set(guildId, { row, until: now + keepFor }))),
@@ -140,6 +152,7 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
       const autoplay = read("autoplay", (row) => row.autoplay, false)
       const stayConnected = read("stayConnected", (row) => row.stay_connected, false)
       const repostNowPlaying = read("repostNowPlaying", (row) => row.repost_now_playing, false)
+      const sponsorBlock = read("sponsorBlock", (row) => row.sponsorblock_categories, defaultSponsorCategories)
 
       /** A setter of one on/off column. */
       const flag = (name: string, column: "autoplay" | "stay_connected" | "repost_now_playing") =>
@@ -175,14 +188,14 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
           ON CONFLICT (guild_id) DO UPDATE SET ${sql.update(columns)}, updated_at = now()`
       }, (effect, guildId) => writing(guildId)(effect))
 
-      const setDjActions = Effect.fn("GuildSettingsRepo.setDjActions")(function*(
-        guildId: GuildId,
-        actions: ReadonlyArray<DjAction>
-      ) {
-        const names = JSON.stringify(actions)
-        yield* sql`INSERT INTO guild_settings (guild_id, dj_actions) VALUES (${guildId}, ${names}::jsonb)
-          ON CONFLICT (guild_id) DO UPDATE SET dj_actions = EXCLUDED.dj_actions, updated_at = now()`
-      }, (effect, guildId) => writing(guildId)(effect))
+      /** Writes a list of names into one of the row's jsonb columns. */
+      const setNames = <A extends string>(name: string, column: "dj_actions" | "sponsorblock_categories") =>
+        Effect.fn(`GuildSettingsRepo.${name}`)(function*(guildId: GuildId, names: ReadonlyArray<A>) {
+          yield* sql`INSERT INTO guild_settings (guild_id, ${sql(column)}) VALUES (${guildId}, ${JSON.stringify(names)}::jsonb)
+            ON CONFLICT (guild_id) DO UPDATE SET ${sql(column)} = EXCLUDED.${sql(column)}, updated_at = now()`
+        }, (effect, guildId) => writing(guildId)(effect))
+      const setDjActions = setNames<DjAction>("setDjActions", "dj_actions")
+      const setSponsorBlock = setNames<SponsorCategory>("setSponsorBlock", "sponsorblock_categories")
 
       return GuildSettingsRepo.of({
         access,
@@ -196,7 +209,9 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
         setStayConnected,
         setRepostNowPlaying,
         setLimits,
-        setDjActions
+        setDjActions,
+        sponsorBlock,
+        setSponsorBlock
       })
     })
   )

@@ -7,11 +7,14 @@ import { Cause, Deferred, Duration, Effect, Exit, Fiber, Queue, Scope, Stream, t
 import type { ChannelId, GuildId } from "../../schema/Ids.ts"
 import * as Cmd from "../../schema/PlayerCommand.ts"
 import type { QueueEntry } from "../../schema/PlayerState.ts"
+import type { Segment } from "../../schema/Segments.ts"
+import type { Track } from "../../schema/Track.ts"
 import { AudioPipeline, type OpusPacket, PipelineError } from "../audio/AudioPipeline.ts"
 import type { Playable } from "../audio/Playable.ts"
 import type { ResolveError } from "../resolve/ResolveError.ts"
 import { Resolver } from "../resolve/Resolver.ts"
 import { VoiceOutput } from "../voice/VoiceOutput.ts"
+import { dueSegment } from "./Skips.ts"
 import { trackMsPerPacket } from "./Tempo.ts"
 import { type ActiveRun, type Prepared, sameSound, type Sound, type Work } from "./Plan.ts"
 
@@ -26,6 +29,8 @@ interface Run {
   packets: number
   /** How long the track lasts, once known: how near its end the run is. */
   durationMs: number | null
+  /** The segments the guild skips that this run has yet to reach; none until they are known. */
+  segments: ReadonlyArray<Segment>
 }
 
 /** A resolved source and its pipeline, opened and holding its first packets. */
@@ -45,6 +50,8 @@ interface Pending {
   readonly scope: Scope.Closeable
   readonly go: Deferred.Deferred<void>
   readonly opened: Deferred.Deferred<Opened, ResolveError>
+  /** The track's segments to skip, asked for beside its resolution; playback never waits for them. */
+  readonly segments: Deferred.Deferred<ReadonlyArray<Segment>>
 }
 
 /**
@@ -68,7 +75,8 @@ export type Playback = Effect.Success<ReturnType<typeof makePlayback>>
 /** Builds a guild's playback in the current scope; closing the scope stops the run and leaves voice. */
 export const makePlayback = Effect.fnUntraced(function*(
   guildId: GuildId,
-  report: (command: Cmd.PlaybackReport) => Effect.Effect<void>
+  report: (command: Cmd.PlaybackReport) => Effect.Effect<void>,
+  segmentsOf: (track: Track) => Effect.Effect<ReadonlyArray<Segment>>
 ) {
   const pipeline = yield* AudioPipeline
   const voice = yield* VoiceOutput
@@ -103,10 +111,12 @@ export const makePlayback = Effect.fnUntraced(function*(
       sound,
       scope: yield* Scope.fork(scope),
       go: yield* Deferred.make<void>(),
-      opened: yield* Deferred.make<Opened, ResolveError>()
+      opened: yield* Deferred.make<Opened, ResolveError>(),
+      segments: yield* Deferred.make<ReadonlyArray<Segment>>()
     }
     yield* Effect.gen(function*() {
       if (early) yield* Effect.raceFirst(Deferred.await(pending.go), nearEnd)
+      yield* segmentsOf(entry.track).pipe(Deferred.into(pending.segments), Effect.forkIn(pending.scope))
       const source = yield* resolver.playable(entry.track)
       // A few packets of read-ahead: the voice output still pulls at the pace it sends.
       const buffer = yield* Queue.bounded<OpusPacket, PipelineError | Cause.Done>(4)
@@ -152,6 +162,11 @@ export const makePlayback = Effect.fnUntraced(function*(
           Effect.forkScoped
         )
       }
+      // Known by the time it matters, or a little late: a segment still under way is skipped then.
+      yield* Deferred.await(pending.segments).pipe(
+        Effect.flatMap((segments) => Effect.sync(() => void (r.segments = segments))),
+        Effect.forkScoped
+      )
       let skip = 0
       if (previous !== null) {
         yield* Fiber.interrupt(previous.fiber)
@@ -166,6 +181,13 @@ export const makePlayback = Effect.fnUntraced(function*(
       const packets = Stream.fromQueue(buffer).pipe(
         // The first packet out is what tells the player (and its listeners) that the track is heard.
         Stream.tap(() => ++r.packets === 1 ? report(audible) : Effect.void),
+        Stream.tap(() => {
+          const segment = dueSegment(r.segments, r.startMs, positionOf(r))
+          if (segment === null) return Effect.void
+          // Told once: the player's answer (a new run, or the next track) comes a moment later.
+          r.segments = r.segments.filter((s) => s !== segment)
+          return report(new Cmd.SegmentReached({ runId: r.runId, segment }))
+        }),
         Stream.drop(skip)
       )
       yield* voice.play(guildId, packets)
@@ -232,7 +254,8 @@ export const makePlayback = Effect.fnUntraced(function*(
       startMs: work.startMs,
       msPerPacket: trackMsPerPacket(work.sound.effects),
       packets: 0,
-      durationMs: work.entry.track.durationMs
+      durationMs: work.entry.track.durationMs,
+      segments: []
     }
     lastRunId = Math.max(lastRunId, work.runId)
     const taken = takePrepared(work)

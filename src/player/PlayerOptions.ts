@@ -1,6 +1,8 @@
 import { Duration, Effect } from "effect"
 import type { PlayerCommand } from "../../schema/PlayerCommand.ts"
 import type { GuildId } from "../../schema/Ids.ts"
+import type { Segment } from "../../schema/Segments.ts"
+import type { Track } from "../../schema/Track.ts"
 import { defaultQueueSettings, type QueueSettings } from "./Queue.ts"
 
 /** How players behave; every field has a default so config can be wired in piece by piece. */
@@ -26,6 +28,11 @@ export interface PlayerOptions {
    * follows within a frame or two instead of after a resolution and FFmpeg's start. Default true.
    */
   readonly gapless?: boolean | undefined
+  /**
+   * The segments of a track the guild skips (SponsorBlock's, of its categories), asked for as the
+   * track is readied; never fails, and playback never waits for it. Default: none.
+   */
+  readonly segments?: ((guildId: GuildId, track: Track) => Effect.Effect<ReadonlyArray<Segment>>) | undefined
   /** Runs before each command is handled, inside the player's loop (metrics, audit, fault injection in tests). */
   readonly onCommand?: ((guildId: GuildId, command: PlayerCommand) => Effect.Effect<void>) | undefined
 }
@@ -39,6 +46,7 @@ export interface ResolvedPlayerOptions {
   readonly onCommand: ((guildId: GuildId, command: PlayerCommand) => Effect.Effect<void>) | undefined
   readonly stayConnected: (guildId: GuildId) => Effect.Effect<boolean>
   readonly gapless: boolean
+  readonly segments: (guildId: GuildId, track: Track) => Effect.Effect<ReadonlyArray<Segment>>
 }
 
 export const resolvePlayerOptions = (options: PlayerOptions = {}): ResolvedPlayerOptions => ({
@@ -53,7 +61,8 @@ export const resolvePlayerOptions = (options: PlayerOptions = {}): ResolvedPlaye
   mailboxCapacity: options.mailboxCapacity ?? 256,
   onCommand: options.onCommand,
   stayConnected: options.stayConnected ?? (() => Effect.succeed(false)),
-  gapless: options.gapless ?? true
+  gapless: options.gapless ?? true,
+  segments: options.segments ?? (() => Effect.succeed([]))
 })
 
 /** The delay before the n-th consecutive restart (n ≥ 1): base · 2^(n-1), capped. */

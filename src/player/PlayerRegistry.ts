@@ -4,6 +4,8 @@ import type { ChannelId, GuildId } from "../../schema/Ids.ts"
 import type { UserCommand } from "../../schema/PlayerCommand.ts"
 import type { AutoplayFoundNothing, PlayerEvent, Teardown } from "../../schema/PlayerEvent.ts"
 import type { ReplyOf } from "../../schema/PlayerReply.ts"
+import type { Segment } from "../../schema/Segments.ts"
+import type { Track } from "../../schema/Track.ts"
 import { initialPlayerState, type PlayerState } from "../../schema/PlayerState.ts"
 import type { AudioPipeline } from "../audio/AudioPipeline.ts"
 import type { Resolver } from "../resolve/Resolver.ts"
@@ -11,6 +13,7 @@ import { VoiceOutput } from "../voice/VoiceOutput.ts"
 import { Count, DurationText, withDefault } from "../config/Fields.ts"
 import * as Section from "../config/Section.ts"
 import { GuildSettingsRepo } from "../persistence/GuildSettingsRepo.ts"
+import { SponsorBlock } from "../sponsorblock/SponsorBlock.ts"
 import { type FailureOf, type GuildPlayer, makeGuildPlayer } from "./GuildPlayer.ts"
 import { countCommand } from "./PlayerMetrics.ts"
 import { type PlayerOptions, resolvePlayerOptions } from "./PlayerOptions.ts"
@@ -122,6 +125,11 @@ const makeRegistry = Effect.fnUntraced(function*(options: PlayerOptions) {
   })
 })
 
+/** What a guild's players skip of a track: SponsorBlock's segments of the categories the guild chose. */
+export const guildSegments = (settings: GuildSettingsRepo["Service"], sponsorBlock: SponsorBlock["Service"]) =>
+(guildId: GuildId, track: Track): Effect.Effect<ReadonlyArray<Segment>> =>
+  Effect.flatMap(settings.sponsorBlock(guildId), (categories) => sponsorBlock.forTrack(track, categories))
+
 /**
  * Every guild's player: created on first command, torn down (FFmpeg killed, voice left) once it
  * has had nothing playing for its idle window, or at once when its voice connection ended.
@@ -169,14 +177,19 @@ export class PlayerRegistry extends Context.Service<PlayerRegistry, {
     build: (e) => ({ idleWindow: e.PLAYER_IDLE_TIMEOUT, maxQueueSize: e.MAX_QUEUE_LENGTH })
   })
 
-  /** The settings from its section, each guild's 24/7 mode, and a count of every command taken. */
+  /**
+   * The settings from its section, each guild's 24/7 mode and SponsorBlock categories, and a count
+   * of every command taken.
+   */
   static readonly layerConfig = Layer.unwrap(
     Effect.gen(function*() {
       const config = yield* Section.settingsOf(PlayerRegistry.section)
       const settings = yield* GuildSettingsRepo
+      const sponsorBlock = yield* SponsorBlock
       return PlayerRegistry.layer({
         ...config,
         stayConnected: settings.stayConnected,
+        segments: guildSegments(settings, sponsorBlock),
         onCommand: countCommand
       })
     })

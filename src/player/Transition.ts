@@ -5,7 +5,7 @@
  * (GuildPlayer.ts) carries out the work in the order given. Property-tested like the queue.
  */
 import { Result } from "effect"
-import type * as Cmd from "../../schema/PlayerCommand.ts"
+import * as Cmd from "../../schema/PlayerCommand.ts"
 import { AlreadyPaused, NothingPlaying, NotPaused, SeekOutOfRange } from "../../schema/PlayerError.ts"
 import * as Ev from "../../schema/PlayerEvent.ts"
 import type { ReplyOf } from "../../schema/PlayerReply.ts"
@@ -26,6 +26,7 @@ import {
   type Work
 } from "./Plan.ts"
 import * as Q from "./Queue.ts"
+import { endSlackMs } from "./Skips.ts"
 
 type Handled = Cmd.UserCommand | Cmd.PlaybackReport
 type ReplyTo<C extends Handled> = C extends Cmd.UserCommand ? ReplyOf<C> : undefined
@@ -111,6 +112,25 @@ const durationFound = (plan: Plan, command: Cmd.DurationFound): Outcome<undefine
   }
   const entry = new QueueEntry({ ...current, track: new Track({ ...current.track, durationMs: command.durationMs }) })
   plan.set({ queue: { ...queue, current: entry } }).publish(new Ev.DurationFound({ guildId, entry }))
+  return plan.done(undefined)
+}
+
+/**
+ * The current run reached a segment the guild skips: playback goes on from its end, told to the
+ * world; a segment that lasts to the track's end ends the track as if it had played out.
+ */
+const segmentReached = (plan: Plan, command: Cmd.SegmentReached): Outcome<undefined> => {
+  const { queue, guildId } = plan.state
+  const run = plan.core.run
+  const current = queue.current
+  if (run === null || run.runId !== command.runId || current === null) return plan.done(undefined)
+  const { segment } = command
+  plan.publish(new Ev.SegmentSkipped({ guildId, entry: current, segment }))
+  const duration = current.track.durationMs
+  if (duration !== null && segment.endMs >= duration - endSlackMs) {
+    return ended(plan, new Cmd.TrackEnded({ runId: command.runId }))
+  }
+  plan.restart(segment.endMs, "jump")
   return plan.done(undefined)
 }
 
@@ -299,6 +319,8 @@ const decide = (core: Core, command: Handled, ctx: Context): Outcome<unknown> =>
       return ended(plan, command)
     case "DurationFound":
       return durationFound(plan, command)
+    case "SegmentReached":
+      return segmentReached(plan, command)
   }
 }
 

@@ -1,3 +1,4 @@
+import type { Chapter } from "../../schema/Segments.ts"
 import type { SourceKind, Substitution, Track } from "../../schema/Track.ts"
 
 /**
@@ -14,6 +15,7 @@ export interface TrackInfo {
   readonly artworkUrl: string | null
   /** Set only for a live stream; see `Track.live`. */
   readonly live?: boolean | undefined
+  readonly chapters?: ReadonlyArray<Chapter>
 }
 
 /** The playlist (or album) a resolution came from. */

@@ -133,7 +133,8 @@ describe("the application core, without Discord", () => {
         allowDuplicates: true,
         autoplay: false,
         stay: false,
-        repost: false
+        repost: false,
+        sponsorBlock: ["music_offtopic"]
       })
       assert.deepStrictEqual(looked.after, looked.before)
       // What changed is in the audit log, who did it and what; refusals and plain looks are not.
@@ -171,6 +172,23 @@ describe("the application core, without Discord", () => {
       const playlists = yield* control.settings(owner, { maxPlaylistSize: 5000 }).pipe(Effect.flip)
       assert.include(playlists.message, "A playlist here holds at most 1000 tracks")
       assert.isNull((yield* control.settings(owner, {})).before.maxQueueLength, "a refused change changes nothing")
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("a guild chooses the SponsorBlock categories it skips, none turning it off; a non-DJ may not", () => {
+    const { audit, layer } = setup()
+    return Effect.gen(function*() {
+      const control = yield* Control
+      const owner = yield* as(dave)
+      yield* control.settings(owner, { djRole })
+      const set = yield* control.settings(owner, { sponsorBlock: ["sponsor", "music_offtopic"] })
+      assert.deepStrictEqual([set.before.sponsorBlock, set.after.sponsorBlock], [["music_offtopic"], ["sponsor", "music_offtopic"]])
+      assert.deepStrictEqual(audit.at(-1)?.detail, { sponsorBlock: ["sponsor", "music_offtopic"] })
+      assert.deepStrictEqual((yield* control.settings(owner, {})).before.sponsorBlock, ["sponsor", "music_offtopic"])
+      yield* control.settings(owner, { sponsorBlock: [] })
+      assert.deepStrictEqual((yield* control.settings(owner, {})).before.sponsorBlock, [])
+      const refused = yield* control.settings(yield* as(bob), { sponsorBlock: ["intro"] }).pipe(Effect.flip)
+      assert.strictEqual(refused._tag, "Refusal")
     }).pipe(Effect.provide(layer))
   })
 

@@ -242,10 +242,12 @@ describe("Reprise's HTTP API against the fake Discord", () => {
       voteSkipRatio: 0.5,
       autoplay: false,
       stay: false,
+      repost: false,
       maxQueueLength: null,
       maxPlaylistSize: null,
       allowDuplicates: true,
-      djOnly: { pause: false, seek: false, skip: false, queue: false, loop: false, volume: true, effects: true, stop: true, clear: true }
+      djOnly: { pause: false, seek: false, skip: false, queue: false, loop: false, volume: true, effects: true, stop: true, clear: true },
+      sponsorBlock: ["music_offtopic"]
     }
     const before = await call("GET", `${guild()}/settings`)
     assert.deepStrictEqual(before.body, defaults)
@@ -257,7 +259,13 @@ describe("Reprise's HTTP API against the fake Discord", () => {
     assertProblem(await call("PATCH", `${guild()}/settings`, { maxQueueLength: 0 }), 400, /payload\.maxQueueLength/)
     assertProblem(await call("PATCH", `${guild()}/settings`, { djOnly: { seek: "yes" } }), 400, /payload\.djOnly/)
     assertProblem(await call("PATCH", `${guild()}/settings`, { maxPlaylistSize: 5000 }), 422, /at most 1000 tracks/)
-    await call("PATCH", `${guild()}/settings`, { djRoleId: null, voteSkipRatio: 0.5 })
+    assertProblem(await call("PATCH", `${guild()}/settings`, { sponsorBlock: ["adverts"] }), 400, /payload\.sponsorBlock/)
+    const skipping = await call("PATCH", `${guild()}/settings`, { sponsorBlock: ["sponsor", "intro"] })
+    assert.deepStrictEqual(skipping.body.sponsorBlock, ["sponsor", "intro"])
+    const reposting = await call("PATCH", `${guild()}/settings`, { repost: true })
+    assert.strictEqual(reposting.body.repost, true)
+    assert.strictEqual((await call("GET", `${guild()}/settings`)).body.repost, true)
+    await call("PATCH", `${guild()}/settings`, { djRoleId: null, voteSkipRatio: 0.5, sponsorBlock: ["music_offtopic"], repost: false })
   })
 
   it("holds the queue to the guild's limit, set through the API or /settings, and keeps DJ-only actions for DJs", async () => {

@@ -125,6 +125,8 @@ export const startHarness = async (options: HarnessOptions): Promise<Harness> =>
     LOG_LEVEL: "info",
     // The tests send commands at machine speed; the one about rate limits sets its own budget.
     RATE_LIMIT_COMMANDS: "1000 per minute",
+    // Nothing asks the public SponsorBlock: a test that wants segments starts its own fake.
+    SPONSORBLOCK_API_BASE: "http://127.0.0.1:9",
     ...extra
   }
   const spawnOptions = { ownProcessGroup: options.ownProcessGroup === true }

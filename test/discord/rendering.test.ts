@@ -4,10 +4,12 @@ import { GuildId, UserId } from "../../schema/Ids.ts"
 import { PlaylistId, type PlaylistSummary } from "../../src/control/Playlists.ts"
 import { parsePosition } from "../../src/discord/commands/control.ts"
 import { playlistListMessage, playlistPageMessage } from "../../src/discord/PlaylistRender.ts"
-import { pickedLine, progressBar, restoredNotice, skipText } from "../../src/discord/Render.ts"
+import { nowPlayingMessage } from "../../src/discord/NowPlayingMessage.ts"
+import { pickedLine, progressBar, restoredNotice, skipNotice, skipText } from "../../src/discord/Render.ts"
 import { statsMessage } from "../../src/discord/StatsRender.ts"
 import { Restored } from "../../schema/PlayerEvent.ts"
-import { EntryId, QueueEntry } from "../../schema/PlayerState.ts"
+import { EntryId, initialPlayerState, QueueEntry } from "../../schema/PlayerState.ts"
+import { Track } from "../../schema/Track.ts"
 import { plural } from "../../schema/Wording.ts"
 import type { PlayProgress } from "../../src/control/Play.ts"
 import { track } from "../player/support/tracks.ts"
@@ -35,6 +37,32 @@ describe("option parsing and rendering", () => {
     assert.isNull(parsePosition("1:75"))
     assert.isNull(parsePosition("soon"))
     assert.isNull(parsePosition("-3"))
+  })
+
+  it("shows the chapter playing in now playing, when the track has chapters", () => {
+    const chapters = [
+      { startMs: 0, endMs: 60_000, title: "Intro" },
+      { startMs: 60_000, endMs: 180_000, title: "The *long* part" }
+    ]
+    const guildId = GuildId.make("300000000000000001")
+    const at = (t: Track, ms: number) => ({
+      ...initialPlayerState(guildId),
+      queue: { ...initialPlayerState(guildId).queue, current: new QueueEntry({ entryId: EntryId.make(1), track: t }) },
+      position: { ms, atMs: 0, playing: false }
+    })
+    const chaptered = new Track({ ...track("mix"), chapters })
+    const field = (ms: number, t = chaptered) => embedOf(nowPlayingMessage(at(t, ms), 0)).fields?.find((f) => f.name === "Chapter")
+    assert.strictEqual(field(5_000)?.value, "Intro (0:00)")
+    assert.strictEqual(field(61_000)?.value, "The \\*long\\* part (1:00)")
+    assert.isUndefined(field(61_000, track("plain")), "no chapters, no field")
+  })
+
+  it("tells of a skipped part briefly, and of several in one line", () => {
+    const intro = { startMs: 0, endMs: 14_000, category: "intro" } as const
+    const talk = { startMs: 190_000, endMs: 212_000, category: "music_offtopic" } as const
+    assert.strictEqual(skipNotice([talk]).content, "⏭ Skipped a non-music part (3:10–3:32).")
+    assert.strictEqual(skipNotice([intro]).content, "⏭ Skipped an intro part (0:00–0:14).")
+    assert.strictEqual(skipNotice([intro, talk]).content, "⏭ Skipped 2 parts: intro (0:00–0:14), non-music (3:10–3:32).")
   })
 
   it("draws a progress bar", () => {

@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Exit, Option } from "effect"
 import { afterAll, afterEach, beforeAll } from "vitest"
-import { Lyrics, type LyricsError, userAgent } from "../../src/lyrics/Lyrics.ts"
+import { Lyrics, type LyricsError } from "../../src/lyrics/Lyrics.ts"
+import { userAgent } from "../../src/resilience/JsonApi.ts"
 import { type FakeLrclib, record, startFakeLrclib } from "../support/fakeLrclib.ts"
 
 const river = record({

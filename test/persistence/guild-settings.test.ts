@@ -72,5 +72,16 @@ onBothDatabases({
 
     yield* repo.setDjRole(guild, null)
     assert.strictEqual((yield* repo.access(guild)).djRoleId, null)
+
+    // SponsorBlock: what is not music is skipped by default, with a row or without; none turns it off.
+    const fresh = GuildId.make("666666666666666666")
+    assert.deepStrictEqual(yield* repo.sponsorBlock(fresh), ["music_offtopic"])
+    assert.deepStrictEqual(yield* repo.sponsorBlock(guild), ["music_offtopic"])
+    yield* repo.setSponsorBlock(guild, ["sponsor", "intro"])
+    assert.deepStrictEqual(yield* repo.sponsorBlock(guild), ["sponsor", "intro"])
+    yield* repo.setSponsorBlock(other, [])
+    assert.deepStrictEqual(yield* repo.sponsorBlock(other), [])
+    yield* sql`UPDATE guild_settings SET sponsorblock_categories = '["sponsor", "exclusive_access"]'::jsonb WHERE guild_id = ${guild}`
+    assert.deepStrictEqual(yield* later(6_000, repo.sponsorBlock(guild)), ["sponsor"])
   })
 })

@@ -19,6 +19,11 @@ describe("yt-dlp JSON (recorded fixtures)", () => {
       assert.strictEqual(info.author, "Rick Astley")
       assert.strictEqual(info.durationMs, 212_000)
       assert.strictEqual(info.artworkUrl, "https://i.ytimg.com/vi/dQw4w9WgXcQ/maxresdefault.jpg")
+      // Seconds become track time; the untitled chapter is numbered as players show it.
+      assert.deepStrictEqual(info.chapters, [
+        { startMs: 0, endMs: 18_500, title: "Intro" },
+        { startMs: 18_500, endMs: 212_000, title: "Chapter 2" }
+      ])
       const playable = Option.getOrThrow(toPlayable(entry))
       assert.strictEqual(playable.codec, "webm-opus")
       assert.strictEqual(playable.expiresAt, 1795312800_000)

@@ -19,7 +19,7 @@ export const ROOMS: ReadonlyArray<ReadonlyArray<string>> = [
   ["persistence"],
   ["gateway"],
   ["audio"],
-  ["resolve", "lyrics"],
+  ["resolve", "lyrics", "sponsorblock"],
   ["voice"],
   ["player"],
   ["control"],

@@ -4,6 +4,7 @@
  */
 import { Effect, Layer, Option } from "effect"
 import type { ChannelId, GuildId, RoleId } from "../../schema/Ids.ts"
+import { defaultSponsorCategories, type SponsorCategory } from "../../schema/Segments.ts"
 import { AuditTrail } from "../../src/control/AuditTrail.ts"
 import { GuildDirectory, type MemberInfo } from "../../src/gateway/GuildDirectory.ts"
 import {
@@ -36,6 +37,7 @@ export const memorySettings = () => {
   const stay = new Map<GuildId, boolean>()
   const repost = new Map<GuildId, boolean>()
   const limits = new Map<GuildId, GuildLimits>()
+  const sponsorBlock = new Map<GuildId, ReadonlyArray<SponsorCategory>>()
   const get = (guildId: GuildId) => access.get(guildId) ?? defaultAccessSettings
   const limitsOf = (guildId: GuildId) => limits.get(guildId) ?? defaultLimits
   return Layer.succeed(
@@ -53,7 +55,9 @@ export const memorySettings = () => {
       setStayConnected: (guildId, enabled) => Effect.sync(() => void stay.set(guildId, enabled)),
       setRepostNowPlaying: (guildId, enabled) => Effect.sync(() => void repost.set(guildId, enabled)),
       setLimits: (guildId, change) => Effect.sync(() => void limits.set(guildId, { ...limitsOf(guildId), ...change })),
-      setDjActions: (guildId, djActions) => Effect.sync(() => void access.set(guildId, { ...get(guildId), djActions }))
+      setDjActions: (guildId, djActions) => Effect.sync(() => void access.set(guildId, { ...get(guildId), djActions })),
+      sponsorBlock: (guildId) => Effect.sync(() => sponsorBlock.get(guildId) ?? defaultSponsorCategories),
+      setSponsorBlock: (guildId, categories) => Effect.sync(() => void sponsorBlock.set(guildId, categories))
     })
   )
 }

@@ -1,17 +1,23 @@
 /**
  * A stand-in for yt-dlp, offline: a script that logs what each run was asked for, answers some
- * targets with yt-dlp's own error texts, hands local URLs (and flag-only runs such as `--version`)
+ * targets with yt-dlp's own error texts (or with a JSON it would print), hands local URLs (and flag-only runs such as `--version`)
  * to the real yt-dlp, and refuses anything else, so no test reaches a public host through it.
  */
 import { chmodSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 
-export interface StandInAnswer {
-  /** A shell `case` pattern on the run's target (its last argument), e.g. `ytsearch*`. */
-  readonly match: string
-  /** What yt-dlp would print on stderr for it; the run then exits 1. */
-  readonly stderr: string
-}
+export type StandInAnswer =
+  | {
+    /** A shell `case` pattern on the run's target (its last argument), e.g. `ytsearch*`. */
+    readonly match: string
+    /** What yt-dlp would print on stderr for it; the run then exits 1. */
+    readonly stderr: string
+  }
+  | {
+    readonly match: string
+    /** A file holding what yt-dlp would print on stdout for it (its JSON), written before the run; the run then succeeds. */
+    readonly stdoutFile: string
+  }
 
 export interface YtDlpStandIn {
   /** The script, for YTDLP_PATH or the resolver's `ytdlp.path`. */
@@ -25,6 +31,7 @@ export const ytdlpStandIn = (dir: string, answers: ReadonlyArray<StandInAnswer> 
   const path = join(dir, "yt-dlp")
   writeFileSync(log, "")
   const cases = answers.map((answer, i) => {
+    if ("stdoutFile" in answer) return `  ${answer.match}) cat '${answer.stdoutFile}'; exit 0 ;;`
     const file = join(dir, `yt-dlp-answer-${i}.txt`)
     writeFileSync(file, answer.stderr)
     return `  ${answer.match}) cat '${file}' >&2; exit 1 ;;`

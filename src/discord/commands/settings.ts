@@ -1,10 +1,11 @@
 /**
  * /settings [djrole] [nodj] [voteskip] [autoplay] [stay] [repost] [queuelimit] [playlistlimit] [duplicates]
- * [djonly] [everyone]: Manage Server, or the DJ role once there is one.
+ * [djonly] [everyone] [sponsorblock]: Manage Server, or the DJ role once there is one.
  */
-import { Schema } from "effect"
+import { Schema, SchemaTransformation } from "effect"
 import { DjAction, djActions, type DjOnlyChange, maxGuildLimit } from "../../../schema/GuildRules.ts"
 import { RoleId } from "../../../schema/Ids.ts"
+import { categoryText, SponsorCategory, sponsorCategories } from "../../../schema/Segments.ts"
 import type { SettingsOutcome } from "../../control/Control.ts"
 import { guildCommand, slash } from "./Command.ts"
 
@@ -30,6 +31,26 @@ const limitText = (what: string, limit: number | null) =>
 const limitOption = (value: number | undefined) => value === undefined ? undefined : value === 0 ? null : value
 
 const GuildLimitOption = Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: maxGuildLimit }))
+
+const words = (text: string) => text.toLowerCase().split(/[\s,]+/).filter((w) => w !== "")
+const isOff = (text: string) => ["off", "none"].includes(text.trim().toLowerCase())
+
+/** `off`, or SponsorBlock's names of the categories to skip, separated by commas or spaces. */
+const SponsorBlockOption = Schema.String.check(
+  Schema.makeFilter((text: string) => isOff(text) || (words(text).length > 0 && words(text).every(Schema.is(SponsorCategory))), {
+    message: `must be off, or some of ${sponsorCategories.join(", ")}`
+  })
+).pipe(
+  Schema.decodeTo(
+    Schema.Array(SponsorCategory),
+    SchemaTransformation.transform<ReadonlyArray<SponsorCategory>, string>({
+      decode: (text) => isOff(text) ? [] : [...new Set(words(text).filter(Schema.is(SponsorCategory)))],
+      encode: (categories) => categories.length === 0 ? "off" : categories.join(", ")
+    })
+  )
+)
+
+const skippedText = (categories: ReadonlyArray<SponsorCategory>) => categories.map((c) => categoryText[c]).join(", ")
 
 /** What changed, one line each; the settings as they were when nothing changed. */
 const settingsText = ({ applied, before }: SettingsOutcome): string => {
@@ -65,6 +86,13 @@ const settingsText = ({ applied, before }: SettingsOutcome): string => {
         : "A track already in the queue can't be queued again."
     )
   }
+  if (applied.sponsorBlock !== undefined) {
+    changes.push(
+      applied.sponsorBlock.length === 0
+        ? "SponsorBlock is off: YouTube videos play whole."
+        : `SponsorBlock: I skip the ${skippedText(applied.sponsorBlock)} parts of YouTube videos.`
+    )
+  }
   for (const action of djActions) {
     const djOnly = applied.djOnly?.[action]
     if (djOnly === true) changes.push(`Only DJs may ${groupText[action]}.`)
@@ -82,7 +110,8 @@ const settingsText = ({ applied, before }: SettingsOutcome): string => {
     limitText("Queue", before.maxQueueLength),
     limitText("Playlists", before.maxPlaylistSize),
     `Duplicates in the queue: ${before.allowDuplicates ? "allowed" : "refused"}`,
-    `Only DJs may: ${kept.length === 0 ? "nothing (they still skip without a vote)" : kept.join("; ")}`
+    `Only DJs may: ${kept.length === 0 ? "nothing (they still skip without a vote)" : kept.join("; ")}`,
+    `SponsorBlock skips: ${before.sponsorBlock.length === 0 ? "nothing (off)" : skippedText(before.sponsorBlock)}`
   ].join("\n")
 }
 
@@ -130,6 +159,10 @@ export const settings = slash({
     .addStringOption((o) =>
       o.setName("everyone").setDescription("Let anyone in my voice channel take these actions").addChoices(...groupChoices)
     )
+    .addStringOption((o) =>
+      o.setName("sponsorblock").setDescription("Parts of YouTube videos to skip, e.g. music_offtopic, sponsor, intro (off: none)")
+        .setMaxLength(200)
+    )
     .toJSON(),
   options: Schema.Struct({
     djrole: Schema.optional(RoleId),
@@ -142,7 +175,8 @@ export const settings = slash({
     playlistlimit: Schema.optional(GuildLimitOption),
     duplicates: Schema.optional(Schema.Boolean),
     djonly: Schema.optional(DjAction),
-    everyone: Schema.optional(DjAction)
+    everyone: Schema.optional(DjAction),
+    sponsorblock: Schema.optional(SponsorBlockOption)
   }),
   run: (control, actor, options) =>
     control.settings(actor, {
@@ -154,7 +188,8 @@ export const settings = slash({
       maxQueueLength: limitOption(options.queuelimit),
       maxPlaylistSize: limitOption(options.playlistlimit),
       allowDuplicates: options.duplicates,
-      djOnly: djOnlyChange(options.djonly, options.everyone)
+      djOnly: djOnlyChange(options.djonly, options.everyone),
+      sponsorBlock: options.sponsorblock
     }),
   render: (outcome) => ({ content: settingsText(outcome), ephemeral: true })
 })

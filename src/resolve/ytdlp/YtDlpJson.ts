@@ -1,4 +1,5 @@
 import { Effect, Option, Schema } from "effect"
+import type { Chapter } from "../../../schema/Segments.ts"
 import type { Playable } from "../../audio/Playable.ts"
 import type { PlaylistInfo, TrackInfo } from "../Resolution.ts"
 import { BotCheck, Failed, NotFound, type ResolveError, resolveError, Transient, Unsupported } from "../ResolveError.ts"
@@ -7,6 +8,9 @@ const OptString = Schema.optional(Schema.NullOr(Schema.String))
 const OptNumber = Schema.optional(Schema.NullOr(Schema.Number))
 
 const Thumbnail = Schema.Struct({ url: Schema.String })
+
+/** One of the chapters yt-dlp reads from a video's description or its site (seconds). */
+const YtDlpChapter = Schema.Struct({ start_time: Schema.Number, end_time: Schema.Number, title: OptString })
 
 /**
  * The part of the info dict yt-dlp prints (`-J` / `-j`) that the resolver reads. Extra keys are
@@ -32,6 +36,7 @@ export interface YtDlpEntry {
   readonly creator?: string | null | undefined
   readonly thumbnail?: string | null | undefined
   readonly thumbnails?: ReadonlyArray<{ readonly url: string }> | null | undefined
+  readonly chapters?: ReadonlyArray<typeof YtDlpChapter.Type> | null | undefined
   readonly is_live?: boolean | null | undefined
   readonly live_status?: string | null | undefined
   readonly http_headers?: { readonly [k: string]: string } | null | undefined
@@ -62,6 +67,7 @@ export const YtDlpEntry: Schema.Codec<YtDlpEntry> = Schema.Struct({
   creator: OptString,
   thumbnail: OptString,
   thumbnails: Schema.optional(Schema.NullOr(Schema.Array(Thumbnail))),
+  chapters: Schema.optional(Schema.NullOr(Schema.Array(YtDlpChapter))),
   is_live: Schema.optional(Schema.NullOr(Schema.Boolean)),
   live_status: OptString,
   http_headers: Schema.optional(Schema.NullOr(Schema.Record(Schema.String, Schema.String))),
@@ -132,6 +138,7 @@ export const toTrackInfo = (e: YtDlpEntry, inPlaylist: boolean): TrackInfo => {
         nonEmpty(e.original_url) ?? id
     )
   const thumbs = e.thumbnails ?? []
+  const chapters = chaptersOf(e)
   return {
     id: family === "other" ? `ytdlp:${location}` : `${family}:${id}`,
     kind: family === "other" ? "ytdlp" : family,
@@ -142,9 +149,21 @@ export const toTrackInfo = (e: YtDlpEntry, inPlaylist: boolean): TrackInfo => {
       ? Math.round(e.duration * 1000)
       : null,
     artworkUrl: nonEmpty(e.thumbnail) ?? thumbs[thumbs.length - 1]?.url ?? null,
-    ...(isLive(e) ? { live: true } : {})
+    ...(isLive(e) ? { live: true } : {}),
+    ...(chapters.length === 0 ? {} : { chapters })
   }
 }
+
+/** The entry's chapters in track time, in order; untitled ones are numbered as players show them. */
+const chaptersOf = (e: YtDlpEntry): Array<Chapter> =>
+  (e.chapters ?? [])
+    .filter((c) => Number.isFinite(c.start_time) && Number.isFinite(c.end_time) && c.end_time > c.start_time && c.start_time >= 0)
+    .map((c, i) => ({
+      startMs: Math.round(c.start_time * 1000),
+      endMs: Math.round(c.end_time * 1000),
+      title: nonEmpty(c.title) ?? `Chapter ${i + 1}`
+    }))
+    .sort((a, b) => a.startMs - b.startMs)
 
 export const isLive = (e: YtDlpEntry): boolean => e.is_live === true || e.live_status === "is_live"
 

@@ -57,6 +57,12 @@ export const steps: fc.Arbitrary<Step> = fc.oneof(
   ),
   fc.boolean().map((stale): Step => (c) =>
     new Cmd.TrackFailed({ runId: stale || c.run === null ? c.nextRunId + 5 : c.run.runId, reason: "x", detail: "" })
+  ),
+  fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 70_000 })).map(([stale, startMs]): Step => (c) =>
+    new Cmd.SegmentReached({
+      runId: stale || c.run === null ? c.nextRunId + 5 : c.run.runId,
+      segment: { startMs, endMs: startMs + 5_000, category: "music_offtopic" }
+    })
   )
 )
 
