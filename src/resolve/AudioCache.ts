@@ -291,10 +291,11 @@ export const make = Effect.fnUntraced(function*(
       yield* fs("renaming the file", () => rename(part, `${stem(track.id)}.audio`))
       pending.delete(track.id)
       index({ meta, lastPlayed: yield* Clock.currentTimeMillis })
-      counts.fills++
-      yield* Metric.update(fills, 1)
       yield* Effect.logInfo("audio cache filled", { track: track.id, bytes: got.bytes, totalBytes: total })
       yield* evict
+      // Counted once the bound holds again, so whoever sees the fill sees the folder within it.
+      counts.fills++
+      yield* Metric.update(fills, 1)
     }).pipe(
       Effect.onExit(() => Effect.promise(() => rm(`${stem(track.id)}.part`, { force: true }))),
       // Free before it is counted, so a play that follows a failure can try again.
