@@ -8,7 +8,7 @@
  * removes with every `.part`. The least recently played entries go once the folder is over its
  * bound.
  */
-import { Clock, Duration, Effect, Metric, Option, Schema } from "effect"
+import { Clock, type Duration, Effect, Metric, Option, Schema, Semaphore } from "effect"
 import type { ChildProcessSpawner } from "effect/process"
 import { createHash } from "node:crypto"
 import { mkdir, open, readdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises"
@@ -120,6 +120,12 @@ export const overflow = (
 /** How far a file's length may be from the track's before it is taken for a cut-off download. */
 const lengthTolerance = (durationMs: number) => Math.max(3_000, durationMs * 0.03)
 
+/**
+ * Downloads at once. They share the link with the plays themselves (which stream the same audio
+ * meanwhile), so a burst of new tracks in many guilds must not take all of it.
+ */
+const DOWNLOADS = 2
+
 /** Links remembered for tracks not kept yet; a link is only worth its entry once the track plays. */
 const PENDING_LINKS = 1000
 
@@ -152,6 +158,7 @@ export const make = Effect.fnUntraced(function*(
   const counts = { hits: 0, misses: 0, fills: 0, failures: 0, evictions: 0 }
   let total = 0
   const scope = yield* Effect.scope
+  const downloads = yield* Semaphore.make(DOWNLOADS)
 
   const stem = (id: string) => NodePath.join(dir, createHash("sha256").update(id).digest("hex").slice(0, 40))
   const failed = (what: string) => (cause: unknown) => new AudioCacheError({ message: `${what}: ${String(cause)}` })
@@ -195,11 +202,12 @@ export const make = Effect.fnUntraced(function*(
   // Start-up: whole entries back in the index (their last play is the audio's mtime); the rest removed.
   yield* Effect.gen(function*() {
     yield* fs("creating the folder", () => mkdir(dir, { recursive: true }))
-    const names = yield* fs("listing the folder", () => readdir(dir))
-    for (const name of names) {
+    const listed = yield* fs("listing the folder", () => readdir(dir))
+    const names = new Set(listed)
+    for (const name of listed) {
       const path = NodePath.join(dir, name)
       if (!name.endsWith(".json")) {
-        if (name.endsWith(".part") || !names.includes(name.replace(/\.audio$/, ".json"))) yield* Effect.promise(() => rm(path, { force: true }))
+        if (name.endsWith(".part") || !names.has(name.replace(/\.audio$/, ".json"))) yield* Effect.promise(() => rm(path, { force: true }))
         continue
       }
       const audio = path.replace(/\.json$/, ".audio")
@@ -317,7 +325,7 @@ export const make = Effect.fnUntraced(function*(
         ? Effect.void
         : Effect.suspend(() => {
           filling.add(track.id)
-          return Effect.asVoid(Effect.forkIn(download(track, source), scope))
+          return Effect.asVoid(Effect.forkIn(downloads.withPermits(1)(download(track, source)), scope))
         })
       return Effect.andThen(Metric.update(misses, 1), started)
     })
