@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Schedule } from "effect"
+import { Effect, Layer, Schedule, Stream } from "effect"
 import { execFileSync } from "node:child_process"
 import { existsSync, mkdtempSync, readdirSync, readFileSync, truncateSync } from "node:fs"
 import type { IncomingMessage } from "node:http"
@@ -76,7 +76,8 @@ describe("the audio file cache", () => {
       const link = `${server.base}/song`
       const played = yield* Effect.gen(function*() {
         const resolver = yield* Resolver
-        const { tracks } = yield* resolver.resolve(link, user)
+        // As `/play` asks: a link read by yt-dlp in batches.
+        const tracks = (yield* Stream.runCollect(resolver.resolveStream(link, user))).flatMap((b) => b.tracks)
         const source = yield* resolver.playable(tracks[0]!)
         assert.isFalse(isFileIn(dir, source.input))
         yield* until((s) => s.entries === 1)
@@ -87,7 +88,8 @@ describe("the audio file cache", () => {
       const seen = server.requests.length
       const replay = yield* Effect.gen(function*() {
         const resolver = yield* Resolver
-        const { tracks } = yield* resolver.resolve(link, user)
+        const tracks = (yield* Stream.runCollect(resolver.resolveStream(link, user))).flatMap((b) => b.tracks)
+        assert.strictEqual((yield* resolver.resolve(link, user)).tracks[0]!.id, tracks[0]!.id)
         const source = yield* resolver.playable(tracks[0]!)
         return { track: tracks[0]!, source, stats: yield* resolver.audioCacheStats }
       }).pipe(Effect.provide(second.layer))
