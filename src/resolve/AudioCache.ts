@@ -77,7 +77,8 @@ export interface AudioCache {
   readonly stats: Effect.Effect<AudioCacheStats>
 }
 
-const off: AudioCache = {
+/** Keeps nothing (no folder, or AUDIO_CACHE_MAX_BYTES=0). */
+export const off: AudioCache = {
   lookup: () => Effect.succeed(Option.none()),
   byLink: () => Effect.succeed(Option.none()),
   learn: () => Effect.void,
@@ -140,7 +141,7 @@ export interface AudioCacheOptions {
 /**
  * The cache in `options.dir`, its index rebuilt from the folder (leftovers removed). Background
  * downloads are forked into the current scope, so closing it stops them (and removes their parts).
- * With `maxBytes` 0 nothing is kept or looked up.
+ * With `maxBytes` 0 it is `off`.
  */
 export const make = Effect.fnUntraced(function*(
   options: AudioCacheOptions,

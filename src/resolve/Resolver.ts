@@ -93,9 +93,9 @@ export class Resolver extends Context.Service<Resolver, {
       fetch: options?.fetch
     })
     const { attachments, local, spotify, ytdlp } = sources
-    const audio = yield* AudioCache.make({
-      dir: options?.audioCacheDir ?? "",
-      maxBytes: options?.audioCacheDir === undefined ? 0 : settings.audioCacheMaxBytes,
+    const audio = options?.audioCacheDir === undefined ? AudioCache.off : yield* AudioCache.make({
+      dir: options.audioCacheDir,
+      maxBytes: settings.audioCacheMaxBytes,
       // A whole file, at the pace the site sends it: an hour of podcast on a slow link.
       downloadTimeout: "30 minutes",
       probeTimeout: settings.httpTimeout
@@ -151,11 +151,10 @@ export class Resolver extends Context.Service<Resolver, {
       claimed.key.startsWith("search:") || info.playlist !== null || info.tracks.length !== 1 || info.substitution !== undefined
         ? Effect.void
         : audio.learn(claimed.key, info.tracks[0]!)
+    const fresh = (claimed: Claimed, query: string, maxTracks: number) =>
+      Effect.tap(deduped.get({ key: claimed.key, query, maxTracks }), (info) => learn(claimed, info))
     const lookup = (claimed: Claimed, query: string, maxTracks: number) =>
-      Effect.flatMap(kept(claimed), Option.match({
-        onSome: Effect.succeed,
-        onNone: () => Effect.tap(deduped.get({ key: claimed.key, query, maxTracks }), (info) => learn(claimed, info))
-      }))
+      Effect.flatMap(kept(claimed), Option.match({ onSome: Effect.succeed, onNone: () => fresh(claimed, query, maxTracks) }))
 
     const resolve = Effect.fn("Resolver.resolve")(function*(query: string, requester: UserId, options?: ResolveOptions) {
       const claimed = yield* claim(query)
@@ -197,7 +196,7 @@ export class Resolver extends Context.Service<Resolver, {
           const cached = yield* kept(claimed)
           if (claimed.inBatches === true && Option.isNone(cached)) return streamBatches(claimed, requester, maxTracks)
           return Stream.fromEffect(
-            Effect.map(Option.isSome(cached) ? Effect.succeed(cached.value) : lookup(claimed, query, maxTracks), (info): ResolvedBatch => ({
+            Effect.map(Option.isSome(cached) ? Effect.succeed(cached.value) : fresh(claimed, query, maxTracks), (info): ResolvedBatch => ({
               ...toTracks(info, requester),
               loaded: info.tracks.length,
               expected: info.tracks.length
