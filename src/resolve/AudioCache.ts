@@ -164,8 +164,11 @@ export const make = Effect.fnUntraced(function*(
   const stem = (id: string) => NodePath.join(dir, createHash("sha256").update(id).digest("hex").slice(0, 40))
   const failed = (what: string) => (cause: unknown) => new AudioCacheError({ message: `${what}: ${String(cause)}` })
   const fs = <A>(what: string, run: () => Promise<A>) => Effect.tryPromise({ try: run, catch: failed(what) })
-  const removeFiles = (id: string) =>
-    Effect.promise(() => Promise.all([rm(`${stem(id)}.audio`, { force: true }), rm(`${stem(id)}.json`, { force: true })]))
+  const removePaths = (...paths: ReadonlyArray<string>) =>
+    fs("removing files", () => Promise.all(paths.map((p) => rm(p, { force: true })))).pipe(
+      Effect.catch((e) => Effect.logWarning("audio cache could not remove files", { paths, error: e.message }))
+    )
+  const removeFiles = (id: string) => removePaths(`${stem(id)}.audio`, `${stem(id)}.json`)
 
   const index = (entry: Entry) => {
     entries.set(entry.meta.track.id, entry)
@@ -208,7 +211,7 @@ export const make = Effect.fnUntraced(function*(
     for (const name of listed) {
       const path = NodePath.join(dir, name)
       if (!name.endsWith(".json")) {
-        if (name.endsWith(".part") || !names.has(name.replace(/\.audio$/, ".json"))) yield* Effect.promise(() => rm(path, { force: true }))
+        if (name.endsWith(".part") || !names.has(name.replace(/\.audio$/, ".json"))) yield* removePaths(path)
         continue
       }
       const audio = path.replace(/\.json$/, ".audio")
@@ -223,7 +226,7 @@ export const make = Effect.fnUntraced(function*(
         Effect.orElseSucceed(() => Option.none<Entry>())
       )
       if (Option.isSome(whole)) index(whole.value)
-      else yield* Effect.promise(() => Promise.all([rm(path, { force: true }), rm(audio, { force: true })]))
+      else yield* removePaths(path, audio)
     }
     yield* evict
     yield* Effect.logInfo("audio cache ready", { dir, entries: entries.size, bytes: total, maxBytes: options.maxBytes })
@@ -240,6 +243,7 @@ export const make = Effect.fnUntraced(function*(
         if (entry !== undefined) {
           forget(track.id)
           yield* removeFiles(track.id)
+          yield* Metric.update(bytesGauge, total)
           yield* Effect.logWarning("audio cache entry was damaged; removed", { track: track.id })
         }
         return Option.none<Playable>()
@@ -247,7 +251,9 @@ export const make = Effect.fnUntraced(function*(
       const now = yield* Clock.currentTimeMillis
       entry.lastPlayed = now
       // The mtime is the play time the index is rebuilt from after a restart.
-      yield* Effect.promise(() => utimes(path, now / 1000, now / 1000).catch(() => undefined))
+      yield* fs("marking the play", () => utimes(path, now / 1000, now / 1000)).pipe(
+        Effect.catch((e) => Effect.logWarning("audio cache could not mark a play; a restart will see it older", { track: track.id, error: e.message }))
+      )
       counts.hits++
       yield* Metric.update(hits, 1)
       return Option.some<Playable>({ input: path, httpHeaders: {}, codec: entry.meta.codec, expiresAt: null, isLive: false })
@@ -306,7 +312,7 @@ export const make = Effect.fnUntraced(function*(
       counts.fills++
       yield* Metric.update(fills, 1)
     }).pipe(
-      Effect.onExit(() => Effect.promise(() => rm(`${stem(track.id)}.part`, { force: true }))),
+      Effect.onExit(() => removePaths(`${stem(track.id)}.part`)),
       // Free before it is counted, so a play that follows a failure can try again.
       Effect.ensuring(Effect.sync(() => filling.delete(track.id))),
       Effect.catch((e) =>
