@@ -204,7 +204,7 @@ export const make = Effect.fnUntraced(function*(
   })
 
   // Start-up: whole entries back in the index (their last play is the audio's mtime); the rest removed.
-  yield* Effect.gen(function*() {
+  const ready = yield* Effect.gen(function*() {
     yield* fs("creating the folder", () => mkdir(dir, { recursive: true }))
     const listed = yield* fs("listing the folder", () => readdir(dir))
     const names = new Set(listed)
@@ -230,7 +230,12 @@ export const make = Effect.fnUntraced(function*(
     }
     yield* evict
     yield* Effect.logInfo("audio cache ready", { dir, entries: entries.size, bytes: total, maxBytes: options.maxBytes })
-  }).pipe(Effect.catch((e) => Effect.logWarning("audio cache could not read its folder", { dir, error: e.message })))
+    return true
+  }).pipe(
+    // Without its folder the bot plays as it would without a cache, rather than failing each fill.
+    Effect.catch((e) => Effect.as(Effect.logWarning("audio cache is off: its folder cannot be used", { dir, error: e.message }), false))
+  )
+  if (!ready) return off
 
   const lookup = (track: TrackInfo) =>
     Effect.gen(function*() {
