@@ -69,7 +69,8 @@ const benchSettings: ResolverSettings = {
   playlistBatchSize: 50,
   attachmentMaxBytes: 25 * 1024 * 1024,
   queryMaxLength: 200,
-  autocompleteTimeout: Duration.seconds(2)
+  autocompleteTimeout: Duration.seconds(2),
+  audioCacheMaxBytes: 0
 }
 
 export const runResolveBench = (options?: {

@@ -14,6 +14,7 @@ import { cpus } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { apiSection } from "./api.ts"
+import { audioCacheSection } from "./audioCache.ts"
 import { audioSections } from "./audio/AudioSections.ts"
 import { closeBenchSources } from "./audio/BenchAudio.ts"
 import { discordSection } from "./discord.ts"
@@ -56,6 +57,7 @@ const SECTIONS: ReadonlyArray<BenchSection> = [
   ...foundationSections,
   ...audioSections,
   resolveSection,
+  audioCacheSection,
   discordSection,
   resumeSection,
   writerSection,

@@ -42,6 +42,13 @@ export class EgressError extends Schema.TaggedError<EgressError>()("EgressError"
   }
 }
 
+/** A body written to a sink as it came, every byte of it. */
+export interface Downloaded {
+  readonly url: URL
+  readonly contentType: string | null
+  readonly bytes: number
+}
+
 /** A fetched body, whole. */
 export interface Fetched {
   readonly url: URL
@@ -55,6 +62,8 @@ export interface FetchLimits {
   readonly timeout: Duration.Input
   readonly maxHops?: number | undefined
   readonly accept?: string | undefined
+  /** Sent with every hop (a stream URL's user agent or cookies). */
+  readonly headers?: Readonly<Record<string, string>> | undefined
   /** Whether a `Content-Type` is worth downloading; checked before the body is read. */
   readonly acceptsType?: ((contentType: string | null) => boolean) | undefined
 }
@@ -104,6 +113,16 @@ export class Egress extends Context.Service<Egress, {
    * address checked as it is made; the body taken whole up to `maxBytes`.
    */
   readonly get: (url: string, limits: FetchLimits) => Effect.Effect<Fetched, EgressError>
+  /**
+   * The same checks, the body handed to `write` chunk by chunk instead of kept: for files too large
+   * to hold. A body that ends before its `Content-Length` fails, so a dropped connection is never
+   * taken for the whole file. `write`'s own failure ends the download with it.
+   */
+  readonly download: <E>(
+    url: string,
+    limits: FetchLimits,
+    write: (chunk: Uint8Array) => Effect.Effect<void, E>
+  ) => Effect.Effect<Downloaded, EgressError | E>
 }>()("reprise/resilience/Egress") {
   static readonly layer = (options: EgressOptions) => {
     const isPrivate = options.isPrivate ?? isPrivateAddress
@@ -114,7 +133,9 @@ export class Egress extends Context.Service<Egress, {
         const client = yield* HttpClient.HttpClient
 
         const hop = (url: URL, limits: FetchLimits) =>
-          client.execute(HttpClientRequest.get(url, { headers: limits.accept === undefined ? {} : { accept: limits.accept } }))
+          client.execute(HttpClientRequest.get(url, {
+            headers: { ...limits.headers, ...(limits.accept === undefined ? {} : { accept: limits.accept }) }
+          }))
             .pipe(
               Effect.mapError((error) =>
                 new EgressError({
@@ -126,41 +147,46 @@ export class Egress extends Context.Service<Egress, {
               )
             )
 
-        const get = Effect.fn("Egress.get")(function*(input: string, limits: FetchLimits) {
-          const checked = (href: string) =>
-            Effect.mapError(guard.check(href), (e: UrlGuardError) => new EgressError({ reason: e.reason, host: URL.parse(href)?.host ?? "" }))
-          let url = yield* checked(input)
-          const failed = (reason: TooLarge | BadAnswer) => Effect.fail(new EgressError({ reason, host: url.host }))
-          for (let hops = 0; hops <= (limits.maxHops ?? 3); hops++) {
-            const response = yield* hop(url, limits)
-            const location = response.headers["location"]
-            if (response.status >= 300 && response.status < 400 && location !== undefined) {
-              url = yield* checked(new URL(location, url).href)
-              continue
+        /** Follows the redirects to the answer, then hands its body to `write`; the whole fetch within `limits.timeout`. */
+        const fetchInto = <E>(
+          input: string,
+          limits: FetchLimits,
+          write: (chunk: Uint8Array) => Effect.Effect<void, E>
+        ): Effect.Effect<Downloaded, EgressError | E> =>
+          Effect.gen(function*() {
+            const checked = (href: string) =>
+              Effect.mapError(guard.check(href), (e: UrlGuardError) => new EgressError({ reason: e.reason, host: URL.parse(href)?.host ?? "" }))
+            let url = yield* checked(input)
+            const failed = (reason: TooLarge | BadAnswer) => Effect.fail(new EgressError({ reason, host: url.host }))
+            for (let hops = 0; hops <= (limits.maxHops ?? 3); hops++) {
+              const response = yield* hop(url, limits)
+              const location = response.headers["location"]
+              if (response.status >= 300 && response.status < 400 && location !== undefined) {
+                url = yield* checked(new URL(location, url).href)
+                continue
+              }
+              if (response.status !== 200) return yield* failed(new BadAnswer({ message: `${url.host} answered HTTP ${response.status}.` }))
+              const contentType = response.headers["content-type"] ?? null
+              if (limits.acceptsType !== undefined && !limits.acceptsType(contentType)) {
+                return yield* failed(new BadAnswer({ message: `${url.host} answered with ${contentType ?? "no type"}.` }))
+              }
+              const tooLarge = new TooLarge({ message: `${url.host} answered with more than ${limits.maxBytes} bytes.`, limitBytes: limits.maxBytes })
+              const declared = response.headers["content-length"] === undefined ? null : Number(response.headers["content-length"])
+              if (declared !== null && declared > limits.maxBytes) return yield* failed(tooLarge)
+              const brokeOff = new BadAnswer({ message: `${url.host} broke off.` })
+              let size = 0
+              yield* response.stream.pipe(
+                Stream.mapError(() => new EgressError({ reason: brokeOff, host: url.host })),
+                Stream.runForEach((chunk): Effect.Effect<void, EgressError | E> => {
+                  size += chunk.length
+                  return size > limits.maxBytes ? failed(tooLarge) : write(chunk)
+                })
+              )
+              if (declared !== null && size !== declared) return yield* failed(brokeOff)
+              return { url, contentType, bytes: size } satisfies Downloaded
             }
-            if (response.status !== 200) return yield* failed(new BadAnswer({ message: `${url.host} answered HTTP ${response.status}.` }))
-            const contentType = response.headers["content-type"] ?? null
-            if (limits.acceptsType !== undefined && !limits.acceptsType(contentType)) {
-              return yield* failed(new BadAnswer({ message: `${url.host} answered with ${contentType ?? "no type"}.` }))
-            }
-            const tooLarge = new TooLarge({ message: `${url.host} answered with more than ${limits.maxBytes} bytes.`, limitBytes: limits.maxBytes })
-            if (Number(response.headers["content-length"] ?? 0) > limits.maxBytes) return yield* failed(tooLarge)
-            const chunks: Array<Uint8Array> = []
-            let size = 0
-            yield* response.stream.pipe(
-              Stream.mapError(() => new EgressError({ reason: new BadAnswer({ message: `${url.host} broke off.` }), host: url.host })),
-              Stream.runForEach((chunk) => {
-                size += chunk.length
-                if (size > limits.maxBytes) return failed(tooLarge)
-                chunks.push(chunk)
-                return Effect.void
-              })
-            )
-            return { url, contentType, body: Buffer.concat(chunks) } satisfies Fetched
-          }
-          return yield* failed(new BadAnswer({ message: "Too many redirects." }))
-        }, (effect, input, limits) =>
-          effect.pipe(
+            return yield* failed(new BadAnswer({ message: "Too many redirects." }))
+          }).pipe(
             Effect.timeoutOrElse({
               duration: limits.timeout,
               orElse: () => {
@@ -172,9 +198,18 @@ export class Egress extends Context.Service<Egress, {
               }
             }),
             Effect.scoped
-          ))
+          )
 
-        return Egress.of({ get })
+        const get = Effect.fn("Egress.get")(function*(input: string, limits: FetchLimits) {
+          const chunks: Array<Uint8Array> = []
+          const answer = yield* fetchInto(input, limits, (chunk) => Effect.sync(() => void chunks.push(chunk)))
+          return { url: answer.url, contentType: answer.contentType, body: Buffer.concat(chunks) } satisfies Fetched
+        })
+
+        const download = <E>(input: string, limits: FetchLimits, write: (chunk: Uint8Array) => Effect.Effect<void, E>) =>
+          fetchInto(input, limits, write).pipe(Effect.withSpan("Egress.download"))
+
+        return Egress.of({ get, download })
       })
     ).pipe(
       Layer.provide(NodeHttpClient.layerNodeHttpNoAgent),

@@ -47,6 +47,8 @@ export interface ResolverSettings {
   readonly attachmentMaxBytes: number
   readonly queryMaxLength: number
   readonly autocompleteTimeout: Duration.Duration
+  /** Bound of the audio file cache (least recently played go first); 0 keeps nothing. */
+  readonly audioCacheMaxBytes: number
 }
 
 /**
@@ -97,7 +99,8 @@ export const section = Section.make({
     PLAYLIST_BATCH_SIZE: Count(1).pipe(withDefault("50")),
     ATTACHMENT_MAX_BYTES: Count(1).pipe(withDefault(String(25 * 1024 * 1024))),
     QUERY_MAX_LENGTH: Count(1).pipe(withDefault("200")),
-    AUTOCOMPLETE_TIMEOUT: DurationText.pipe(withDefault("2 seconds"))
+    AUTOCOMPLETE_TIMEOUT: DurationText.pipe(withDefault("2 seconds")),
+    AUDIO_CACHE_MAX_BYTES: Count(0).pipe(withDefault(String(2 * 1024 ** 3)))
   },
   secrets: ["SPOTIFY_CLIENT_SECRET"],
   build: (e): ResolverSettings => ({
@@ -135,6 +138,7 @@ export const section = Section.make({
     playlistBatchSize: e.PLAYLIST_BATCH_SIZE,
     attachmentMaxBytes: e.ATTACHMENT_MAX_BYTES,
     queryMaxLength: e.QUERY_MAX_LENGTH,
-    autocompleteTimeout: e.AUTOCOMPLETE_TIMEOUT
+    autocompleteTimeout: e.AUTOCOMPLETE_TIMEOUT,
+    audioCacheMaxBytes: e.AUDIO_CACHE_MAX_BYTES
   })
 })

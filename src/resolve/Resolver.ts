@@ -5,12 +5,16 @@ import { formatMs } from "../../schema/PlayerError.ts"
 import { Track } from "../../schema/Track.ts"
 import { isHttp } from "../audio/FfmpegArgs.ts"
 import type { Playable } from "../audio/Playable.ts"
+import { Egress } from "../resilience/Egress.ts"
 import * as TtlCache from "../resilience/TtlCache.ts"
 import { type HostLookup, UrlGuard } from "../resilience/UrlGuard.ts"
+import * as AudioCache from "./AudioCache.ts"
 import type { ResolvedBatch, ResolvedInfo, ResolvedTracks, ResolveOptions, TrackInfo } from "./Resolution.ts"
 import { measureDuration } from "./Probe.ts"
 import type { ResolveError } from "./ResolveError.ts"
 import * as Section from "../config/Section.ts"
+import { section as databaseSection } from "../persistence/Database.ts"
+import * as NodePath from "node:path"
 import { type ResolverSettings, section } from "./ResolveSettings.ts"
 import { safeUrls } from "./SafeUrls.ts"
 import { type Claimed, claimQuery } from "./Source.ts"
@@ -65,10 +69,14 @@ export class Resolver extends Context.Service<Resolver, {
     requester: UserId
   ) => Effect.Effect<Option.Option<Track>, ResolveError>
   readonly cacheStats: Effect.Effect<{ readonly hits: number; readonly misses: number; readonly evictions: number; readonly size: number }>
+  /** The audio file cache's hits and misses (plays of cacheable tracks), fills, evictions and size. */
+  readonly audioCacheStats: Effect.Effect<AudioCache.AudioCacheStats>
 }>()("reprise/resolve/Resolver") {
-  /** Needs YtDlp, UrlGuard and a ChildProcessSpawner. */
+  /** Needs YtDlp, UrlGuard, Egress and a ChildProcessSpawner. */
   static readonly make = Effect.fnUntraced(function*(settings: ResolverSettings, options?: {
     readonly fetch?: typeof globalThis.fetch | undefined
+    /** Where played tracks' audio is kept (up to AUDIO_CACHE_MAX_BYTES); none keeps nothing. */
+    readonly audioCacheDir?: string | undefined
   }) {
     // Set once the cache exists; sources prime it with stream URLs that came with metadata.
     let primeRef: (id: string, p: Playable) => Effect.Effect<void> = () => Effect.void
@@ -85,6 +93,13 @@ export class Resolver extends Context.Service<Resolver, {
       fetch: options?.fetch
     })
     const { attachments, local, spotify, ytdlp } = sources
+    const audio = options?.audioCacheDir === undefined ? AudioCache.off : yield* AudioCache.make({
+      dir: options.audioCacheDir,
+      maxBytes: settings.audioCacheMaxBytes,
+      // A whole file, at the pace the site sends it: an hour of podcast on a slow link.
+      downloadTimeout: "30 minutes",
+      probeTimeout: settings.httpTimeout
+    }, { egress: yield* Egress, spawner })
     const claim = (query: string) => claimQuery(sources.registry, query)
 
     const maxTtl = Duration.toMillis(settings.cache.ttl)
@@ -123,10 +138,28 @@ export class Resolver extends Context.Service<Resolver, {
       substitution: info.substitution
     })
 
+    /**
+     * A link whose track's audio is kept answers from the cache, as the track it resolved to last
+     * time: a replay needs neither yt-dlp nor the network. Searches are not (what they find changes).
+     */
+    const kept = (claimed: Claimed) =>
+      claimed.key.startsWith("search:")
+        ? Effect.succeed(Option.none<ResolvedInfo>())
+        : Effect.map(audio.byLink(claimed.key), Option.map((t): ResolvedInfo => ({ tracks: [t], playlist: null })))
+    /** A link that was one track is remembered for `kept` (once the track's audio is). */
+    const learn = (claimed: Claimed, info: ResolvedInfo) =>
+      claimed.key.startsWith("search:") || info.playlist !== null || info.tracks.length !== 1 || info.substitution !== undefined
+        ? Effect.void
+        : audio.learn(claimed.key, info.tracks[0]!)
+    const fresh = (claimed: Claimed, query: string, maxTracks: number) =>
+      Effect.tap(deduped.get({ key: claimed.key, query, maxTracks }), (info) => learn(claimed, info))
+    const lookup = (claimed: Claimed, query: string, maxTracks: number) =>
+      Effect.flatMap(kept(claimed), Option.match({ onSome: Effect.succeed, onNone: () => fresh(claimed, query, maxTracks) }))
+
     const resolve = Effect.fn("Resolver.resolve")(function*(query: string, requester: UserId, options?: ResolveOptions) {
       const claimed = yield* claim(query)
       yield* Effect.annotateCurrentSpan({ "resolve.source": claimed.source })
-      return toTracks(yield* deduped.get({ key: claimed.key, query, maxTracks: capOf(options) }), requester)
+      return toTracks(yield* lookup(claimed, query, capOf(options)), requester)
     })
 
     /** A playlist read as it goes: batches are sent as they come; a page that was one video arrives whole. */
@@ -142,6 +175,7 @@ export class Resolver extends Context.Service<Resolver, {
                 return Queue.offer(queue, { ...b, tracks: b.tracks.map((t) => stamp(t, requester)) })
               }).pipe(Effect.asVoid)
           })
+          yield* learn(claimed, info)
           if (sent === 0) {
             yield* Queue.offer(queue, {
               ...toTracks(info, requester),
@@ -159,9 +193,10 @@ export class Resolver extends Context.Service<Resolver, {
         Effect.gen(function*() {
           const maxTracks = capOf(options)
           const claimed = yield* claim(query)
-          if (claimed.inBatches === true) return streamBatches(claimed, requester, maxTracks)
+          const cached = yield* kept(claimed)
+          if (claimed.inBatches === true && Option.isNone(cached)) return streamBatches(claimed, requester, maxTracks)
           return Stream.fromEffect(
-            Effect.map(deduped.get({ key: claimed.key, query, maxTracks }), (info): ResolvedBatch => ({
+            Effect.map(Option.isSome(cached) ? Effect.succeed(cached.value) : fresh(claimed, query, maxTracks), (info): ResolvedBatch => ({
               ...toTracks(info, requester),
               loaded: info.tracks.length,
               expected: info.tracks.length
@@ -219,7 +254,10 @@ export class Resolver extends Context.Service<Resolver, {
 
     const playable = Effect.fn("Resolver.playable")(function*(track: TrackInfo) {
       yield* Effect.annotateCurrentSpan({ "track.id": track.id, "track.kind": track.kind })
-      return yield* playables.get(track)
+      const onDisk = yield* audio.lookup(track)
+      yield* Effect.annotateCurrentSpan({ "audio_cache.hit": Option.isSome(onDisk) })
+      if (Option.isSome(onDisk)) return onDisk.value
+      return yield* Effect.tap(playables.get(track), (source) => audio.fill(track, source))
     })
 
     const duration = (source: Playable) =>
@@ -241,7 +279,8 @@ export class Resolver extends Context.Service<Resolver, {
       duration,
       autocomplete,
       related,
-      cacheStats: Effect.zipWith(playables.stats, playables.size, (s, size) => ({ ...s, size }))
+      cacheStats: Effect.zipWith(playables.stats, playables.size, (s, size) => ({ ...s, size })),
+      audioCacheStats: audio.stats
     })
   })
 
@@ -249,18 +288,21 @@ export class Resolver extends Context.Service<Resolver, {
   static readonly layer = (settings: ResolverSettings, options?: {
     readonly lookup?: HostLookup | undefined
     readonly fetch?: typeof globalThis.fetch | undefined
+    readonly audioCacheDir?: string | undefined
   }) =>
-    Layer.effect(Resolver, Resolver.make(settings, { fetch: options?.fetch })).pipe(
+    Layer.effect(Resolver, Resolver.make(settings, { fetch: options?.fetch, audioCacheDir: options?.audioCacheDir })).pipe(
       Layer.provide(Layer.mergeAll(
         YtDlp.layer(settings.ytdlp),
-        UrlGuard.layer({ allowPrivateNetwork: settings.allowPrivateNetwork, lookup: options?.lookup })
+        UrlGuard.layer({ allowPrivateNetwork: settings.allowPrivateNetwork, lookup: options?.lookup }),
+        Egress.layer({ allowPrivateNetwork: settings.allowPrivateNetwork, lookup: options?.lookup })
       ))
     )
 
   /** Settings from the application configuration; needs a ChildProcessSpawner (NodeServices.layer). */
   static readonly layerConfig = Layer.unwrap(
     Effect.gen(function*() {
-      return Resolver.layer(yield* Section.settingsOf(section))
+      const { dataDir } = yield* Section.settingsOf(databaseSection)
+      return Resolver.layer(yield* Section.settingsOf(section), { audioCacheDir: NodePath.join(dataDir, "audio-cache") })
     })
   )
 }

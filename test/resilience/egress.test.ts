@@ -93,6 +93,35 @@ describe("the egress guard", () => {
       if (Exit.isSuccess(moved)) assert.strictEqual(Buffer.from(moved.value.body).toString(), "moved here")
       assert.match(failureOf(yield* egressGet(`${outside.base}/big`, lookup)), /more than 1024 bytes/)
     }))
+
+  it.live("a download hands the body on as it comes, with the caller's headers, and fails when it ends short", () =>
+    Effect.gen(function*() {
+      const agents: Array<string | undefined> = []
+      const outside = yield* serve("127.0.0.1", (req, res) => {
+        agents.push(req.headers["user-agent"])
+        res.writeHead(200, { "content-length": 600 })
+        if (req.url === "/whole") return res.end(Buffer.alloc(600))
+        // Half of what it promised, then the connection goes.
+        res.write(Buffer.alloc(300))
+        setTimeout(() => res.destroy(), 20)
+      })
+      const download = (path: string) => {
+        const chunks: Array<Uint8Array> = []
+        return Effect.flatMap(Egress, (egress) =>
+          egress.download(`${outside.base}${path}`, { ...limits, headers: { "user-agent": "reprise-test" } }, (chunk) =>
+            Effect.sync(() => void chunks.push(chunk)))).pipe(
+            Effect.provide(Egress.layer({ allowPrivateNetwork: false, lookup: answering(["127.0.0.1"]).lookup, isPrivate: private2 })),
+            Effect.exit,
+            Effect.map((exit) => ({ exit, received: chunks.reduce((n, c) => n + c.length, 0) }))
+          )
+      }
+      const whole = yield* download("/whole")
+      assert.isTrue(Exit.isSuccess(whole.exit))
+      if (Exit.isSuccess(whole.exit)) assert.strictEqual(whole.exit.value.bytes, 600)
+      assert.strictEqual(whole.received, 600)
+      assert.match(failureOf((yield* download("/cut")).exit), /broke off/)
+      assert.deepStrictEqual(agents, ["reprise-test", "reprise-test"])
+    }))
 })
 
 describe("the image proxy", () => {

@@ -52,7 +52,9 @@ export const settings = (over: {
   playlistBatchSize: over.playlistBatchSize ?? 50,
   attachmentMaxBytes: over.attachmentMaxBytes ?? 25 * 1024 * 1024,
   queryMaxLength: over.queryMaxLength ?? 200,
-  autocompleteTimeout: over.autocompleteTimeout ?? Duration.seconds(2)
+  autocompleteTimeout: over.autocompleteTimeout ?? Duration.seconds(2),
+  // Kept only where a test gives the resolver a folder for it.
+  audioCacheMaxBytes: over.audioCacheMaxBytes ?? 0
 })
 
 /** The sources as the resolver builds them, for tests of the registry itself; nothing runs until asked. */
