@@ -13,7 +13,7 @@ import type { ChildProcessSpawner } from "effect/process"
 import { createHash } from "node:crypto"
 import { mkdir, open, readdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises"
 import * as NodePath from "node:path"
-import { Track } from "../../schema/Track.ts"
+import { Substitution, Track } from "../../schema/Track.ts"
 import type { Playable } from "../audio/Playable.ts"
 import type { Egress } from "../resilience/Egress.ts"
 import { probe } from "./Probe.ts"
@@ -39,7 +39,9 @@ const EntryJson = Schema.fromJsonString(Schema.Struct({
   codec: Schema.Literals(["webm-opus", "ogg-opus", "unknown"]),
   bytes: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
   /** Resolver keys (`url:…`) of links that resolved to this track. */
-  links: Schema.Array(Schema.String)
+  links: Schema.Array(Schema.String),
+  /** Set when the audio kept is another site's (the fallback's), so a replay still says so. */
+  substitution: Schema.optionalKey(Substitution)
 }))
 type EntryJson = typeof EntryJson.Type
 const decodeEntry = Schema.decodeUnknownEffect(EntryJson)
@@ -261,7 +263,15 @@ export const make = Effect.fnUntraced(function*(
       )
       counts.hits++
       yield* Metric.update(hits, 1)
-      return Option.some<Playable>({ input: path, httpHeaders: {}, codec: entry.meta.codec, expiresAt: null, isLive: false })
+      const { substitution } = entry.meta
+      return Option.some<Playable>({
+        input: path,
+        httpHeaders: {},
+        codec: entry.meta.codec,
+        expiresAt: null,
+        isLive: false,
+        ...(substitution === undefined ? {} : { substitution })
+      })
     })
 
   const byLink = (key: string) =>
@@ -306,7 +316,14 @@ export const make = Effect.fnUntraced(function*(
       if (track.durationMs !== null && info.durationMs !== null && Math.abs(info.durationMs - track.durationMs) > lengthTolerance(track.durationMs)) {
         return yield* new AudioCacheError({ message: `it plays ${info.durationMs} ms of a ${track.durationMs} ms track` })
       }
-      const meta: EntryJson = { version: 1, track, codec: info.codec, bytes: got.bytes, links: [...(pending.get(track.id) ?? [])] }
+      const meta: EntryJson = {
+        version: 1,
+        track,
+        codec: info.codec,
+        bytes: got.bytes,
+        links: [...(pending.get(track.id) ?? [])],
+        ...(source.substitution === undefined ? {} : { substitution: source.substitution })
+      }
       yield* writeMeta(meta)
       yield* fs("renaming the file", () => rename(part, `${stem(track.id)}.audio`))
       pending.delete(track.id)
