@@ -102,7 +102,7 @@ describe("Reprise against the fake Discord: a playlist", () => {
     assert.approximately(analyse(h.stream(), audio.at).frequency(), 440, 5)
     // The cap (MAX_PLAYLIST_SIZE) held: 1 playing, 39 queued, 20 episodes left out.
     const queue = await command(fake, ids.alice, "queue", {}, /page 1 of 4/)
-    assert.include(queue.text, "39 queued")
+    assert.include(queue.text, "39 tracks queued")
     assert.include(queue.text, "Episode 2")
     assert.notInclude(queue.text, "Episode 41")
   }, 60_000)

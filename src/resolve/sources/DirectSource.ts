@@ -27,7 +27,10 @@ export const make = (deps: Pick<SourceDeps, "spawner" | "urls" | "guard" | "sett
       )
     }
     const info = yield* probeUrl(head.url)
-    const live = hls && info.durationMs === null
+    // No length and no size either: a stream without an end, as internet radio sends. A file served
+    // in chunks without a size looks the same and is taken for one too (it would take an endless
+    // download to tell them apart).
+    const live = info.durationMs === null && (hls || head.contentLength === null)
     const track: TrackInfo = {
       id: `http:${head.url.href}`,
       kind: "http",
