@@ -26,6 +26,11 @@ export interface PlayerOptions {
    * follows within a frame or two instead of after a resolution and FFmpeg's start. Default true.
    */
   readonly gapless?: boolean | undefined
+  /**
+   * A guild's crossfade in ms: a track that ends on its own fades into the next over this long
+   * (0, the default: they follow gaplessly). Needs `gapless`, which readies the next track.
+   */
+  readonly crossfadeMs?: ((guildId: GuildId) => Effect.Effect<number>) | undefined
   /** Runs before each command is handled, inside the player's loop (metrics, audit, fault injection in tests). */
   readonly onCommand?: ((guildId: GuildId, command: PlayerCommand) => Effect.Effect<void>) | undefined
 }
@@ -39,6 +44,7 @@ export interface ResolvedPlayerOptions {
   readonly onCommand: ((guildId: GuildId, command: PlayerCommand) => Effect.Effect<void>) | undefined
   readonly stayConnected: (guildId: GuildId) => Effect.Effect<boolean>
   readonly gapless: boolean
+  readonly crossfadeMs: (guildId: GuildId) => Effect.Effect<number>
 }
 
 export const resolvePlayerOptions = (options: PlayerOptions = {}): ResolvedPlayerOptions => ({
@@ -53,7 +59,8 @@ export const resolvePlayerOptions = (options: PlayerOptions = {}): ResolvedPlaye
   mailboxCapacity: options.mailboxCapacity ?? 256,
   onCommand: options.onCommand,
   stayConnected: options.stayConnected ?? (() => Effect.succeed(false)),
-  gapless: options.gapless ?? true
+  gapless: options.gapless ?? true,
+  crossfadeMs: options.crossfadeMs ?? (() => Effect.succeed(0))
 })
 
 /** The delay before the n-th consecutive restart (n ≥ 1): base · 2^(n-1), capped. */
