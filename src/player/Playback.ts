@@ -113,10 +113,19 @@ export const makePlayback = Effect.fnUntraced(function*(
       }
     })
 
-  /** The end of the current run to mix into `entry`'s start, when the change to it may be crossfaded. */
-  const fadeInto = (entry: QueueEntry, sound: Sound, fadeMs: number): Crossfade & { readonly entryId: number } | null => {
-    const out = current?.run
-    if (out === undefined || out.source === null) return null
+  /**
+   * The end of the current run to mix into `entry`'s start, when the change to it may be
+   * crossfaded; null once `go` is given (a run asked for at once cuts). A short track is readied
+   * as it starts, before its own source is known: that is awaited.
+   */
+  const fadeInto = Effect.fnUntraced(function*(pending: Pending, fadeMs: number) {
+    const { entry, sound } = pending
+    let out = current?.run
+    while (out !== undefined && out.source === null && !Deferred.isDoneUnsafe(pending.go)) {
+      yield* Effect.sleep("20 millis")
+      out = current?.run
+    }
+    if (out === undefined || out.source === null || Deferred.isDoneUnsafe(pending.go)) return null
     const cutAtMs = crossfadeCut(fadeMs, playbackSpeed(sound.effects), {
       entryId: out.entryId,
       durationMs: out.durationMs,
@@ -124,8 +133,10 @@ export const makePlayback = Effect.fnUntraced(function*(
       startMs: out.startMs,
       positionMs: positionOf(out)
     }, { entryId: entry.entryId, durationMs: entry.track.durationMs })
-    return cutAtMs === null ? null : { entryId: out.entryId, source: out.source, startMs: cutAtMs, ms: fadeMs }
-  }
+    if (cutAtMs === null) return null
+    const fade: Crossfade & { readonly entryId: number } = { entryId: out.entryId, source: out.source, startMs: cutAtMs, ms: fadeMs }
+    return fade
+  })
 
   /** Readies `entry`'s pipeline in a scope of its own; `early` waits for the current run's end to near. */
   const pend = Effect.fnUntraced(function*(entry: QueueEntry, sound: Sound, startMs: number, early: boolean) {
@@ -147,22 +158,34 @@ export const makePlayback = Effect.fnUntraced(function*(
         yield* Effect.raceFirst(Deferred.await(pending.go), nearEnd(prefetchLeadMs + fadeMs))
       }
       // A run asked for at once (a skip, a queue edit) cuts: only a track ending on its own fades out.
-      const fade = fadeMs > 0 && !(yield* Deferred.isDone(pending.go)) ? fadeInto(entry, sound, fadeMs) : null
+      const fade = fadeMs > 0 ? yield* fadeInto(pending, fadeMs) : null
       const source = yield* resolver.playable(entry.track)
-      // A few packets of read-ahead: the voice output still pulls at the pace it sends.
-      const buffer = yield* Queue.bounded<OpusPacket, PipelineError | Cause.Done>(4)
-      const ready = yield* Deferred.make<void>()
-      const crossfade = fade === null ? undefined : { source: fade.source, startMs: fade.startMs, ms: fade.ms }
-      yield* pipeline.open({ source, startMs, ...sound, crossfade }).pipe(
-        Stream.tap(() => Deferred.succeed(ready, undefined)),
-        Stream.runIntoQueue(buffer),
-        Effect.ensuring(Deferred.succeed(ready, undefined)),
-        Effect.forkIn(pending.scope)
-      )
-      yield* Deferred.await(ready)
-      // Only now may the outgoing run be cut for it: its first packets are in hand.
-      if (fade !== null) pending.fade = { entryId: fade.entryId, cutAtMs: fade.startMs }
-      return { source, buffer }
+      const opening = Effect.fnUntraced(function*(crossfade: Crossfade | undefined) {
+        // A few packets of read-ahead: the voice output still pulls at the pace it sends.
+        const buffer = yield* Queue.bounded<OpusPacket, PipelineError | Cause.Done>(4)
+        const ready = yield* Deferred.make<void>()
+        const fiber = yield* pipeline.open({ source, startMs, ...sound, crossfade }).pipe(
+          Stream.tap(() => Deferred.succeed(ready, undefined)),
+          Stream.runIntoQueue(buffer),
+          Effect.ensuring(Deferred.succeed(ready, undefined)),
+          Effect.forkIn(pending.scope)
+        )
+        yield* Deferred.await(ready)
+        return { buffer, fiber }
+      })
+      let open = yield* opening(fade ?? undefined)
+      if (fade !== null) {
+        // Only now may the outgoing run be cut for it, its first packets in hand; if that run is
+        // already past the cut (a slow resolution, a seek), it ends on its own and this follows plainly.
+        const run = current?.run
+        if (run !== undefined && run.entryId === fade.entryId && run.startMs < fade.startMs && positionOf(run) < fade.startMs) {
+          pending.fade = { entryId: fade.entryId, cutAtMs: fade.startMs }
+        } else {
+          yield* Fiber.interrupt(open.fiber)
+          open = yield* opening(undefined)
+        }
+      }
+      return { source, buffer: open.buffer }
     }).pipe(Deferred.into(pending.opened), Effect.forkIn(pending.scope))
     return pending
   })

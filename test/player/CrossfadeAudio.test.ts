@@ -1,0 +1,114 @@
+/**
+ * Crossfades, heard: with a crossfade set, a track that ends on its own fades into the next (both
+ * tones sound at once, the first falling as the second rises, nothing silent between them); a
+ * skip cuts; a track too short for the fade follows gaplessly. Real FFmpeg on generated tones,
+ * the recording voice output's packets decoded.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import { GuildId } from "../../schema/Ids.ts"
+import * as Cmd from "../../schema/PlayerCommand.ts"
+import { FfmpegPipeline } from "../../src/audio/FfmpegPipeline.ts"
+import { PlayerRegistry } from "../../src/player/PlayerRegistry.ts"
+import { Resolver } from "../../src/resolve/Resolver.ts"
+import { goertzelPower, rmsDb, slice } from "../support/audioAnalysis.ts"
+import { generateTone } from "../support/audioFixtures.ts"
+import { fixturesForFile } from "../support/fixturesForFile.ts"
+import { sessionGaps } from "../support/gaps.ts"
+import { RecordingVoiceOutput } from "../support/RecordingVoiceOutput.ts"
+import { awaitEvent, isTag, type Session, sessions, waitForPackets } from "./support/listen.ts"
+import { track, user } from "./support/tracks.ts"
+
+const FADE_MS = 2000
+const TRACK_MS = 4000
+
+const { files } = fixturesForFile("crossfade", {
+  t440: (d) => generateTone(d, { frequency: 440, seconds: TRACK_MS / 1000, format: "flac" }),
+  t660: (d) => generateTone(d, { frequency: 660, seconds: TRACK_MS / 1000, format: "flac" }),
+  short440: (d) => generateTone(d, { frequency: 440, seconds: 1, format: "flac" }),
+  short660: (d) => generateTone(d, { frequency: 660, seconds: 1, format: "flac" })
+})
+type Tone = keyof typeof files
+
+const fileResolver = Layer.mock(Resolver, {
+  playable: (t) => Effect.succeed({ input: t.location, httpHeaders: {}, codec: "unknown" as const, expiresAt: null, isLive: false }),
+  duration: () => Effect.succeed(null)
+})
+
+const layer = PlayerRegistry.layer({ crossfadeMs: () => Effect.succeed(FADE_MS) }).pipe(
+  Layer.provideMerge(Layer.mergeAll(FfmpegPipeline.layer(), RecordingVoiceOutput.layer, fileResolver))
+)
+
+/** Queues `tones`, runs `meanwhile`, waits for the queue to end: the sessions heard and the gaps between them. */
+const playQueue = <E>(
+  g: GuildId,
+  tones: ReadonlyArray<readonly [Tone, number]>,
+  meanwhile: Effect.Effect<void, E, PlayerRegistry | RecordingVoiceOutput> = Effect.void
+) =>
+  Effect.gen(function*() {
+    const registry = yield* PlayerRegistry
+    const recorder = yield* RecordingVoiceOutput
+    const sub = yield* registry.subscribe
+    const [first, ...rest] = tones.map(([name, durationMs]) => track(name, { location: files[name], durationMs }))
+    yield* registry.send(g, new Cmd.Enqueue({ tracks: [first!, ...rest], position: "end", requester: user }))
+    yield* meanwhile
+    yield* awaitEvent(sub, isTag("Idle", g), "30 seconds")
+    const recording = yield* recorder.recording(g)
+    return { heard: sessions(recording), gaps: sessionGaps(recording) }
+  })
+
+/** The level of one tone in `lengthMs` from `fromMs` of a session, in dB. */
+const toneDb = (s: Session, frequency: number, fromMs: number, lengthMs = 100) =>
+  10 * Math.log10(goertzelPower(slice(s.samples, fromMs, lengthMs), frequency) + 1e-12)
+
+/** 20 ms frames of a session quieter than −40 dBFS: silence a listener would hear. */
+const silentFrames = (s: Session) =>
+  s.packets.filter((_, i) => rmsDb(slice(s.samples, i * 20, 20)) < -40).length
+
+describe("crossfade", () => {
+  it.live("a track ending on its own fades into the next: both heard at once, one falling as the other rises, no silence", () =>
+    Effect.gen(function*() {
+      const { heard, gaps } = yield* playQueue(GuildId.make("311000000000000001"), [["t440", TRACK_MS], ["t660", TRACK_MS]])
+      assert.lengthOf(heard, 2)
+      const [outgoing, fade] = [heard[0]!, heard[1]!]
+      // The first run is cut where the fade begins; the second starts with the fade and lasts the next track.
+      assert.closeTo(outgoing.packets.length, (TRACK_MS - FADE_MS) / 20, 3)
+      assert.closeTo(fade.packets.length, TRACK_MS / 20, 3)
+      assert.isBelow(gaps[0]!, 100)
+      assert.strictEqual(silentFrames(outgoing) + silentFrames(fade), 0)
+      const at = (ms: number) => ({ out: toneDb(fade, 440, ms), in: toneDb(fade, 660, ms) })
+      const [early, middle, late, after] = [at(100), at(950), at(1800), at(FADE_MS + 300)]
+      yield* Effect.logInfo("tone levels through the fade (dB)", { early, middle, late, after })
+      assert.isAbove(early.out, early.in + 10, "the fade begins with the outgoing track")
+      assert.isBelow(Math.abs(middle.out - middle.in), 6, "halfway, both tones are heard")
+      assert.isAbove(late.in, late.out + 10, "the fade ends with the incoming track")
+      assert.isAbove(early.out, middle.out + 2)
+      assert.isAbove(middle.out, late.out + 2)
+      assert.isBelow(early.in, middle.in - 2)
+      assert.isBelow(middle.in, late.in - 2)
+      assert.isAbove(after.in, after.out + 30, "after the fade the outgoing track is gone")
+    }).pipe(Effect.provide(layer)))
+
+  it.live("a skip cuts: the next track starts alone, from its start", () =>
+    Effect.gen(function*() {
+      const g = GuildId.make("311000000000000002")
+      const skip = Effect.gen(function*() {
+        const recorder = yield* RecordingVoiceOutput
+        yield* waitForPackets(recorder.recording(g), 1, 25)
+        yield* PlayerRegistry.use((r) => r.send(g, new Cmd.Skip({ count: 1, requester: user })))
+      })
+      const { heard } = yield* playQueue(g, [["t440", TRACK_MS], ["t660", TRACK_MS]], skip)
+      const next = heard[heard.length - 1]!
+      assert.closeTo(next.packets.length, TRACK_MS / 20, 3)
+      assert.isAbove(toneDb(next, 660, 100), toneDb(next, 440, 100) + 30)
+    }).pipe(Effect.provide(layer)))
+
+  it.live("tracks shorter than two fades follow gaplessly, whole", () =>
+    Effect.gen(function*() {
+      const { heard, gaps } = yield* playQueue(GuildId.make("311000000000000003"), [["short440", 1000], ["short660", 1000]])
+      assert.lengthOf(heard, 2)
+      for (const s of heard) assert.closeTo(s.packets.length, 50, 1)
+      assert.isBelow(gaps[0]!, 100)
+      assert.isAbove(toneDb(heard[1]!, 660, 100), toneDb(heard[1]!, 440, 100) + 30)
+    }).pipe(Effect.provide(layer)))
+})
