@@ -10,6 +10,7 @@ import {
   playbackSpeed
 } from "../../src/audio/EffectCatalog.ts"
 import {
+  crossfadeArgs,
   filterGraph,
   headersArg,
   inputArgs,
@@ -205,6 +206,46 @@ describe("ffmpeg arguments", () => {
     assert.strictEqual(valueOf(args, "-c:a"), "copy")
     assert.strictEqual(valueOf(args, "-copypriorss"), "0")
     assert.notInclude(args, "-af")
+  })
+})
+
+describe("crossfade", () => {
+  const outgoing: Playable = { ...http, input: "https://cdn.example/out" }
+  const fading = (overrides: Partial<PipelineRequest> = {}) => ({
+    ...request({ source: webm, ...overrides }),
+    crossfade: { source: outgoing, startMs: 178_000, ms: 2000 }
+  })
+  const graphOf = (args: ReadonlyArray<string>) => valueOf(args, "-filter_complex")!
+
+  it("reads the outgoing track from where the fade begins, then the incoming one from its start", () => {
+    const args = crossfadeArgs(fading(), undefined, "read-forward")
+    const inputs = args.flatMap((a, i) => (a === "-i" ? [args[i + 1]] : []))
+    assert.deepStrictEqual(inputs, ["https://cdn.example/out", "file:/music/a.webm"])
+    // read-forward for the outgoing source: its -ss follows its -i
+    assert.strictEqual(args[args.indexOf("https://cdn.example/out") + 1], "-ss")
+    assert.strictEqual(args[args.indexOf("https://cdn.example/out") + 2], "178")
+    assert.strictEqual(args.filter((a) => a === "-ss").length, 1)
+    assert.strictEqual(valueOf(args, "-map"), "[mix]")
+    assert.strictEqual(valueOf(args, "-c:a"), "libopus")
+  })
+  it("fades over exactly the fade's length: the outgoing part is padded or cut to it", () => {
+    const graph = graphOf(crossfadeArgs(fading()))
+    assert.include(graph, "apad=whole_dur=2,atrim=duration=2[out]")
+    assert.include(graph, "[out][in]acrossfade=d=2:c1=qsin:c2=qsin")
+  })
+  it("shapes each track, then sets the level of the mix once, limiter last", () => {
+    const graph = graphOf(crossfadeArgs(fading({ effects: ["bassboost", "limiter"] })))
+    const [out, incoming, mix] = graph.split(";")
+    for (const input of [out!, incoming!]) {
+      assert.include(input, "bass=")
+      assert.notInclude(input, "volume=")
+      assert.notInclude(input, "alimiter")
+    }
+    assert.match(mix!, /acrossfade=[^,]*,volume=0\.25,alimiter=/)
+  })
+  it("is always transcoded, even when nothing alters the sound", () => {
+    const neutral = { referenceGain: 1, bitrate: 128_000 }
+    assert.deepStrictEqual(plan(fading(), neutral), { _tag: "Transcode", args: crossfadeArgs(fading(), neutral) })
   })
 })
 
