@@ -58,6 +58,8 @@ export interface SettingsChange {
   readonly autoplay?: boolean | undefined
   /** 24/7: stay in the voice channel when the queue ends or everyone leaves. */
   readonly stay?: boolean | undefined
+  /** Seconds a track that ends on its own fades into the next (0: none). */
+  readonly crossfade?: number | undefined
   /** The guild's limit on queued tracks, or null for the bot's cap alone (MAX_QUEUE_LENGTH). */
   readonly maxQueueLength?: number | null | undefined
   /** The guild's limit on a playlist's tracks, or null for the bot's cap alone (MAX_PLAYLIST_SIZE). */
@@ -70,6 +72,7 @@ export interface SettingsChange {
 export interface GuildSettingsView extends GuildAccessSettings, GuildLimits {
   readonly autoplay: boolean
   readonly stay: boolean
+  readonly crossfade: number
 }
 
 /** What a settings request did: the changes made (none for a plain look), and the settings before and after them. */
@@ -214,7 +217,8 @@ export class Control extends Context.Service<Control, {
           ...s.settings,
           ...(yield* repo.limits(actor.guildId)),
           autoplay: yield* repo.autoplay(actor.guildId),
-          stay: yield* repo.stayConnected(actor.guildId)
+          stay: yield* repo.stayConnected(actor.guildId),
+          crossfade: yield* repo.crossfade(actor.guildId)
         }
         const over = (what: "queue" | "playlist", limit: number | null | undefined, cap: number) =>
           limit !== undefined && limit !== null && limit > cap ? refusal(new LimitAboveCap({ what, cap })) : Effect.void
@@ -231,6 +235,7 @@ export class Control extends Context.Service<Control, {
         yield* saved(change.voteSkipRatio, (ratio) => repo.setVoteSkipRatio(guildId, ratio))
         yield* saved(change.autoplay, (on) => repo.setAutoplay(guildId, on))
         yield* saved(change.stay, (on) => repo.setStayConnected(guildId, on))
+        yield* saved(change.crossfade, (seconds) => repo.setCrossfade(guildId, seconds))
         const limits: Partial<GuildLimits> = {
           ...(change.maxQueueLength === undefined ? {} : { maxQueueLength: change.maxQueueLength }),
           ...(change.maxPlaylistSize === undefined ? {} : { maxPlaylistSize: change.maxPlaylistSize }),
@@ -249,7 +254,8 @@ export class Control extends Context.Service<Control, {
           maxPlaylistSize: change.maxPlaylistSize === undefined ? before.maxPlaylistSize : change.maxPlaylistSize,
           allowDuplicates: change.allowDuplicates ?? before.allowDuplicates,
           autoplay: change.autoplay ?? before.autoplay,
-          stay: change.stay ?? before.stay
+          stay: change.stay ?? before.stay,
+          crossfade: change.crossfade ?? before.crossfade
         }
         return { applied: change, before, after } satisfies SettingsOutcome
       })

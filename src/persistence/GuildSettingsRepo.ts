@@ -44,7 +44,8 @@ const Row = Schema.Struct({
     })
   ),
   autoplay: Schema.Boolean,
-  stay_connected: Schema.Boolean
+  stay_connected: Schema.Boolean,
+  crossfade_seconds: Schema.Number
 })
 type Row = typeof Row.Type
 
@@ -59,10 +60,13 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
   readonly autoplay: (guildId: GuildId) => Effect.Effect<boolean>
   /** 24/7: the bot stays in its voice channel even with nobody there. */
   readonly stayConnected: (guildId: GuildId) => Effect.Effect<boolean>
+  /** Seconds a track that ends on its own fades into the next; 0: none (the gapless change). */
+  readonly crossfade: (guildId: GuildId) => Effect.Effect<number>
   readonly setAutoplay: (guildId: GuildId, enabled: boolean) => Effect.Effect<void, SqlError.SqlError>
   readonly setDjRole: (guildId: GuildId, roleId: RoleId | null) => Effect.Effect<void, SqlError.SqlError>
   readonly setVoteSkipRatio: (guildId: GuildId, ratio: number) => Effect.Effect<void, SqlError.SqlError>
   readonly setStayConnected: (guildId: GuildId, stay: boolean) => Effect.Effect<void, SqlError.SqlError>
+  readonly setCrossfade: (guildId: GuildId, seconds: number) => Effect.Effect<void, SqlError.SqlError>
   /** Changes the limits given, in one write. */
   readonly setLimits: (guildId: GuildId, limits: Partial<GuildLimits>) => Effect.Effect<void, SqlError.SqlError>
   readonly setDjActions: (guildId: GuildId, actions: ReadonlyArray<DjAction>) => Effect.Effect<void, SqlError.SqlError>
@@ -85,7 +89,7 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
       // The ratio is a `real`: through numeric it reads back as written (0.6, not 0.6000000238).
       const queryRow = (guildId: GuildId) =>
         sql`SELECT dj_role_id, vote_skip_ratio::numeric::float8 AS vote_skip_ratio, allow_duplicates, max_queue_length, max_playlist_size, autoplay,
-          stay_connected, dj_actions FROM guild_settings WHERE guild_id = ${guildId}`.pipe(
+          stay_connected, dj_actions, crossfade_seconds FROM guild_settings WHERE guild_id = ${guildId}`.pipe(
           Effect.flatMap(decodeRows),
           Effect.map((rows) => rows[0] ?? null),
           Effect.tap((row) => Effect.map(Clock.currentTimeMillis, (now) => known.set(guildId, { row, until: now + keepFor }))),
@@ -135,6 +139,7 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
       )
       const autoplay = read("autoplay", (row) => row.autoplay, false)
       const stayConnected = read("stayConnected", (row) => row.stay_connected, false)
+      const crossfade = read("crossfade", (row) => row.crossfade_seconds, 0)
 
       const setAutoplay = Effect.fn("GuildSettingsRepo.setAutoplay")(function*(guildId: GuildId, enabled: boolean) {
         yield* sql`INSERT INTO guild_settings (guild_id, autoplay) VALUES (${guildId}, ${enabled})
@@ -157,6 +162,11 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
       const setStayConnected = Effect.fn("GuildSettingsRepo.setStayConnected")(function*(guildId: GuildId, stay: boolean) {
         yield* sql`INSERT INTO guild_settings (guild_id, stay_connected) VALUES (${guildId}, ${stay})
           ON CONFLICT (guild_id) DO UPDATE SET stay_connected = EXCLUDED.stay_connected, updated_at = now()`
+      }, (effect, guildId) => writing(guildId)(effect))
+
+      const setCrossfade = Effect.fn("GuildSettingsRepo.setCrossfade")(function*(guildId: GuildId, seconds: number) {
+        yield* sql`INSERT INTO guild_settings (guild_id, crossfade_seconds) VALUES (${guildId}, ${seconds})
+          ON CONFLICT (guild_id) DO UPDATE SET crossfade_seconds = EXCLUDED.crossfade_seconds, updated_at = now()`
       }, (effect, guildId) => writing(guildId)(effect))
 
       const setLimits = Effect.fn("GuildSettingsRepo.setLimits")(function*(guildId: GuildId, change: Partial<GuildLimits>) {
@@ -184,10 +194,12 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
         limits,
         autoplay,
         stayConnected,
+        crossfade,
         setAutoplay,
         setDjRole,
         setVoteSkipRatio,
         setStayConnected,
+        setCrossfade,
         setLimits,
         setDjActions
       })

@@ -169,7 +169,7 @@ export class PlayerRegistry extends Context.Service<PlayerRegistry, {
     build: (e) => ({ idleWindow: e.PLAYER_IDLE_TIMEOUT, maxQueueSize: e.MAX_QUEUE_LENGTH })
   })
 
-  /** The settings from its section, each guild's 24/7 mode, and a count of every command taken. */
+  /** The settings from its section, each guild's 24/7 mode and crossfade, and a count of every command taken. */
   static readonly layerConfig = Layer.unwrap(
     Effect.gen(function*() {
       const config = yield* Section.settingsOf(PlayerRegistry.section)
@@ -177,6 +177,7 @@ export class PlayerRegistry extends Context.Service<PlayerRegistry, {
       return PlayerRegistry.layer({
         ...config,
         stayConnected: settings.stayConnected,
+        crossfadeMs: (guildId) => Effect.map(settings.crossfade(guildId), (seconds) => seconds * 1000),
         onCommand: countCommand
       })
     })

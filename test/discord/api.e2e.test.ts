@@ -242,6 +242,7 @@ describe("Reprise's HTTP API against the fake Discord", () => {
       voteSkipRatio: 0.5,
       autoplay: false,
       stay: false,
+      crossfade: 0,
       maxQueueLength: null,
       maxPlaylistSize: null,
       allowDuplicates: true,
@@ -257,6 +258,10 @@ describe("Reprise's HTTP API against the fake Discord", () => {
     assertProblem(await call("PATCH", `${guild()}/settings`, { maxQueueLength: 0 }), 400, /payload\.maxQueueLength/)
     assertProblem(await call("PATCH", `${guild()}/settings`, { djOnly: { seek: "yes" } }), 400, /payload\.djOnly/)
     assertProblem(await call("PATCH", `${guild()}/settings`, { maxPlaylistSize: 5000 }), 422, /at most 1000 tracks/)
+    assertProblem(await call("PATCH", `${guild()}/settings`, { crossfade: 13 }), 400, /payload\.crossfade/)
+    assert.deepInclude((await call("PATCH", `${guild()}/settings`, { crossfade: 3 })).body, { crossfade: 3 })
+    await command(h.fake, ids.alice, "settings", {}, /Crossfade: 3 s between tracks/)
+    await command(h.fake, ids.alice, "settings", { crossfade: 0 }, /Crossfade is off/)
     await call("PATCH", `${guild()}/settings`, { djRoleId: null, voteSkipRatio: 0.5 })
   })
 

@@ -34,6 +34,7 @@ export const memorySettings = () => {
   const access = new Map<GuildId, GuildAccessSettings>()
   const autoplay = new Map<GuildId, boolean>()
   const stay = new Map<GuildId, boolean>()
+  const crossfade = new Map<GuildId, number>()
   const limits = new Map<GuildId, GuildLimits>()
   const get = (guildId: GuildId) => access.get(guildId) ?? defaultAccessSettings
   const limitsOf = (guildId: GuildId) => limits.get(guildId) ?? defaultLimits
@@ -44,11 +45,13 @@ export const memorySettings = () => {
       limits: (guildId) => Effect.sync(() => limitsOf(guildId)),
       autoplay: (guildId) => Effect.sync(() => autoplay.get(guildId) ?? false),
       stayConnected: (guildId) => Effect.sync(() => stay.get(guildId) ?? false),
+      crossfade: (guildId) => Effect.sync(() => crossfade.get(guildId) ?? 0),
       setAutoplay: (guildId, enabled) => Effect.sync(() => void autoplay.set(guildId, enabled)),
       setDjRole: (guildId, roleId: RoleId | null) =>
         Effect.sync(() => void access.set(guildId, { ...get(guildId), djRoleId: roleId })),
       setVoteSkipRatio: (guildId, ratio) => Effect.sync(() => void access.set(guildId, { ...get(guildId), voteSkipRatio: ratio })),
       setStayConnected: (guildId, enabled) => Effect.sync(() => void stay.set(guildId, enabled)),
+      setCrossfade: (guildId, seconds) => Effect.sync(() => void crossfade.set(guildId, seconds)),
       setLimits: (guildId, change) => Effect.sync(() => void limits.set(guildId, { ...limitsOf(guildId), ...change })),
       setDjActions: (guildId, djActions) => Effect.sync(() => void access.set(guildId, { ...get(guildId), djActions }))
     })

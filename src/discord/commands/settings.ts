@@ -1,9 +1,16 @@
 /**
- * /settings [djrole] [nodj] [voteskip] [autoplay] [stay] [queuelimit] [playlistlimit] [duplicates]
- * [djonly] [everyone]: Manage Server, or the DJ role once there is one.
+ * /settings [djrole] [nodj] [voteskip] [autoplay] [stay] [crossfade] [queuelimit] [playlistlimit]
+ * [duplicates] [djonly] [everyone]: Manage Server, or the DJ role once there is one.
  */
 import { Schema } from "effect"
-import { DjAction, djActions, type DjOnlyChange, maxGuildLimit } from "../../../schema/GuildRules.ts"
+import {
+  CrossfadeSeconds,
+  DjAction,
+  djActions,
+  type DjOnlyChange,
+  maxCrossfadeSeconds,
+  maxGuildLimit
+} from "../../../schema/GuildRules.ts"
 import { RoleId } from "../../../schema/Ids.ts"
 import type { SettingsOutcome } from "../../control/Control.ts"
 import { guildCommand, slash } from "./Command.ts"
@@ -22,6 +29,9 @@ const groupText: Readonly<Record<DjAction, string>> = {
   stop: "stop and make me leave",
   clear: "clear the queue"
 }
+
+const crossfadeText = (seconds: number) =>
+  seconds === 0 ? "Crossfade: off (tracks follow without a gap)" : `Crossfade: ${seconds} s between tracks that end on their own`
 
 const limitText = (what: string, limit: number | null) =>
   limit === null ? `${what}: no limit of this server's own` : `${what}: at most ${limit} tracks`
@@ -49,6 +59,13 @@ const settingsText = ({ applied, before }: SettingsOutcome): string => {
         : "24/7 is off: I leave when nothing plays for a while or nobody is listening."
     )
   }
+  if (applied.crossfade !== undefined) {
+    changes.push(
+      applied.crossfade === 0
+        ? "Crossfade is off: each track follows the last without a gap."
+        : `Crossfade is ${applied.crossfade} s: a track that ends on its own fades into the next (a skip still cuts).`
+    )
+  }
   if (applied.maxQueueLength !== undefined) changes.push(`${limitText("Queue", applied.maxQueueLength)}.`)
   if (applied.maxPlaylistSize !== undefined) changes.push(`${limitText("Playlists", applied.maxPlaylistSize)}.`)
   if (applied.allowDuplicates !== undefined) {
@@ -71,6 +88,7 @@ const settingsText = ({ applied, before }: SettingsOutcome): string => {
     `Vote skip: more than ${percent(before.voteSkipRatio)} of listeners`,
     `Autoplay: ${before.autoplay ? "on" : "off"}`,
     `24/7: ${before.stay ? "on" : "off"}`,
+    crossfadeText(before.crossfade),
     limitText("Queue", before.maxQueueLength),
     limitText("Playlists", before.maxPlaylistSize),
     `Duplicates in the queue: ${before.allowDuplicates ? "allowed" : "refused"}`,
@@ -103,6 +121,10 @@ export const settings = slash({
       o.setName("stay").setDescription("24/7: stay in the voice channel when the queue ends or everyone leaves")
     )
     .addIntegerOption((o) =>
+      o.setName("crossfade").setDescription("Seconds a track fades into the next when it ends on its own (0: off)")
+        .setMinValue(0).setMaxValue(maxCrossfadeSeconds)
+    )
+    .addIntegerOption((o) =>
       o.setName("queuelimit").setDescription("Most tracks the queue may hold (0: no limit of this server's own)")
         .setMinValue(0).setMaxValue(maxGuildLimit)
     )
@@ -126,6 +148,7 @@ export const settings = slash({
     voteskip: Schema.optional(Schema.Number.check(Schema.isBetween({ minimum: 0.05, maximum: 1 }))),
     autoplay: Schema.optional(Schema.Boolean),
     stay: Schema.optional(Schema.Boolean),
+    crossfade: Schema.optional(CrossfadeSeconds),
     queuelimit: Schema.optional(GuildLimitOption),
     playlistlimit: Schema.optional(GuildLimitOption),
     duplicates: Schema.optional(Schema.Boolean),
@@ -138,6 +161,7 @@ export const settings = slash({
       voteSkipRatio: options.voteskip,
       autoplay: options.autoplay,
       stay: options.stay,
+      crossfade: options.crossfade,
       maxQueueLength: limitOption(options.queuelimit),
       maxPlaylistSize: limitOption(options.playlistlimit),
       allowDuplicates: options.duplicates,
