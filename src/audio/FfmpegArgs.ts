@@ -182,12 +182,21 @@ export const transcodeArgs = (
 }
 
 /**
+ * How far before the fade's start the outgoing track is read, then trimmed: a decoder that starts
+ * at a seek point has no history (an MP3 frame borrows bits from the frames before it), and its
+ * first ~26 ms come out silent, which would be a dropout at the very start of the fade.
+ */
+export const CROSSFADE_PREROLL_MS = 200
+
+/**
  * The crossfade into `request`'s track (see `Crossfade` in AudioPipeline.ts): input 0 is the
  * outgoing track from `crossfade.startMs`, cut or padded to exactly the fade's length after its
  * effects, input 1 the incoming track from its start; `acrossfade` overlaps the whole of the
  * first with the start of the second, so the output's timeline is the incoming track's. The
  * quarter-sine curves keep the power of two unrelated songs about even through the fade, where
- * straight lines dip by 3 dB halfway.
+ * straight lines dip by 3 dB halfway. `read-forward` (a server without byte ranges) reads the
+ * outgoing track from its start and trims in the graph: an `-ss` after its `-i` would apply to
+ * the next input instead.
  */
 export const crossfadeArgs = (
   request: PipelineRequest & { readonly crossfade: Crossfade },
@@ -195,17 +204,19 @@ export const crossfadeArgs = (
   seek: SeekMethod = "input"
 ): Array<string> => {
   const { shaping, output } = soundChain(request, options)
-  const fade = secondsArg(request.crossfade.ms)
-  const shaped = (label: string, tail: ReadonlyArray<string>) =>
-    `[${label}:a:0]${[MIX_FORMAT, ...shaping, ...tail].join(",")}[${label === "0" ? "out" : "in"}]`
+  const { crossfade } = request
+  const fade = secondsArg(crossfade.ms)
+  const seekMs = seek === "input" && !crossfade.source.isLive ? Math.max(0, crossfade.startMs - CROSSFADE_PREROLL_MS) : 0
+  const trimMs = crossfade.source.isLive ? 0 : crossfade.startMs - seekMs
+  const head = trimMs > 0 ? [`atrim=start=${secondsArg(trimMs)}`, "asetpts=PTS-STARTPTS"] : []
   const graph = [
-    shaped("0", [`apad=whole_dur=${fade}`, `atrim=duration=${fade}`]),
-    shaped("1", []),
+    `[0:a:0]${[...head, MIX_FORMAT, ...shaping, `apad=whole_dur=${fade}`, `atrim=duration=${fade}`].join(",")}[out]`,
+    `[1:a:0]${[MIX_FORMAT, ...shaping].join(",")}[in]`,
     `[out][in]${[`acrossfade=d=${fade}:c1=qsin:c2=qsin`, ...output].join(",")}[mix]`
   ].join(";")
   return [
     ...globalArgs,
-    ...sourceArgs(request.crossfade.source, request.crossfade.startMs, seek),
+    ...sourceArgs(crossfade.source, seekMs, "input"),
     ...sourceArgs(request.source, request.startMs, "input"),
     "-filter_complex",
     graph,
