@@ -14,9 +14,8 @@ import { Resolver } from "../../src/resolve/Resolver.ts"
 import { goertzelPower, rmsDb, slice } from "../support/audioAnalysis.ts"
 import { generateTone } from "../support/audioFixtures.ts"
 import { fixturesForFile } from "../support/fixturesForFile.ts"
-import { sessionGaps } from "../support/gaps.ts"
 import { RecordingVoiceOutput } from "../support/RecordingVoiceOutput.ts"
-import { awaitEvent, isTag, type Session, sessions, waitForPackets } from "./support/listen.ts"
+import { playQueue, sendAfterPackets, type Session, sessions } from "./support/listen.ts"
 import { track, user } from "./support/tracks.ts"
 
 const FADE_MS = 2000
@@ -42,23 +41,16 @@ const layer = PlayerRegistry.layer({ crossfadeMs: () => Effect.succeed(FADE_MS) 
   Layer.provideMerge(Layer.mergeAll(FfmpegPipeline.layer(), RecordingVoiceOutput.layer, fileResolver))
 )
 
-/** Queues `tones`, runs `meanwhile`, waits for the queue to end: the sessions heard and the gaps between them. */
-const playQueue = <E>(
+/** Queues `tones`, each with its length, plays them through and decodes each session. */
+const playTones = <E>(
   g: GuildId,
   tones: ReadonlyArray<readonly [Tone, number]>,
-  meanwhile: Effect.Effect<void, E, PlayerRegistry | RecordingVoiceOutput> = Effect.void
+  meanwhile?: Effect.Effect<void, E, PlayerRegistry | RecordingVoiceOutput>
 ) =>
-  Effect.gen(function*() {
-    const registry = yield* PlayerRegistry
-    const recorder = yield* RecordingVoiceOutput
-    const sub = yield* registry.subscribe
-    const [first, ...rest] = tones.map(([name, durationMs]) => track(name, { location: files[name], durationMs }))
-    yield* registry.send(g, new Cmd.Enqueue({ tracks: [first!, ...rest], position: "end", requester: user }))
-    yield* meanwhile
-    yield* awaitEvent(sub, isTag("Idle", g), "30 seconds")
-    const recording = yield* recorder.recording(g)
-    return { heard: sessions(recording), gaps: sessionGaps(recording) }
-  })
+  Effect.map(
+    playQueue(g, tones.map(([name, durationMs]) => track(name, { location: files[name], durationMs })), meanwhile, "30 seconds"),
+    ({ recording, gaps }) => ({ heard: sessions(recording), gaps })
+  )
 
 /** The level of one tone in `lengthMs` from `fromMs` of a session, in dB. */
 const toneDb = (s: Session, frequency: number, fromMs: number, lengthMs = 100) =>
@@ -71,7 +63,7 @@ const silentFrames = (s: Session) =>
 describe("crossfade", () => {
   it.live("a track ending on its own fades into the next: both heard at once, one falling as the other rises, no silence", () =>
     Effect.gen(function*() {
-      const { heard, gaps } = yield* playQueue(GuildId.make("311000000000000001"), [["t440", TRACK_MS], ["t660", TRACK_MS]])
+      const { heard, gaps } = yield* playTones(GuildId.make("311000000000000001"), [["t440", TRACK_MS], ["t660", TRACK_MS]])
       assert.lengthOf(heard, 2)
       const [outgoing, fade] = [heard[0]!, heard[1]!]
       // The first run is cut where the fade begins; the second starts with the fade and lasts the next track.
@@ -95,12 +87,8 @@ describe("crossfade", () => {
   it.live("a skip cuts: the next track starts alone, from its start", () =>
     Effect.gen(function*() {
       const g = GuildId.make("311000000000000002")
-      const skip = Effect.gen(function*() {
-        const recorder = yield* RecordingVoiceOutput
-        yield* waitForPackets(recorder.recording(g), 1, 25)
-        yield* PlayerRegistry.use((r) => r.send(g, new Cmd.Skip({ count: 1, requester: user })))
-      })
-      const { heard } = yield* playQueue(g, [["t440", TRACK_MS], ["t660", TRACK_MS]], skip)
+      const skip = sendAfterPackets(g, 25, new Cmd.Skip({ count: 1, requester: user }))
+      const { heard } = yield* playTones(g, [["t440", TRACK_MS], ["t660", TRACK_MS]], skip)
       const next = heard[heard.length - 1]!
       assert.closeTo(next.packets.length, TRACK_MS / 20, 3)
       assert.isAbove(toneDb(next, 660, 100), toneDb(next, 440, 100) + 30)
@@ -108,7 +96,7 @@ describe("crossfade", () => {
 
   it.live("tracks shorter than two fades follow gaplessly, whole", () =>
     Effect.gen(function*() {
-      const { heard, gaps } = yield* playQueue(GuildId.make("311000000000000003"), [["short440", SHORT_MS], ["short660", SHORT_MS]])
+      const { heard, gaps } = yield* playTones(GuildId.make("311000000000000003"), [["short440", SHORT_MS], ["short660", SHORT_MS]])
       assert.lengthOf(heard, 2)
       for (const s of heard) assert.closeTo(s.packets.length, SHORT_MS / 20, 1)
       assert.isBelow(gaps[0]!, 100)
