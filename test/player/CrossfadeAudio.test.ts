@@ -32,13 +32,19 @@ const { files } = fixturesForFile("crossfade", {
 })
 type Tone = keyof typeof files
 
-const fileResolver = Layer.mock(Resolver, {
-  playable: (t) => Effect.succeed({ input: t.location, httpHeaders: {}, codec: "unknown" as const, expiresAt: null, isLive: false }),
+/** As slow as a remote lookup: a track opened only when it is due would be heard late. */
+const RESOLVE_MS = 300
+
+const slowResolver = Layer.mock(Resolver, {
+  playable: (t) =>
+    Effect.succeed({ input: t.location, httpHeaders: {}, codec: "unknown" as const, expiresAt: null, isLive: false }).pipe(
+      Effect.delay(`${RESOLVE_MS} millis`)
+    ),
   duration: () => Effect.succeed(null)
 })
 
 const layer = PlayerRegistry.layer({ crossfadeMs: () => Effect.succeed(FADE_MS) }).pipe(
-  Layer.provideMerge(Layer.mergeAll(FfmpegPipeline.layer(), RecordingVoiceOutput.layer, fileResolver))
+  Layer.provideMerge(Layer.mergeAll(FfmpegPipeline.layer(), RecordingVoiceOutput.layer, slowResolver))
 )
 
 /** Queues `tones`, each with its length, plays them through and decodes each session. */
@@ -92,6 +98,20 @@ describe("crossfade", () => {
       const next = heard[heard.length - 1]!
       assert.closeTo(next.packets.length, TRACK_MS / 20, 3)
       assert.isAbove(toneDb(next, 660, 100), toneDb(next, 440, 100) + 30)
+    }).pipe(Effect.provide(layer)))
+
+  it.live("a seek into the last seconds plays them out alone, and the next track follows gaplessly", () =>
+    Effect.gen(function*() {
+      const g = GuildId.make("311000000000000004")
+      // late enough that the crossfade is open and waiting
+      const intoFade = sendAfterPackets(g, 50, new Cmd.Seek({ positionMs: TRACK_MS - FADE_MS / 2, requester: user }))
+      const { heard, gaps } = yield* playTones(g, [["t440", TRACK_MS], ["t660", TRACK_MS]], intoFade)
+      const [seeked, next] = [heard[heard.length - 2]!, heard[heard.length - 1]!]
+      assert.closeTo(seeked.packets.length, FADE_MS / 2 / 20, 3, "the seek's run plays to the track's end")
+      assert.closeTo(next.packets.length, TRACK_MS / 20, 3)
+      assert.isAbove(toneDb(next, 660, 100), toneDb(next, 440, 100) + 30, "nothing of the first track in the next")
+      // prepared again, plainly, as soon as the seek landed past the fade's start
+      assert.isBelow(gaps[gaps.length - 1]!, 100)
     }).pipe(Effect.provide(layer)))
 
   it.live("tracks shorter than two fades follow gaplessly, whole", () =>
