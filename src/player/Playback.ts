@@ -5,8 +5,8 @@
  */
 import { Cause, Deferred, Duration, Effect, Exit, Fiber, Queue, Scope, Stream, type Tracer } from "effect"
 import type { ChannelId, GuildId } from "../../schema/Ids.ts"
-import * as Cmd from "../../schema/PlayerCommand.ts"
 import { maxCrossfadeSeconds } from "../../schema/GuildRules.ts"
+import * as Cmd from "../../schema/PlayerCommand.ts"
 import type { QueueEntry } from "../../schema/PlayerState.ts"
 import { AudioPipeline, type Crossfade, type OpusPacket, PipelineError } from "../audio/AudioPipeline.ts"
 import { playbackSpeed } from "../audio/EffectCatalog.ts"
@@ -134,8 +134,8 @@ export const makePlayback = Effect.fnUntraced(function*(
       positionMs: positionOf(out)
     }, { entryId: entry.entryId, durationMs: entry.track.durationMs })
     if (cutAtMs === null) return null
-    const fade: Crossfade & { readonly entryId: number } = { entryId: out.entryId, source: out.source, startMs: cutAtMs, ms: fadeMs }
-    return fade
+    const crossfade: Crossfade = { source: out.source, startMs: cutAtMs, ms: fadeMs }
+    return { entryId: out.entryId, crossfade }
   })
 
   /** Readies `entry`'s pipeline in a scope of its own; `early` waits for the current run's end to near. */
@@ -164,23 +164,36 @@ export const makePlayback = Effect.fnUntraced(function*(
         // A few packets of read-ahead: the voice output still pulls at the pace it sends.
         const buffer = yield* Queue.bounded<OpusPacket, PipelineError | Cause.Done>(4)
         const ready = yield* Deferred.make<void>()
+        let flowing = false
         const fiber = yield* pipeline.open({ source, startMs, ...sound, crossfade }).pipe(
-          Stream.tap(() => Deferred.succeed(ready, undefined)),
+          Stream.tap(() => Effect.andThen(Effect.sync(() => flowing = true), Deferred.succeed(ready, undefined))),
           Stream.runIntoQueue(buffer),
           Effect.ensuring(Deferred.succeed(ready, undefined)),
           Effect.forkIn(pending.scope)
         )
         yield* Deferred.await(ready)
-        return { buffer, fiber }
+        return { buffer, fiber, flowing }
       })
-      let open = yield* opening(fade ?? undefined)
+      let open = yield* opening(fade?.crossfade)
       if (fade !== null) {
         // Only now may the outgoing run be cut for it, its first packets in hand; if that run is
-        // already past the cut (a slow resolution, a seek), it ends on its own and this follows plainly.
+        // already past the cut (a slow resolution, a seek), it ends on its own and this follows
+        // plainly, as it does when the crossfade failed (the outgoing source gone): that must
+        // not fail the next track.
         const run = current?.run
-        if (run !== undefined && run.entryId === fade.entryId && run.startMs < fade.startMs && positionOf(run) < fade.startMs) {
-          pending.fade = { entryId: fade.entryId, cutAtMs: fade.startMs }
+        const cutAtMs = fade.crossfade.startMs
+        if (
+          open.flowing && run !== undefined && run.entryId === fade.entryId && run.startMs < cutAtMs &&
+          positionOf(run) < cutAtMs
+        ) {
+          pending.fade = { entryId: fade.entryId, cutAtMs }
         } else {
+          if (!open.flowing) {
+            yield* Queue.take(open.buffer).pipe(
+              Effect.catchCause((cause) => Effect.logWarning("the crossfade could not start; the next track follows without it", cause)),
+              Effect.asVoid
+            )
+          }
           yield* Fiber.interrupt(open.fiber)
           open = yield* opening(undefined)
         }

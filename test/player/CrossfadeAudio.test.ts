@@ -6,6 +6,8 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
+import { copyFile, rm } from "node:fs/promises"
+import { join } from "node:path"
 import { GuildId } from "../../schema/Ids.ts"
 import * as Cmd from "../../schema/PlayerCommand.ts"
 import { FfmpegPipeline } from "../../src/audio/FfmpegPipeline.ts"
@@ -15,14 +17,14 @@ import { goertzelPower, rmsDb, slice } from "../support/audioAnalysis.ts"
 import { generateTone } from "../support/audioFixtures.ts"
 import { fixturesForFile } from "../support/fixturesForFile.ts"
 import { RecordingVoiceOutput } from "../support/RecordingVoiceOutput.ts"
-import { playQueue, sendAfterPackets, type Session, sessions } from "./support/listen.ts"
+import { playQueue, sendAfterPackets, type Session, sessions, waitForPackets } from "./support/listen.ts"
 import { track, user } from "./support/tracks.ts"
 
 const FADE_MS = 2000
 const TRACK_MS = 4000
 const SHORT_MS = 3500
 
-const { files } = fixturesForFile("crossfade", {
+const { dir, files } = fixturesForFile("crossfade", {
   // MP3 going out: a decoder that starts at a seek point gives ~26 ms of silence first.
   t440: (d) => generateTone(d, { frequency: 440, seconds: TRACK_MS / 1000, format: "mp3" }),
   t660: (d) => generateTone(d, { frequency: 660, seconds: TRACK_MS / 1000, format: "flac" }),
@@ -34,11 +36,13 @@ type Tone = keyof typeof files
 
 /** As slow as a remote lookup: a track opened only when it is due would be heard late. */
 const RESOLVE_MS = 300
+/** A track titled so resolves slower still, leaving a test time to act before its crossfade opens. */
+const LATE = "late"
 
 const slowResolver = Layer.mock(Resolver, {
   playable: (t) =>
     Effect.succeed({ input: t.location, httpHeaders: {}, codec: "unknown" as const, expiresAt: null, isLive: false }).pipe(
-      Effect.delay(`${RESOLVE_MS} millis`)
+      Effect.delay(`${t.title === LATE ? 4 * RESOLVE_MS : RESOLVE_MS} millis`)
     ),
   duration: () => Effect.succeed(null)
 })
@@ -112,6 +116,26 @@ describe("crossfade", () => {
       assert.isAbove(toneDb(next, 660, 100), toneDb(next, 440, 100) + 30, "nothing of the first track in the next")
       // prepared again, plainly, as soon as the seek landed past the fade's start
       assert.isBelow(gaps[gaps.length - 1]!, 100)
+    }).pipe(Effect.provide(layer)))
+
+  it.live("a crossfade that cannot start (the outgoing file gone) leaves both tracks to play whole, one after the other", () =>
+    Effect.gen(function*() {
+      const g = GuildId.make("311000000000000005")
+      const vanishing = join(dir(), "vanishing.mp3")
+      yield* Effect.promise(() => copyFile(files.t440, vanishing))
+      // The playing FFmpeg has the file open; the crossfade's, opened after the slow lookup, finds nothing.
+      const remove = Effect.gen(function*() {
+        const recorder = yield* RecordingVoiceOutput
+        yield* waitForPackets(recorder.recording(g), 1, 5)
+        yield* Effect.promise(() => rm(vanishing))
+      })
+      const tracks = [track("vanishing", { location: vanishing, durationMs: TRACK_MS }), track(LATE, { location: files.t660, durationMs: TRACK_MS })]
+      const { recording, gaps } = yield* playQueue(g, tracks, remove, "30 seconds")
+      const heard = sessions(recording)
+      assert.lengthOf(heard, 2)
+      for (const s of heard) assert.closeTo(s.packets.length, TRACK_MS / 20, 3)
+      assert.isAbove(toneDb(heard[1]!, 660, 100), toneDb(heard[1]!, 440, 100) + 30)
+      assert.isBelow(gaps[0]!, 100)
     }).pipe(Effect.provide(layer)))
 
   it.live("tracks shorter than two fades follow gaplessly, whole", () =>
