@@ -1,8 +1,9 @@
 /**
  * Crossfades, heard: with a crossfade set, a track that ends on its own fades into the next (both
  * tones sound at once, the first falling as the second rises, nothing silent between them); a
- * skip cuts; a track too short for the fade follows gaplessly. Real FFmpeg on generated tones,
- * the recording voice output's packets decoded.
+ * skip cuts; a seek into the fade's stretch, a crossfade that cannot start and a track too short
+ * for the fade all leave a plain gapless change. (Without a crossfade, Gapless.test.ts.) Real
+ * FFmpeg on generated tones, the recording voice output's packets decoded.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
