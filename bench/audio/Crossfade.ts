@@ -2,8 +2,8 @@
  * `audio.crossfade`: what a listener hears where one track fades into the next, with the guild's
  * crossfade set. Per change: how long both tracks sound at once (each tone within 40 dB of its
  * full level, in Hann-windowed 40 ms frames), against the fade configured; the silence between
- * the cut run and the crossfade run (the recording's gap); and the frames quieter than −40 dBFS
- * around the change. Tones alternate 440/660 Hz, so each frame says which track it holds.
+ * the cut run and the crossfade run (the recording's gap); and the silent frames at the change:
+ * those quieter than −40 dBFS among the ten either side, and each whole 20 ms of the gap. Tones alternate 440/660 Hz, so each frame says which track it holds.
  */
 import { Effect, Layer } from "effect"
 import { GuildId, UserId } from "../../schema/Ids.ts"
@@ -102,7 +102,8 @@ export const crossfadeSection: BenchSection = {
       const gaps = sessionGaps(recording)
       const fullDb = toneDb(heard[0]!, toneOf(0), 500)
       const overlaps = heard.slice(1).map((s, i) => overlapMs(s, toneOf(i), toneOf(i + 1), fullDb))
-      const silent = heard.slice(1).map((s, i) => silentAround(heard[i]!, s) + Math.max(0, Math.round(gaps[i]! / FRAME_MS)))
+      // A gap counts a frame for each whole 20 ms with nothing sent; a packet a few ms late (a busy timer) is not one.
+      const silent = heard.slice(1).map((s, i) => silentAround(heard[i]!, s) + Math.max(0, Math.floor(gaps[i]! / FRAME_MS)))
       const stat = (values: ReadonlyArray<number>, p: number) => round(percentile(values, p))
       const figures: Array<Figure> = [
         { key: "overlap_ms.configured", value: FADE_MS, unit: "ms" },
