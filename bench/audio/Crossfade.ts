@@ -19,7 +19,7 @@ import { sessionGaps } from "../../test/support/gaps.ts"
 import { FRAME_MS, RecordingVoiceOutput } from "../../test/support/RecordingVoiceOutput.ts"
 import { type BenchSection, type Figure, percentile, round } from "../Section.ts"
 
-const TRACKS = 7
+const TRACKS = 11
 const TRACK_MS = 4500
 const FADE_MS = 2000
 const requester = UserId.make("200000000000000001")
