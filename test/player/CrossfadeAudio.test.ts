@@ -37,6 +37,12 @@ type Tone = keyof typeof files
 
 /** As slow as a remote lookup: a track opened only when it is due would be heard late. */
 const RESOLVE_MS = 300
+/**
+ * The loose bound on the silence at a change: a prepared track follows within a frame or two, but
+ * a loaded machine delays a niced FFmpeg now and then (the bench saw 94 ms); a track opened only
+ * when due takes the lookup and FFmpeg's start, well over this.
+ */
+const GAP_BOUND_MS = 200
 /** A track titled so resolves slower still, leaving a test time to act before its crossfade opens. */
 const LATE = "late"
 
@@ -80,7 +86,7 @@ describe("crossfade", () => {
       // The first run is cut where the fade begins; the second starts with the fade and lasts the next track.
       assert.closeTo(outgoing.packets.length, (TRACK_MS - FADE_MS) / 20, 3)
       assert.closeTo(fade.packets.length, TRACK_MS / 20, 3)
-      assert.isBelow(gaps[0]!, 100)
+      assert.isBelow(gaps[0]!, GAP_BOUND_MS)
       assert.strictEqual(silentFrames(outgoing) + silentFrames(fade), 0)
       const at = (ms: number) => ({ out: toneDb(fade, 440, ms), in: toneDb(fade, 660, ms) })
       const [early, middle, late, after] = [at(100), at(950), at(1800), at(FADE_MS + 300)]
@@ -116,7 +122,7 @@ describe("crossfade", () => {
       assert.closeTo(next.packets.length, TRACK_MS / 20, 3)
       assert.isAbove(toneDb(next, 660, 100), toneDb(next, 440, 100) + 30, "nothing of the first track in the next")
       // prepared again, plainly, as soon as the seek landed past the fade's start
-      assert.isBelow(gaps[gaps.length - 1]!, 100)
+      assert.isBelow(gaps[gaps.length - 1]!, GAP_BOUND_MS)
     }).pipe(Effect.provide(layer)))
 
   it.live("a crossfade that cannot start (the outgoing file gone) leaves both tracks to play whole, one after the other", () =>
@@ -136,7 +142,7 @@ describe("crossfade", () => {
       assert.lengthOf(heard, 2)
       for (const s of heard) assert.closeTo(s.packets.length, TRACK_MS / 20, 3)
       assert.isAbove(toneDb(heard[1]!, 660, 100), toneDb(heard[1]!, 440, 100) + 30)
-      assert.isBelow(gaps[0]!, 100)
+      assert.isBelow(gaps[0]!, GAP_BOUND_MS)
     }).pipe(Effect.provide(layer)))
 
   it.live("tracks shorter than two fades follow gaplessly, whole", () =>
@@ -144,7 +150,7 @@ describe("crossfade", () => {
       const { heard, gaps } = yield* playTones(GuildId.make("311000000000000003"), [["short440", SHORT_MS], ["short660", SHORT_MS]])
       assert.lengthOf(heard, 2)
       for (const s of heard) assert.closeTo(s.packets.length, SHORT_MS / 20, 1)
-      assert.isBelow(gaps[0]!, 100)
+      assert.isBelow(gaps[0]!, GAP_BOUND_MS)
       assert.isAbove(toneDb(heard[1]!, 660, 100), toneDb(heard[1]!, 440, 100) + 30)
     }).pipe(Effect.provide(layer)))
 })
