@@ -4,7 +4,7 @@
  */
 import { Schema } from "effect"
 import { EffectName, EqPreset, Volume } from "./Effects.ts"
-import { DjOnly, DjOnlyChange, GuildLimit } from "./GuildRules.ts"
+import { CrossfadeSeconds, DjOnly, DjOnlyChange, GuildLimit } from "./GuildRules.ts"
 import { ChannelId, RoleId, UserId } from "./Ids.ts"
 import { LoopMode } from "./PlayerState.ts"
 import { PlaylistName, PlaylistScope } from "./Playlist.ts"
@@ -162,6 +162,8 @@ export const SettingsView = Schema.Struct({
   stay: Schema.Boolean,
   /** The now-playing message is posted anew for each track, at the bottom of the channel, instead of edited. */
   repost: Schema.Boolean,
+  /** Seconds a track that ends on its own fades into the next; 0: none. */
+  crossfade: Schema.Int,
   /** The guild's limit on queued tracks; null: the bot's own cap (MAX_QUEUE_LENGTH) alone. */
   maxQueueLength: Schema.NullOr(Schema.Int),
   /** The guild's limit on a playlist's tracks; null: the bot's own cap (MAX_PLAYLIST_SIZE) alone. */
@@ -186,6 +188,8 @@ export const SettingsPatch = Schema.Struct({
   autoplay: Schema.optionalKey(Schema.Boolean),
   stay: Schema.optionalKey(Schema.Boolean),
   repost: Schema.optionalKey(Schema.Boolean),
+  /** Whole seconds from 0 (off) to 12. */
+  crossfade: Schema.optionalKey(CrossfadeSeconds),
   /** A limit from 1 to 10000, under the bot's own cap; null for the cap alone. */
   maxQueueLength: Schema.optionalKey(Schema.NullOr(GuildLimit)),
   maxPlaylistSize: Schema.optionalKey(Schema.NullOr(GuildLimit)),

@@ -1,6 +1,6 @@
 /**
- * The rules a guild sets for its music: which actions only DJs may take, and how long its queue
- * and playlists may grow. Shared by the store, the core and every edge that shows or sets them.
+ * The rules a guild sets for its music: which actions only DJs may take, how long its queue
+ * and playlists may grow, and how long tracks crossfade. Shared by the store, the core and every edge that shows or sets them.
  */
 import { Schema, Struct } from "effect"
 
@@ -62,3 +62,14 @@ export const djOnlyOf = (kept: ReadonlyArray<DjAction>): DjOnly => ({
 /** The groups kept for DJs after a change. */
 export const applyDjOnly = (kept: ReadonlyArray<DjAction>, change: DjOnlyChange): ReadonlyArray<DjAction> =>
   djActions.filter((a) => change[a] ?? kept.includes(a))
+
+/** Longest crossfade a guild may set, in seconds: past it two songs overlap for most of a verse. */
+export const maxCrossfadeSeconds = 12
+
+/** A guild's crossfade between tracks that end on their own, in whole seconds; 0 turns it off. */
+export const CrossfadeSeconds = Schema.Int.check(
+  Schema.isBetween(
+    { minimum: 0, maximum: maxCrossfadeSeconds },
+    { message: `must be a whole number of seconds from 0 to ${maxCrossfadeSeconds}` }
+  )
+)

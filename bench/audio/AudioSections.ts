@@ -1,6 +1,6 @@
 /**
  * The audio benchmark sections: capacity per path, time to first packet, the live-change restart
- * gap, and pacing under a busy event loop. Targets are the ones the project set for itself.
+ * gap, the gap and the crossfade between tracks, and pacing under a busy event loop. Targets are the ones the project set for itself.
  */
 import { NodeServices } from "@effect/platform-node"
 import { Deferred, Effect, Fiber, Stream } from "effect"
@@ -13,6 +13,7 @@ import { RecordingVoiceOutput } from "../../test/support/RecordingVoiceOutput.ts
 import { type BenchSection, type Figure, percentile, round, type SectionResult } from "../Section.ts"
 import { benchLayer, benchSources, CORES, nowMs, PATHS, playable, request } from "./BenchAudio.ts"
 import { runStep, searchCapacity, type StepOptions } from "./Capacity.ts"
+import { crossfadeSection } from "./Crossfade.ts"
 import { gapSection } from "./Gap.ts"
 
 const log = (line: string) => process.stdout.write(`${line}\n`)
@@ -239,6 +240,7 @@ export const audioSections: ReadonlyArray<BenchSection> = [
   ttfpSection,
   restartSection,
   gapSection,
+  crossfadeSection,
   eventLoopSection,
   resolvingSection,
   streamsSection

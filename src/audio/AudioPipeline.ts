@@ -5,6 +5,16 @@ import type { Playable } from "./Playable.ts"
 /** One Opus packet holding 20 ms of 48 kHz stereo audio. */
 export type OpusPacket = Uint8Array
 
+/**
+ * The end of the outgoing track, mixed into the start of this one: its source from `startMs`
+ * (track time), faded out over `ms` of played time while this track fades in from 0:00.
+ */
+export interface Crossfade {
+  readonly source: Playable
+  readonly startMs: number
+  readonly ms: number
+}
+
 /** Everything that shapes the sound of one pipeline run. */
 export interface PipelineRequest {
   readonly source: Playable
@@ -16,6 +26,8 @@ export interface PipelineRequest {
   readonly volume: number
   /** Per-guild loudness normalisation. */
   readonly normalize: boolean
+  /** Set only for the run that takes over from a track ending on its own (always transcoded). */
+  readonly crossfade?: Crossfade | undefined
 }
 
 export class PipelineError extends Schema.TaggedError<PipelineError>()("PipelineError", {

@@ -1,4 +1,4 @@
-import type { PipelineRequest } from "./AudioPipeline.ts"
+import type { Crossfade, PipelineRequest } from "./AudioPipeline.ts"
 import { equalizerFilters, formatNumber, orderEffects } from "./EffectCatalog.ts"
 import type { Playable } from "./Playable.ts"
 import { DEFAULT_REFERENCE_GAIN, volumeGain } from "./Volume.ts"
@@ -54,9 +54,11 @@ export const secondsArg = (ms: number): string => formatNumber(Math.max(0, Math.
  */
 export type SeekMethod = "input" | "read-forward"
 
-/** Everything up to and including `-i`, and for `read-forward` the `-ss` that follows it. */
-export const inputArgs = (source: Playable, startMs: number, seek: SeekMethod = "input"): Array<string> => {
-  const args = ["-hide_banner", "-nostdin", "-loglevel", "error", "-filter_threads", "1"]
+const globalArgs = ["-hide_banner", "-nostdin", "-loglevel", "error", "-filter_threads", "1"]
+
+/** One input: its protocol options, its seek, and `-i`. */
+const sourceArgs = (source: Playable, startMs: number, seek: SeekMethod): Array<string> => {
+  const args: Array<string> = []
   if (isHttp(source.input)) {
     args.push(
       // HLS (live streams) fetches segments over the same protocols; nothing else may be opened.
@@ -89,24 +91,48 @@ export const inputArgs = (source: Playable, startMs: number, seek: SeekMethod = 
   return args
 }
 
+/** Everything up to and including `-i`, and for `read-forward` the `-ss` that follows it. */
+export const inputArgs = (source: Playable, startMs: number, seek: SeekMethod = "input"): Array<string> => [
+  ...globalArgs,
+  ...sourceArgs(source, startMs, seek)
+]
+
 /**
  * The whole filter graph for a request, or undefined when it would not change the sound.
  * Order: resample to 48 kHz, tempo/pitch, tone, modulation, spatial, equalizer, normalisation,
  * volume, limiter. The limiter comes last so nothing after it can push peaks past its ceiling.
  */
 export const filterGraph = (request: PipelineRequest, options: FfmpegOptions = DEFAULT_FFMPEG_OPTIONS) => {
-  const ordered = orderEffects(request.effects)
-  const parts: Array<string> = []
-  for (const effect of ordered) if (effect.stage !== "dynamics") parts.push(effect.filters)
-  const eq = equalizerFilters(request.equalizer)
-  if (eq !== undefined) parts.push(eq)
-  if (request.normalize) parts.push(NORMALIZE_FILTER)
-  const gain = volumeGain(request.volume, options.referenceGain)
-  if (gain !== 1) parts.push(`volume=${formatNumber(gain)}`)
-  for (const effect of ordered) if (effect.stage === "dynamics") parts.push(effect.filters)
-  if (parts.length === 0) return undefined
-  return [`aresample=48000`, ...parts].join(",")
+  const { shaping, output } = soundChain(request, options)
+  if (shaping.length === 0 && output.length === 0) return undefined
+  return [`aresample=48000`, ...shaping, ...output].join(",")
 }
+
+/**
+ * A request's filters in two parts: `shaping` (effects, equalizer, normalisation), which acts on
+ * one track's sound, and `output` (volume, then the limiter), which acts on what is heard. A
+ * crossfade shapes each track and mixes them, then sets the level of the mix once, so that the
+ * limiter sees the sum it must hold under its ceiling.
+ */
+const soundChain = (request: PipelineRequest, options: FfmpegOptions) => {
+  const ordered = orderEffects(request.effects)
+  const shaping: Array<string> = []
+  for (const effect of ordered) if (effect.stage !== "dynamics") shaping.push(effect.filters)
+  const eq = equalizerFilters(request.equalizer)
+  if (eq !== undefined) shaping.push(eq)
+  if (request.normalize) shaping.push(NORMALIZE_FILTER)
+  const output: Array<string> = []
+  const gain = volumeGain(request.volume, options.referenceGain)
+  if (gain !== 1) output.push(`volume=${formatNumber(gain)}`)
+  for (const effect of ordered) if (effect.stage === "dynamics") output.push(effect.filters)
+  return { shaping, output }
+}
+
+/**
+ * Both inputs of a crossfade in one format: `acrossfade` mixes samples, so a mono 44.1 kHz file
+ * and a stereo 48 kHz stream must agree before it.
+ */
+const MIX_FORMAT = "aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo"
 
 const oggOutput = ["-f", "ogg", "-page_duration", "20000", "-flush_packets", "1", "pipe:1"]
 
@@ -121,6 +147,23 @@ const oggOutput = ["-f", "ogg", "-page_duration", "20000", "-flush_packets", "1"
  */
 export const OPUS_COMPRESSION_LEVEL = 6
 
+const opusOutput = (options: FfmpegOptions) => [
+  "-c:a",
+  "libopus",
+  "-b:a",
+  String(options.bitrate),
+  "-ar",
+  "48000",
+  "-ac",
+  "2",
+  "-frame_duration",
+  "20",
+  "-application",
+  "audio",
+  "-compression_level",
+  String(OPUS_COMPRESSION_LEVEL)
+]
+
 /** Decode, filter, encode 20 ms Opus frames in Ogg on stdout (the `Transcode` path of PipelinePlan.ts). */
 export const transcodeArgs = (
   request: PipelineRequest,
@@ -133,20 +176,53 @@ export const transcodeArgs = (
     "-map",
     "0:a:0",
     ...(graph === undefined ? [] : ["-af", graph]),
-    "-c:a",
-    "libopus",
-    "-b:a",
-    String(options.bitrate),
-    "-ar",
-    "48000",
-    "-ac",
-    "2",
-    "-frame_duration",
-    "20",
-    "-application",
-    "audio",
-    "-compression_level",
-    String(OPUS_COMPRESSION_LEVEL),
+    ...opusOutput(options),
+    ...oggOutput
+  ]
+}
+
+/**
+ * How far before the fade's start the outgoing track is read, then trimmed: a decoder that starts
+ * at a seek point has no history (an MP3 frame borrows bits from the frames before it), and its
+ * first ~26 ms come out silent, which would be a dropout at the very start of the fade.
+ */
+export const CROSSFADE_PREROLL_MS = 200
+
+/**
+ * The crossfade into `request`'s track (see `Crossfade` in AudioPipeline.ts): input 0 is the
+ * outgoing track from `crossfade.startMs`, cut or padded to exactly the fade's length after its
+ * effects, input 1 the incoming track from its start; `acrossfade` overlaps the whole of the
+ * first with the start of the second, so the output's timeline is the incoming track's. The
+ * quarter-sine curves keep the power of two unrelated songs about even through the fade, where
+ * straight lines dip by 3 dB halfway. `read-forward` (a server without byte ranges) reads the
+ * outgoing track from its start and trims in the graph: an `-ss` after its `-i` would apply to
+ * the next input instead.
+ */
+export const crossfadeArgs = (
+  request: PipelineRequest & { readonly crossfade: Crossfade },
+  options: FfmpegOptions = DEFAULT_FFMPEG_OPTIONS,
+  seek: SeekMethod = "input"
+): Array<string> => {
+  const { shaping, output } = soundChain(request, options)
+  const { crossfade } = request
+  const fade = secondsArg(crossfade.ms)
+  const seekMs = seek === "input" && !crossfade.source.isLive ? Math.max(0, crossfade.startMs - CROSSFADE_PREROLL_MS) : 0
+  const trimMs = crossfade.source.isLive ? 0 : crossfade.startMs - seekMs
+  const head = trimMs > 0 ? [`atrim=start=${secondsArg(trimMs)}`, "asetpts=PTS-STARTPTS"] : []
+  const graph = [
+    `[0:a:0]${[...head, MIX_FORMAT, ...shaping, `apad=whole_dur=${fade}`, `atrim=duration=${fade}`].join(",")}[out]`,
+    `[1:a:0]${[MIX_FORMAT, ...shaping].join(",")}[in]`,
+    `[out][in]${[`acrossfade=d=${fade}:c1=qsin:c2=qsin`, ...output].join(",")}[mix]`
+  ].join(";")
+  return [
+    ...globalArgs,
+    ...sourceArgs(crossfade.source, seekMs, "input"),
+    ...sourceArgs(request.source, request.startMs, "input"),
+    "-filter_complex",
+    graph,
+    "-map",
+    "[mix]",
+    ...opusOutput(options),
     ...oggOutput
   ]
 }

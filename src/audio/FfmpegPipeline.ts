@@ -145,6 +145,10 @@ const seekMethod = (source: Playable, startMs: number): Effect.Effect<SeekMethod
   )
 }
 
+/** A crossfade seeks in the outgoing track (the incoming one starts at 0:00). */
+const seekOf = ({ crossfade, source, startMs }: PipelineRequest) =>
+  crossfade === undefined ? seekMethod(source, startMs) : seekMethod(crossfade.source, crossfade.startMs)
+
 export const makeFfmpegPipeline = (options: FfmpegPipelineOptions = DEFAULT_PIPELINE_OPTIONS) =>
   Effect.gen(function*() {
     const spawner = yield* ChildProcessSpawner.ChildProcessSpawner
@@ -182,7 +186,7 @@ export const makeFfmpegPipeline = (options: FfmpegPipelineOptions = DEFAULT_PIPE
       }))
 
     const open = (request: PipelineRequest): Stream.Stream<OpusPacket, PipelineError> =>
-      Stream.unwrap(Effect.map(seekMethod(request.source, request.startMs), (seek) => {
+      Stream.unwrap(Effect.map(seekOf(request), (seek) => {
         const chosen = plan(request, options, seek)
         switch (chosen._tag) {
           case "Passthrough":
@@ -199,7 +203,11 @@ export const makeFfmpegPipeline = (options: FfmpegPipelineOptions = DEFAULT_PIPE
 
     return AudioPipeline.of({
       open: (request) =>
-        open(request).pipe(Stream.withSpan("AudioPipeline.open", { attributes: { startMs: request.startMs } }))
+        open(request).pipe(
+          Stream.withSpan("AudioPipeline.open", {
+            attributes: { startMs: request.startMs, "crossfade.ms": request.crossfade?.ms ?? 0 }
+          })
+        )
     })
   })
 

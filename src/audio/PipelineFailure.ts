@@ -1,3 +1,4 @@
+import { Cause } from "effect"
 import { PipelineError } from "./AudioPipeline.ts"
 
 /**
@@ -89,3 +90,11 @@ export const httpFailure = (status: number, url: string): PipelineError =>
 
 /** Stream URLs carry signatures in their query: keep them out of logs. */
 export const redactUrl = (url: string): string => url.replace(/\?.*$/, "?…")
+
+/** A short reason for users from whatever ended a playback run. */
+export const failureReason = (cause: Cause.Cause<unknown>): string => {
+  const error = Cause.squash(cause)
+  if (error instanceof PipelineError) return error.reason
+  if (error instanceof Error && error.message !== "") return error.message
+  return "the track could not be played"
+}

@@ -1,6 +1,13 @@
 import type { PipelineRequest } from "./AudioPipeline.ts"
 import { isFlat } from "./EffectCatalog.ts"
-import { DEFAULT_FFMPEG_OPTIONS, type FfmpegOptions, remuxArgs, type SeekMethod, transcodeArgs } from "./FfmpegArgs.ts"
+import {
+  crossfadeArgs,
+  DEFAULT_FFMPEG_OPTIONS,
+  type FfmpegOptions,
+  remuxArgs,
+  type SeekMethod,
+  transcodeArgs
+} from "./FfmpegArgs.ts"
 import { volumeGain } from "./Volume.ts"
 
 /**
@@ -11,7 +18,8 @@ import { volumeGain } from "./Volume.ts"
  * - `Remux`: the same, but starting mid-track. FFmpeg seeks and copies the packets into Ogg,
  *   because it can seek an HTTP source with range requests, where Node would have to download and
  *   discard everything before the position.
- * - `Transcode`: FFmpeg decodes, filters and encodes Opus.
+ * - `Transcode`: FFmpeg decodes, filters and encodes Opus. A crossfade always takes it: two
+ *   tracks can only be mixed as decoded samples.
  *
  * "Nothing alters the sound" means no effect, a flat equalizer, no normalisation and a gain of
  * exactly 1. With the default gentle mapping (100 % = gain 0.25) no shown volume reaches gain 1, so
@@ -32,12 +40,17 @@ export const isNeutral = (request: PipelineRequest, options: FfmpegOptions = DEF
   !request.normalize &&
   volumeGain(request.volume, options.referenceGain) === 1
 
-/** `seek`: how FFmpeg reaches `startMs` (FfmpegArgs.ts); `read-forward` when the server ignores byte ranges. */
+/**
+ * `seek`: how FFmpeg reaches `startMs` (FfmpegArgs.ts), or for a crossfade the outgoing track's
+ * start; `read-forward` when the server ignores byte ranges.
+ */
 export const plan = (
   request: PipelineRequest,
   options: FfmpegOptions = DEFAULT_FFMPEG_OPTIONS,
   seek: SeekMethod = "input"
 ): PipelinePlan => {
+  const { crossfade } = request
+  if (crossfade !== undefined) return { _tag: "Transcode", args: crossfadeArgs({ ...request, crossfade }, options, seek) }
   const { codec } = request.source
   if (codec !== "unknown" && isNeutral(request, options)) {
     if (request.startMs <= 0 || request.source.isLive) {

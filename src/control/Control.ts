@@ -61,6 +61,8 @@ export interface SettingsChange {
   readonly stay?: boolean | undefined
   /** Post the now-playing message anew for each track, at the bottom of the channel, instead of editing it. */
   readonly repost?: boolean | undefined
+  /** Seconds a track that ends on its own fades into the next (0: none). */
+  readonly crossfade?: number | undefined
   /** The guild's limit on queued tracks, or null for the bot's cap alone (MAX_QUEUE_LENGTH). */
   readonly maxQueueLength?: number | null | undefined
   /** The guild's limit on a playlist's tracks, or null for the bot's cap alone (MAX_PLAYLIST_SIZE). */
@@ -77,6 +79,7 @@ export interface GuildSettingsView extends GuildAccessSettings, GuildLimits {
   readonly stay: boolean
   readonly repost: boolean
   readonly sponsorBlock: ReadonlyArray<SponsorCategory>
+  readonly crossfade: number
 }
 
 /** What a settings request did: the changes made (none for a plain look), and the settings before and after them. */
@@ -223,7 +226,8 @@ export class Control extends Context.Service<Control, {
           autoplay: yield* repo.autoplay(actor.guildId),
           stay: yield* repo.stayConnected(actor.guildId),
           repost: yield* repo.repostNowPlaying(actor.guildId),
-          sponsorBlock: yield* repo.sponsorBlock(actor.guildId)
+          sponsorBlock: yield* repo.sponsorBlock(actor.guildId),
+          crossfade: yield* repo.crossfade(actor.guildId)
         }
         const over = (what: "queue" | "playlist", limit: number | null | undefined, cap: number) =>
           limit !== undefined && limit !== null && limit > cap ? refusal(new LimitAboveCap({ what, cap })) : Effect.void
@@ -242,6 +246,7 @@ export class Control extends Context.Service<Control, {
         yield* saved(change.stay, (on) => repo.setStayConnected(guildId, on))
         yield* saved(change.repost, (on) => repo.setRepostNowPlaying(guildId, on))
         yield* saved(change.sponsorBlock, (categories) => repo.setSponsorBlock(guildId, categories))
+        yield* saved(change.crossfade, (seconds) => repo.setCrossfade(guildId, seconds))
         const limits: Partial<GuildLimits> = {
           ...(change.maxQueueLength === undefined ? {} : { maxQueueLength: change.maxQueueLength }),
           ...(change.maxPlaylistSize === undefined ? {} : { maxPlaylistSize: change.maxPlaylistSize }),
@@ -262,7 +267,8 @@ export class Control extends Context.Service<Control, {
           autoplay: change.autoplay ?? before.autoplay,
           stay: change.stay ?? before.stay,
           repost: change.repost ?? before.repost,
-          sponsorBlock: change.sponsorBlock ?? before.sponsorBlock
+          sponsorBlock: change.sponsorBlock ?? before.sponsorBlock,
+          crossfade: change.crossfade ?? before.crossfade
         }
         return { applied: change, before, after } satisfies SettingsOutcome
       })

@@ -54,7 +54,8 @@ const Row = Schema.Struct({
   sponsorblock_categories: knownOnly(SponsorCategory),
   autoplay: Schema.Boolean,
   stay_connected: Schema.Boolean,
-  repost_now_playing: Schema.Boolean
+  repost_now_playing: Schema.Boolean,
+  crossfade_seconds: Schema.Number
 })
 type Row = typeof Row.Type
 
@@ -71,11 +72,14 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
   readonly stayConnected: (guildId: GuildId) => Effect.Effect<boolean>
   /** The now-playing message is posted anew for each track, at the bottom of the channel. */
   readonly repostNowPlaying: (guildId: GuildId) => Effect.Effect<boolean>
+  /** Seconds a track that ends on its own fades into the next; 0: none (the gapless change). */
+  readonly crossfade: (guildId: GuildId) => Effect.Effect<number>
   readonly setAutoplay: (guildId: GuildId, enabled: boolean) => Effect.Effect<void, SqlError.SqlError>
   readonly setDjRole: (guildId: GuildId, roleId: RoleId | null) => Effect.Effect<void, SqlError.SqlError>
   readonly setVoteSkipRatio: (guildId: GuildId, ratio: number) => Effect.Effect<void, SqlError.SqlError>
   readonly setStayConnected: (guildId: GuildId, stay: boolean) => Effect.Effect<void, SqlError.SqlError>
   readonly setRepostNowPlaying: (guildId: GuildId, repost: boolean) => Effect.Effect<void, SqlError.SqlError>
+  readonly setCrossfade: (guildId: GuildId, seconds: number) => Effect.Effect<void, SqlError.SqlError>
   /** Changes the limits given, in one write. */
   readonly setLimits: (guildId: GuildId, limits: Partial<GuildLimits>) => Effect.Effect<void, SqlError.SqlError>
   readonly setDjActions: (guildId: GuildId, actions: ReadonlyArray<DjAction>) => Effect.Effect<void, SqlError.SqlError>
@@ -101,7 +105,7 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
       // The ratio is a `real`: through numeric it reads back as written (0.6, not 0.6000000238).
       const queryRow = (guildId: GuildId) =>
         sql`SELECT dj_role_id, vote_skip_ratio::numeric::float8 AS vote_skip_ratio, allow_duplicates, max_queue_length, max_playlist_size, autoplay,
-          stay_connected, repost_now_playing, dj_actions, sponsorblock_categories FROM guild_settings WHERE guild_id = ${guildId}`.pipe(
+          stay_connected, repost_now_playing, dj_actions, sponsorblock_categories, crossfade_seconds FROM guild_settings WHERE guild_id = ${guildId}`.pipe(
           Effect.flatMap(decodeRows),
           Effect.map((rows) => rows[0] ?? null),
           Effect.tap((row) => Effect.map(Clock.currentTimeMillis, (now) => known.set(guildId, { row, until: now + keepFor }))),
@@ -153,6 +157,7 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
       const stayConnected = read("stayConnected", (row) => row.stay_connected, false)
       const repostNowPlaying = read("repostNowPlaying", (row) => row.repost_now_playing, false)
       const sponsorBlock = read("sponsorBlock", (row) => row.sponsorblock_categories, defaultSponsorCategories)
+      const crossfade = read("crossfade", (row) => row.crossfade_seconds, 0)
 
       /** A setter of one on/off column. */
       const flag = (name: string, column: "autoplay" | "stay_connected" | "repost_now_playing") =>
@@ -175,6 +180,11 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
       ) {
         yield* sql`INSERT INTO guild_settings (guild_id, vote_skip_ratio) VALUES (${guildId}, ${ratio})
           ON CONFLICT (guild_id) DO UPDATE SET vote_skip_ratio = EXCLUDED.vote_skip_ratio, updated_at = now()`
+      }, (effect, guildId) => writing(guildId)(effect))
+
+      const setCrossfade = Effect.fn("GuildSettingsRepo.setCrossfade")(function*(guildId: GuildId, seconds: number) {
+        yield* sql`INSERT INTO guild_settings (guild_id, crossfade_seconds) VALUES (${guildId}, ${seconds})
+          ON CONFLICT (guild_id) DO UPDATE SET crossfade_seconds = EXCLUDED.crossfade_seconds, updated_at = now()`
       }, (effect, guildId) => writing(guildId)(effect))
 
       const setLimits = Effect.fn("GuildSettingsRepo.setLimits")(function*(guildId: GuildId, change: Partial<GuildLimits>) {
@@ -203,11 +213,13 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
         autoplay,
         stayConnected,
         repostNowPlaying,
+        crossfade,
         setAutoplay,
         setDjRole,
         setVoteSkipRatio,
         setStayConnected,
         setRepostNowPlaying,
+        setCrossfade,
         setLimits,
         setDjActions,
         sponsorBlock,

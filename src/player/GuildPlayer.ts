@@ -85,7 +85,7 @@ export const makeGuildPlayer = Effect.fnUntraced(function*(guildId: GuildId, dep
   const mailbox = yield* Queue.bounded<Envelope, Cause.Done>(options.mailboxCapacity)
   const report = (command: Cmd.PlaybackReport) =>
     Queue.offer(mailbox, { command, reply: undefined, span: undefined }).pipe(Effect.asVoid)
-  const playback = yield* makePlayback(guildId, report, (track) => options.segments(guildId, track))
+  const playback = yield* makePlayback(guildId, report, (track) => options.segments(guildId, track), options.crossfadeMs(guildId))
   yield* Effect.addFinalizer(() =>
     Queue.clear(mailbox).pipe(
       Effect.flatMap((pending) => Effect.forEach(pending, (e) => answer(e, Exit.fail(shuttingDown)))),

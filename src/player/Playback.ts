@@ -5,16 +5,20 @@
  */
 import { Cause, Deferred, Duration, Effect, Exit, Fiber, Queue, Scope, Stream, type Tracer } from "effect"
 import type { ChannelId, GuildId } from "../../schema/Ids.ts"
+import { maxCrossfadeSeconds } from "../../schema/GuildRules.ts"
 import * as Cmd from "../../schema/PlayerCommand.ts"
 import type { QueueEntry } from "../../schema/PlayerState.ts"
 import type { Segment } from "../../schema/Segments.ts"
 import type { Track } from "../../schema/Track.ts"
-import { AudioPipeline, type OpusPacket, PipelineError } from "../audio/AudioPipeline.ts"
+import { AudioPipeline, type Crossfade, type OpusPacket, PipelineError } from "../audio/AudioPipeline.ts"
+import { playbackSpeed } from "../audio/EffectCatalog.ts"
 import type { Playable } from "../audio/Playable.ts"
+import { failureReason } from "../audio/PipelineFailure.ts"
 import type { ResolveError } from "../resolve/ResolveError.ts"
 import { Resolver } from "../resolve/Resolver.ts"
 import { VoiceOutput } from "../voice/VoiceOutput.ts"
 import { dueSegment } from "./Skips.ts"
+import { crossfadeCut } from "./Crossfade.ts"
 import { trackMsPerPacket } from "./Tempo.ts"
 import { type ActiveRun, type Prepared, sameSound, type Sound, type Work } from "./Plan.ts"
 
@@ -31,6 +35,8 @@ interface Run {
   durationMs: number | null
   /** The segments the guild skips that this run has yet to reach; none until they are known. */
   segments: ReadonlyArray<Segment>
+  /** What the run reads, once resolved: a crossfade out of it reads its end again. */
+  source: Playable | null
 }
 
 /** A resolved source and its pipeline, opened and holding its first packets. */
@@ -45,13 +51,20 @@ interface Opened {
  * `scope`, which the run that takes it over closes, or the player when it is dropped.
  */
 interface Pending {
-  readonly entryId: number
+  readonly entry: QueueEntry
   readonly sound: Sound
   readonly scope: Scope.Closeable
   readonly go: Deferred.Deferred<void>
   readonly opened: Deferred.Deferred<Opened, ResolveError>
   /** The track's segments to skip, asked for beside its resolution; playback never waits for them. */
   readonly segments: Deferred.Deferred<ReadonlyArray<Segment>>
+  /**
+   * Set once its pipeline has its first packets, when it starts with a crossfade: the run of
+   * `entryId` is then cut at `cutAtMs`, and the change that follows takes this pipeline over.
+   */
+  fade: { readonly entryId: number; readonly cutAtMs: number } | null
+  /** The outgoing run was cut for this crossfade: no other change may take it (it replays that run's end). */
+  armed: boolean
 }
 
 /**
@@ -62,21 +75,17 @@ const prefetchLeadMs = 10_000
 
 const positionOf = (r: Run) => Math.round(r.startMs + r.packets * r.msPerPacket)
 
-/** A short reason for users from whatever ended a playback run. */
-const failureReason = (cause: Cause.Cause<unknown>): string => {
-  const error = Cause.squash(cause)
-  if (error instanceof PipelineError) return error.reason
-  if (error instanceof Error && error.message !== "") return error.message
-  return "the track could not be played"
-}
-
 export type Playback = Effect.Success<ReturnType<typeof makePlayback>>
 
-/** Builds a guild's playback in the current scope; closing the scope stops the run and leaves voice. */
+/**
+ * Builds a guild's playback in the current scope; closing the scope stops the run and leaves voice.
+ * `crossfadeMs`: the guild's crossfade, asked once per track change, shortly before it.
+ */
 export const makePlayback = Effect.fnUntraced(function*(
   guildId: GuildId,
   report: (command: Cmd.PlaybackReport) => Effect.Effect<void>,
-  segmentsOf: (track: Track) => Effect.Effect<ReadonlyArray<Segment>>
+  segmentsOf: (track: Track) => Effect.Effect<ReadonlyArray<Segment>>,
+  crossfadeMs: Effect.Effect<number>
 ) {
   const pipeline = yield* AudioPipeline
   const voice = yield* VoiceOutput
@@ -95,40 +104,104 @@ export const makePlayback = Effect.fnUntraced(function*(
       ? Number.POSITIVE_INFINITY
       : current.run.durationMs - positionOf(current.run)
 
-  const nearEnd = Effect.gen(function*() {
-    while (true) {
-      const left = remainingMs() - prefetchLeadMs
-      if (left <= 0) return
-      // Checked again at least every second: a seek, a learnt duration or a new run moves the end.
-      yield* Effect.sleep(Duration.millis(Math.min(1_000, Math.max(50, left))))
+  const nearEnd = (leadMs: number) =>
+    Effect.gen(function*() {
+      while (true) {
+        const left = remainingMs() - leadMs
+        if (left <= 0) return
+        // Checked again at least every second: a seek, a learnt duration or a new run moves the end.
+        yield* Effect.sleep(Duration.millis(Math.min(1_000, Math.max(50, left))))
+      }
+    })
+
+  /**
+   * The end of the current run to mix into `entry`'s start, when the change to it may be
+   * crossfaded; null once `go` is given (a run asked for at once cuts). A short track is readied
+   * as it starts, before its own source is known: that is awaited.
+   */
+  const fadeInto = Effect.fnUntraced(function*(pending: Pending, fadeMs: number) {
+    const { entry, sound } = pending
+    let out = current?.run
+    while (out !== undefined && out.source === null && !Deferred.isDoneUnsafe(pending.go)) {
+      yield* Effect.sleep("20 millis")
+      out = current?.run
     }
+    if (out === undefined || out.source === null || Deferred.isDoneUnsafe(pending.go)) return null
+    const cutAtMs = crossfadeCut(fadeMs, playbackSpeed(sound.effects), {
+      entryId: out.entryId,
+      durationMs: out.durationMs,
+      isLive: out.source.isLive,
+      startMs: out.startMs,
+      positionMs: positionOf(out)
+    }, { entryId: entry.entryId, durationMs: entry.track.durationMs })
+    if (cutAtMs === null) return null
+    const crossfade: Crossfade = { source: out.source, startMs: cutAtMs, ms: fadeMs }
+    return { entryId: out.entryId, crossfade }
   })
 
   /** Readies `entry`'s pipeline in a scope of its own; `early` waits for the current run's end to near. */
   const pend = Effect.fnUntraced(function*(entry: QueueEntry, sound: Sound, startMs: number, early: boolean) {
     const pending: Pending = {
-      entryId: entry.entryId,
+      entry,
       sound,
       scope: yield* Scope.fork(scope),
       go: yield* Deferred.make<void>(),
       opened: yield* Deferred.make<Opened, ResolveError>(),
-      segments: yield* Deferred.make<ReadonlyArray<Segment>>()
+      segments: yield* Deferred.make<ReadonlyArray<Segment>>(),
+      fade: null,
+      armed: false
     }
     yield* Effect.gen(function*() {
-      if (early) yield* Effect.raceFirst(Deferred.await(pending.go), nearEnd)
+      let fadeMs = 0
+      if (early) {
+        // The guild's crossfade is asked only near the end, so a change of it counts from the next track change.
+        yield* Effect.raceFirst(Deferred.await(pending.go), nearEnd(prefetchLeadMs + maxCrossfadeSeconds * 1000))
+        fadeMs = (yield* Deferred.isDone(pending.go)) ? 0 : yield* crossfadeMs
+        yield* Effect.raceFirst(Deferred.await(pending.go), nearEnd(prefetchLeadMs + fadeMs))
+      }
       yield* segmentsOf(entry.track).pipe(Deferred.into(pending.segments), Effect.forkIn(pending.scope))
+      // A run asked for at once (a skip, a queue edit) cuts: only a track ending on its own fades out.
+      const fade = fadeMs > 0 ? yield* fadeInto(pending, fadeMs) : null
       const source = yield* resolver.playable(entry.track)
-      // A few packets of read-ahead: the voice output still pulls at the pace it sends.
-      const buffer = yield* Queue.bounded<OpusPacket, PipelineError | Cause.Done>(4)
-      const ready = yield* Deferred.make<void>()
-      yield* pipeline.open({ source, startMs, ...sound }).pipe(
-        Stream.tap(() => Deferred.succeed(ready, undefined)),
-        Stream.runIntoQueue(buffer),
-        Effect.ensuring(Deferred.succeed(ready, undefined)),
-        Effect.forkIn(pending.scope)
-      )
-      yield* Deferred.await(ready)
-      return { source, buffer }
+      const opening = Effect.fnUntraced(function*(crossfade: Crossfade | undefined) {
+        // A few packets of read-ahead: the voice output still pulls at the pace it sends.
+        const buffer = yield* Queue.bounded<OpusPacket, PipelineError | Cause.Done>(4)
+        const ready = yield* Deferred.make<void>()
+        let flowing = false
+        const fiber = yield* pipeline.open({ source, startMs, ...sound, crossfade }).pipe(
+          Stream.tap(() => Effect.andThen(Effect.sync(() => flowing = true), Deferred.succeed(ready, undefined))),
+          Stream.runIntoQueue(buffer),
+          Effect.ensuring(Deferred.succeed(ready, undefined)),
+          Effect.forkIn(pending.scope)
+        )
+        yield* Deferred.await(ready)
+        return { buffer, fiber, flowing }
+      })
+      let open = yield* opening(fade?.crossfade)
+      if (fade !== null) {
+        // Only now may the outgoing run be cut for it, its first packets in hand; if that run is
+        // already past the cut (a slow resolution, a seek), it ends on its own and this follows
+        // plainly, as it does when the crossfade failed (the outgoing source gone): that must
+        // not fail the next track.
+        const run = current?.run
+        const cutAtMs = fade.crossfade.startMs
+        if (
+          open.flowing && run !== undefined && run.entryId === fade.entryId && run.startMs < cutAtMs &&
+          positionOf(run) < cutAtMs
+        ) {
+          pending.fade = { entryId: fade.entryId, cutAtMs }
+        } else {
+          if (!open.flowing) {
+            yield* Queue.take(open.buffer).pipe(
+              Effect.catchCause((cause) => Effect.logWarning("the crossfade could not start; the next track follows without it", cause)),
+              Effect.asVoid
+            )
+          }
+          yield* Fiber.interrupt(open.fiber)
+          open = yield* opening(undefined)
+        }
+      }
+      return { source, buffer: open.buffer }
     }).pipe(Deferred.into(pending.opened), Effect.forkIn(pending.scope))
     return pending
   })
@@ -151,6 +224,7 @@ export const makePlayback = Effect.fnUntraced(function*(
     Effect.gen(function*() {
       yield* Deferred.succeed(pending.go, undefined)
       const { source, buffer } = yield* Deferred.await(pending.opened)
+      r.source = source
       // A track that came without a duration learns it now, alongside the sound (`Resolver.duration`).
       if (work.entry.track.durationMs === null && !source.isLive) {
         yield* resolver.duration(source).pipe(
@@ -179,6 +253,7 @@ export const makePlayback = Effect.fnUntraced(function*(
         ...(source.substitution === undefined ? {} : { substitution: source.substitution })
       })
       const packets = Stream.fromQueue(buffer).pipe(
+        Stream.takeWhile(() => !handsOver(r)),
         // The first packet out is what tells the player (and its listeners) that the track is heard.
         Stream.tap(() => ++r.packets === 1 ? report(audible) : Effect.void),
         Stream.tap(() => {
@@ -215,6 +290,19 @@ export const makePlayback = Effect.fnUntraced(function*(
       })
     )
 
+  /**
+   * True once `r` reaches the point where the prepared crossfade takes over: the run ends there,
+   * as if its track had, and the change that follows plays the crossfade (which starts with the
+   * rest of this track). A run that began past that point (a seek into the last seconds) plays on.
+   */
+  const handsOver = (r: Run): boolean => {
+    const fade = prepared?.fade
+    if (prepared === null || fade === undefined || fade === null || fade.entryId !== r.entryId) return false
+    if (r.startMs >= fade.cutAtMs || positionOf(r) < fade.cutAtMs) return false
+    prepared.armed = true
+    return true
+  }
+
   const stop = Effect.suspend(() => {
     const fiber = current?.fiber
     current = null
@@ -224,7 +312,7 @@ export const makePlayback = Effect.fnUntraced(function*(
   /** Readies what plays next, keeping what is already prepared for the same entry and sound. */
   const prepare = (next: Prepared | null) =>
     Effect.gen(function*() {
-      if (next !== null && prepared !== null && prepared.entryId === next.entry.entryId && sameSound(prepared.sound, next.sound)) {
+      if (next !== null && prepared !== null && prepared.entry.entryId === next.entry.entryId && sameSound(prepared.sound, next.sound)) {
         return
       }
       const stale = prepared
@@ -233,10 +321,14 @@ export const makePlayback = Effect.fnUntraced(function*(
       if (next !== null) prepared = yield* pend(next.entry, next.sound, 0, true)
     })
 
-  /** The prepared pipeline when it is exactly what `work` asks for: the same entry from 0:00, the same sound. */
+  /**
+   * The prepared pipeline when it is exactly what `work` asks for: the same entry from 0:00, the
+   * same sound, and for a crossfade, the change its outgoing run was cut for.
+   */
   const takePrepared = (work: PlayWork): Pending | null => {
     const p = prepared
-    if (p === null || work.startMs !== 0 || p.entryId !== work.entry.entryId || !sameSound(p.sound, work.sound)) return null
+    if (p === null || work.startMs !== 0 || p.entry.entryId !== work.entry.entryId || !sameSound(p.sound, work.sound)) return null
+    if (p.fade !== null && !p.armed) return null
     prepared = null
     return p
   }
@@ -255,7 +347,8 @@ export const makePlayback = Effect.fnUntraced(function*(
       msPerPacket: trackMsPerPacket(work.sound.effects),
       packets: 0,
       durationMs: work.entry.track.durationMs,
-      segments: []
+      segments: [],
+      source: null
     }
     lastRunId = Math.max(lastRunId, work.runId)
     const taken = takePrepared(work)
@@ -275,6 +368,13 @@ export const makePlayback = Effect.fnUntraced(function*(
       Effect.forkIn(scope)
     )
     current = { run: r, fiber }
+    // A seek into the crossfade's stretch: the run will not be cut, so the next track follows it plainly.
+    const p = prepared
+    if (p !== null && p.fade !== null && p.fade.entryId === r.entryId && r.startMs >= p.fade.cutAtMs) {
+      prepared = null
+      yield* drop(p)
+      prepared = yield* pend(p.entry, p.sound, 0, true)
+    }
   })
 
   return {

@@ -33,6 +33,11 @@ export interface PlayerOptions {
    * track is readied; never fails, and playback never waits for it. Default: none.
    */
   readonly segments?: ((guildId: GuildId, track: Track) => Effect.Effect<ReadonlyArray<Segment>>) | undefined
+  /**
+   * A guild's crossfade in ms: a track that ends on its own fades into the next over this long
+   * (0, the default: they follow gaplessly). Needs `gapless`, which readies the next track.
+   */
+  readonly crossfadeMs?: ((guildId: GuildId) => Effect.Effect<number>) | undefined
   /** Runs before each command is handled, inside the player's loop (metrics, audit, fault injection in tests). */
   readonly onCommand?: ((guildId: GuildId, command: PlayerCommand) => Effect.Effect<void>) | undefined
 }
@@ -47,6 +52,7 @@ export interface ResolvedPlayerOptions {
   readonly stayConnected: (guildId: GuildId) => Effect.Effect<boolean>
   readonly gapless: boolean
   readonly segments: (guildId: GuildId, track: Track) => Effect.Effect<ReadonlyArray<Segment>>
+  readonly crossfadeMs: (guildId: GuildId) => Effect.Effect<number>
 }
 
 export const resolvePlayerOptions = (options: PlayerOptions = {}): ResolvedPlayerOptions => ({
@@ -62,7 +68,8 @@ export const resolvePlayerOptions = (options: PlayerOptions = {}): ResolvedPlaye
   onCommand: options.onCommand,
   stayConnected: options.stayConnected ?? (() => Effect.succeed(false)),
   gapless: options.gapless ?? true,
-  segments: options.segments ?? (() => Effect.succeed([]))
+  segments: options.segments ?? (() => Effect.succeed([])),
+  crossfadeMs: options.crossfadeMs ?? (() => Effect.succeed(0))
 })
 
 /** The delay before the n-th consecutive restart (n ≥ 1): base · 2^(n-1), capped. */

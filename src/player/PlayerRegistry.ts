@@ -178,8 +178,8 @@ export class PlayerRegistry extends Context.Service<PlayerRegistry, {
   })
 
   /**
-   * The settings from its section, each guild's 24/7 mode and SponsorBlock categories, and a count
-   * of every command taken.
+   * The settings from its section, each guild's 24/7 mode, SponsorBlock categories and crossfade,
+   * and a count of every command taken.
    */
   static readonly layerConfig = Layer.unwrap(
     Effect.gen(function*() {
@@ -190,6 +190,7 @@ export class PlayerRegistry extends Context.Service<PlayerRegistry, {
         ...config,
         stayConnected: settings.stayConnected,
         segments: guildSegments(settings, sponsorBlock),
+        crossfadeMs: (guildId) => Effect.map(settings.crossfade(guildId), (seconds) => seconds * 1000),
         onCommand: countCommand
       })
     })

@@ -10,6 +10,8 @@ import {
   playbackSpeed
 } from "../../src/audio/EffectCatalog.ts"
 import {
+  CROSSFADE_PREROLL_MS,
+  crossfadeArgs,
   filterGraph,
   headersArg,
   inputArgs,
@@ -205,6 +207,50 @@ describe("ffmpeg arguments", () => {
     assert.strictEqual(valueOf(args, "-c:a"), "copy")
     assert.strictEqual(valueOf(args, "-copypriorss"), "0")
     assert.notInclude(args, "-af")
+  })
+})
+
+describe("crossfade", () => {
+  const outgoing: Playable = { ...http, input: "https://cdn.example/out" }
+  const fading = (overrides: Partial<PipelineRequest> = {}) => ({
+    ...request({ source: webm, ...overrides }),
+    crossfade: { source: outgoing, startMs: 178_000, ms: 2000 }
+  })
+  const graphOf = (args: ReadonlyArray<string>) => valueOf(args, "-filter_complex")!
+
+  it("reads the outgoing track from a little before the fade begins, trimmed to it, then the incoming one from its start", () => {
+    const args = crossfadeArgs(fading())
+    const inputs = args.flatMap((a, i) => (a === "-i" ? [args[i + 1]] : []))
+    assert.deepStrictEqual(inputs, ["https://cdn.example/out", "file:/music/a.webm"])
+    assert.deepStrictEqual(args.filter((a, i) => args[i - 1] === "-ss"), [secondsArg(178_000 - CROSSFADE_PREROLL_MS)])
+    assert.isBelow(args.indexOf("-ss"), args.indexOf("-i"), "a seek of the outgoing input")
+    assert.match(graphOf(args), new RegExp(`^\\[0:a:0\\]atrim=start=${secondsArg(CROSSFADE_PREROLL_MS)},asetpts=PTS-STARTPTS,`))
+    assert.strictEqual(valueOf(args, "-map"), "[mix]")
+    assert.strictEqual(valueOf(args, "-c:a"), "libopus")
+  })
+  it("reads forward in the graph for a server without byte ranges: no -ss that the next input would take", () => {
+    const args = crossfadeArgs(fading(), undefined, "read-forward")
+    assert.notInclude(args, "-ss")
+    assert.match(graphOf(args), /^\[0:a:0\]atrim=start=178,asetpts=PTS-STARTPTS,/)
+  })
+  it("fades over exactly the fade's length: the outgoing part is padded or cut to it", () => {
+    const graph = graphOf(crossfadeArgs(fading()))
+    assert.include(graph, "apad=whole_dur=2,atrim=duration=2[out]")
+    assert.include(graph, "[out][in]acrossfade=d=2:c1=qsin:c2=qsin")
+  })
+  it("shapes each track, then sets the level of the mix once, limiter last", () => {
+    const graph = graphOf(crossfadeArgs(fading({ effects: ["bassboost", "limiter"] })))
+    const [out, incoming, mix] = graph.split(";")
+    for (const input of [out!, incoming!]) {
+      assert.include(input, "bass=")
+      assert.notInclude(input, "volume=")
+      assert.notInclude(input, "alimiter")
+    }
+    assert.match(mix!, /acrossfade=[^,]*,volume=0\.25,alimiter=/)
+  })
+  it("is always transcoded, even when nothing alters the sound", () => {
+    const neutral = { referenceGain: 1, bitrate: 128_000 }
+    assert.deepStrictEqual(plan(fading(), neutral), { _tag: "Transcode", args: crossfadeArgs(fading(), neutral) })
   })
 })
 

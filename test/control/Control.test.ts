@@ -134,7 +134,8 @@ describe("the application core, without Discord", () => {
         autoplay: false,
         stay: false,
         repost: false,
-        sponsorBlock: ["music_offtopic"]
+        sponsorBlock: ["music_offtopic"],
+        crossfade: 0
       })
       assert.deepStrictEqual(looked.after, looked.before)
       // What changed is in the audit log, who did it and what; refusals and plain looks are not.
@@ -172,6 +173,10 @@ describe("the application core, without Discord", () => {
       const playlists = yield* control.settings(owner, { maxPlaylistSize: 5000 }).pipe(Effect.flip)
       assert.include(playlists.message, "A playlist here holds at most 1000 tracks")
       assert.isNull((yield* control.settings(owner, {})).before.maxQueueLength, "a refused change changes nothing")
+
+      const faded = yield* control.settings(owner, { crossfade: 4 })
+      assert.deepStrictEqual([faded.before.crossfade, faded.after.crossfade], [0, 4])
+      assert.strictEqual((yield* control.settings(owner, {})).before.crossfade, 4)
     }).pipe(Effect.provide(layer))
   })
 

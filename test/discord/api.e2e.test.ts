@@ -243,6 +243,7 @@ describe("Reprise's HTTP API against the fake Discord", () => {
       autoplay: false,
       stay: false,
       repost: false,
+      crossfade: 0,
       maxQueueLength: null,
       maxPlaylistSize: null,
       allowDuplicates: true,
@@ -265,6 +266,10 @@ describe("Reprise's HTTP API against the fake Discord", () => {
     const reposting = await call("PATCH", `${guild()}/settings`, { repost: true })
     assert.strictEqual(reposting.body.repost, true)
     assert.strictEqual((await call("GET", `${guild()}/settings`)).body.repost, true)
+    assertProblem(await call("PATCH", `${guild()}/settings`, { crossfade: 13 }), 400, /payload\.crossfade/)
+    assert.deepInclude((await call("PATCH", `${guild()}/settings`, { crossfade: 3 })).body, { crossfade: 3 })
+    await command(h.fake, ids.alice, "settings", {}, /Crossfade: 3 s between tracks/)
+    await command(h.fake, ids.alice, "settings", { crossfade: 0 }, /Crossfade is off/)
     await call("PATCH", `${guild()}/settings`, { djRoleId: null, voteSkipRatio: 0.5, sponsorBlock: ["music_offtopic"], repost: false })
   })
 

@@ -66,6 +66,13 @@ onBothDatabases({
     assert.isTrue(yield* repo.autoplay(guild))
     assert.isFalse(yield* repo.autoplay(other))
 
+    assert.strictEqual(yield* repo.crossfade(guild), 0)
+    yield* repo.setCrossfade(guild, 6)
+    assert.strictEqual(yield* repo.crossfade(guild), 6)
+    assert.strictEqual(yield* repo.crossfade(other), 0)
+    yield* repo.setCrossfade(guild, 0)
+    assert.strictEqual(yield* repo.crossfade(guild), 0)
+
     // A `real` column: 0.6 is stored as 0.6000000238…, and must read back as the 0.6 that was set.
     yield* repo.setVoteSkipRatio(guild, 0.6)
     assert.strictEqual((yield* repo.access(guild)).voteSkipRatio, 0.6)

@@ -13,8 +13,7 @@ import { Resolver } from "../../src/resolve/Resolver.ts"
 import { type Recording, RecordingVoiceOutput } from "../support/RecordingVoiceOutput.ts"
 import { generateTone } from "../support/audioFixtures.ts"
 import { fixturesForFile } from "../support/fixturesForFile.ts"
-import { sessionGaps } from "../support/gaps.ts"
-import { awaitEvent, hear, isTag, sessions, toneSequence, waitForPackets } from "./support/listen.ts"
+import { hear, playQueue, sendAfterPackets, sessions, toneSequence } from "./support/listen.ts"
 import { track, user } from "./support/tracks.ts"
 
 const RESOLVE_MS = 400
@@ -41,26 +40,12 @@ const layer = (gapless: boolean) =>
 
 type Tone = keyof typeof files
 
-/**
- * Queues `tones` (0.6 s each), runs `meanwhile` as they play, and waits until the queue is done:
- * the guild's recording, and the gaps between its sessions.
- */
-const playQueue = <E>(
+/** Queues `tones` (0.6 s each) and plays them through (see `playQueue`). */
+const playTones = <E>(
   g: GuildId,
   tones: ReadonlyArray<Tone>,
-  meanwhile: Effect.Effect<void, E, PlayerRegistry | RecordingVoiceOutput> = Effect.void
-) =>
-  Effect.gen(function*() {
-    const registry = yield* PlayerRegistry
-    const recorder = yield* RecordingVoiceOutput
-    const sub = yield* registry.subscribe
-    const [first, ...rest] = tones.map((name) => track(name, { location: files[name], durationMs: 600 }))
-    yield* registry.send(g, new Cmd.Enqueue({ tracks: [first!, ...rest], position: "end", requester: user }))
-    yield* meanwhile
-    yield* awaitEvent(sub, isTag("Idle", g), "20 seconds")
-    const recording = yield* recorder.recording(g)
-    return { recording, gaps: sessionGaps(recording) }
-  })
+  meanwhile?: Effect.Effect<void, E, PlayerRegistry | RecordingVoiceOutput>
+) => playQueue(g, tones.map((name) => track(name, { location: files[name], durationMs: 600 })), meanwhile)
 
 /** The tone each session was heard playing. */
 const tonesBySession = (recording: Recording) => {
@@ -76,7 +61,7 @@ const medianDb = (recording: Recording, session: number) => {
 describe("gapless track changes", () => {
   it.live("the next track follows within two frames, with nothing of either lost or repeated", () =>
     Effect.gen(function*() {
-      const { recording, gaps } = yield* playQueue(GuildId.make("310000000000000001"), ["t440", "t880"])
+      const { recording, gaps } = yield* playTones(GuildId.make("310000000000000001"), ["t440", "t880"])
       yield* Effect.logInfo("gap between tracks (ms)", { gaps })
       assert.lengthOf(gaps, 1)
       assert.isBelow(gaps[0]!, 100)
@@ -87,7 +72,7 @@ describe("gapless track changes", () => {
 
   it.live("without prefetch the next track waits for its resolution and FFmpeg's start", () =>
     Effect.gen(function*() {
-      const { gaps } = yield* playQueue(GuildId.make("310000000000000002"), ["t440", "t880"])
+      const { gaps } = yield* playTones(GuildId.make("310000000000000002"), ["t440", "t880"])
       assert.lengthOf(gaps, 1)
       assert.isAbove(gaps[0]!, RESOLVE_MS - 20)
     }).pipe(Effect.provide(layer(false))))
@@ -96,7 +81,7 @@ describe("gapless track changes", () => {
     Effect.gen(function*() {
       const g = GuildId.make("310000000000000003")
       const remove = PlayerRegistry.use((r) => r.send(g, new Cmd.Remove({ position: 1, requester: user })))
-      const { recording, gaps } = yield* playQueue(g, ["t440", "t880", "t660"], remove)
+      const { recording, gaps } = yield* playTones(g, ["t440", "t880", "t660"], remove)
       assert.deepStrictEqual(tonesBySession(recording), [[440], [660]])
       // and the one prepared in its place follows without a gap
       assert.isBelow(gaps[0]!, 100)
@@ -105,13 +90,9 @@ describe("gapless track changes", () => {
   it.live("a volume change drops the next track opened at the old volume: it plays at the new one", () =>
     Effect.gen(function*() {
       const g = GuildId.make("310000000000000004")
-      const quieter = Effect.gen(function*() {
-        const recorder = yield* RecordingVoiceOutput
-        // By the first packets the next track's pipeline is open (its resolution ran alongside).
-        yield* waitForPackets(recorder.recording(g), 1, 3)
-        yield* PlayerRegistry.use((r) => r.send(g, new Cmd.SetVolume({ volume: 50, requester: user })))
-      })
-      const { recording } = yield* playQueue(g, ["t440", "t880"], quieter)
+      // By the first packets the next track's pipeline is open (its resolution ran alongside).
+      const quieter = sendAfterPackets(g, 3, new Cmd.SetVolume({ volume: 50, requester: user }))
+      const { recording } = yield* playTones(g, ["t440", "t880"], quieter)
       const tones = tonesBySession(recording)
       assert.deepStrictEqual(tones[tones.length - 1], [880])
       // (a restart that began too near the end to be heard leaves no session of its own)

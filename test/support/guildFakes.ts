@@ -36,6 +36,7 @@ export const memorySettings = () => {
   const autoplay = new Map<GuildId, boolean>()
   const stay = new Map<GuildId, boolean>()
   const repost = new Map<GuildId, boolean>()
+  const crossfade = new Map<GuildId, number>()
   const limits = new Map<GuildId, GuildLimits>()
   const sponsorBlock = new Map<GuildId, ReadonlyArray<SponsorCategory>>()
   const get = (guildId: GuildId) => access.get(guildId) ?? defaultAccessSettings
@@ -48,12 +49,14 @@ export const memorySettings = () => {
       autoplay: (guildId) => Effect.sync(() => autoplay.get(guildId) ?? false),
       stayConnected: (guildId) => Effect.sync(() => stay.get(guildId) ?? false),
       repostNowPlaying: (guildId) => Effect.sync(() => repost.get(guildId) ?? false),
+      crossfade: (guildId) => Effect.sync(() => crossfade.get(guildId) ?? 0),
       setAutoplay: (guildId, enabled) => Effect.sync(() => void autoplay.set(guildId, enabled)),
       setDjRole: (guildId, roleId: RoleId | null) =>
         Effect.sync(() => void access.set(guildId, { ...get(guildId), djRoleId: roleId })),
       setVoteSkipRatio: (guildId, ratio) => Effect.sync(() => void access.set(guildId, { ...get(guildId), voteSkipRatio: ratio })),
       setStayConnected: (guildId, enabled) => Effect.sync(() => void stay.set(guildId, enabled)),
       setRepostNowPlaying: (guildId, enabled) => Effect.sync(() => void repost.set(guildId, enabled)),
+      setCrossfade: (guildId, seconds) => Effect.sync(() => void crossfade.set(guildId, seconds)),
       setLimits: (guildId, change) => Effect.sync(() => void limits.set(guildId, { ...limitsOf(guildId), ...change })),
       setDjActions: (guildId, djActions) => Effect.sync(() => void access.set(guildId, { ...get(guildId), djActions })),
       sponsorBlock: (guildId) => Effect.sync(() => sponsorBlock.get(guildId) ?? defaultSponsorCategories),

@@ -1,9 +1,16 @@
 /**
- * /settings [djrole] [nodj] [voteskip] [autoplay] [stay] [repost] [queuelimit] [playlistlimit] [duplicates]
- * [djonly] [everyone] [sponsorblock]: Manage Server, or the DJ role once there is one.
+ * /settings [djrole] [nodj] [voteskip] [autoplay] [stay] [repost] [crossfade] [queuelimit] [playlistlimit]
+ * [duplicates] [djonly] [everyone] [sponsorblock]: Manage Server, or the DJ role once there is one.
  */
 import { Schema, SchemaTransformation } from "effect"
-import { DjAction, djActions, type DjOnlyChange, maxGuildLimit } from "../../../schema/GuildRules.ts"
+import {
+  CrossfadeSeconds,
+  DjAction,
+  djActions,
+  type DjOnlyChange,
+  maxCrossfadeSeconds,
+  maxGuildLimit
+} from "../../../schema/GuildRules.ts"
 import { RoleId } from "../../../schema/Ids.ts"
 import { categoryText, SponsorCategory, sponsorCategories } from "../../../schema/Segments.ts"
 import type { SettingsOutcome } from "../../control/Control.ts"
@@ -23,6 +30,9 @@ const groupText: Readonly<Record<DjAction, string>> = {
   stop: "stop and make me leave",
   clear: "clear the queue"
 }
+
+const crossfadeText = (seconds: number) =>
+  seconds === 0 ? "Crossfade: off (tracks follow without a gap)" : `Crossfade: ${seconds} s between tracks that end on their own`
 
 const limitText = (what: string, limit: number | null) =>
   limit === null ? `${what}: no limit of this server's own` : `${what}: at most ${limit} tracks`
@@ -77,6 +87,13 @@ const settingsText = ({ applied, before }: SettingsOutcome): string => {
         : "Now playing is one message, kept up to date where it was posted."
     )
   }
+  if (applied.crossfade !== undefined) {
+    changes.push(
+      applied.crossfade === 0
+        ? "Crossfade is off: each track follows the last without a gap."
+        : `Crossfade is ${applied.crossfade} s: a track that ends on its own fades into the next (a skip still cuts).`
+    )
+  }
   if (applied.maxQueueLength !== undefined) changes.push(`${limitText("Queue", applied.maxQueueLength)}.`)
   if (applied.maxPlaylistSize !== undefined) changes.push(`${limitText("Playlists", applied.maxPlaylistSize)}.`)
   if (applied.allowDuplicates !== undefined) {
@@ -107,6 +124,7 @@ const settingsText = ({ applied, before }: SettingsOutcome): string => {
     `Autoplay: ${before.autoplay ? "on" : "off"}`,
     `24/7: ${before.stay ? "on" : "off"}`,
     `Now playing: ${before.repost ? "posted anew for each track" : "one message, edited"}`,
+    crossfadeText(before.crossfade),
     limitText("Queue", before.maxQueueLength),
     limitText("Playlists", before.maxPlaylistSize),
     `Duplicates in the queue: ${before.allowDuplicates ? "allowed" : "refused"}`,
@@ -143,6 +161,10 @@ export const settings = slash({
       o.setName("repost").setDescription("Post now playing anew at the bottom of the channel for each track")
     )
     .addIntegerOption((o) =>
+      o.setName("crossfade").setDescription("Seconds a track fades into the next when it ends on its own (0: off)")
+        .setMinValue(0).setMaxValue(maxCrossfadeSeconds)
+    )
+    .addIntegerOption((o) =>
       o.setName("queuelimit").setDescription("Most tracks the queue may hold (0: no limit of this server's own)")
         .setMinValue(0).setMaxValue(maxGuildLimit)
     )
@@ -171,6 +193,7 @@ export const settings = slash({
     autoplay: Schema.optional(Schema.Boolean),
     stay: Schema.optional(Schema.Boolean),
     repost: Schema.optional(Schema.Boolean),
+    crossfade: Schema.optional(CrossfadeSeconds),
     queuelimit: Schema.optional(GuildLimitOption),
     playlistlimit: Schema.optional(GuildLimitOption),
     duplicates: Schema.optional(Schema.Boolean),
@@ -185,6 +208,7 @@ export const settings = slash({
       autoplay: options.autoplay,
       stay: options.stay,
       repost: options.repost,
+      crossfade: options.crossfade,
       maxQueueLength: limitOption(options.queuelimit),
       maxPlaylistSize: limitOption(options.playlistlimit),
       allowDuplicates: options.duplicates,

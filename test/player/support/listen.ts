@@ -3,9 +3,15 @@
  * (session) at a time, and classified 20 ms packet by 20 ms packet.
  */
 import { Duration, Effect, PubSub } from "effect"
+import type { GuildId } from "../../../schema/Ids.ts"
+import * as Cmd from "../../../schema/PlayerCommand.ts"
 import type { PlayerEvent } from "../../../schema/PlayerEvent.ts"
-import type { RecordedPacket, Recording } from "../../support/RecordingVoiceOutput.ts"
+import type { Track } from "../../../schema/Track.ts"
+import { PlayerRegistry } from "../../../src/player/PlayerRegistry.ts"
+import { type RecordedPacket, type Recording, RecordingVoiceOutput } from "../../support/RecordingVoiceOutput.ts"
 import { decodeMono, dominantFrequency, rmsDb, SAMPLES_PER_PACKET } from "../../support/audioAnalysis.ts"
+import { sessionGaps } from "../../support/gaps.ts"
+import { user } from "./tracks.ts"
 
 export interface Heard {
   readonly session: number
@@ -110,3 +116,33 @@ export const waitForPackets = (
       orElse: () => Effect.fail(new Error(`session ${session} never reached ${count} packets`))
     })
   )
+
+/**
+ * Queues `tracks`, runs `meanwhile` as they play, and waits until the player goes idle: the
+ * guild's recording, and the gaps between its sessions.
+ */
+export const playQueue = <E>(
+  g: GuildId,
+  tracks: ReadonlyArray<Track>,
+  meanwhile: Effect.Effect<void, E, PlayerRegistry | RecordingVoiceOutput> = Effect.void,
+  timeout: Duration.Input = "20 seconds"
+) =>
+  Effect.gen(function*() {
+    const registry = yield* PlayerRegistry
+    const recorder = yield* RecordingVoiceOutput
+    const sub = yield* registry.subscribe
+    const [first, ...rest] = tracks
+    yield* registry.send(g, new Cmd.Enqueue({ tracks: [first!, ...rest], position: "end", requester: user }))
+    yield* meanwhile
+    yield* awaitEvent(sub, isTag("Idle", g), timeout)
+    const recording = yield* recorder.recording(g)
+    return { recording, gaps: sessionGaps(recording) }
+  })
+
+/** Sends `command` to the guild's player once its first session has `count` packets. */
+export const sendAfterPackets = (g: GuildId, count: number, command: Cmd.UserCommand) =>
+  Effect.gen(function*() {
+    const recorder = yield* RecordingVoiceOutput
+    yield* waitForPackets(recorder.recording(g), 1, count)
+    yield* PlayerRegistry.use((r) => r.send(g, command))
+  })
