@@ -248,6 +248,9 @@ describe.runIf(runs)("the dashboard in Chromium against the fake Discord", () =>
     await page.check("#stay")
     await page.fill("#max-queue-length", "250")
     await page.check("#dj-only-seek")
+    await page.check("#repost")
+    await page.fill("#crossfade", "3")
+    await page.check("#skip-intro")
     await page.getByRole("button", { name: "Save settings" }).click()
     await page.getByText("Saved.").waitFor(live)
     const cookie = (await context.cookies(h.http)).find((c) => c.name === "reprise_session")!.value
@@ -262,6 +265,17 @@ describe.runIf(runs)("the dashboard in Chromium against the fake Discord", () =>
     assert.isNull(settings.body.maxPlaylistSize, "an empty limit is none")
     assert.isTrue(settings.body.djOnly.seek, "seek kept for DJs from its box")
     assert.isTrue(settings.body.djOnly.volume, "the boxes left alone keep what they showed")
+    assert.isTrue(settings.body.repost)
+    assert.strictEqual(settings.body.crossfade, 3)
+    assert.deepStrictEqual(settings.body.sponsorBlock, ["music_offtopic", "intro"], "the default kept, intros added")
+    // The steps after this one hear tracks change: plainly, as they were written for.
+    const me = await readAnswer(await fetch(`${h.http}/api/v1/me`, { headers: { cookie: `reprise_session=${cookie}` } }))
+    const reset = await fetch(`${h.http}/api/v1/guilds/${ids.guild}/settings`, {
+      method: "PATCH",
+      headers: { cookie: `reprise_session=${cookie}`, "x-csrf-token": me.body.csrfToken, "content-type": "application/json" },
+      body: JSON.stringify({ repost: false, crossfade: 0 })
+    })
+    assert.strictEqual(reset.status, 200)
 
     // Moving the bar seeks.
     await page.locator("#progress").fill("30000")

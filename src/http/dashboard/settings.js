@@ -1,10 +1,16 @@
 // The dashboard's settings form (`PATCH …/settings`): the DJ role, the vote share, autoplay, 24/7, reposting,
-// the guild's limits and which actions only DJs may take. The rules say who may change them.
+// the crossfade, the parts SponsorBlock skips, the guild's limits and which actions only DJs may take.
+// The rules say who may change them.
 
 const groups = [
   ["pause", "Pause and resume"], ["seek", "Seek"], ["skip", "Skip, jump ahead and go back (no votes)"],
   ["queue", "Remove, move and shuffle"], ["loop", "Loop"], ["volume", "Volume"], ["effects", "Effects and equalizer"],
   ["stop", "Stop and leave"], ["clear", "Clear the queue"]
+]
+
+const sponsorCategories = [
+  ["music_offtopic", "Non-music parts"], ["sponsor", "Sponsors"], ["selfpromo", "Self-promotion"],
+  ["interaction", "Subscribe reminders"], ["intro", "Intros"], ["outro", "Outros"], ["preview", "Previews"], ["filler", "Filler"]
 ]
 
 /** A limit's field: empty for none of the guild's own (the bot's cap alone). */
@@ -16,6 +22,8 @@ export const settingsSection = (base, { el, api, attempt }) => {
   const autoplay = el("input", { id: "autoplay", type: "checkbox" })
   const stay = el("input", { id: "stay", type: "checkbox" })
   const repost = el("input", { id: "repost", type: "checkbox" })
+  const crossfade = el("input", { id: "crossfade", type: "number", min: 0, max: 12, step: 1, "aria-label": "Crossfade in seconds" })
+  const skips = Object.fromEntries(sponsorCategories.map(([name]) => [name, el("input", { id: `skip-${name}`, type: "checkbox" })]))
   const limit = (id) => el("input", { id, type: "number", min: 1, max: 10000, step: 1, placeholder: "no limit" })
   const queueLimit = limit("max-queue-length")
   const playlistLimit = limit("max-playlist-size")
@@ -32,6 +40,8 @@ export const settingsSection = (base, { el, api, attempt }) => {
     autoplay.checked = settings.autoplay
     stay.checked = settings.stay
     repost.checked = settings.repost
+    crossfade.value = String(settings.crossfade)
+    for (const [name, box] of Object.entries(skips)) box.checked = settings.sponsorBlock.includes(name)
     queueLimit.value = settings.maxQueueLength === null ? "" : String(settings.maxQueueLength)
     playlistLimit.value = settings.maxPlaylistSize === null ? "" : String(settings.maxPlaylistSize)
     duplicates.checked = settings.allowDuplicates
@@ -46,6 +56,8 @@ export const settingsSection = (base, { el, api, attempt }) => {
         autoplay: autoplay.checked,
         stay: stay.checked,
         repost: repost.checked,
+        crossfade: Number(crossfade.value),
+        sponsorBlock: Object.entries(skips).filter(([, box]) => box.checked).map(([name]) => name),
         maxQueueLength: limitValue(queueLimit),
         maxPlaylistSize: limitValue(playlistLimit),
         allowDuplicates: duplicates.checked,
@@ -58,6 +70,9 @@ export const settingsSection = (base, { el, api, attempt }) => {
   el("label", {}, autoplay, " Autoplay when the queue ends"),
   el("label", {}, stay, " 24/7: stay in the voice channel when the queue ends or everyone leaves"),
   el("label", {}, repost, " Post now playing anew at the bottom of the channel for each track"),
+  el("label", {}, "Crossfade between tracks (seconds, 0: off) ", crossfade),
+  el("fieldset", {}, el("legend", {}, "Skip in YouTube videos (SponsorBlock)"),
+    ...sponsorCategories.map(([name, text]) => el("label", {}, skips[name], ` ${text}`))),
   el("label", {}, "Most tracks in the queue ", queueLimit), el("label", {}, "Most tracks in a playlist ", playlistLimit),
   el("label", {}, duplicates, " A track already queued may be queued again"),
   el("fieldset", {}, el("legend", {}, "Only DJs may"), ...groups.map(([name, text]) => el("label", {}, djOnly[name], ` ${text}`))),
