@@ -1,5 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Schedule, Stream } from "effect"
+import { NodeServices } from "@effect/platform-node"
+import { Effect, Layer, Option, Schedule, Stream } from "effect"
+import { ChildProcessSpawner } from "effect/process"
 import { execFileSync } from "node:child_process"
 import { existsSync, mkdtempSync, readdirSync, readFileSync, truncateSync } from "node:fs"
 import type { IncomingMessage } from "node:http"
@@ -7,7 +9,9 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { UserId } from "../../schema/Ids.ts"
 import { FfmpegPipeline } from "../../src/audio/FfmpegPipeline.ts"
+import * as AudioCache from "../../src/resolve/AudioCache.ts"
 import type { AudioCacheStats } from "../../src/resolve/AudioCache.ts"
+import { Egress } from "../../src/resilience/Egress.ts"
 import { Resolver } from "../../src/resolve/Resolver.ts"
 import { collectAudio, pipelineRequest } from "../support/audioPipeline.ts"
 import { countingSpawner, httpServer, settings, trackInfo } from "./helpers.ts"
@@ -180,6 +184,30 @@ describe("the audio file cache", () => {
       yield* until((s) => s.fills === 1)
       assert.strictEqual(server.downloads(), 1)
     }).pipe(Effect.scoped, Effect.provide(layer))
+  })
+
+  it.live("a substitute's audio kept for a track remembers where it came from, so its replay says so too", () => {
+    const dir = mkdtempSync(join(tmpdir(), "reprise-cache-"))
+    const open = Effect.gen(function*() {
+      const deps = { egress: yield* Egress, spawner: yield* ChildProcessSpawner.ChildProcessSpawner }
+      return yield* AudioCache.make({ dir, maxBytes: 10_000_000, downloadTimeout: "20 seconds", probeTimeout: "10 seconds" }, deps)
+    })
+    const substitution = { from: "YouTube", to: "SoundCloud" }
+    const track = { ...trackInfo("youtube", "https://www.youtube.com/watch?v=gone", "youtube:gone"), durationMs: 2_000 }
+    return Effect.gen(function*() {
+      const server = yield* audioServer()
+      const source = { input: `${server.base}/elsewhere.mp3`, httpHeaders: {}, codec: "unknown", expiresAt: null, isLive: false } as const
+      yield* Effect.scoped(Effect.gen(function*() {
+        const cache = yield* open
+        yield* cache.fill(track, { ...source, substitution })
+        yield* cache.stats.pipe(Effect.repeat({ until: (s) => s.fills === 1, schedule: Schedule.spaced("20 millis") }), Effect.timeout("20 seconds"))
+      }))
+      // After a restart, from the folder alone.
+      const kept = yield* Effect.scoped(Effect.flatMap(open, (cache) => cache.lookup(track)))
+      assert.isTrue(Option.isSome(kept))
+      assert.isTrue(isFileIn(dir, Option.getOrThrow(kept).input))
+      assert.deepStrictEqual(Option.getOrThrow(kept).substitution, substitution)
+    }).pipe(Effect.scoped, Effect.provide(Layer.mergeAll(Egress.layer({ allowPrivateNetwork: true }), NodeServices.layer)))
   })
 
   it.live("AUDIO_CACHE_MAX_BYTES=0 keeps nothing", () => {
