@@ -76,9 +76,11 @@ export const startsInMs = (state: PlayerState, nowMs: number, index: number): nu
     if (current.track.durationMs === null) return null
     wait = Math.max(0, current.track.durationMs - positionNow(state, nowMs))
   }
-  for (const entry of upcoming.slice(0, index)) {
-    if (entry.track.durationMs === null) return null
-    wait += entry.track.durationMs
+  for (let i = 0; i < index; i++) {
+    const durationMs = upcoming[i]?.track.durationMs
+    if (durationMs === undefined) break
+    if (durationMs === null) return null
+    wait += durationMs
   }
   return wait
 }

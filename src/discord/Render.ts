@@ -63,12 +63,6 @@ export const queuePageSize = 10
 
 export const pageCount = (state: PlayerState) => Math.max(1, Math.ceil(state.queue.upcoming.length / queuePageSize))
 
-/** "in 4:12" before an entry of the queue; nothing when a length before it is unknown. */
-const startsIn = (state: PlayerState, nowMs: number, index: number): string => {
-  const wait = startsInMs(state, nowMs, index)
-  return wait === null ? "" : ` · in ${formatMs(wait)}`
-}
-
 /**
  * One page (1-based) of the queue, with buttons to the neighbouring pages: each entry with its
  * length, who asked for it and when it starts, and the whole queue's length at the top.
@@ -79,9 +73,15 @@ export const queueMessage = (state: PlayerState, page: number, nowMs: number): B
   const start = (p - 1) * queuePageSize
   const entries: ReadonlyArray<QueueEntry> = state.queue.upcoming.slice(start, start + queuePageSize)
   const current = state.queue.current
-  const lines = entries.map((entry, i) =>
-    `\`${start + i + 1}.\` ${trackLine(entry.track)} · <@${entry.track.requester}>${startsIn(state, nowMs, start + i)}`
-  )
+  // The page's first start, then each next one from the length before it: one pass, not one per line.
+  let wait = startsInMs(state, nowMs, start)
+  const lines = entries.map((entry, i) => {
+    const line = `\`${start + i + 1}.\` ${trackLine(entry.track)} · <@${entry.track.requester}>${
+      wait === null ? "" : ` · in ${formatMs(wait)}`
+    }`
+    wait = wait === null || entry.track.durationMs === null ? null : wait + entry.track.durationMs
+    return line
+  })
   const { ms, unknown } = queueLength(state)
   const count = state.queue.upcoming.length
   const total = count === 0
