@@ -132,9 +132,13 @@ export class Egress extends Context.Service<Egress, {
         const guard = UrlGuard.make({ allowPrivateNetwork: options.allowPrivateNetwork, lookup: options.lookup, isPrivate })
         const client = yield* HttpClient.HttpClient
 
-        const hop = (url: URL, limits: FetchLimits) =>
+        /** One request; the caller's own headers (a stream's cookies, say) go only to the origin they were given for. */
+        const hop = (url: URL, limits: FetchLimits, origin: string) =>
           client.execute(HttpClientRequest.get(url, {
-            headers: { ...limits.headers, ...(limits.accept === undefined ? {} : { accept: limits.accept }) }
+            headers: {
+              ...(url.origin === origin ? limits.headers : {}),
+              ...(limits.accept === undefined ? {} : { accept: limits.accept })
+            }
           }))
             .pipe(
               Effect.mapError((error) =>
@@ -157,9 +161,10 @@ export class Egress extends Context.Service<Egress, {
             const checked = (href: string) =>
               Effect.mapError(guard.check(href), (e: UrlGuardError) => new EgressError({ reason: e.reason, host: URL.parse(href)?.host ?? "" }))
             let url = yield* checked(input)
+            const origin = url.origin
             const failed = (reason: TooLarge | BadAnswer) => Effect.fail(new EgressError({ reason, host: url.host }))
             for (let hops = 0; hops <= (limits.maxHops ?? 3); hops++) {
-              const response = yield* hop(url, limits)
+              const response = yield* hop(url, limits, origin)
               const location = response.headers["location"]
               if (response.status >= 300 && response.status < 400 && location !== undefined) {
                 url = yield* checked(new URL(location, url).href)
@@ -171,7 +176,9 @@ export class Egress extends Context.Service<Egress, {
                 return yield* failed(new BadAnswer({ message: `${url.host} answered with ${contentType ?? "no type"}.` }))
               }
               const tooLarge = new TooLarge({ message: `${url.host} answered with more than ${limits.maxBytes} bytes.`, limitBytes: limits.maxBytes })
-              const declared = response.headers["content-length"] === undefined ? null : Number(response.headers["content-length"])
+              // A length that is no number is no length: the body is read to its end, bounded all the same.
+              const length = Number(response.headers["content-length"] ?? NaN)
+              const declared = Number.isFinite(length) ? length : null
               if (declared !== null && declared > limits.maxBytes) return yield* failed(tooLarge)
               const brokeOff = new BadAnswer({ message: `${url.host} broke off.` })
               let size = 0

@@ -14,6 +14,7 @@ import { createHash } from "node:crypto"
 import { mkdir, open, readdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises"
 import * as NodePath from "node:path"
 import { Substitution, Track } from "../../schema/Track.ts"
+import { isHttp } from "../audio/FfmpegArgs.ts"
 import type { Playable } from "../audio/Playable.ts"
 import type { Egress } from "../resilience/Egress.ts"
 import { probe } from "./Probe.ts"
@@ -96,7 +97,7 @@ const onDisk: ReadonlySet<TrackInfo["kind"]> = new Set(["file", "local", "attach
  * live stream, not an HLS playlist (its segments are elsewhere).
  */
 export const cacheable = (track: TrackInfo, source: Playable): boolean =>
-  !onDisk.has(track.kind) && !source.isLive && /^https?:\/\//i.test(source.input) &&
+  !onDisk.has(track.kind) && track.live !== true && !source.isLive && isHttp(source.input) &&
   !/\.m3u8$/i.test(URL.parse(source.input)?.pathname ?? "")
 
 /** A playlist or a page is not audio, whatever its URL looked like. */

@@ -142,13 +142,14 @@ export class Resolver extends Context.Service<Resolver, {
      * A link whose track's audio is kept answers from the cache, as the track it resolved to last
      * time: a replay needs neither yt-dlp nor the network. Searches are not (what they find changes).
      */
+    const isLink = (claimed: Claimed) => !claimed.key.startsWith("search:")
     const kept = (claimed: Claimed) =>
-      claimed.key.startsWith("search:")
+      !isLink(claimed)
         ? Effect.succeed(Option.none<ResolvedInfo>())
         : Effect.map(audio.byLink(claimed.key), Option.map((t): ResolvedInfo => ({ tracks: [t], playlist: null })))
     /** A link that was one track is remembered for `kept` (once the track's audio is). */
     const learn = (claimed: Claimed, info: ResolvedInfo) =>
-      claimed.key.startsWith("search:") || info.playlist !== null || info.tracks.length !== 1 || info.substitution !== undefined
+      !isLink(claimed) || info.playlist !== null || info.tracks.length !== 1 || info.substitution !== undefined
         ? Effect.void
         : audio.learn(claimed.key, info.tracks[0]!)
     const fresh = (claimed: Claimed, query: string, maxTracks: number) =>

@@ -53,7 +53,8 @@ export const make = (deps: Pick<SourceDeps, "spawner" | "urls" | "guard" | "sett
       httpHeaders: {},
       codec: info.codec,
       expiresAt: null,
-      isLive: info.durationMs === null && /\.m3u8$/i.test(url.pathname)
+      // As the resolution found it (a radio has no size, which the probe does not see), or HLS without a length.
+      isLive: track.live === true || (info.durationMs === null && /\.m3u8$/i.test(url.pathname))
     } satisfies Playable
   })
 
