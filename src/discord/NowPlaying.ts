@@ -85,22 +85,21 @@ const make = Effect.fnUntraced(function*(options: NowPlayingOptions) {
     )
 
   /** The message as the guild's state, settings and the heard track's source say it now. */
-  const render = (guildId: GuildId, state: PlayerState) =>
+  const render = (guildId: GuildId, state: PlayerState, now: number) =>
     Effect.gen(function*() {
       const board = boards.get(guildId)
       const substitution = board !== undefined && board.heard === state.queue.current?.entryId ? board.substitution : null
       const context = { autoplay: yield* settings.autoplay(guildId), substitution }
-      return nowPlayingMessage(state, yield* Clock.currentTimeMillis, context)
+      return nowPlayingMessage(state, now, context)
     })
 
   /**
-   * A new track in a guild that reposts: the old message goes (an edit still waiting for it with
-   * it), so the next write posts at the bottom of the channel. A delete that fails leaves the old
-   * message as it was, said in the log; the new one is posted all the same.
+   * A new track in a guild that reposts: the old message goes, so the next write posts at the
+   * bottom of the channel. A delete that fails leaves the old message as it was, said in the log;
+   * the new one is posted all the same.
    */
   const repost = (guildId: GuildId, board: Board, old: string) =>
     Effect.gen(function*() {
-      yield* FiberMap.remove(pending, board)
       board.messageId = null
       const channel = channelOf(board)
       if (channel === null) return
@@ -119,7 +118,7 @@ const make = Effect.fnUntraced(function*(options: NowPlayingOptions) {
       // Not heard yet: its TrackAudible brings the edit (or, should it fail, whatever follows).
       if (current !== null && current.entryId !== board.heard) return
       const now = yield* Clock.currentTimeMillis
-      yield* write(guildId, board, yield* render(guildId, state))
+      yield* write(guildId, board, yield* render(guildId, state, now))
       const untilNext = current === null || !state.position.playing
         ? null
         : untilNextChapter(current.track.chapters, positionNow(state, now))
@@ -243,8 +242,17 @@ const make = Effect.fnUntraced(function*(options: NowPlayingOptions) {
         const fresh = board.heard !== event.entry.entryId
         board.heard = event.entry.entryId
         board.substitution = event.substitution ?? null
-        if (fresh && board.messageId !== null && (yield* settings.repostNowPlaying(event.guildId))) {
-          yield* repost(event.guildId, board, board.messageId)
+        if (fresh && board.messageId !== null) {
+          const { guildId } = event
+          const old = board.messageId
+          const wait = Math.max(0, board.lastEditAt + interval - (yield* Clock.currentTimeMillis))
+          // Decided in the board's own slot, as its edits are: a settings read and, to repost, a
+          // delete and a send must not hold up the other guilds' events.
+          const next = Effect.flatMap(settings.repostNowPlaying(guildId), (again) =>
+            again
+              ? Effect.andThen(repost(guildId, board, old), refresh(guildId))
+              : Effect.andThen(Effect.sleep(wait), refresh(guildId)))
+          return yield* FiberMap.run(pending, board, next)
         }
         // A final edit of the guild's previous message may still be waiting: let it finish.
         if (board.messageId === null) return yield* refresh(event.guildId)
@@ -260,7 +268,8 @@ const make = Effect.fnUntraced(function*(options: NowPlayingOptions) {
   )
 
   return NowPlaying.of({
-    message: (guildId) => Effect.flatMap(registry.state(guildId), (state) => render(guildId, state)),
+    message: (guildId) =>
+      Effect.flatMap(Effect.zip(registry.state(guildId), Clock.currentTimeMillis), ([state, now]) => render(guildId, state, now)),
     touched: (guildId, messageId) =>
       Effect.gen(function*() {
         const board = boards.get(guildId)
