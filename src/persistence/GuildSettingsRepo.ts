@@ -159,15 +159,19 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
       const sponsorBlock = read("sponsorBlock", (row) => row.sponsorblock_categories, defaultSponsorCategories)
       const crossfade = read("crossfade", (row) => row.crossfade_seconds, 0)
 
-      /** A setter of one on/off column. */
-      const flag = (name: string, column: "autoplay" | "stay_connected" | "repost_now_playing") =>
-        Effect.fn(`GuildSettingsRepo.${name}`)(function*(guildId: GuildId, on: boolean) {
-          yield* sql`INSERT INTO guild_settings ${sql.insert({ guild_id: guildId, [column]: on })}
-            ON CONFLICT (guild_id) DO UPDATE SET ${sql.update({ [column]: on })}, updated_at = now()`
+      /** A setter of one column of a plain value. */
+      const column = <A extends boolean | number>(
+        name: string,
+        column: "autoplay" | "stay_connected" | "repost_now_playing" | "crossfade_seconds"
+      ) =>
+        Effect.fn(`GuildSettingsRepo.${name}`)(function*(guildId: GuildId, value: A) {
+          yield* sql`INSERT INTO guild_settings ${sql.insert({ guild_id: guildId, [column]: value })}
+            ON CONFLICT (guild_id) DO UPDATE SET ${sql.update({ [column]: value })}, updated_at = now()`
         }, (effect, guildId) => writing(guildId)(effect))
-      const setAutoplay = flag("setAutoplay", "autoplay")
-      const setStayConnected = flag("setStayConnected", "stay_connected")
-      const setRepostNowPlaying = flag("setRepostNowPlaying", "repost_now_playing")
+      const setAutoplay = column<boolean>("setAutoplay", "autoplay")
+      const setStayConnected = column<boolean>("setStayConnected", "stay_connected")
+      const setRepostNowPlaying = column<boolean>("setRepostNowPlaying", "repost_now_playing")
+      const setCrossfade = column<number>("setCrossfade", "crossfade_seconds")
 
       const setDjRole = Effect.fn("GuildSettingsRepo.setDjRole")(function*(guildId: GuildId, roleId: RoleId | null) {
         yield* sql`INSERT INTO guild_settings (guild_id, dj_role_id) VALUES (${guildId}, ${roleId})
@@ -180,11 +184,6 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
       ) {
         yield* sql`INSERT INTO guild_settings (guild_id, vote_skip_ratio) VALUES (${guildId}, ${ratio})
           ON CONFLICT (guild_id) DO UPDATE SET vote_skip_ratio = EXCLUDED.vote_skip_ratio, updated_at = now()`
-      }, (effect, guildId) => writing(guildId)(effect))
-
-      const setCrossfade = Effect.fn("GuildSettingsRepo.setCrossfade")(function*(guildId: GuildId, seconds: number) {
-        yield* sql`INSERT INTO guild_settings (guild_id, crossfade_seconds) VALUES (${guildId}, ${seconds})
-          ON CONFLICT (guild_id) DO UPDATE SET crossfade_seconds = EXCLUDED.crossfade_seconds, updated_at = now()`
       }, (effect, guildId) => writing(guildId)(effect))
 
       const setLimits = Effect.fn("GuildSettingsRepo.setLimits")(function*(guildId: GuildId, change: Partial<GuildLimits>) {

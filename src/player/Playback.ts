@@ -254,14 +254,16 @@ export const makePlayback = Effect.fnUntraced(function*(
       })
       const packets = Stream.fromQueue(buffer).pipe(
         Stream.takeWhile(() => !handsOver(r)),
-        // The first packet out is what tells the player (and its listeners) that the track is heard.
-        Stream.tap(() => ++r.packets === 1 ? report(audible) : Effect.void),
+        // The first packet out tells the player (and its listeners) that the track is heard; any packet
+        // may reach a segment to skip. One step for both: it runs 50 times a second in every guild.
         Stream.tap(() => {
-          const segment = dueSegment(r.segments, r.startMs, positionOf(r))
-          if (segment === null) return Effect.void
+          const first = ++r.packets === 1
+          const segment = r.segments.length === 0 ? null : dueSegment(r.segments, r.startMs, positionOf(r))
+          if (segment === null) return first ? report(audible) : Effect.void
           // Told once: the player's answer (a new run, or the next track) comes a moment later.
           r.segments = r.segments.filter((s) => s !== segment)
-          return report(new Cmd.SegmentReached({ runId: r.runId, segment }))
+          const reached = report(new Cmd.SegmentReached({ runId: r.runId, segment }))
+          return first ? Effect.andThen(report(audible), reached) : reached
         }),
         Stream.drop(skip)
       )

@@ -5,7 +5,7 @@
  * (GuildPlayer.ts) carries out the work in the order given. Property-tested like the queue.
  */
 import { Result } from "effect"
-import * as Cmd from "../../schema/PlayerCommand.ts"
+import type * as Cmd from "../../schema/PlayerCommand.ts"
 import { AlreadyPaused, NothingPlaying, NotPaused, SeekOutOfRange } from "../../schema/PlayerError.ts"
 import * as Ev from "../../schema/PlayerEvent.ts"
 import type { ReplyOf } from "../../schema/PlayerReply.ts"
@@ -82,9 +82,16 @@ const ended = (plan: Plan, command: Cmd.TrackEnded | Cmd.TrackFailed): Outcome<u
   }
   if (command._tag === "TrackFailed") {
     plan.publish(new Ev.TrackFailed({ guildId, entry, reason: command.reason, atMs: Math.max(0, Math.round(plan.ctx.positionMs)) }))
+    return moveOn(plan, "failed")
   }
-  else plan.left(entry, "finished")
-  const r = Q.advance(queue, command._tag === "TrackFailed" ? "failed" : "finished", plan.ctx.settings)
+  plan.left(entry, "finished")
+  return moveOn(plan, "finished")
+}
+
+/** After the current entry, told as finished or failed: what the queue plays next. */
+const moveOn = (plan: Plan, how: "finished" | "failed"): Outcome<undefined> => {
+  const { queue } = plan.state
+  const r = Q.advance(queue, how, plan.ctx.settings)
   plan.set({ queue: r.state }).playOrIdle(r.next)
   if (r.state.upcoming.length !== queue.upcoming.length) plan.queueChanged()
   return plan.done(undefined)
@@ -128,7 +135,8 @@ const segmentReached = (plan: Plan, command: Cmd.SegmentReached): Outcome<undefi
   plan.publish(new Ev.SegmentSkipped({ guildId, entry: current, segment }))
   const duration = current.track.durationMs
   if (duration !== null && segment.endMs >= duration - endSlackMs) {
-    return ended(plan, new Cmd.TrackEnded({ runId: command.runId }))
+    plan.left(current, "finished")
+    return moveOn(plan, "finished")
   }
   plan.restart(segment.endMs, "jump")
   return plan.done(undefined)
