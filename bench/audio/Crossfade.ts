@@ -6,30 +6,22 @@
  * those quieter than −40 dBFS among the ten either side, and each whole 20 ms of the gap. Tones alternate 440/660 Hz, so each frame says which track it holds.
  */
 import { Effect, Layer } from "effect"
-import { GuildId, UserId } from "../../schema/Ids.ts"
-import * as Cmd from "../../schema/PlayerCommand.ts"
-import { Track } from "../../schema/Track.ts"
+import { GuildId } from "../../schema/Ids.ts"
 import { FfmpegPipeline } from "../../src/audio/FfmpegPipeline.ts"
 import { PlayerRegistry } from "../../src/player/PlayerRegistry.ts"
-import { Resolver } from "../../src/resolve/Resolver.ts"
-import { type Session, sessions } from "../../test/player/support/listen.ts"
+import { handOverLocations } from "../../test/player/support/FakeAudio.ts"
+import { playQueue, type Session, sessions } from "../../test/player/support/listen.ts"
+import { track } from "../../test/player/support/tracks.ts"
 import { goertzelPower, rmsDb, slice } from "../../test/support/audioAnalysis.ts"
 import { generateTone, makeFixtureDir, removeFixtureDir } from "../../test/support/audioFixtures.ts"
-import { sessionGaps } from "../../test/support/gaps.ts"
 import { FRAME_MS, RecordingVoiceOutput } from "../../test/support/RecordingVoiceOutput.ts"
 import { type BenchSection, type Figure, percentile, round } from "../Section.ts"
 
 const TRACKS = 11
 const TRACK_MS = 4500
 const FADE_MS = 2000
-const requester = UserId.make("200000000000000001")
 const guildId = GuildId.make("330000000000000001")
 const toneOf = (i: number) => (i % 2 === 0 ? 440 : 660)
-
-const files = Layer.mock(Resolver, {
-  playable: (t) => Effect.succeed({ input: t.location, httpHeaders: {}, codec: "unknown" as const, expiresAt: null, isLive: false }),
-  duration: () => Effect.succeed(null)
-})
 
 /** A tone's level in dB in the 40 ms around `centreMs`, Hann-windowed so the other tone does not leak in. */
 const toneDb = (s: Session, frequency: number, centreMs: number) => {
@@ -57,34 +49,17 @@ const silentAround = (before: Session, after: Session) => {
   return count
 }
 
+/** The tracks in one guild's queue, each fading into the next, to the idle after the last. */
 const playAll = (paths: ReadonlyArray<string>) =>
-  Effect.gen(function*() {
-    const registry = yield* PlayerRegistry
-    const recorder = yield* RecordingVoiceOutput
-    const [first, ...rest] = paths.map((location, i) =>
-      new Track({
-        id: `file:fade-${i}`,
-        kind: "file",
-        location,
-        title: `fade ${i}`,
-        author: null,
-        durationMs: TRACK_MS,
-        artworkUrl: null,
-        requester
-      })
+  playQueue(guildId, paths.map((location, i) => track(`fade-${i}`, { location, durationMs: TRACK_MS })), Effect.void, "90 seconds")
+    .pipe(
+      Effect.provide(
+        PlayerRegistry.layer({ crossfadeMs: () => Effect.succeed(FADE_MS) }).pipe(
+          Layer.provideMerge(Layer.mergeAll(FfmpegPipeline.layer(), RecordingVoiceOutput.layer, handOverLocations))
+        )
+      ),
+      Effect.scoped
     )
-    yield* registry.send(guildId, new Cmd.Enqueue({ tracks: [first!, ...rest], position: "end", requester }))
-    while ((yield* recorder.recording(guildId)).sessions < TRACKS || (yield* recorder.playing).includes(guildId)) {
-      yield* Effect.sleep("100 millis")
-    }
-    return yield* recorder.recording(guildId)
-  }).pipe(
-    Effect.provide(
-      PlayerRegistry.layer({ crossfadeMs: () => Effect.succeed(FADE_MS) }).pipe(
-        Layer.provideMerge(Layer.mergeAll(FfmpegPipeline.layer(), RecordingVoiceOutput.layer, files))
-      )
-    )
-  )
 
 export const crossfadeSection: BenchSection = {
   name: "audio.crossfade",
@@ -97,9 +72,8 @@ export const crossfadeSection: BenchSection = {
           generateTone(dir, { frequency: toneOf(i), seconds: TRACK_MS / 1000, format: "mp3", name: `fade-${i}` })
         )
       )
-      const recording = await Effect.runPromise(playAll(paths))
+      const { recording, gaps } = await Effect.runPromise(playAll(paths))
       const heard = sessions(recording)
-      const gaps = sessionGaps(recording)
       const fullDb = toneDb(heard[0]!, toneOf(0), 500)
       const overlaps = heard.slice(1).map((s, i) => overlapMs(s, toneOf(i), toneOf(i + 1), fullDb))
       // A gap counts a frame for each whole 20 ms with nothing sent; a packet a few ms late (a busy timer) is not one.
