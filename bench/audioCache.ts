@@ -3,6 +3,11 @@
  * link never played (yt-dlp, then FFmpeg reading over HTTP) and for the same links replayed after a
  * restart (the audio file cache: no yt-dlp, a file); and the cache's hit rate when 200 plays are
  * drawn from 30 tracks (Zipf, s = 1) with room for a third of them.
+ *
+ * Replays are timed twice: a quarter second apart, as listeners' commands come, and in a burst,
+ * each as soon as the one before has its first packet. A cached track plays through the spare
+ * FFmpeg (src/audio/WarmFfmpeg.ts) when one is waiting, and in a burst every other start finds the
+ * spare still loading and costs about a cold start.
  */
 import { NodeServices } from "@effect/platform-node"
 import { Context, Effect, Layer, Schedule, Stream } from "effect"
@@ -22,6 +27,7 @@ import { type BenchSection, percentile, round, type SectionResult } from "./Sect
 import { benchSources, nowMs, request } from "./audio/BenchAudio.ts"
 
 const TTFP_RUNS = 20
+const PACE = "250 millis"
 const TRACKS = 30
 const PLAYS = 200
 
@@ -106,8 +112,15 @@ export const runAudioCacheBench = Effect.gen(function*() {
   const cached = yield* Effect.scoped(Effect.gen(function*() {
     const resolver = yield* resolverOn(ttfpDir, 1024 ** 3)
     const times: Array<number> = []
-    for (const link of links) times.push(yield* playToFirstPacket(resolver, link))
-    return { times, stats: yield* resolver.audioCacheStats }
+    for (const link of links) {
+      // a listener's pace (one /play every quarter second is already more than one guild sends)
+      yield* Effect.sleep(PACE)
+      times.push(yield* playToFirstPacket(resolver, link))
+    }
+    // a burst: each /play as soon as the one before has its first packet
+    const burst: Array<number> = []
+    for (const link of links) burst.push(yield* playToFirstPacket(resolver, link))
+    return { times, burst, stats: yield* resolver.audioCacheStats }
   }))
 
   // Replay-heavy: file links (no yt-dlp), each play's fill finished before the next play.
@@ -142,7 +155,9 @@ export const audioCacheSection: BenchSection = {
         { key: "ttfp_ms.uncached.p95", value: p(r.uncached, 95), unit: "ms" },
         { key: "ttfp_ms.cached.p50", value: p(r.cached.times, 50), unit: "ms" },
         { key: "ttfp_ms.cached.p95", value: p(r.cached.times, 95), unit: "ms", target: "< 100", ok: p(r.cached.times, 95) < 100 },
-        { key: "ttfp.cached_hits", value: `${r.cached.stats.hits} of ${r.cached.times.length}` },
+        { key: "ttfp_ms.cached_burst.p50", value: p(r.cached.burst, 50), unit: "ms" },
+        { key: "ttfp_ms.cached_burst.p95", value: p(r.cached.burst, 95), unit: "ms" },
+        { key: "ttfp.cached_hits", value: `${r.cached.stats.hits} of ${r.cached.times.length + r.cached.burst.length}` },
         { key: "hit_rate_pct", value: hitRate, unit: "%" },
         { key: "workload", value: `${PLAYS} plays of ${TRACKS} tracks, room for ${Math.floor(r.maxBytes / r.fileBytes)}` },
         { key: "workload.evictions", value: stats.evictions },

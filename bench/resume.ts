@@ -13,7 +13,7 @@ import { opusFrames, type OpusFrame } from "../test/fake-discord/ReceivedAudio.t
 import type { VoiceStream } from "../test/fake-discord/FakeDiscord.ts"
 import { type Harness, ids, startHarness, waitForAnswer } from "../test/discord/harness.ts"
 import { span, steps } from "../test/discord/steppedTone.ts"
-import { childProcesses } from "../test/support/audioProcesses.ts"
+import { workingFfmpeg } from "../test/support/audioProcesses.ts"
 import { type BenchSection, type Figure, percentile, round, sleep } from "./Section.ts"
 
 const track = steps(150)
@@ -70,7 +70,7 @@ interface KillRun {
 const killRun = async (h: Harness, n: number): Promise<KillRun> => {
   await play(h, "/kill.ogg")
   await sleep(3_000)
-  const ffmpeg = childProcesses("ffmpeg", h.bot.process.pid!)
+  const ffmpeg = workingFfmpeg(h.bot.process.pid!)
   if (ffmpeg.length !== 1) throw new Error(`expected one FFmpeg, found ${ffmpeg.length}`)
   const killedAt = performance.now()
   process.kill(ffmpeg[0]!.pid, "SIGKILL")

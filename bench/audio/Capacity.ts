@@ -18,7 +18,7 @@ import { GuildId } from "../../schema/Ids.ts"
 import { AudioPipeline } from "../../src/audio/AudioPipeline.ts"
 import { VoiceOutput } from "../../src/voice/VoiceOutput.ts"
 import { RecordingVoiceOutput } from "../../test/support/RecordingVoiceOutput.ts"
-import { cpuTicks, ffmpegChildren, pssKib, rssKib } from "../../test/support/audioProcesses.ts"
+import { cpuTicks, workingFfmpeg, pssKib, rssKib } from "../../test/support/audioProcesses.ts"
 import { cpuPercent, cpuSample, round } from "../Section.ts"
 import { benchLayer, type BenchSources, CORES, nowMs, type PathSpec } from "./BenchAudio.ts"
 
@@ -93,11 +93,11 @@ export const runStep = (spec: PathSpec, sources: BenchSources, streams: number, 
     }
     yield* Effect.sleep(options.settleMs)
     const settleStart = yield* nowMs
-    const ffmpegTicks = () => ffmpegChildren().reduce((sum, c) => sum + (cpuTicks(c.pid) ?? 0), 0)
+    const ffmpegTicks = () => workingFfmpeg().reduce((sum, c) => sum + (cpuTicks(c.pid) ?? 0), 0)
     while ((yield* nowMs) - settleStart < (options.maxSettleMs ?? 0)) {
       const before = ffmpegTicks()
       yield* Effect.sleep("1 second")
-      const count = ffmpegChildren().length
+      const count = workingFfmpeg().length
       // ticks are 1/100 s; steady state is ~1.1 % of a core per process, bursts run at 100 %
       if (count === 0 || ffmpegTicks() - before <= count * 1.6 + 5) break
     }
@@ -117,7 +117,7 @@ export const runStep = (spec: PathSpec, sources: BenchSources, streams: number, 
     // is synchronous and takes ~10 ms per FFmpeg (the kernel walks ~215 libraries' mappings), so
     // sampling 100 of them mid-window held the event loop for over a second and made the window's
     // own frames late.
-    const children = ffmpegChildren()
+    const children = workingFfmpeg()
     const pss = children.map((c) => pssKib(c.pid)).filter((k): k is number => k !== undefined)
     const nodeRssMib = rssMib()
 

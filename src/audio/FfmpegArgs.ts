@@ -182,6 +182,50 @@ export const transcodeArgs = (
 }
 
 /**
+ * A transcode's command line with nothing of the request in it, for an FFmpeg started before it
+ * is needed (WarmFfmpeg.ts): the concat demuxer reads a script naming the input on stdin, and
+ * the filter graph comes from fd 3. FFmpeg reads the graph once its input is open, so the spare
+ * blocks on stdin with its libraries loaded, and one spare serves any sound settings.
+ * `-protocol_whitelist` passes to the files the script names: a spare opens local files only.
+ */
+export const warmArgs = (options: FfmpegOptions = DEFAULT_FFMPEG_OPTIONS): Array<string> => [
+  ...globalArgs,
+  "-f",
+  "concat",
+  "-safe",
+  "0",
+  "-protocol_whitelist",
+  "pipe,file",
+  "-i",
+  "pipe:0",
+  "-map",
+  "0:a:0",
+  "-filter_script:a",
+  "pipe:3",
+  ...opusOutput(options),
+  ...oggOutput
+]
+
+/** What a warm FFmpeg is given: the concat script (stdin) and the filter graph (fd 3). */
+export interface WarmStart {
+  readonly script: string
+  readonly graph: string
+}
+
+/**
+ * The warm start for `request`, when a spare can play it as `transcodeArgs` would: a transcode of
+ * a local file from 0:00. A seek, a crossfade's two inputs and a network source's protocol options
+ * have no place in the spare's fixed command line, so those start FFmpeg cold.
+ */
+export const warmStart = (request: PipelineRequest, options: FfmpegOptions = DEFAULT_FFMPEG_OPTIONS): WarmStart | undefined => {
+  const { input } = request.source
+  if (request.crossfade !== undefined || request.startMs > 0 || isHttp(input) || /[\r\n]/.test(input)) return undefined
+  // ffconcat quotes like a shell: a quote inside a quoted token is written as '\''.
+  const path = `'file:${input.replace(/'/g, "'\\''")}'`
+  return { script: `ffconcat version 1.0\nfile ${path}\n`, graph: filterGraph(request, options) ?? "anull" }
+}
+
+/**
  * How far before the fade's start the outgoing track is read, then trimmed: a decoder that starts
  * at a seek point has no history (an MP3 frame borrows bits from the frames before it), and its
  * first ~26 ms come out silent, which would be a dropout at the very start of the fade.

@@ -1,6 +1,6 @@
 import { NodeChildProcessSpawner, NodeFileSystem, NodePath, NodeStream } from "@effect/platform-node"
-import { Effect, Fiber, Layer, Schema, Stream } from "effect"
-import { ChildProcessSpawner } from "effect/process"
+import { Duration, Effect, Exit, Fiber, Layer, Option, Schema, Stream } from "effect"
+import { type ChildProcess, ChildProcessSpawner } from "effect/process"
 import { createReadStream } from "node:fs"
 import { withDefault } from "../config/Fields.ts"
 import * as Section from "../config/Section.ts"
@@ -8,11 +8,20 @@ import { Readiness } from "../observability/Readiness.ts"
 import { AudioPipeline, type OpusPacket, PipelineError, type PipelineRequest } from "./AudioPipeline.ts"
 import { ffmpegProbe } from "./FfmpegBinary.ts"
 import { helperCommand, helperNotStarted } from "../resilience/HelperProcess.ts"
-import { DEFAULT_FFMPEG_OPTIONS, type FfmpegOptions, isHttp, type SeekMethod } from "./FfmpegArgs.ts"
+import {
+  DEFAULT_FFMPEG_OPTIONS,
+  type FfmpegOptions,
+  isHttp,
+  type SeekMethod,
+  warmArgs,
+  type WarmStart,
+  warmStart
+} from "./FfmpegArgs.ts"
 import { OggOpusDemuxer } from "./OggOpusDemuxer.ts"
 import { appendTail, brokenOff, ffmpegFailure, httpFailure, redactUrl } from "./PipelineFailure.ts"
 import { plan } from "./PipelinePlan.ts"
 import type { Playable } from "./Playable.ts"
+import * as WarmFfmpeg from "./WarmFfmpeg.ts"
 import { WebmOpusDemuxer } from "./WebmOpusDemuxer.ts"
 
 /**
@@ -31,12 +40,15 @@ export interface FfmpegPipelineOptions extends FfmpegOptions {
    * against 0 % with 4 KiB (bench audio.streams, passthrough).
    */
   readonly fileChunkBytes: number
+  /** How long the spare FFmpeg (WarmFfmpeg.ts) waits for a local file to play before it is stopped. */
+  readonly warmIdle: Duration.Input
 }
 
 export const DEFAULT_PIPELINE_OPTIONS: FfmpegPipelineOptions = {
   ...DEFAULT_FFMPEG_OPTIONS,
   ffmpegPath: "ffmpeg",
-  fileChunkBytes: 4 * 1024
+  fileChunkBytes: 4 * 1024,
+  warmIdle: Duration.minutes(5)
 }
 
 interface Demuxer {
@@ -61,6 +73,8 @@ const demux = <E>(
   })
 
 const notStarted = (detail: string) => new PipelineError({ reason: "could not start the audio process", detail })
+
+const encoder = new TextEncoder()
 
 const errorText = (cause: unknown): string => cause instanceof Error ? cause.message : String(cause)
 
@@ -153,15 +167,24 @@ export const makeFfmpegPipeline = (options: FfmpegPipelineOptions = DEFAULT_PIPE
   Effect.gen(function*() {
     const spawner = yield* ChildProcessSpawner.ChildProcessSpawner
 
-    /** FFmpeg's Ogg output; fails with its stderr tail when it exits non-zero. */
-    const ffmpegOgg = (args: ReadonlyArray<string>): Stream.Stream<Uint8Array, PipelineError> =>
-      Stream.unwrap(Effect.gen(function*() {
-        const handle = yield* spawner.spawn(
-          // SIGKILL: a SIGTERMed FFmpeg blocked on a full stdout pipe would not exit until it is read.
-          helperCommand(options.ffmpegPath, args, { stdin: "ignore", stdout: "pipe", stderr: "pipe", killSignal: "SIGKILL" })
-        ).pipe(
-          Effect.mapError((cause) => notStarted(cause.message))
-        )
+    /** FFmpeg with `args`, a niced helper in the current scope. */
+    const spawn = (args: ReadonlyArray<string>, fds: ChildProcess.CommandOptions["additionalFds"] = undefined) =>
+      spawner.spawn(
+        // SIGKILL: a SIGTERMed FFmpeg blocked on a full stdout pipe would not exit until it is read.
+        helperCommand(options.ffmpegPath, args, {
+          stdin: fds === undefined ? "ignore" : "pipe",
+          stdout: "pipe",
+          stderr: "pipe",
+          killSignal: "SIGKILL",
+          additionalFds: fds
+        })
+      ).pipe(Effect.mapError((cause) => notStarted(cause.message)))
+
+    const warm = yield* WarmFfmpeg.make(spawn(warmArgs(options), { fd3: { type: "input" } }), options.warmIdle)
+
+    /** A running FFmpeg's Ogg output; fails with its stderr tail when it exits non-zero. */
+    const output = (handle: ChildProcessSpawner.ChildProcessHandle) =>
+      Effect.gen(function*() {
         let stderr = ""
         const decoder = new TextDecoder()
         const stderrFiber = yield* handle.stderr.pipe(
@@ -183,6 +206,22 @@ export const makeFfmpegPipeline = (options: FfmpegPipelineOptions = DEFAULT_PIPE
           ),
           Stream.concat(Stream.fromEffectDrain(checkExit))
         )
+      })
+
+    const ffmpegOgg = (args: ReadonlyArray<string>): Stream.Stream<Uint8Array, PipelineError> =>
+      Stream.unwrap(Effect.flatMap(spawn(args), output))
+
+    /** `args` run by the spare when there is one ready (the same audio, without FFmpeg's start-up). */
+    const warmOgg = (args: ReadonlyArray<string>, start: WarmStart): Stream.Stream<Uint8Array, PipelineError> =>
+      Stream.unwrap(Effect.gen(function*() {
+        const taken = yield* warm.take
+        if (Option.isNone(taken)) return ffmpegOgg(args)
+        const handle = taken.value
+        const told = yield* Effect.exit(Effect.andThen(
+          Stream.run(Stream.make(encoder.encode(start.graph)), handle.getInputFd(3)),
+          Stream.run(Stream.make(encoder.encode(start.script)), handle.stdin)
+        ))
+        return Exit.isSuccess(told) ? yield* output(handle) : ffmpegOgg(args)
       }))
 
     const open = (request: PipelineRequest): Stream.Stream<OpusPacket, PipelineError> =>
@@ -196,8 +235,11 @@ export const makeFfmpegPipeline = (options: FfmpegPipelineOptions = DEFAULT_PIPE
               "the file could not be decoded"
             )
           case "Remux":
-          case "Transcode":
-            return demux(ffmpegOgg(chosen.args), () => new OggOpusDemuxer(), "the audio process sent garbled audio")
+          case "Transcode": {
+            const start = chosen._tag === "Transcode" ? warmStart(request, options) : undefined
+            const ogg = start === undefined ? ffmpegOgg(chosen.args) : warmOgg(chosen.args, start)
+            return demux(ogg, () => new OggOpusDemuxer(), "the audio process sent garbled audio")
+          }
         }
       }))
 

@@ -18,7 +18,9 @@ import {
   NORMALIZE_FILTER,
   remuxArgs,
   secondsArg,
-  transcodeArgs
+  transcodeArgs,
+  warmArgs,
+  warmStart
 } from "../../src/audio/FfmpegArgs.ts"
 import { appendTail, brokenOff, reasonFromStderr } from "../../src/audio/PipelineFailure.ts"
 import { isNeutral, plan } from "../../src/audio/PipelinePlan.ts"
@@ -301,5 +303,40 @@ describe("failure reasons", () => {
   it("keeps only the tail of stderr, from a line start", () => {
     const tail = appendTail("", "a".repeat(100) + "\nlast line\n", 20)
     assert.strictEqual(tail, "last line\n")
+  })
+})
+
+describe("warmStart (the spare FFmpeg's input)", () => {
+  it("names the file in a concat script and carries the request's own filter graph", () => {
+    const start = warmStart(request({ volume: 50, effects: ["bassboost"] }))
+    assert.deepStrictEqual(start, {
+      script: "ffconcat version 1.0\nfile 'file:/music/a.mp3'\n",
+      graph: filterGraph(request({ volume: 50, effects: ["bassboost"] }))!
+    })
+  })
+
+  it("quotes a path as the concat demuxer reads it", () => {
+    assert.strictEqual(
+      warmStart(request({ source: { ...file, input: "/music/it's here.mp3" } }))?.script,
+      "ffconcat version 1.0\nfile 'file:/music/it'\\''s here.mp3'\n"
+    )
+  })
+
+  it("passes the sound unchanged when there is no graph", () => {
+    assert.strictEqual(warmStart(request({ volume: 400 }), { referenceGain: 0.5, bitrate: 128_000 })?.graph, "anull")
+  })
+
+  it("is cold for a network source, a seek, a crossfade, or a path with a line break", () => {
+    assert.isUndefined(warmStart(request({ source: http })))
+    assert.isUndefined(warmStart(request({ startMs: 1000 })))
+    assert.isUndefined(warmStart(request({ crossfade: { source: file, startMs: 1000, ms: 2000 } })))
+    assert.isUndefined(warmStart(request({ source: { ...file, input: "/music/a\nfile 'x'.mp3" } })))
+  })
+
+  it("the spare's command line holds nothing of a request and opens local files only", () => {
+    const args = warmArgs()
+    assert.includeMembers(args, ["concat", "pipe:0", "pipe:3"])
+    assert.strictEqual(args[args.indexOf("-protocol_whitelist") + 1], "pipe,file")
+    assert.deepStrictEqual(args.slice(args.indexOf("-c:a")), transcodeArgs(request()).slice(transcodeArgs(request()).indexOf("-c:a")))
   })
 })

@@ -24,7 +24,7 @@ import {
 } from "../support/audioFixtures.ts"
 import { type FileServer, startFileServer } from "../support/audioHttpServer.ts"
 import { collectAudio, collectPackets, pipelineRequest, playable } from "../support/audioPipeline.ts"
-import { ffmpegChildren } from "../support/audioProcesses.ts"
+import { ffmpegChildren, hasOpen, isWaitingSpare } from "../support/audioProcesses.ts"
 import { type FixtureMaker, fixturesForFile } from "../support/fixturesForFile.ts"
 
 /** Peak 0.5 sine: −9.03 dBFS RMS; at 100 % (gain 0.25, −12.04 dB) it should come out near −21.07 dBFS. */
@@ -212,6 +212,11 @@ layer(FfmpegPipeline.layer(), { timeout: "60 seconds", excludeTestServices: true
   })
 
   describe("process lifetime", () => {
+    /** The FFmpeg that plays `path`: the one with it open. */
+    const playing = (path: string) => ffmpegChildren().filter((p) => hasOpen(p.pid, path))
+    /** What a finished play leaves: nothing, or the spare waiting for the next local file. */
+    const leftOver = () => ffmpegChildren().filter((p) => !isWaitingSpare(p))
+
     it.effect("FFmpeg runs niced", () =>
       Effect.gen(function*() {
         // read at playback pace, so FFmpeg is still there to look at (drained at full speed, a
@@ -223,10 +228,11 @@ layer(FfmpegPipeline.layer(), { timeout: "60 seconds", excludeTestServices: true
           () => Effect.sleep("20 millis")
         ).pipe(Effect.forkChild)
         yield* Effect.sleep("300 millis")
-        const children = ffmpegChildren()
+        const children = playing(files.longWav)
         assert.strictEqual(children.length, 1)
         const { getPriority } = yield* Effect.promise(() => import("node:os"))
         assert.strictEqual(getPriority(children[0]!.pid), 10)
+        for (const spare of ffmpegChildren().filter(isWaitingSpare)) assert.strictEqual(getPriority(spare.pid), 10)
         yield* Fiber.interrupt(fiber)
       }))
 
@@ -236,7 +242,7 @@ layer(FfmpegPipeline.layer(), { timeout: "60 seconds", excludeTestServices: true
           Stream.runCollect(Stream.take(p.open(pipelineRequest(playable(files.longWav))), 10))
         )
         assert.strictEqual(packets.length, 10)
-        assert.deepStrictEqual(ffmpegChildren(), [])
+        assert.deepStrictEqual(leftOver(), [])
       }))
 
     it.effect("interrupting the consumer kills FFmpeg", () =>
@@ -245,9 +251,9 @@ layer(FfmpegPipeline.layer(), { timeout: "60 seconds", excludeTestServices: true
           Stream.runForEach(p.open(pipelineRequest(playable(files.longWav))), () => Effect.sleep("20 millis"))
         ).pipe(Effect.forkChild)
         yield* Effect.sleep("400 millis")
-        assert.strictEqual(ffmpegChildren().length, 1)
+        assert.strictEqual(playing(files.longWav).length, 1)
         yield* Fiber.interrupt(fiber)
-        assert.deepStrictEqual(ffmpegChildren(), [])
+        assert.deepStrictEqual(leftOver(), [])
       }))
   })
 })

@@ -21,7 +21,7 @@ import {
 import { generateTone, generateToneSequence } from "../support/audioFixtures.ts"
 import { type FileServer, startFileServer } from "../support/audioHttpServer.ts"
 import { collectAudio, collectPackets, pipelineRequest, playable } from "../support/audioPipeline.ts"
-import { ffmpegChildren } from "../support/audioProcesses.ts"
+import { workingFfmpeg } from "../support/audioProcesses.ts"
 import { fixturesForFile } from "../support/fixturesForFile.ts"
 
 const run = promisify(execFile)
@@ -76,7 +76,7 @@ const collectWithoutFfmpeg = (input: string, codec: "webm-opus" | "ogg-opus") =>
     })
     let spawned = 0
     const packets = yield* AudioPipeline.use((p) =>
-      Stream.runCollect(p.open(request).pipe(Stream.tap(() => Effect.sync(() => spawned += ffmpegChildren().length))))
+      Stream.runCollect(p.open(request).pipe(Stream.tap(() => Effect.sync(() => spawned += workingFfmpeg().length))))
     )
     assert.strictEqual(spawned, 0, "no FFmpeg while passing through")
     return packets

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "vitest"
-import { childProcesses } from "../support/audioProcesses.ts"
+import { workingFfmpeg } from "../support/audioProcesses.ts"
 import { opusFrames, type OpusFrame } from "../fake-discord/ReceivedAudio.ts"
 import type { VoiceStream } from "../fake-discord/FakeDiscord.ts"
 import { blockHarness, command, eventually, ids, sleep, text } from "./harness.ts"
@@ -57,7 +57,7 @@ describe("Reprise against the fake Discord: resuming after a restart", () => {
 
   it("when FFmpeg is killed mid-track, the track goes on from its position within 1 s", async () => {
     const bot = h.bot.process.pid!
-    const ffmpeg = childProcesses("ffmpeg", bot)
+    const ffmpeg = workingFfmpeg(bot)
     assert.lengthOf(ffmpeg, 1, "one FFmpeg plays the track")
     const killedAt = performance.now()
     process.kill(ffmpeg[0]!.pid, "SIGKILL")

@@ -8,7 +8,7 @@ import { GuildId } from "../../schema/Ids.ts"
 import * as Cmd from "../../schema/PlayerCommand.ts"
 import { FfmpegPipeline } from "../../src/audio/FfmpegPipeline.ts"
 import { PlayerRegistry } from "../../src/player/PlayerRegistry.ts"
-import { ffmpegChildren } from "../support/audioProcesses.ts"
+import { workingFfmpeg } from "../support/audioProcesses.ts"
 import { generateToneSequence } from "../support/audioFixtures.ts"
 import { fixturesForFile } from "../support/fixturesForFile.ts"
 import { RecordingVoiceOutput } from "../support/RecordingVoiceOutput.ts"
@@ -34,7 +34,7 @@ describe("GuildPlayer when FFmpeg dies", () => {
       }))
       // Killed at its first packet: FFmpeg encodes ahead of real time, so it must die early to die mid-track.
       yield* waitForPackets(recorder.recording(guild), 1, 1)
-      const [ffmpeg] = ffmpegChildren()
+      const [ffmpeg] = workingFfmpeg()
       assert.isDefined(ffmpeg)
       process.kill(ffmpeg!.pid, "SIGKILL")
       yield* waitForPackets(recorder.recording(guild), 2, 50, "20 seconds")

@@ -3,7 +3,7 @@
  * pipeline spawned FFmpeg (or did not: passthrough) and that interrupting it left none behind,
  * and lets the benchmark read FFmpeg's memory (PSS from smaps_rollup).
  */
-import { readdirSync, readFileSync } from "node:fs"
+import { readdirSync, readFileSync, readlinkSync } from "node:fs"
 
 export interface ProcessInfo {
   readonly pid: number
@@ -53,6 +53,38 @@ export const processGroup = (pgrp: number, comm?: string): Array<ProcessInfo> =>
 /** FFmpeg processes this process started (a niced one shows as `nice` for the instant before its exec). */
 export const ffmpegChildren = (): Array<ProcessInfo> =>
   childProcesses().filter((p) => p.comm === "ffmpeg" || p.comm === "nice")
+
+/** The files (not pipes or sockets) a process has open; none once it is gone. */
+const openFiles = (pid: number): Array<string> => {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
+      try {
+        const target = readlinkSync(`/proc/${pid}/fd/${fd}`)
+        return target.startsWith("/") && !target.startsWith("/dev/") ? [target] : []
+      } catch {
+        return [] // closed between readdir and readlink
+      }
+    })
+  } catch {
+    return []
+  }
+}
+
+/** A spare FFmpeg (src/audio/WarmFfmpeg.ts) still waiting to be given a track: it has opened nothing. */
+export const isWaitingSpare = (p: ProcessInfo): boolean => {
+  try {
+    return readFileSync(`/proc/${p.pid}/cmdline`, "utf8").includes("\0concat\0") && openFiles(p.pid).length === 0
+  } catch {
+    return false
+  }
+}
+
+/** FFmpeg processes `parent` (default: this process) started that play something (not a waiting spare). */
+export const workingFfmpeg = (parent: number = process.pid): Array<ProcessInfo> =>
+  childProcesses(undefined, parent).filter((p) => (p.comm === "ffmpeg" || p.comm === "nice") && !isWaitingSpare(p))
+
+/** Whether process `pid` has the file `path` open. */
+export const hasOpen = (pid: number, path: string): boolean => openFiles(pid).includes(path)
 
 /** The number `pattern` captures in /proc/<pid>/<file>, if the process is there and the line too. */
 const procNumber = (pid: number, file: string, pattern: RegExp): number | undefined => {
