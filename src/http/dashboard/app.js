@@ -131,6 +131,15 @@ const guildPage = async (guildId) => {
     attempt(async () => {
       render(await api(method, `${base}${path}`, body))
     })
+  // Inputs whose change is on its way: a render from an answer fetched before it (an event's
+  // refresh crossing the change) would put the old value back under the listener's hand.
+  const changing = new Set()
+  const change = (input, method, path, body) =>
+    attempt(async () => {
+      changing.add(input)
+      const answer = await api(method, `${base}${path}`, body).finally(() => changing.delete(input))
+      render(answer)
+    })
 
   const button = (label, onclick, extra = {}) => el("button", { type: "button", onclick, ...extra }, label)
   const art = el("div", { class: "art", id: "art" })
@@ -154,10 +163,10 @@ const guildPage = async (guildId) => {
   const volumeOut = el("output", { for: "volume" }, "100%")
   const select = (id, label, values, onchange) =>
     el("label", {}, label, " ", el("select", { id, onchange }, ...values.map((v) => el("option", { value: v }, v))))
-  const loop = select("loop", "Loop", loops, (e) => control("PUT", "/player/loop", { mode: e.target.value }))
-  const equalizer = select("equalizer", "Equalizer", presets, (e) => control("PUT", "/player/equalizer", { preset: e.target.value }))
+  const loop = select("loop", "Loop", loops, (e) => change("loop", "PUT", "/player/loop", { mode: e.target.value }))
+  const equalizer = select("equalizer", "Equalizer", presets, (e) => change("equalizer", "PUT", "/player/equalizer", { preset: e.target.value }))
   const effectBoxes = effects.map((name) => el("input", { type: "checkbox", value: name, onchange: () =>
-    control("PUT", "/player/effects", { effects: effectBoxes.filter((b) => b.checked).map((b) => b.value) }) }))
+    change("effects", "PUT", "/player/effects", { effects: effectBoxes.filter((b) => b.checked).map((b) => b.value) }) }))
   const suggestions = el("datalist", { id: "suggestions" })
   let typing = null
   let asked = ""
@@ -278,10 +287,10 @@ const guildPage = async (guildId) => {
     progress.disabled = current === null || current.durationMs === null
     if (document.activeElement !== volume) volume.value = String(next.volume)
     volumeOut.textContent = `${next.volume}%`
-    loop.querySelector("select").value = next.loop
+    if (!changing.has("loop")) loop.querySelector("select").value = next.loop
     const preset = equalizer.querySelector("select")
-    preset.value = next.equalizer.preset === "custom" ? "" : next.equalizer.preset
-    for (const box of effectBoxes) box.checked = next.effects.includes(box.value)
+    if (!changing.has("equalizer")) preset.value = next.equalizer.preset === "custom" ? "" : next.equalizer.preset
+    if (!changing.has("effects")) for (const box of effectBoxes) box.checked = next.effects.includes(box.value)
     lyrics.playing(current === null ? null : `${current.url}\n${current.title}`)
     queueCount.textContent = `(${next.queueLength})`
     queueList.replaceChildren(...(next.queue.length === 0 ? [el("li", { class: "muted" }, "The queue is empty.")] : next.queue.map(queueItem)))
