@@ -167,20 +167,20 @@ export const makeFfmpegPipeline = (options: FfmpegPipelineOptions = DEFAULT_PIPE
   Effect.gen(function*() {
     const spawner = yield* ChildProcessSpawner.ChildProcessSpawner
 
-    /** FFmpeg with `args`, a niced helper in the current scope. */
-    const spawn = (args: ReadonlyArray<string>, fds: ChildProcess.CommandOptions["additionalFds"] = undefined) =>
+    /** FFmpeg with `args`, a niced helper in the current scope; its inputs, if any, are `io`. */
+    const spawn = (
+      args: ReadonlyArray<string>,
+      io: Pick<ChildProcess.CommandOptions, "stdin" | "additionalFds"> = { stdin: "ignore" }
+    ) =>
       spawner.spawn(
         // SIGKILL: a SIGTERMed FFmpeg blocked on a full stdout pipe would not exit until it is read.
-        helperCommand(options.ffmpegPath, args, {
-          stdin: fds === undefined ? "ignore" : "pipe",
-          stdout: "pipe",
-          stderr: "pipe",
-          killSignal: "SIGKILL",
-          additionalFds: fds
-        })
+        helperCommand(options.ffmpegPath, args, { ...io, stdout: "pipe", stderr: "pipe", killSignal: "SIGKILL" })
       ).pipe(Effect.mapError((cause) => notStarted(cause.message)))
 
-    const warm = yield* WarmFfmpeg.make(spawn(warmArgs(options), { fd3: { type: "input" } }), options.warmIdle)
+    const warm = yield* WarmFfmpeg.make(
+      spawn(warmArgs(options), { stdin: "pipe", additionalFds: { fd3: { type: "input" } } }),
+      options.warmIdle
+    )
 
     /** A running FFmpeg's Ogg output; fails with its stderr tail when it exits non-zero. */
     const output = (handle: ChildProcessSpawner.ChildProcessHandle) =>

@@ -24,7 +24,7 @@ import {
 } from "../support/audioFixtures.ts"
 import { type FileServer, startFileServer } from "../support/audioHttpServer.ts"
 import { collectAudio, collectPackets, pipelineRequest, playable } from "../support/audioPipeline.ts"
-import { ffmpegChildren, hasOpen, isWaitingSpare } from "../support/audioProcesses.ts"
+import { ffmpegChildren, hasOpen, isWaitingSpare, workingFfmpeg } from "../support/audioProcesses.ts"
 import { type FixtureMaker, fixturesForFile } from "../support/fixturesForFile.ts"
 
 /** Peak 0.5 sine: −9.03 dBFS RMS; at 100 % (gain 0.25, −12.04 dB) it should come out near −21.07 dBFS. */
@@ -214,8 +214,6 @@ layer(FfmpegPipeline.layer(), { timeout: "60 seconds", excludeTestServices: true
   describe("process lifetime", () => {
     /** The FFmpeg that plays `path`: the one with it open. */
     const playing = (path: string) => ffmpegChildren().filter((p) => hasOpen(p.pid, path))
-    /** What a finished play leaves: nothing, or the spare waiting for the next local file. */
-    const leftOver = () => ffmpegChildren().filter((p) => !isWaitingSpare(p))
 
     it.effect("FFmpeg runs niced", () =>
       Effect.gen(function*() {
@@ -242,7 +240,7 @@ layer(FfmpegPipeline.layer(), { timeout: "60 seconds", excludeTestServices: true
           Stream.runCollect(Stream.take(p.open(pipelineRequest(playable(files.longWav))), 10))
         )
         assert.strictEqual(packets.length, 10)
-        assert.deepStrictEqual(leftOver(), [])
+        assert.deepStrictEqual(workingFfmpeg(), [], "nothing but the spare waiting for the next local file")
       }))
 
     it.effect("interrupting the consumer kills FFmpeg", () =>
@@ -253,7 +251,7 @@ layer(FfmpegPipeline.layer(), { timeout: "60 seconds", excludeTestServices: true
         yield* Effect.sleep("400 millis")
         assert.strictEqual(playing(files.longWav).length, 1)
         yield* Fiber.interrupt(fiber)
-        assert.deepStrictEqual(leftOver(), [])
+        assert.deepStrictEqual(workingFfmpeg(), [], "nothing but the spare waiting for the next local file")
       }))
   })
 })

@@ -50,9 +50,12 @@ export const childProcesses = (comm?: string, parent: number = process.pid): Arr
 export const processGroup = (pgrp: number, comm?: string): Array<ProcessInfo> =>
   liveProcesses((info) => info.pgrp === pgrp, comm)
 
-/** FFmpeg processes this process started (a niced one shows as `nice` for the instant before its exec). */
-export const ffmpegChildren = (): Array<ProcessInfo> =>
-  childProcesses().filter((p) => p.comm === "ffmpeg" || p.comm === "nice")
+/**
+ * FFmpeg processes `parent` (default: this process) started (a niced one shows as `nice` for the
+ * instant before its exec).
+ */
+export const ffmpegChildren = (parent: number = process.pid): Array<ProcessInfo> =>
+  childProcesses(undefined, parent).filter((p) => p.comm === "ffmpeg" || p.comm === "nice")
 
 /** The files (not pipes or sockets) a process has open; none once it is gone. */
 const openFiles = (pid: number): Array<string> => {
@@ -81,7 +84,7 @@ export const isWaitingSpare = (p: ProcessInfo): boolean => {
 
 /** FFmpeg processes `parent` (default: this process) started that play something (not a waiting spare). */
 export const workingFfmpeg = (parent: number = process.pid): Array<ProcessInfo> =>
-  childProcesses(undefined, parent).filter((p) => (p.comm === "ffmpeg" || p.comm === "nice") && !isWaitingSpare(p))
+  ffmpegChildren(parent).filter((p) => !isWaitingSpare(p))
 
 /** Whether process `pid` has the file `path` open. */
 export const hasOpen = (pid: number, path: string): boolean => openFiles(pid).includes(path)

@@ -127,16 +127,13 @@ const guildPage = async (guildId) => {
   let fetchedAt = 0
   let dragging = false
 
-  const control = (method, path, body) =>
-    attempt(async () => {
-      render(await api(method, `${base}${path}`, body))
-    })
   // Inputs whose change is on its way: a render from an answer fetched before it (an event's
   // refresh crossing the change) would put the old value back under the listener's hand.
   const changing = new Set()
-  const change = (input, method, path, body) =>
+  /** Sends a change and shows the player it answers with; `input` names the control it came from. */
+  const control = (method, path, body, input = undefined) =>
     attempt(async () => {
-      changing.add(input)
+      if (input !== undefined) changing.add(input)
       const answer = await api(method, `${base}${path}`, body).finally(() => changing.delete(input))
       render(answer)
     })
@@ -163,10 +160,10 @@ const guildPage = async (guildId) => {
   const volumeOut = el("output", { for: "volume" }, "100%")
   const select = (id, label, values, onchange) =>
     el("label", {}, label, " ", el("select", { id, onchange }, ...values.map((v) => el("option", { value: v }, v))))
-  const loop = select("loop", "Loop", loops, (e) => change("loop", "PUT", "/player/loop", { mode: e.target.value }))
-  const equalizer = select("equalizer", "Equalizer", presets, (e) => change("equalizer", "PUT", "/player/equalizer", { preset: e.target.value }))
+  const loop = select("loop", "Loop", loops, (e) => control("PUT", "/player/loop", { mode: e.target.value }, "loop"))
+  const equalizer = select("equalizer", "Equalizer", presets, (e) => control("PUT", "/player/equalizer", { preset: e.target.value }, "equalizer"))
   const effectBoxes = effects.map((name) => el("input", { type: "checkbox", value: name, onchange: () =>
-    change("effects", "PUT", "/player/effects", { effects: effectBoxes.filter((b) => b.checked).map((b) => b.value) }) }))
+    control("PUT", "/player/effects", { effects: effectBoxes.filter((b) => b.checked).map((b) => b.value) }, "effects") }))
   const suggestions = el("datalist", { id: "suggestions" })
   let typing = null
   let asked = ""
