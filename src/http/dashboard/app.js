@@ -58,11 +58,15 @@ const api = async (method, path, body) => {
   return json
 }
 
-/** Runs an action of the page, showing what went wrong instead of failing silently. */
-const attempt = async (action) => {
+/**
+ * Runs an action of the page, showing what went wrong instead of failing silently. A success
+ * clears the last error, except a `background` one (a refresh an event asked for): the refusal of
+ * what the listener just did must stay up until they do something else.
+ */
+const attempt = async (action, { background = false } = {}) => {
   try {
     const result = await action()
-    clearError()
+    if (!background) clearError()
     return result
   } catch (error) {
     showError(error instanceof Error ? error.message : String(error))
@@ -347,7 +351,7 @@ const guildPage = async (guildId) => {
     if (pending !== null) return
     pending = setTimeout(() => {
       pending = null
-      attempt(refresh)
+      attempt(refresh, { background: true })
     }, 50)
   }
 
