@@ -58,11 +58,9 @@ const api = async (method, path, body) => {
   return json
 }
 
-/**
- * Runs an action of the page, showing what went wrong instead of failing silently. A success
- * clears the last error, except a `background` one (a refresh an event asked for): the refusal of
- * what the listener just did must stay up until they do something else.
- */
+/** Runs an action of the page, showing what went wrong instead of failing silently. A success clears
+ * the last error, except a `background` one (a refresh an event asked for): the refusal of what the
+ * listener just did stays up until they do something else. */
 const attempt = async (action, { background = false } = {}) => {
   try {
     const result = await action()
