@@ -223,6 +223,27 @@ export class FakeDiscord {
     return this.#interact(guildId, userId, channelId, interactionType.command, data, null)
   }
 
+  /**
+   * A slash command whose INTERACTION_CREATE `shape` rewrites before it is sent, as a broken or hostile
+   * gateway might send it (options as a string, no `data`, …). The interaction is recorded as sent, so
+   * the waiters see whatever the bot answers to its id and token.
+   */
+  sendShapedSlashCommand(
+    guildId: string,
+    userId: string,
+    name: string,
+    options: Readonly<Record<string, OptionValue>>,
+    shape: (payload: JsonObject) => unknown
+  ): SentInteraction {
+    const data = commandData(this.world, guildId, name, options, null, this.#upload)
+    return this.#interact(guildId, userId, undefined, interactionType.command, data, null, shape)
+  }
+
+  /** Sends a gateway dispatch exactly as given: an event no helper builds, or one no real Discord would send. */
+  sendRawDispatch(t: string, d: unknown): void {
+    this.#gateway.dispatch(t, d)
+  }
+
   autocomplete(
     guildId: string,
     userId: string,
@@ -353,7 +374,8 @@ export class FakeDiscord {
     channelId: string | undefined,
     type: number,
     data: JsonObject,
-    messageId: string | null
+    messageId: string | null,
+    shape: (payload: JsonObject) => unknown = (payload) => payload
   ): SentInteraction {
     const guild = this.world.guild(guildId)
     const message = messageId === null ? null : this.world.messages.get(messageId) ?? null
@@ -363,7 +385,7 @@ export class FakeDiscord {
       id: payload.id, token: payload.token, type, guildId, channelId: channel, userId, sentAt: performance.now(),
       acknowledged: false, originalMessageId: messageId
     })
-    this.#gateway.dispatch("INTERACTION_CREATE", payload)
+    this.#gateway.dispatch("INTERACTION_CREATE", shape(payload))
     return { id: payload.id, token: payload.token }
   }
 

@@ -1,0 +1,73 @@
+import { assert, describe, it } from "vitest"
+import type { SentInteraction } from "../fake-discord/Interactions.ts"
+import type { JsonObject } from "../fake-discord/State.ts"
+import { blockHarness, command, ids } from "./harness.ts"
+
+/** The payload with `data` replaced by what `edit` makes of it. */
+const withData = (payload: JsonObject, edit: (data: JsonObject) => JsonObject): JsonObject => {
+  const data = payload["data"]
+  assert.isObject(data)
+  return { ...payload, data: edit(data as JsonObject) }
+}
+
+/** The payload with its member's `permissions` replaced. */
+const withPermissions = (payload: JsonObject, permissions: unknown): JsonObject => {
+  const member = payload["member"]
+  assert.isObject(member)
+  return { ...payload, member: { ...(member as JsonObject), permissions } }
+}
+
+/** Gateway events no Discord should send, each of which once ended the process inside discord.js. */
+const malformed: ReadonlyArray<readonly [string, (payload: JsonObject) => JsonObject, RegExp]> = [
+  ["options sent as a string", (p) => withData(p, (data) => ({ ...data, options: "query=oops" })), /options/],
+  ["no data field", ({ data: _, ...rest }) => rest, /data/],
+  ["member permissions that are no number", (p) => withPermissions(p, "all of them"), /permissions/]
+]
+
+/**
+ * One bot for the block: a track plays throughout, and each malformed INTERACTION_CREATE arrives
+ * while it does. The bot must log it and drop it, and go on playing and answering.
+ */
+describe("Reprise against the fake Discord: malformed gateway events", () => {
+  const h = blockHarness({
+    fake: { heartbeatIntervalMs: 1000, voiceHeartbeatIntervalMs: 1000 },
+    tones: { "/long440.ogg": [440, 120] }
+  })
+
+  /** The bot's warning about the dropped interaction, parsed; fails as soon as the bot has exited. */
+  const droppedLine = async (sent: SentInteraction): Promise<string> => {
+    const exited = h.bot.exited.then((exit) => {
+      throw new Error(`the bot exited (${JSON.stringify(exit)}):\n${h.bot.output().slice(-3000)}`)
+    })
+    const pattern = new RegExp(`.*malformed gateway event.*${sent.id}.*`)
+    return Promise.race([h.bot.waitForOutput(pattern, 15_000), exited])
+  }
+
+  it("plays a long tone", async () => {
+    const { fake } = h
+    await command(fake, ids.alice, "play", { query: h.files.url("/long440.ogg") }, /Now playing/)
+    await fake.waitForRtp(ids.guild, 50, 15_000)
+  }, 30_000)
+
+  for (const [what, shape, problem] of malformed) {
+    it(`drops an interaction with ${what}, logged, and plays and answers on`, async () => {
+      const { fake } = h
+      const sent = fake.sendShapedSlashCommand(ids.guild, ids.alice, "nowplaying", {}, shape)
+      const line = await droppedLine(sent)
+      const entry: unknown = JSON.parse(line)
+      const logged = JSON.stringify(entry)
+      assert.match(logged, /"level":"WARN"/)
+      assert.match(logged, /"event":"INTERACTION_CREATE"/)
+      assert.match(logged, /"errorId":"[0-9a-z]{6,8}"/)
+      assert.match(logged, problem, "the log says what was wrong with it")
+      assert.notInclude(h.bot.output(), sent.token, "the interaction token never reaches the log")
+
+      const audio = await h.listen(1500)
+      assert.isAbove(audio.frames.length, 50, "the music keeps flowing")
+      assert.approximately(audio.frequency(), 440, 5)
+      const answered = await command(fake, ids.bob, "nowplaying")
+      assert.match(answered.text, /long440/, "a valid command after it is answered")
+      assert.isNull(h.bot.process.exitCode)
+    }, 40_000)
+  }
+})
