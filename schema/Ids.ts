@@ -1,7 +1,7 @@
 import { Schema } from "effect"
 
 /** A Discord snowflake: a decimal id of 17 to 20 digits. */
-const Snowflake = Schema.String.check(Schema.isPattern(/^\d{17,20}$/))
+export const Snowflake = Schema.String.check(Schema.isPattern(/^\d{17,20}$/))
 
 export const GuildId = Snowflake.pipe(Schema.brand("GuildId"))
 export type GuildId = typeof GuildId.Type

@@ -4,10 +4,11 @@
  * call the application core and render.
  */
 import { type ApplicationCommand, Events, type Interaction, MessageFlags } from "discord.js"
-import { Cause, Effect, FiberSet, Layer, Option, Random } from "effect"
+import { Cause, Effect, FiberSet, Layer, Option } from "effect"
 import { DiscordGateway } from "../gateway/DiscordGateway.ts"
 import * as Section from "../config/Section.ts"
 import * as GatewaySettings from "../gateway/GatewaySettings.ts"
+import { errorId as newErrorId } from "../observability/ErrorId.ts"
 import { RateLimits } from "../resilience/RateLimits.ts"
 import type { HandlerError, HandlerServices } from "./commands/Command.ts"
 import { componentHandlers, slashCommands } from "./commands/index.ts"
@@ -61,7 +62,7 @@ const failed = (interaction: CachedInteraction, what: string) => (cause: Cause.C
     const message = Option.isSome(error) ? userMessage(error.value) : undefined
     if (message !== undefined) return yield* answerPrivately(interaction, message)
     // Unexpected: the log and the trace carry an id the user can quote.
-    const errorId = (yield* Random.nextInt).toString(36).replace("-", "").slice(0, 8).padStart(6, "0")
+    const errorId = yield* newErrorId
     yield* Effect.annotateCurrentSpan({ "error.id": errorId })
     yield* Effect.logError("interaction failed", { errorId, what }, cause)
     yield* answerPrivately(

@@ -1,9 +1,11 @@
 import { Client, Events, GatewayIntentBits } from "discord.js"
-import { Context, Deferred, Effect, FiberSet, Layer, Option, Redacted, Ref, Schema } from "effect"
+import { Cause, Context, Deferred, Effect, FiberSet, Layer, Option, Redacted, Ref, Schema } from "effect"
+import { errorId } from "../observability/ErrorId.ts"
 import { Readiness } from "../observability/Readiness.ts"
 import * as Section from "../config/Section.ts"
 import * as GatewaySettings from "./GatewaySettings.ts"
 import * as Backoff from "../resilience/Backoff.ts"
+import { checkedStrategy, type Rejected } from "./CheckedDispatches.ts"
 
 /** Discord answered 401: the token is wrong or was reset. Retrying cannot help. */
 export class TokenInvalid extends Schema.TaggedClass<TokenInvalid>()("TokenInvalid", {}) {
@@ -40,6 +42,20 @@ const describe = (error: unknown): string => {
   return `${error.message}${cause}`
 }
 
+/** A dispatch kept from discord.js, or one it threw on: a warning or an error with an id, then nothing. */
+const logRejected = (rejected: Rejected) =>
+  Effect.gen(function*() {
+    const details = {
+      errorId: yield* errorId,
+      event: rejected.event,
+      ...Option.match(rejected.interactionId, { onNone: () => ({}), onSome: (interactionId) => ({ interactionId }) })
+    }
+    if (rejected._tag === "Malformed") {
+      return yield* Effect.logWarning("dropped a malformed gateway event", { ...details, problem: rejected.problem })
+    }
+    yield* Effect.logError("discord.js threw on a gateway event; dropped it", details, Cause.die(rejected.error))
+  })
+
 /**
  * The gateway connection: the discord.js client, logged in in the background so that the rest
  * of the program (HTTP, readiness) runs while Discord is unreachable. Transient failures are
@@ -62,10 +78,13 @@ export class DiscordGateway extends Context.Service<DiscordGateway, {
       const status = yield* Ref.make<GatewayStatus>("connecting")
       const fatal = yield* Deferred.make<never, GatewayError>()
       const ready = yield* Deferred.make<void>()
+      // discord.js calls back outside any fiber: run there with this layer's services (its logger included).
+      const runFork = yield* FiberSet.makeRuntime<never>()
       const client = yield* Effect.acquireRelease(
         Effect.sync(() =>
           new Client({
             intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildVoiceStates],
+            ws: { buildStrategy: (manager) => checkedStrategy(manager, (rejected) => runFork(logRejected(rejected))) },
             rest: {
               retries: 1,
               ...Option.match(config.apiBase, { onNone: () => ({}), onSome: (api) => ({ api }) }),
@@ -80,8 +99,6 @@ export class DiscordGateway extends Context.Service<DiscordGateway, {
           )
       )
 
-      // discord.js calls back outside any fiber: run there with this layer's services (its logger included).
-      const runFork = yield* FiberSet.makeRuntime<never>()
       const setStatus = (next: GatewayStatus) => runFork(Ref.set(status, next))
       client.on(Events.ClientReady, (session) => {
         setStatus("ready")
