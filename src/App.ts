@@ -21,6 +21,7 @@ import { Lyrics } from "./lyrics/Lyrics.ts"
 import * as Logging from "./observability/Logging.ts"
 import { Readiness } from "./observability/Readiness.ts"
 import * as Tracing from "./observability/Tracing.ts"
+import { Uncaught } from "./observability/Uncaught.ts"
 import { ApiKeyRepo } from "./persistence/ApiKeyRepo.ts"
 import * as Database from "./persistence/Database.ts"
 import { GuildSettingsRepo } from "./persistence/GuildSettingsRepo.ts"
@@ -80,6 +81,8 @@ export const makeApp = (config: AppConfig.AppConfig) => {
     Layer.provideMerge(RateLimits.layerConfig),
     Layer.provideMerge(Database.layerConfig),
     Layer.provideMerge(Readiness.layer),
+    // Built before the rest and released after it: an uncaught exception during shutdown is still logged.
+    Layer.provideMerge(Uncaught.layer),
     Layer.provideMerge(AppConfig.layer(config)),
     Layer.provideMerge(Layer.merge(Logging.layer(config.log), Tracing.layer(config.otel)))
   )

@@ -1,7 +1,10 @@
+import { fileURLToPath } from "node:url"
 import { assert, describe, it } from "vitest"
 import type { SentInteraction } from "../fake-discord/Interactions.ts"
 import type { JsonObject } from "../fake-discord/State.ts"
-import { blockHarness, command, ids } from "./harness.ts"
+import { blockHarness, command, eventually, ids, text } from "./harness.ts"
+
+const throwOnSignal = new URL("../support/throwOnSignal.ts", import.meta.url)
 
 /** The payload with `data` replaced by what `edit` makes of it. */
 const withData = (payload: JsonObject, edit: (data: JsonObject) => JsonObject): JsonObject => {
@@ -31,7 +34,8 @@ const malformed: ReadonlyArray<readonly [string, (payload: JsonObject) => JsonOb
 describe("Reprise against the fake Discord: malformed gateway events", () => {
   const h = blockHarness({
     fake: { heartbeatIntervalMs: 1000, voiceHeartbeatIntervalMs: 1000 },
-    tones: { "/long440.ogg": [440, 120] }
+    tones: { "/long440.ogg": [440, 120] },
+    env: { DISCORD_GUILD_ID: ids.guild, NODE_OPTIONS: `--import ${fileURLToPath(throwOnSignal)}` }
   })
 
   /** The bot's warning about the dropped interaction, parsed; fails as soon as the bot has exited. */
@@ -70,4 +74,28 @@ describe("Reprise against the fake Discord: malformed gateway events", () => {
       assert.isNull(h.bot.process.exitCode)
     }, 40_000)
   }
+
+  it("an exception outside every handler: logged with an id, a clean stop, and a restart resumes the track", async () => {
+    const { fake } = h
+    const streamsBefore = fake.voiceStreams(ids.guild).length
+    h.bot.process.kill("SIGUSR2")
+    const exit = await h.bot.exited
+    assert.strictEqual(exit.code, 1, "a failure, for the supervisor to restart")
+    const output = h.bot.output()
+    const fatal = output.split("\n").find((line) => line.includes("an error no handler caught")) ?? ""
+    assert.match(fatal, /"level":"FATAL"/)
+    const errorId = /"errorId":"([0-9a-z]{6,8})"/.exec(fatal)?.[1]
+    assert.isDefined(errorId)
+    assert.include(output, `reprise: stopped after an error no handler caught (error id ${errorId}`)
+    assert.match(output, /disconnected from Discord/, "shut down through the finalizers, not cut off")
+
+    await h.restart()
+    await fake.waitForMessage((e) => /back after a restart/.test(text(e)), 20_000)
+    const resumed = () => fake.voiceStreams(ids.guild).slice(streamsBefore)
+    await eventually(() => resumed().some((s) => s.packets.length > 100), "the resumed track's audio", 20_000)
+    const firstPacket = resumed().find((s) => s.packets.length > 0)?.packets[0]?.at ?? Number.POSITIVE_INFINITY
+    assert.isBelow(firstPacket - (fake.readyTimes().at(-1) ?? 0), 3_000, "audio within 3 s of the gateway being ready")
+    const audio = await h.listen(1000)
+    assert.approximately(audio.frequency(), 440, 5, "the same track plays on")
+  }, 60_000)
 })
