@@ -99,10 +99,10 @@ export const deliverChecked = (packet: unknown, deliver: () => void, reject: (re
 }
 
 /**
- * The stock sharding strategy over a view of `manager` whose dispatches go through `deliverChecked`.
- * Everything else reaches the manager itself (methods bound to it, for its private fields).
+ * A view of `manager` whose dispatches go through `deliverChecked`. Everything else reaches the
+ * manager itself (methods bound to it, for its private fields).
  */
-export const checkedStrategy = (manager: WebSocketManager, reject: (rejected: Rejected) => void): IShardingStrategy => {
+export const checkedManager = (manager: WebSocketManager, reject: (rejected: Rejected) => void): WebSocketManager => {
   const emit = (event: unknown, ...args: ReadonlyArray<unknown>): unknown => {
     const forward = () => Reflect.apply(manager.emit, manager, [event, ...args])
     if (event !== WebSocketShardEvents.Dispatch) return forward()
@@ -110,12 +110,15 @@ export const checkedStrategy = (manager: WebSocketManager, reject: (rejected: Re
     const packet = typeof payload === "object" && payload !== null && "data" in payload ? payload.data : undefined
     return deliverChecked(packet, forward, reject)
   }
-  const checked = new Proxy(manager, {
+  return new Proxy(manager, {
     get: (target, key) => {
       if (key === "emit") return emit
       const value: unknown = Reflect.get(target, key)
       return typeof value === "function" ? value.bind(target) : value
     }
   })
-  return new SimpleShardingStrategy(checked)
 }
+
+/** The stock sharding strategy, forwarding its shards' events to the checked view of `manager`. */
+export const checkedStrategy = (manager: WebSocketManager, reject: (rejected: Rejected) => void): IShardingStrategy =>
+  new SimpleShardingStrategy(checkedManager(manager, reject))

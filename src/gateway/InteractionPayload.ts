@@ -114,9 +114,10 @@ const SlashData = Schema.Struct({
   resolved: Schema.optionalKey(Resolved)
 })
 
+/** A press of one of the bot's components: it sends buttons (2) and string select menus (3) only. */
 const ComponentData = Schema.Struct({
   custom_id: Schema.String,
-  component_type: Schema.Int,
+  component_type: Schema.Literals([2, 3]),
   values: Schema.optionalKey(Schema.Array(Schema.String)),
   resolved: Schema.optionalKey(Resolved)
 })
