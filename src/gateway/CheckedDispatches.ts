@@ -17,8 +17,8 @@ import { InteractionPayload } from "./InteractionPayload.ts"
 const Dispatch = Schema.Struct({ t: Schema.String, d: Schema.Unknown })
 
 /** The payloads checked before discord.js reads them; other events pass as sent. */
-const payloads: Readonly<Record<string, Schema.Decoder<unknown>>> = {
-  INTERACTION_CREATE: InteractionPayload
+const decoders: Readonly<Record<string, (payload: unknown) => Result.Result<unknown, Schema.SchemaError>>> = {
+  INTERACTION_CREATE: Schema.decodeUnknownResult(InteractionPayload)
 }
 
 /** A dispatch not handed to discord.js, or one it threw on: logged by the caller, never answered. */
@@ -67,9 +67,9 @@ export const inspect = (packet: unknown): Verdict => {
     return { _tag: "Malformed", event: "(unknown)", problem: problemOf(dispatch.failure), interactionId: Option.none() }
   }
   const { t: event, d: payload } = dispatch.success
-  const schema = Object.hasOwn(payloads, event) ? payloads[event] : undefined
-  if (schema === undefined) return { _tag: "Admitted", event }
-  const decoded = Schema.decodeUnknownResult(schema)(payload)
+  const decode = Object.hasOwn(decoders, event) ? decoders[event] : undefined
+  if (decode === undefined) return { _tag: "Admitted", event }
+  const decoded = decode(payload)
   return Result.isSuccess(decoded)
     ? { _tag: "Admitted", event }
     : { _tag: "Malformed", event, problem: problemOf(decoded.failure), interactionId: interactionIdOf(event, payload) }
@@ -93,9 +93,25 @@ export const deliverChecked = (packet: unknown, deliver: () => void, reject: (re
     return true
   } catch (error) {
     const payload = typeof packet === "object" && packet !== null && "d" in packet ? packet.d : undefined
-    reject({ _tag: "Threw", event: verdict.event, interactionId: interactionIdOf(verdict.event, payload), error })
+    const interactionId = interactionIdOf(verdict.event, payload)
+    reject({ _tag: "Threw", event: verdict.event, interactionId, error: withoutToken(error, payload) })
     return false
   }
+}
+
+/**
+ * The error with the payload's interaction token taken out of its message and stack: discord.js
+ * names the value it choked on, and a hostile payload can put the token where it chokes.
+ */
+const withoutToken = (error: unknown, payload: unknown): unknown => {
+  const token = typeof payload === "object" && payload !== null && "token" in payload ? payload.token : undefined
+  if (typeof token !== "string" || token === "" || !(error instanceof Error)) return error
+  const scrub = (text: string) => text.replaceAll(token, "<token>")
+  if (!scrub(`${error.message}${error.stack ?? ""}`).includes("<token>")) return error
+  const scrubbed = new Error(scrub(error.message))
+  scrubbed.name = error.name
+  scrubbed.stack = scrub(error.stack ?? "")
+  return scrubbed
 }
 
 /**

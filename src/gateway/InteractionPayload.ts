@@ -41,7 +41,8 @@ const Channel = Schema.Struct({
   id: Snowflake,
   type: Schema.Int,
   permissions: Schema.optionalKey(Permissions),
-  flags: Schema.optionalKey(Flags)
+  flags: Schema.optionalKey(Flags),
+  recipients: Schema.optionalKey(Schema.Array(User))
 })
 
 const Attachment = Schema.Struct({

@@ -6,9 +6,10 @@
  */
 import { WebSocketManager } from "@discordjs/ws"
 import { Client, type Interaction, Status, WebSocketShard } from "discord.js"
+import { Option } from "effect"
 import fc from "fast-check"
 import { assert, describe, it } from "vitest"
-import { checkedManager, type Rejected } from "../../src/gateway/CheckedDispatches.ts"
+import { checkedManager, deliverChecked, type Rejected } from "../../src/gateway/CheckedDispatches.ts"
 import { commandData, interactionPayload, interactionType } from "../fake-discord/Interactions.ts"
 import { guildJson, userJson } from "../fake-discord/Payloads.ts"
 import { defaultScenario } from "../fake-discord/Scenario.ts"
@@ -83,6 +84,7 @@ const setPath = (payload: unknown, path: ReadonlyArray<string | number>, value: 
 const readPaths: ReadonlyArray<ReadonlyArray<string | number>> = [
   ["id"], ["token"], ["type"], ["application_id"], ["version"], ["guild_id"], ["app_permissions"], ["entitlements"],
   ["entitlements", 0], ["authorizing_integration_owners"], ["channel"], ["channel", "id"], ["channel", "type"],
+  ["channel", "recipients"],
   ["member"], ["member", "permissions"], ["member", "roles"], ["member", "roles", 0], ["member", "flags"],
   ["member", "user"], ["member", "user", "id"], ["member", "user", "public_flags"], ["user"], ["data"],
   ["data", "id"], ["data", "name"], ["data", "type"], ["data", "options"], ["data", "options", 0],
@@ -157,6 +159,25 @@ describe("gateway dispatches checked before discord.js", () => {
     assert.deepInclude(rejected[0], { _tag: "Threw", event: "GUILD_CREATE" })
     dispatch(42, {})
     assert.deepInclude(rejected[0], { _tag: "Malformed", event: "(unknown)" })
+  })
+
+  it("keeps the interaction token out of what discord.js threw, and never lets the throw escape", () => {
+    const payload = valid[0]!
+    const token = String(payload["token"])
+    const seen: Array<Rejected> = []
+    const packet = { op: 0, s: 1, t: "INTERACTION_CREATE", d: payload }
+    const delivered = deliverChecked(packet, () => {
+      throw new RangeError(`Invalid bitfield flag or number: ${token}.`)
+    }, (r) => seen.push(r))
+    assert.isFalse(delivered)
+    const [threw] = seen
+    assert.strictEqual(threw?._tag, "Threw")
+    if (threw?._tag !== "Threw") return
+    assert.instanceOf(threw.error, Error)
+    assert.notInclude(String(threw.error), token)
+    assert.notInclude(threw.error instanceof Error ? threw.error.stack : "", token)
+    assert.include(String(threw.error), "RangeError: Invalid bitfield flag or number: <token>.")
+    assert.deepStrictEqual(threw.interactionId, Option.some(String(payload["id"])))
   })
 
   it("never puts a value of the payload in the problem it logs", () => {
