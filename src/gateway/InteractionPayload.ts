@@ -116,6 +116,19 @@ const SlashData = Schema.Struct({
 })
 
 /** A press of one of the bot's components: it sends buttons (2) and string select menus (3) only. */
+/** The options under the subcommand group and subcommand, if any: where discord.js looks for the focused one. */
+const hoisted = (options: ReadonlyArray<CommandOption>): ReadonlyArray<CommandOption> => {
+  const inGroup = options[0]?.type === 2 ? options[0].options ?? [] : options
+  return inGroup[0]?.type === 1 ? inGroup[0].options ?? [] : inGroup
+}
+
+/** What is being typed: discord.js's `getFocused()` throws without it, and handlers read it as text. */
+const AutocompleteData = SlashData.check(Schema.makeFilter((data) => {
+  const focused = hoisted(data.options ?? []).filter((option) => option.focused === true)
+  return (focused.length === 1 && typeof focused[0]?.value === "string") ||
+    { path: ["options"], issue: "no single focused option with the text typed" }
+}))
+
 const ComponentData = Schema.Struct({
   custom_id: Schema.String,
   component_type: Schema.Literals([2, 3]),
@@ -147,7 +160,7 @@ const common = {
 export const InteractionPayload = Schema.Union([
   Schema.Struct({ ...common, type: Schema.Literal(2), data: SlashData }),
   Schema.Struct({ ...common, type: Schema.Literal(3), data: ComponentData, message: Message }),
-  Schema.Struct({ ...common, type: Schema.Literal(4), data: SlashData })
+  Schema.Struct({ ...common, type: Schema.Literal(4), data: AutocompleteData })
 ]).check(Schema.makeFilter((payload) =>
   payload.member !== undefined || payload.user !== undefined || "neither a member nor a user"
 ))

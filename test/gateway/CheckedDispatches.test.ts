@@ -88,7 +88,8 @@ const readPaths: ReadonlyArray<ReadonlyArray<string | number>> = [
   ["member"], ["member", "permissions"], ["member", "roles"], ["member", "roles", 0], ["member", "flags"],
   ["member", "user"], ["member", "user", "id"], ["member", "user", "public_flags"], ["user"], ["data"],
   ["data", "id"], ["data", "name"], ["data", "type"], ["data", "options"], ["data", "options", 0],
-  ["data", "options", 0, "type"], ["data", "options", 0, "value"], ["data", "options", 0, "options"],
+  ["data", "options", 0, "type"], ["data", "options", 0, "value"], ["data", "options", 0, "focused"],
+  ["data", "options", 1], ["data", "options", 0, "options"],
   ["data", "options", 0, "options", 0], ["data", "resolved"], ["data", "resolved", "users"],
   ["data", "resolved", "members"], ["data", "resolved", "attachments"], ["data", "custom_id"],
   ["data", "component_type"], ["data", "values"], ["message"], ["message", "id"], ["message", "channel_id"],
@@ -130,6 +131,9 @@ describe("gateway dispatches checked before discord.js", () => {
       fc.property(reshaped, (payload) => {
         dispatch("INTERACTION_CREATE", payload)
         const dropped = outcome()
+        const interaction = delivered[0]
+        // What the edge reads first: an autocomplete handler the text being typed.
+        if (interaction?.isAutocomplete()) assert.isString(interaction.options.getFocused())
         if (dropped === undefined) return
         assert.strictEqual(dropped._tag, "Malformed", `discord.js threw on a payload the check admitted`)
         assert.strictEqual(dropped.event, "INTERACTION_CREATE")
@@ -159,6 +163,16 @@ describe("gateway dispatches checked before discord.js", () => {
     assert.deepInclude(rejected[0], { _tag: "Threw", event: "GUILD_CREATE" })
     dispatch(42, {})
     assert.deepInclude(rejected[0], { _tag: "Malformed", event: "(unknown)" })
+  })
+
+  it("drops an autocomplete the handlers could not answer: nothing focused, or a number as the text typed", () => {
+    const typing = valid[2]!
+    for (const options of [[{ name: "query", type: 3, value: "a so" }], [{ name: "query", type: 3, value: 7, focused: true }]]) {
+      dispatch("INTERACTION_CREATE", setPath(typing, ["data", "options"], options))
+      const dropped = outcome()
+      assert.strictEqual(dropped?._tag, "Malformed")
+      if (dropped?._tag === "Malformed") assert.match(dropped.problem, /^data\.options: no single focused option/)
+    }
   })
 
   it("keeps the interaction token out of what discord.js threw, and never lets the throw escape", () => {
