@@ -4,22 +4,25 @@
  * builds the cache's structures and the interactions from the payload as it is, so a malformed
  * payload threw inside that listener, where no code of ours runs, and ended the process. Here the
  * sharding strategy (the part of @discordjs/ws that forwards a shard's events to the manager) is
- * the stock one, over a manager whose `emit` decodes a dispatch first and contains what discord.js
- * still throws on it.
+ * the stock one, over a manager whose `emit` decodes a dispatch first (an interaction, or a guild
+ * or voice event the cache is kept with) and contains what discord.js still throws on it.
  */
 import {
   type IShardingStrategy, SimpleShardingStrategy, type WebSocketManager, WebSocketShardEvents
 } from "@discordjs/ws"
 import { Option, Result, Schema, SchemaIssue } from "effect"
+import { guildEvents } from "./GuildEvents.ts"
 import { InteractionPayload } from "./InteractionPayload.ts"
 
 /** A dispatch as @discordjs/ws emits it: `t` the event, `d` its payload. */
 const Dispatch = Schema.Struct({ t: Schema.String, d: Schema.Unknown })
 
 /** The payloads checked before discord.js reads them; other events pass as sent. */
-const decoders: Readonly<Record<string, (payload: unknown) => Result.Result<unknown, Schema.SchemaError>>> = {
-  INTERACTION_CREATE: Schema.decodeUnknownResult(InteractionPayload)
-}
+const decoders: Readonly<Record<string, (payload: unknown) => Result.Result<unknown, Schema.SchemaError>>> =
+  Object.fromEntries(
+    Object.entries({ ...guildEvents, INTERACTION_CREATE: InteractionPayload })
+      .map(([event, schema]) => [event, Schema.decodeUnknownResult(schema)])
+  )
 
 /** A dispatch not handed to discord.js, or one it threw on: logged by the caller, never answered. */
 export type Rejected =

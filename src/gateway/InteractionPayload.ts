@@ -6,44 +6,7 @@
  */
 import { Schema } from "effect"
 import { Snowflake } from "../../schema/Ids.ts"
-
-/** A permission set as Discord sends it: discord.js hands the decimal string to `BigInt`. */
-const Permissions = Schema.String.check(Schema.isPattern(/^\d{1,40}$/))
-
-/** Flags discord.js reads into a number bitfield: a number or a decimal string. */
-const Flags = Schema.Union([Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)), Permissions])
-
-const JsonObject = Schema.Record(Schema.String, Schema.Unknown)
-
-const User = Schema.Struct({
-  id: Snowflake,
-  username: Schema.optionalKey(Schema.String),
-  public_flags: Schema.optionalKey(Flags)
-})
-
-/** A member without its user (as in `resolved.members`), or with it (as the interaction's own). */
-const memberFields = {
-  roles: Schema.Array(Snowflake),
-  permissions: Schema.optionalKey(Permissions),
-  flags: Schema.optionalKey(Flags)
-}
-
-const Member = Schema.Struct({ ...memberFields, user: User })
-
-const Role = Schema.Struct({
-  id: Snowflake,
-  name: Schema.String,
-  permissions: Permissions,
-  flags: Schema.optionalKey(Flags)
-})
-
-const Channel = Schema.Struct({
-  id: Snowflake,
-  type: Schema.Int,
-  permissions: Schema.optionalKey(Permissions),
-  flags: Schema.optionalKey(Flags),
-  recipients: Schema.optionalKey(Schema.Array(User))
-})
+import { Channel, Flags, JsonObject, Member, memberFields, Permissions, Role, User } from "./PayloadParts.ts"
 
 const Attachment = Schema.Struct({
   id: Snowflake,

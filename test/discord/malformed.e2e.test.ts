@@ -1,6 +1,5 @@
 import { fileURLToPath } from "node:url"
 import { assert, describe, it } from "vitest"
-import type { SentInteraction } from "../fake-discord/Interactions.ts"
 import type { JsonObject } from "../fake-discord/State.ts"
 import { blockHarness, command, eventually, ids, text } from "./harness.ts"
 
@@ -28,6 +27,16 @@ const malformed: ReadonlyArray<readonly [string, (payload: JsonObject) => JsonOb
 ]
 
 /**
+ * Guild and voice events that discord.js took in as they were: bob's voice channel became `5` (his
+ * every command then failed), and the voice connection went looking for a server named `5`.
+ */
+const malformedCache: ReadonlyArray<readonly [string, JsonObject, RegExp]> = [
+  ["VOICE_STATE_UPDATE", { guild_id: ids.guild, user_id: ids.bob, channel_id: 5, session_id: "s" }, /channel_id/],
+  ["GUILD_MEMBER_UPDATE", { guild_id: ids.guild, user: { id: ids.bob }, roles: "DJ" }, /roles/],
+  ["VOICE_SERVER_UPDATE", { guild_id: ids.guild, endpoint: 5, token: "t" }, /endpoint/]
+]
+
+/**
  * One bot for the block: a track plays throughout, and each malformed INTERACTION_CREATE arrives
  * while it does. The bot must log it and drop it, and go on playing and answering.
  */
@@ -38,13 +47,23 @@ describe("Reprise against the fake Discord: malformed gateway events", () => {
     env: { DISCORD_GUILD_ID: ids.guild, NODE_OPTIONS: `--import ${fileURLToPath(throwOnSignal)}` }
   })
 
-  /** The bot's warning about the dropped interaction, parsed; fails as soon as the bot has exited. */
-  const droppedLine = async (sent: SentInteraction): Promise<string> => {
+  /** The bot's warning about a dropped event, by what it names; fails as soon as the bot has exited. */
+  const droppedLine = async (naming: string): Promise<string> => {
     const exited = h.bot.exited.then((exit) => {
       throw new Error(`the bot exited (${JSON.stringify(exit)}):\n${h.bot.output().slice(-3000)}`)
     })
-    const pattern = new RegExp(`.*malformed gateway event.*${sent.id}.*`)
+    const pattern = new RegExp(`.*malformed gateway event.*${naming}.*`)
     return Promise.race([h.bot.waitForOutput(pattern, 15_000), exited])
+  }
+
+  /** After a dropped event: the tone still arrives and bob (whom some of the events name) is answered. */
+  const playsAndAnswers = async () => {
+    const audio = await h.listen(1500)
+    assert.isAbove(audio.frames.length, 50, "the music keeps flowing")
+    assert.approximately(audio.frequency(), 440, 5)
+    const answered = await command(h.fake, ids.bob, "nowplaying")
+    assert.match(answered.text, /long440/, "a valid command after it is answered")
+    assert.isNull(h.bot.process.exitCode)
   }
 
   it("plays a long tone", async () => {
@@ -57,7 +76,7 @@ describe("Reprise against the fake Discord: malformed gateway events", () => {
     it(`drops an interaction with ${what}, logged, and plays and answers on`, async () => {
       const { fake } = h
       const sent = fake.sendShapedSlashCommand(ids.guild, ids.alice, "nowplaying", {}, shape)
-      const line = await droppedLine(sent)
+      const line = await droppedLine(sent.id)
       const entry: unknown = JSON.parse(line)
       const logged = JSON.stringify(entry)
       assert.match(logged, /"level":"WARN"/)
@@ -65,13 +84,17 @@ describe("Reprise against the fake Discord: malformed gateway events", () => {
       assert.match(logged, /"errorId":"[0-9a-z]{6,8}"/)
       assert.match(logged, problem, "the log says what was wrong with it")
       assert.notInclude(h.bot.output(), sent.token, "the interaction token never reaches the log")
+      await playsAndAnswers()
+    }, 40_000)
+  }
 
-      const audio = await h.listen(1500)
-      assert.isAbove(audio.frames.length, 50, "the music keeps flowing")
-      assert.approximately(audio.frequency(), 440, 5)
-      const answered = await command(fake, ids.bob, "nowplaying")
-      assert.match(answered.text, /long440/, "a valid command after it is answered")
-      assert.isNull(h.bot.process.exitCode)
+  for (const [event, payload, problem] of malformedCache) {
+    it(`drops ${event} ${JSON.stringify(payload)}: nothing of it reaches the cache or the voice connection`, async () => {
+      h.fake.sendRawDispatch(event, payload)
+      const logged = await droppedLine(`"event":"${event}"`)
+      assert.match(logged, /"level":"WARN"/)
+      assert.match(logged, problem)
+      await playsAndAnswers()
     }, 40_000)
   }
 

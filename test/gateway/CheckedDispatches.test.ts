@@ -158,9 +158,31 @@ describe("gateway dispatches checked before discord.js", () => {
     )
   })
 
-  it("contains what discord.js throws on other events: logged with the event, and nothing escapes", () => {
-    dispatch("GUILD_CREATE", { id: ids.otherGuild, channels: "none", roles: 7 })
-    assert.deepInclude(rejected[0], { _tag: "Threw", event: "GUILD_CREATE" })
+  it("keeps malformed guild and voice events out of the cache, and lets the well-formed in", () => {
+    const malformed: ReadonlyArray<readonly [string, unknown, RegExp]> = [
+      ["VOICE_STATE_UPDATE", { guild_id: ids.guild, user_id: ids.bob, channel_id: 5, session_id: "s" }, /^channel_id: /],
+      ["VOICE_SERVER_UPDATE", { guild_id: ids.guild, endpoint: "wss://x/?a", token: "t" }, /^endpoint: /],
+      ["GUILD_MEMBER_UPDATE", { guild_id: ids.guild, user: { id: ids.bob }, roles: "DJ" }, /^roles: /],
+      ["GUILD_CREATE", { id: ids.otherGuild, channels: "none" }, /^channels: /],
+      ["CHANNEL_UPDATE", { id: ids.music, type: 2, permission_overwrites: [{ id: ids.dj, type: 0, allow: "x", deny: "0" }] },
+        /^permission_overwrites\.0\.allow: /]
+    ]
+    for (const [event, payload, problem] of malformed) {
+      dispatch(event, payload)
+      assert.deepInclude(rejected[0], { _tag: "Malformed", event })
+      assert.match(rejected[0]?._tag === "Malformed" ? rejected[0].problem : "", problem)
+    }
+    const cached = client.guilds.cache.get(ids.guild)
+    assert.strictEqual(cached?.voiceStates.cache.get(ids.bob)?.channelId, ids.music, "bob is still where he was")
+    assert.isFalse(cached?.members.cache.get(ids.bob)?.roles.cache.has(ids.dj))
+    dispatch("GUILD_MEMBER_UPDATE", { guild_id: ids.guild, user: userJson(world, world.user(ids.bob)), roles: [ids.dj] })
+    assert.lengthOf(rejected, 0)
+    assert.isTrue(cached?.members.cache.get(ids.bob)?.roles.cache.has(ids.dj))
+  })
+
+  it("contains what discord.js throws on an event it does not check: logged with the event, nothing escapes", () => {
+    dispatch("CHANNEL_PINS_UPDATE", null)
+    assert.deepInclude(rejected[0], { _tag: "Threw", event: "CHANNEL_PINS_UPDATE" })
     dispatch(42, {})
     assert.deepInclude(rejected[0], { _tag: "Malformed", event: "(unknown)" })
   })
