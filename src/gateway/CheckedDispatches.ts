@@ -21,7 +21,7 @@ const Dispatch = Schema.Struct({ t: Schema.String, d: Schema.Unknown })
 const decoders: Readonly<Record<string, (payload: unknown) => Result.Result<unknown, Schema.SchemaError>>> =
   Object.fromEntries(
     Object.entries({ ...guildEvents, INTERACTION_CREATE: InteractionPayload })
-      .map(([event, schema]) => [event, Schema.decodeUnknownResult(schema)])
+      .map(([event, schema]) => [event, Schema.decodeUnknownResult(schema, { errors: "all" })])
   )
 
 /** A dispatch not handed to discord.js, or one it threw on: logged by the caller, never answered. */

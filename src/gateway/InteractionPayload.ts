@@ -124,7 +124,7 @@ export const InteractionPayload = Schema.Union([
   Schema.Struct({ ...common, type: Schema.Literal(2), data: SlashData }),
   Schema.Struct({ ...common, type: Schema.Literal(3), data: ComponentData, message: Message }),
   Schema.Struct({ ...common, type: Schema.Literal(4), data: AutocompleteData })
-]).check(Schema.makeFilter((payload) =>
+]).annotate({ expected: "an interaction of type 2, 3 or 4 (slash command, component, autocomplete)" }).check(Schema.makeFilter((payload) =>
   payload.member !== undefined || payload.user !== undefined || "neither a member nor a user"
 ))
 export type InteractionPayload = typeof InteractionPayload.Type
