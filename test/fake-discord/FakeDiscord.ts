@@ -11,7 +11,7 @@ import {
 } from "./Interactions.ts"
 import { type ElsewhereGuild, OAuth } from "./OAuth.ts"
 import { memberJson, voiceStateJson } from "./Payloads.ts"
-import { Rest } from "./Rest.ts"
+import { Rest, type RestFailure } from "./Rest.ts"
 import { defaultScenario, type Scenario } from "./Scenario.ts"
 import {
   World, type InteractionResponse, type JsonObject, type MessageEvent, type OpRecord, type RestCall
@@ -267,12 +267,15 @@ export class FakeDiscord {
     this.#gateway.dispatch("GUILD_MEMBER_UPDATE", { ...memberJson(this.world, guild, userId), guild_id: guildId })
   }
 
-  /** Closes the main gateway socket with a resumable code (4000 by default). */
-  /** Discord refuses the next matching REST request once, e.g. 403 / 50013 "Missing Permissions". */
-  failNextRest(method: string, path: RegExp, failure: { status: number; code: number; message: string }): void {
-    this.#rest.failNext(method, path, failure.status, failure.code, failure.message)
+  /**
+   * Discord refuses the next matching REST request, e.g. 403 / 50013 "Missing Permissions": once, or
+   * `times` in a row; a 429 with `retryAfterSeconds` says when to retry.
+   */
+  failNextRest(method: string, path: RegExp, failure: RestFailure): void {
+    this.#rest.failNext(method, path, failure)
   }
 
+  /** Closes the main gateway socket with a resumable code (4000 by default). */
   dropGateway(code?: number): void {
     this.#gateway.drop(code)
   }

@@ -28,6 +28,7 @@ interface Request {
 interface Reply {
   readonly status: number
   readonly body?: unknown
+  readonly headers?: Readonly<Record<string, string>>
 }
 
 interface Route {
@@ -90,11 +91,22 @@ const readBody = async (req: IncomingMessage): Promise<Pick<Request, "body" | "f
   return { raw, body: Array.isArray(raw) ? { items: raw } : isObject(raw) ? raw : {}, files: [] }
 }
 
-/** A request Discord will refuse once (see `Rest.failNext`). */
+/** How `failNextRest` refuses: a Discord error, `times` requests in a row (once by default). */
+export interface RestFailure {
+  readonly status: number
+  readonly code: number
+  readonly message: string
+  readonly times?: number | undefined
+  /** For a 429: when to try again, in the body's `retry_after` and the Retry-After header. */
+  readonly retryAfterSeconds?: number | undefined
+}
+
+/** Requests Discord will refuse (see `Rest.failNext`). */
 interface Fault {
   readonly method: string
   readonly path: RegExp
   readonly reply: Reply
+  remaining: number
 }
 
 export class Rest {
@@ -171,20 +183,33 @@ export class Rest {
       at, method, path, query: Object.fromEntries(url.searchParams), auth, body: parsed.raw, files, status: reply.status
     })
     if (reply.body === undefined) {
-      res.writeHead(reply.status).end()
+      res.writeHead(reply.status, reply.headers).end()
     } else {
-      res.writeHead(reply.status, { "content-type": "application/json" }).end(JSON.stringify(reply.body))
+      res.writeHead(reply.status, { ...reply.headers, "content-type": "application/json" }).end(JSON.stringify(reply.body))
     }
   }
 
-  /** The next request matching `method` and `path` is refused with a Discord error, once. */
-  failNext(method: string, path: RegExp, status: number, code: number, message: string): void {
-    this.#faults.push({ method, path, reply: error(status, code, message) })
+  /** The next requests matching `method` and `path` are refused with a Discord error (once unless `times`). */
+  failNext(method: string, path: RegExp, failure: RestFailure): void {
+    const { status, code, message, retryAfterSeconds } = failure
+    const reply: Reply = retryAfterSeconds === undefined
+      ? error(status, code, message)
+      : {
+        status,
+        body: { code, message, retry_after: retryAfterSeconds, global: false },
+        headers: { "retry-after": String(retryAfterSeconds), "x-ratelimit-scope": "user" }
+      }
+    this.#faults.push({ method, path, reply, remaining: failure.times ?? 1 })
   }
 
   #dispatch(path: string, auth: string | null, request: Request): Reply {
-    const fault = this.#faults.findIndex((f) => f.method === request.method && f.path.test(path))
-    if (fault >= 0) return this.#faults.splice(fault, 1)[0]!.reply
+    const index = this.#faults.findIndex((f) => f.method === request.method && f.path.test(path))
+    const fault = this.#faults[index]
+    if (fault !== undefined) {
+      fault.remaining -= 1
+      if (fault.remaining <= 0) this.#faults.splice(index, 1)
+      return fault.reply
+    }
     for (const candidate of this.#routes) {
       const match = candidate.method === request.method ? candidate.pattern.exec(path) : null
       if (match === null) continue
