@@ -4,6 +4,7 @@ import { Readiness } from "../observability/Readiness.ts"
 import * as Section from "../config/Section.ts"
 import * as GatewaySettings from "./GatewaySettings.ts"
 import * as Backoff from "../resilience/Backoff.ts"
+import { boundCallbacks, rejectLateCallbacks } from "./InteractionWindow.ts"
 
 /** Discord answered 401: the token is wrong or was reset. Retrying cannot help. */
 export class TokenInvalid extends Schema.TaggedClass<TokenInvalid>()("TokenInvalid", {}) {
@@ -68,6 +69,9 @@ export class DiscordGateway extends Context.Service<DiscordGateway, {
             intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildVoiceStates],
             rest: {
               retries: 1,
+              // An interaction's first answer is not retried past its 3 seconds (see InteractionWindow).
+              rejectOnRateLimit: rejectLateCallbacks(Date.now),
+              makeRequest: boundCallbacks(Date.now),
               ...Option.match(config.apiBase, { onNone: () => ({}), onSome: (api) => ({ api }) }),
               ...Option.match(config.cdnBase, { onNone: () => ({}), onSome: (cdn) => ({ cdn }) })
             }
