@@ -275,6 +275,11 @@ export class FakeDiscord {
     this.#rest.failNext(method, path, failure)
   }
 
+  /** Forgets the REST refusals of `failNextRest` not used up yet. */
+  clearRestFaults(): void {
+    this.#rest.clearFaults()
+  }
+
   /** Closes the main gateway socket with a resumable code (4000 by default). */
   dropGateway(code?: number): void {
     this.#gateway.drop(code)

@@ -202,6 +202,11 @@ export class Rest {
     this.#faults.push({ method, path, reply, remaining: failure.times ?? 1 })
   }
 
+  /** Forgets the refusals not used up yet. */
+  clearFaults(): void {
+    this.#faults.length = 0
+  }
+
   #dispatch(path: string, auth: string | null, request: Request): Reply {
     const index = this.#faults.findIndex((f) => f.method === request.method && f.path.test(path))
     const fault = this.#faults[index]
