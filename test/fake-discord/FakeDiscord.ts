@@ -11,7 +11,8 @@ import {
 } from "./Interactions.ts"
 import { type ElsewhereGuild, OAuth } from "./OAuth.ts"
 import { memberJson, voiceStateJson } from "./Payloads.ts"
-import { Rest, type RestFailure } from "./Rest.ts"
+import type { RestFailure } from "./Faults.ts"
+import { Rest } from "./Rest.ts"
 import { defaultScenario, type Scenario } from "./Scenario.ts"
 import {
   World, type InteractionResponse, type JsonObject, type MessageEvent, type OpRecord, type RestCall
@@ -267,10 +268,7 @@ export class FakeDiscord {
     this.#gateway.dispatch("GUILD_MEMBER_UPDATE", { ...memberJson(this.world, guild, userId), guild_id: guildId })
   }
 
-  /**
-   * Discord refuses the next matching REST request, e.g. 403 / 50013 "Missing Permissions": once, or
-   * `times` in a row; a 429 with `retryAfterSeconds` says when to retry.
-   */
+  /** Discord refuses the next matching REST request (e.g. 403 / 50013), once or `times` in a row (see `RestFailure`). */
   failNextRest(method: string, path: RegExp, failure: RestFailure): void {
     this.#rest.failNext(method, path, failure)
   }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http"
 import { performance } from "node:perf_hooks"
 import type { Attachments } from "./Attachments.ts"
 import { channelJson, guildJson, memberJson, messageJson, userJson } from "./Payloads.ts"
+import { discordError as error, type FaultReply, type RestFailure, RestFaults } from "./Faults.ts"
 import { snowflake } from "./Snowflake.ts"
 import {
   isObject, type GuildState, type Interaction, type JsonObject, type StoredMessage, type World
@@ -25,11 +26,7 @@ interface Request {
   readonly files: ReadonlyArray<Upload>
 }
 
-interface Reply {
-  readonly status: number
-  readonly body?: unknown
-  readonly headers?: Readonly<Record<string, string>>
-}
+type Reply = FaultReply
 
 interface Route {
   readonly method: string
@@ -49,7 +46,6 @@ export interface RestOptions {
 
 const ok = (body: unknown): Reply => ({ status: 200, body })
 const noContent: Reply = { status: 204 }
-const error = (status: number, code: number, message: string): Reply => ({ status, body: { code, message } })
 const notFound = error(404, 0, "404: Not Found")
 const unknownMessage = error(404, 10008, "Unknown Message")
 const unknownInteraction = error(404, 10062, "Unknown interaction")
@@ -91,29 +87,11 @@ const readBody = async (req: IncomingMessage): Promise<Pick<Request, "body" | "f
   return { raw, body: Array.isArray(raw) ? { items: raw } : isObject(raw) ? raw : {}, files: [] }
 }
 
-/** How `failNextRest` refuses: a Discord error, `times` requests in a row (once by default). */
-export interface RestFailure {
-  readonly status: number
-  readonly code: number
-  readonly message: string
-  readonly times?: number | undefined
-  /** For a 429: when to try again, in the body's `retry_after` and the Retry-After header. */
-  readonly retryAfterSeconds?: number | undefined
-}
-
-/** Requests Discord will refuse (see `Rest.failNext`). */
-interface Fault {
-  readonly method: string
-  readonly path: RegExp
-  readonly reply: Reply
-  remaining: number
-}
-
 export class Rest {
   readonly #world: World
   readonly #options: RestOptions
   readonly #routes: ReadonlyArray<Route>
-  readonly #faults: Array<Fault> = []
+  readonly #faults = new RestFaults()
 
   constructor(world: World, options: RestOptions) {
     this.#world = world
@@ -191,30 +169,17 @@ export class Rest {
 
   /** The next requests matching `method` and `path` are refused with a Discord error (once unless `times`). */
   failNext(method: string, path: RegExp, failure: RestFailure): void {
-    const { status, code, message, retryAfterSeconds } = failure
-    const reply: Reply = retryAfterSeconds === undefined
-      ? error(status, code, message)
-      : {
-        status,
-        body: { code, message, retry_after: retryAfterSeconds, global: false },
-        headers: { "retry-after": String(retryAfterSeconds), "x-ratelimit-scope": "user" }
-      }
-    this.#faults.push({ method, path, reply, remaining: failure.times ?? 1 })
+    this.#faults.add(method, path, failure)
   }
 
   /** Forgets the refusals not used up yet. */
   clearFaults(): void {
-    this.#faults.length = 0
+    this.#faults.clear()
   }
 
   #dispatch(path: string, auth: string | null, request: Request): Reply {
-    const index = this.#faults.findIndex((f) => f.method === request.method && f.path.test(path))
-    const fault = this.#faults[index]
-    if (fault !== undefined) {
-      fault.remaining -= 1
-      if (fault.remaining <= 0) this.#faults.splice(index, 1)
-      return fault.reply
-    }
+    const refusal = this.#faults.take(request.method, path)
+    if (refusal !== undefined) return refusal
     for (const candidate of this.#routes) {
       const match = candidate.method === request.method ? candidate.pattern.exec(path) : null
       if (match === null) continue
