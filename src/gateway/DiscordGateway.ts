@@ -4,7 +4,7 @@ import { Readiness } from "../observability/Readiness.ts"
 import * as Section from "../config/Section.ts"
 import * as GatewaySettings from "./GatewaySettings.ts"
 import * as Backoff from "../resilience/Backoff.ts"
-import { boundCallbacks, rejectLateCallbacks } from "./InteractionWindow.ts"
+import { AnswerWindows, bounded, rejectLate } from "./InteractionWindow.ts"
 
 /** Discord answered 401: the token is wrong or was reset. Retrying cannot help. */
 export class TokenInvalid extends Schema.TaggedClass<TokenInvalid>()("TokenInvalid", {}) {
@@ -63,15 +63,17 @@ export class DiscordGateway extends Context.Service<DiscordGateway, {
       const status = yield* Ref.make<GatewayStatus>("connecting")
       const fatal = yield* Deferred.make<never, GatewayError>()
       const ready = yield* Deferred.make<void>()
+      const windows = new AnswerWindows(Date.now)
+      const deadline = (url: string) => windows.deadline(url)
       const client = yield* Effect.acquireRelease(
         Effect.sync(() =>
           new Client({
             intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildVoiceStates],
             rest: {
               retries: 1,
-              // An interaction's first answer is not retried past its 3 seconds (see InteractionWindow).
-              rejectOnRateLimit: rejectLateCallbacks(Date.now),
-              makeRequest: boundCallbacks(Date.now),
+              // No answer to an interaction is sent or retried once Discord would refuse it (see InteractionWindow).
+              rejectOnRateLimit: rejectLate(deadline, Date.now),
+              makeRequest: bounded(deadline, Date.now),
               ...Option.match(config.apiBase, { onNone: () => ({}), onSome: (api) => ({ api }) }),
               ...Option.match(config.cdnBase, { onNone: () => ({}), onSome: (cdn) => ({ cdn }) })
             }
@@ -95,6 +97,7 @@ export class DiscordGateway extends Context.Service<DiscordGateway, {
           )
         )
       })
+      client.on(Events.InteractionCreate, (interaction) => windows.open(interaction.token, interaction.createdTimestamp))
       client.on(Events.ShardResume, () => setStatus("ready"))
       client.on(Events.ShardReady, () => setStatus("ready"))
       client.on(Events.ShardReconnecting, () => setStatus("reconnecting"))

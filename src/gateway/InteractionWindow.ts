@@ -3,7 +3,8 @@
  * 3 seconds of the interaction's creation and follow-ups or edits for 15 minutes; a call it can no
  * longer accept only delays the next one and ends in "Unknown interaction". The creation time is in
  * the interaction's snowflake id, which the callback's URL carries, so the REST client can tell
- * without being told (this relies on a clock kept in sync, as TLS and Discord's own rate limits do).
+ * without being told; a follow-up's URL carries the token, whose interaction `AnswerWindows` remembers
+ * (this relies on a clock kept in sync, as TLS and Discord's own rate limits do).
  */
 import { DefaultRestOptions, type RateLimitData, type RESTOptions } from "discord.js"
 
@@ -33,44 +34,81 @@ export const callbackDeadline = (url: string): number | undefined => {
   return id === undefined ? undefined : firstAnswerDeadline(id)
 }
 
-/** A callback not sent, or given up, because Discord would no longer accept it. */
+const webhookRoute = /\/webhooks\/\d+\/([^/?#]+)/
+
+/**
+ * The interactions seen, by token, for the deadline of their follow-ups and edits (a webhook's URL
+ * carries the token, not the id). Each is kept for the token's 15 minutes, the oldest forgotten first.
+ */
+export class AnswerWindows {
+  readonly #createdAt = new Map<string, number>()
+  readonly #now: () => number
+
+  constructor(now: () => number) {
+    this.#now = now
+  }
+
+  open(token: string, createdAt: number): void {
+    this.#createdAt.set(token, createdAt)
+    const now = this.#now()
+    for (const [seen, at] of this.#createdAt) {
+      if (at + followUpMs > now) break
+      this.#createdAt.delete(seen)
+    }
+  }
+
+  /** When Discord stops accepting `url`: a callback's 3 seconds, an interaction webhook's 15 minutes; undefined for any other route. */
+  deadline(url: string): number | undefined {
+    const first = callbackDeadline(url)
+    if (first !== undefined) return first
+    const token = webhookRoute.exec(url)?.[1]
+    const created = token === undefined ? undefined : this.#createdAt.get(token)
+    return created === undefined ? undefined : created + followUpMs
+  }
+}
+
+/** An answer not sent, or given up, because Discord would no longer accept it. */
 export class InteractionExpired extends Error {
   override readonly name = "InteractionExpired"
   readonly deadline: number
   constructor(deadline: number) {
-    super("the interaction's first answer is past Discord's 3-second window")
+    super("Discord no longer accepts this answer to the interaction (its window has passed)")
     this.deadline = deadline
   }
 }
 
+/** When a route stops being accepted; undefined for routes without a deadline. */
+export type Deadline = (url: string) => number | undefined
+
 /**
- * `rejectOnRateLimit`: a 429 on a callback fails at once when waiting it out would pass the
- * deadline (@discordjs/rest would otherwise sleep and retry until Discord forgets the interaction);
- * every other route waits as usual.
+ * `rejectOnRateLimit`: a 429 on an interaction's answer fails at once when waiting it out would
+ * pass its deadline (@discordjs/rest would otherwise sleep and retry until Discord forgets the
+ * interaction); every other route waits as usual.
  */
-export const rejectLateCallbacks = (now: () => number) => (limit: RateLimitData): boolean => {
-  const deadline = callbackDeadline(limit.url)
-  return deadline !== undefined && now() + limit.retryAfter >= deadline
+export const rejectLate = (deadline: Deadline, now: () => number) => (limit: RateLimitData): boolean => {
+  const until = deadline(limit.url)
+  return until !== undefined && now() + limit.retryAfter >= until
 }
 
 /**
- * `makeRequest`: a callback past its deadline is not sent, and one in flight is aborted at it; the
+ * `makeRequest`: an answer past its deadline is not sent, and one in flight is aborted at it; the
  * refusal is not an abort, so @discordjs/rest does not retry it. Other routes go through `send`.
  */
-export const boundCallbacks = (
+export const bounded = (
+  deadline: Deadline,
   now: () => number,
   send: RESTOptions["makeRequest"] = DefaultRestOptions.makeRequest
 ): RESTOptions["makeRequest"] =>
 async (url, init) => {
-  const deadline = callbackDeadline(url)
-  if (deadline === undefined) return send(url, init)
-  const remaining = deadline - now()
-  if (remaining <= 0) throw new InteractionExpired(deadline)
+  const until = deadline(url)
+  if (until === undefined) return send(url, init)
+  const remaining = until - now()
+  if (remaining <= 0) throw new InteractionExpired(until)
   const signals = [AbortSignal.timeout(remaining), ...(init.signal ? [init.signal] : [])]
   try {
     return await send(url, { ...init, signal: AbortSignal.any(signals) })
   } catch (error) {
-    if (now() >= deadline) throw new InteractionExpired(deadline)
+    if (now() >= until) throw new InteractionExpired(until)
     throw error
   }
 }

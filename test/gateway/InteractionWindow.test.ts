@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import type { RateLimitData, ResponseLike } from "discord.js"
 import {
-  boundCallbacks, callbackDeadline, createdAt, InteractionExpired, rejectLateCallbacks
+  AnswerWindows, bounded, callbackDeadline, createdAt, InteractionExpired, rejectLate
 } from "../../src/gateway/InteractionWindow.ts"
 import { snowflake } from "../fake-discord/Snowflake.ts"
 
@@ -20,11 +20,28 @@ describe("an interaction's answer window", () => {
     assert.isUndefined(callbackDeadline("http://127.0.0.1:1/api/v10/channels/1/messages"))
   })
 
-  it("gives up a rate-limited callback only when waiting would pass the deadline", () => {
-    const at = (now: number) => rejectLateCallbacks(() => now)
+  it("knows a follow-up's or an edit's deadline by the token of an interaction it saw, for 15 minutes", () => {
+    let now = created
+    const windows = new AnswerWindows(() => now)
+    windows.open("tok-en", created)
+    assert.strictEqual(windows.deadline(callback), created + 3_000)
+    assert.strictEqual(windows.deadline(edit), created + 15 * 60_000)
+    assert.isUndefined(windows.deadline(edit.replace("tok-en", "other")), "a webhook of no interaction seen")
+    now = created + 15 * 60_000
+    windows.open("later", now)
+    assert.isUndefined(windows.deadline(edit), "forgotten once its window is over")
+    assert.strictEqual(windows.deadline(edit.replace("tok-en", "later")), now + 15 * 60_000)
+  })
+
+  it("gives up a rate-limited answer only when waiting would pass its deadline", () => {
+    const windows = new AnswerWindows(() => created)
+    windows.open("tok-en", created)
+    const at = (now: number) => rejectLate((url) => windows.deadline(url), () => now)
     assert.isFalse(at(created + 500)(limit(callback, 2_000)), "tried again at 2.5 s")
     assert.isTrue(at(created + 1_500)(limit(callback, 2_000)), "3.5 s is too late")
-    assert.isFalse(at(created + 60_000)(limit(edit, 2_000)), "other routes wait as usual")
+    assert.isFalse(at(created + 60_000)(limit(edit, 2_000)), "an edit has 15 minutes")
+    assert.isTrue(at(created + 14 * 60_000)(limit(edit, 90_000)), "but not 16")
+    assert.isFalse(at(created + 14 * 60_000)(limit("http://127.0.0.1:1/api/v10/channels/1/messages", 90_000)))
   })
 
   it("does not send a callback past its deadline, and aborts one in flight at it", async () => {
@@ -41,19 +58,19 @@ describe("an interaction's answer window", () => {
       })
     }
     let now = created + 100
-    const bounded = boundCallbacks(() => now, send)
-    assert.strictEqual(await bounded(callback, {}), answered)
+    const answer = bounded(callbackDeadline, () => now, send)
+    assert.strictEqual(await answer(callback, {}), answered)
 
     now = created + 3_000
-    const late = await bounded(callback, {}).catch((error: unknown) => error)
+    const late = await answer(callback, {}).catch((error: unknown) => error)
     assert.instanceOf(late, InteractionExpired)
     assert.lengthOf(sent, 1, "not sent")
 
     // 50 ms left: the request is aborted then, and the failure is not one to retry.
     const start = Date.now()
-    const hung = boundCallbacks(() => Date.now() - start + created + 2_950, send)
+    const hung = bounded(callbackDeadline, () => Date.now() - start + created + 2_950, send)
     const aborted = await hung(callback, {}).catch((error: unknown) => error)
     assert.instanceOf(aborted, InteractionExpired)
-    assert.strictEqual(await hung(edit, {}), answered, "an edit is not bounded by the first answer's window")
+    assert.strictEqual(await hung(edit, {}), answered, "a route without a deadline goes as it is")
   })
 })
