@@ -12,7 +12,8 @@ import { errorId as newErrorId } from "../observability/ErrorId.ts"
 import { RateLimits } from "../resilience/RateLimits.ts"
 import type { HandlerError, HandlerServices } from "./commands/Command.ts"
 import { componentHandlers, slashCommands } from "./commands/index.ts"
-import { answerPrivately, type CachedInteraction, discordCall } from "./Interaction.ts"
+import { redact } from "../observability/Redaction.ts"
+import { answerable, answerPrivately, type CachedInteraction, discordCall } from "./Interaction.ts"
 
 const byName = new Map(slashCommands.map((command) => [command.data.name, command]))
 const byPrefix = new Map(componentHandlers.map((handler) => [handler.prefix, handler]))
@@ -59,8 +60,13 @@ const failed = (interaction: CachedInteraction, what: string) => (cause: Cause.C
   Effect.gen(function*() {
     if (Cause.hasInterruptsOnly(cause)) return
     const error = Cause.findErrorOption(cause)
+    // Past its window Discord refuses any answer: trying only adds calls it will turn down.
+    if (!(yield* answerable(interaction))) {
+      return yield* Effect.logWarning("an interaction could no longer be answered", { what }, cause)
+    }
     const message = Option.isSome(error) ? userMessage(error.value) : undefined
-    if (message !== undefined) return yield* answerPrivately(interaction, message)
+    // A refusal may quote what the user gave (a signed link): redacted as a log line would be.
+    if (message !== undefined) return yield* answerPrivately(interaction, redact(message))
     // Unexpected: the log and the trace carry an id the user can quote.
     const errorId = yield* newErrorId
     yield* Effect.annotateCurrentSpan({ "error.id": errorId })

@@ -9,10 +9,11 @@ import {
   MessageFlags,
   type MessageComponentInteraction
 } from "discord.js"
-import { Effect, Schema, SchemaIssue } from "effect"
+import { Clock, Effect, Schema, SchemaIssue } from "effect"
 import { GuildId } from "../../schema/Ids.ts"
 import { type Actor, member } from "../control/Actor.ts"
 import { memberInfo } from "../gateway/GuildDirectory.ts"
+import { firstAnswerMs, followUpMs } from "../gateway/InteractionWindow.ts"
 
 /** An option value Discord let through that the command cannot use: shown to the user alone. */
 export class BadOptions extends Schema.TaggedError<BadOptions>()("BadOptions", { message: Schema.String }) {}
@@ -36,11 +37,29 @@ export const actorOf = (interaction: CachedInteraction | AutocompleteInteraction
 /** What a handler answers: a message, shown to the asker alone when `ephemeral`. */
 export type Reply = BaseMessageOptions & { readonly ephemeral?: boolean }
 
-/** Answers the interaction: the first answer, or an edit of the deferred one. */
+/**
+ * A component acknowledged by updating (`deferUpdate`, `update`): its "reply" is the message it
+ * sits on (discord.js leaves `ephemeral` unset then), which a private answer must not replace.
+ */
+const answeredOnItsMessage = (interaction: CachedInteraction) =>
+  interaction.isMessageComponent() && (interaction.deferred || interaction.replied) && interaction.ephemeral === null
+
+/** A private answer after a public acknowledgement: the placeholder of a deferral goes, an ephemeral follow-up says it. */
+const followUpPrivately = (interaction: CachedInteraction, body: BaseMessageOptions) =>
+  Effect.gen(function*() {
+    if (interaction.deferred && !interaction.replied && !answeredOnItsMessage(interaction)) {
+      yield* discordCall("deleteReply", () => interaction.deleteReply())
+    }
+    yield* discordCall("followUp", () => interaction.followUp({ ...body, flags: MessageFlags.Ephemeral }))
+  })
+
+/** Answers the interaction: the first answer, or an edit of the deferred one (a follow-up when it is private and that was public). */
 export const respond = (interaction: CachedInteraction, message: Reply): Effect.Effect<void, DiscordApiFailure> => {
   const { ephemeral, ...body } = message
   if (interaction.deferred || interaction.replied) {
-    return discordCall("editReply", () => interaction.editReply(body)).pipe(Effect.asVoid)
+    return ephemeral === true && interaction.ephemeral !== true
+      ? followUpPrivately(interaction, body)
+      : discordCall("editReply", () => interaction.editReply(body)).pipe(Effect.asVoid)
   }
   return discordCall(
     "reply",
@@ -48,18 +67,9 @@ export const respond = (interaction: CachedInteraction, message: Reply): Effect.
   ).pipe(Effect.asVoid)
 }
 
-/** An answer only its asker sees; after a deferral the public placeholder is replaced by it. */
+/** An answer only its asker sees; after a public acknowledgement it follows up privately. */
 export const answerPrivately = (interaction: CachedInteraction, content: string) =>
-  Effect.gen(function*() {
-    if (interaction.deferred && !interaction.ephemeral) {
-      yield* discordCall("deleteReply", () => interaction.deleteReply())
-      yield* discordCall("followUp", () => interaction.followUp({ content, flags: MessageFlags.Ephemeral }))
-    } else if (interaction.deferred || interaction.replied) {
-      yield* discordCall("editReply", () => interaction.editReply({ content, components: [], embeds: [] }))
-    } else {
-      yield* discordCall("reply", () => interaction.reply({ content, flags: MessageFlags.Ephemeral }))
-    }
-  })
+  respond(interaction, { content, components: [], embeds: [], ephemeral: true })
 
 /** Acknowledges at once (Discord's 3-second rule); the answer follows with `respond`. */
 export const defer = (interaction: CachedInteraction, options: { readonly ephemeral?: boolean } = {}) =>
@@ -69,6 +79,23 @@ export const defer = (interaction: CachedInteraction, options: { readonly epheme
       "deferReply",
       () => interaction.deferReply(options.ephemeral === true ? { flags: MessageFlags.Ephemeral } : {})
     ).pipe(Effect.asVoid)
+
+/** Acknowledges a component at once, leaving its message as it is until an edit (`respond`) changes it. */
+export const deferUpdate = (interaction: MessageComponentInteraction<"cached">) =>
+  interaction.deferred || interaction.replied
+    ? Effect.void
+    : discordCall("deferUpdate", () => interaction.deferUpdate()).pipe(Effect.asVoid)
+
+/**
+ * Whether the interaction can still be answered at all: once acknowledged, for the token's 15
+ * minutes; before that, until its first answer's 3 seconds are over.
+ */
+export const answerable = (interaction: CachedInteraction) =>
+  Effect.map(Clock.currentTimeMillis, (now) => {
+    const created = interaction.createdTimestamp
+    const window = interaction.deferred || interaction.replied ? followUpMs : firstAnswerMs
+    return now < created + window
+  })
 
 const toStandard = SchemaIssue.makeFormatterStandardSchemaV1()
 

@@ -6,6 +6,7 @@ import * as Section from "../config/Section.ts"
 import * as GatewaySettings from "./GatewaySettings.ts"
 import * as Backoff from "../resilience/Backoff.ts"
 import { checkedStrategy, type Rejected } from "./CheckedDispatches.ts"
+import { AnswerWindows, bounded, rejectLate } from "./InteractionWindow.ts"
 
 /** Discord answered 401: the token is wrong or was reset. Retrying cannot help. */
 export class TokenInvalid extends Schema.TaggedClass<TokenInvalid>()("TokenInvalid", {}) {
@@ -80,6 +81,8 @@ export class DiscordGateway extends Context.Service<DiscordGateway, {
       const ready = yield* Deferred.make<void>()
       // discord.js calls back outside any fiber: run there with this layer's services (its logger included).
       const runFork = yield* FiberSet.makeRuntime<never>()
+      const windows = new AnswerWindows(Date.now)
+      const deadline = (url: string) => windows.deadline(url)
       const client = yield* Effect.acquireRelease(
         Effect.sync(() =>
           new Client({
@@ -87,6 +90,9 @@ export class DiscordGateway extends Context.Service<DiscordGateway, {
             ws: { buildStrategy: (manager) => checkedStrategy(manager, (rejected) => runFork(logRejected(rejected))) },
             rest: {
               retries: 1,
+              // No answer to an interaction is sent or retried once Discord would refuse it (see InteractionWindow).
+              rejectOnRateLimit: rejectLate(deadline, Date.now),
+              makeRequest: bounded(deadline, Date.now),
               ...Option.match(config.apiBase, { onNone: () => ({}), onSome: (api) => ({ api }) }),
               ...Option.match(config.cdnBase, { onNone: () => ({}), onSome: (cdn) => ({ cdn }) })
             }
@@ -108,6 +114,7 @@ export class DiscordGateway extends Context.Service<DiscordGateway, {
           )
         )
       })
+      client.on(Events.InteractionCreate, (interaction) => windows.open(interaction.token, interaction.createdTimestamp))
       client.on(Events.ShardResume, () => setStatus("ready"))
       client.on(Events.ShardReady, () => setStatus("ready"))
       client.on(Events.ShardReconnecting, () => setStatus("reconnecting"))

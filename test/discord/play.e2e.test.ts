@@ -1,7 +1,7 @@
 import { assert, describe, it } from "vitest"
 import { isLeave } from "../fake-discord/FakeDiscord.ts"
 import { analyse } from "../fake-discord/ReceivedAudio.ts"
-import { blockHarness, command, eventually, ids, sleep, text } from "./harness.ts"
+import { blockHarness, command, eventually, ids, isEphemeral, sleep, text } from "./harness.ts"
 
 /** One bot for the whole block: each test continues where the previous one left the player. */
 describe("Reprise against the fake Discord: playback", () => {
@@ -52,8 +52,9 @@ describe("Reprise against the fake Discord: playback", () => {
     assert.match(JSON.stringify(queue.data["embeds"]), /Queue — page 1 of 1.*\*\*Now:\*\*/)
     const press = fake.pressButton(posted.message.id, "np:loop", ids.alice)
     const update = await fake.waitForInteractionResponse(press.id)
-    assert.strictEqual(update.type, 7, "the button updates the message in place")
-    assert.include(JSON.stringify(update.data), "Loop: track")
+    assert.strictEqual(update.type, 6, "acknowledged before the press is applied, the message left as it is")
+    const edited = await fake.waitForEditReply(press.token, (e) => text(e).includes("Loop: track"))
+    assert.strictEqual(edited.message.id, posted.message.id, "the button updates the message in place")
     const back = fake.pressButton(posted.message.id, "np:loop", ids.alice)
     await fake.waitForInteractionResponse(back.id)
     const again = fake.pressButton(posted.message.id, "np:loop", ids.alice)
@@ -132,10 +133,10 @@ describe("Reprise against the fake Discord: playback", () => {
     assert.strictEqual(shuffled.text, "Shuffled 1 track.")
     const board = await fake.waitForMessage((e) => e.via === "channel" && e.kind === "create")
     const press = fake.pressButton(board.message.id, "np:shuffle", ids.alice)
-    const answer = await fake.waitForInteractionResponse(press.id)
-    assert.strictEqual(answer.type, 4, "a reply of its own, not an update of the message")
-    assert.strictEqual(answer.data["content"], "Shuffled 1 track.")
-    assert.strictEqual(Number(answer.data["flags"]) & 64, 64, "seen by the presser alone")
+    assert.strictEqual((await fake.waitForInteractionResponse(press.id)).type, 6, "acknowledged before it is applied")
+    const answer = await fake.waitForFollowUp(press.token)
+    assert.strictEqual(answer.message.content, "Shuffled 1 track.", "a message of its own, not an update of the board")
+    assert.isTrue(isEphemeral(answer), "seen by the presser alone")
     await command(fake, ids.alice, "clear", {}, /^Cleared 1 track from the queue\.$/)
   }, 30_000)
 

@@ -11,6 +11,7 @@ import {
 } from "./Interactions.ts"
 import { type ElsewhereGuild, OAuth } from "./OAuth.ts"
 import { memberJson, voiceStateJson } from "./Payloads.ts"
+import type { RestFailure } from "./Faults.ts"
 import { Rest } from "./Rest.ts"
 import { defaultScenario, type Scenario } from "./Scenario.ts"
 import {
@@ -288,12 +289,17 @@ export class FakeDiscord {
     this.#gateway.dispatch("GUILD_MEMBER_UPDATE", { ...memberJson(this.world, guild, userId), guild_id: guildId })
   }
 
-  /** Closes the main gateway socket with a resumable code (4000 by default). */
-  /** Discord refuses the next matching REST request once, e.g. 403 / 50013 "Missing Permissions". */
-  failNextRest(method: string, path: RegExp, failure: { status: number; code: number; message: string }): void {
-    this.#rest.failNext(method, path, failure.status, failure.code, failure.message)
+  /** Discord refuses the next matching REST request (e.g. 403 / 50013), once or `times` in a row (see `RestFailure`). */
+  failNextRest(method: string, path: RegExp, failure: RestFailure): void {
+    this.#rest.failNext(method, path, failure)
   }
 
+  /** Forgets the REST refusals of `failNextRest` not used up yet. */
+  clearRestFaults(): void {
+    this.#rest.clearFaults()
+  }
+
+  /** Closes the main gateway socket with a resumable code (4000 by default). */
   dropGateway(code?: number): void {
     this.#gateway.drop(code)
   }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http"
 import { performance } from "node:perf_hooks"
 import type { Attachments } from "./Attachments.ts"
 import { channelJson, guildJson, memberJson, messageJson, userJson } from "./Payloads.ts"
+import { discordError as error, type FaultReply, type RestFailure, RestFaults } from "./Faults.ts"
 import { snowflake } from "./Snowflake.ts"
 import {
   isObject, type GuildState, type Interaction, type JsonObject, type StoredMessage, type World
@@ -25,10 +26,7 @@ interface Request {
   readonly files: ReadonlyArray<Upload>
 }
 
-interface Reply {
-  readonly status: number
-  readonly body?: unknown
-}
+type Reply = FaultReply
 
 interface Route {
   readonly method: string
@@ -48,7 +46,6 @@ export interface RestOptions {
 
 const ok = (body: unknown): Reply => ({ status: 200, body })
 const noContent: Reply = { status: 204 }
-const error = (status: number, code: number, message: string): Reply => ({ status, body: { code, message } })
 const notFound = error(404, 0, "404: Not Found")
 const unknownMessage = error(404, 10008, "Unknown Message")
 const unknownInteraction = error(404, 10062, "Unknown interaction")
@@ -90,18 +87,11 @@ const readBody = async (req: IncomingMessage): Promise<Pick<Request, "body" | "f
   return { raw, body: Array.isArray(raw) ? { items: raw } : isObject(raw) ? raw : {}, files: [] }
 }
 
-/** A request Discord will refuse once (see `Rest.failNext`). */
-interface Fault {
-  readonly method: string
-  readonly path: RegExp
-  readonly reply: Reply
-}
-
 export class Rest {
   readonly #world: World
   readonly #options: RestOptions
   readonly #routes: ReadonlyArray<Route>
-  readonly #faults: Array<Fault> = []
+  readonly #faults = new RestFaults()
 
   constructor(world: World, options: RestOptions) {
     this.#world = world
@@ -171,20 +161,25 @@ export class Rest {
       at, method, path, query: Object.fromEntries(url.searchParams), auth, body: parsed.raw, files, status: reply.status
     })
     if (reply.body === undefined) {
-      res.writeHead(reply.status).end()
+      res.writeHead(reply.status, reply.headers).end()
     } else {
-      res.writeHead(reply.status, { "content-type": "application/json" }).end(JSON.stringify(reply.body))
+      res.writeHead(reply.status, { ...reply.headers, "content-type": "application/json" }).end(JSON.stringify(reply.body))
     }
   }
 
-  /** The next request matching `method` and `path` is refused with a Discord error, once. */
-  failNext(method: string, path: RegExp, status: number, code: number, message: string): void {
-    this.#faults.push({ method, path, reply: error(status, code, message) })
+  /** The next requests matching `method` and `path` are refused with a Discord error (once unless `times`). */
+  failNext(method: string, path: RegExp, failure: RestFailure): void {
+    this.#faults.add(method, path, failure)
+  }
+
+  /** Forgets the refusals not used up yet. */
+  clearFaults(): void {
+    this.#faults.clear()
   }
 
   #dispatch(path: string, auth: string | null, request: Request): Reply {
-    const fault = this.#faults.findIndex((f) => f.method === request.method && f.path.test(path))
-    if (fault >= 0) return this.#faults.splice(fault, 1)[0]!.reply
+    const refusal = this.#faults.take(request.method, path)
+    if (refusal !== undefined) return refusal
     for (const candidate of this.#routes) {
       const match = candidate.method === request.method ? candidate.pattern.exec(path) : null
       if (match === null) continue

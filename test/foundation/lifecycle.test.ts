@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { createServer, type Server } from "node:http"
 import { freePort, isListening, startProgram } from "../support/program.ts"
 import { tempDir } from "../support/database.ts"
+import { otlpReceiver } from "../support/otlp.ts"
 
 const token = "MTIzNDU2Nzg5MDEyMzQ1Njc4.Gx-never-print-me.abcdefghijklmnopqrstuvwxyz"
 
@@ -15,24 +16,6 @@ const rejectingDiscord = async (): Promise<{ readonly server: Server; readonly a
   const address = server.address()
   if (address === null || typeof address === "string") throw new Error("no address")
   return { server, apiBase: `http://127.0.0.1:${address.port}/api` }
-}
-
-/** A loopback OTLP/HTTP receiver that keeps the bodies posted to /v1/traces. */
-const otlpReceiver = async () => {
-  const bodies: Array<Buffer> = []
-  const server = createServer((request, response) => {
-    const chunks: Array<Buffer> = []
-    request.on("data", (chunk: Buffer) => chunks.push(chunk))
-    request.on("end", () => {
-      if (request.url === "/v1/traces") bodies.push(Buffer.concat(chunks))
-      response.writeHead(200, { "content-type": "application/json" })
-      response.end("{}")
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  const address = server.address()
-  if (address === null || typeof address === "string") throw new Error("no address")
-  return { server, endpoint: `http://127.0.0.1:${address.port}`, received: () => Buffer.concat(bodies).toString("latin1") }
 }
 
 const lines = (text: string) => text.split("\n").filter((line) => line.trim() !== "")

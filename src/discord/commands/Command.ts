@@ -14,7 +14,9 @@ import type { AuditTrail } from "../../control/AuditTrail.ts"
 import type { PlayHistory } from "../../control/PlayHistory.ts"
 import type { Playlists } from "../../control/Playlists.ts"
 import type { Ratings } from "../../control/Ratings.ts"
-import { actorOf, type BadOptions, decodeOptions, type DiscordApiFailure, type Reply, respond } from "../Interaction.ts"
+import {
+  actorOf, type BadOptions, decodeOptions, defer, type DiscordApiFailure, type Reply, respond
+} from "../Interaction.ts"
 import type { Lyrics } from "../../lyrics/Lyrics.ts"
 import type { LiveLyrics } from "../LiveLyrics.ts"
 import type { NowPlaying } from "../NowPlaying.ts"
@@ -93,6 +95,17 @@ export interface SlashSpec<S extends Options, A> {
   ) => Effect.Effect<A, HandlerError, HandlerServices>
   /** Turns the core's answer into the reply; null when `run` already said everything. */
   readonly render: (result: A, options: S["Type"]) => Reply | null
+  /**
+   * When the interaction is acknowledged. By default ("defer") it is deferred before `run`, in
+   * public, or privately ("deferPrivately") for an answer only the asker sees: a command is applied
+   * only once Discord has accepted its acknowledgement, so one that could not be acknowledged
+   * changes nothing, and the user who tries again (a new interaction) does not apply it twice.
+   * This costs a second call (the edit) and, for a refusal, a "thinking…" that gives way to the
+   * private answer; an id-keyed retry would not help, since a retry is a new interaction.
+   * "itself": `run` acknowledges once the request is allowed (`defer` as its `onAccepted`) or
+   * changes nothing, and may answer in one call.
+   */
+  readonly acknowledge?: "defer" | "deferPrivately" | "itself" | undefined
   readonly autocomplete?: SlashCommand["autocomplete"]
 }
 
@@ -104,6 +117,7 @@ export const slash = <S extends Options = typeof NoOptions, A = void>(spec: Slas
     data: spec.data,
     run: Effect.fn(`Commands.${spec.data.name}`)(function*(interaction: ChatInputCommandInteraction<"cached">) {
       const options = yield* decodeOptions(schema, interaction)
+      if (spec.acknowledge !== "itself") yield* defer(interaction, { ephemeral: spec.acknowledge === "deferPrivately" })
       const result = yield* spec.run(yield* Control, actorOf(interaction), options, interaction)
       const reply = spec.render(result, options)
       if (reply !== null) yield* respond(interaction, reply)

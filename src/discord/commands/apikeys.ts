@@ -5,7 +5,7 @@ import { ApiKeyName } from "../../../schema/ApiKey.ts"
 import type { Actor } from "../../control/Actor.ts"
 import { ApiKeys, type CreatedKey } from "../../control/ApiKeys.ts"
 import { createdKeyMessage, keyListMessage, revokedText } from "../ApiKeyRender.ts"
-import { actorOf, discordCall, DiscordApiFailure, type Reply, respond } from "../Interaction.ts"
+import { actorOf, defer, discordCall, DiscordApiFailure, type Reply, respond } from "../Interaction.ts"
 import { guildCommand, slash } from "./Command.ts"
 
 const sub = (name: string, description: string, build: (s: SlashCommandSubcommandBuilder) => SlashCommandSubcommandBuilder) =>
@@ -58,10 +58,13 @@ export const apikey = slash({
         case "list":
           return keyListMessage(yield* keys.list(actor))
         case "revoke":
+          yield* defer(interaction, { ephemeral: true })
           return { content: revokedText(yield* keys.revoke(actor, options.name)), ephemeral: true }
       }
     }),
   render: (reply: Reply | null) => reply,
+  // A new key is handed over in the one reply (and revoked if that fails); a revoke defers first.
+  acknowledge: "itself",
   // The guild's key names, for those who may see them; nothing for anyone else or while the database is away.
   autocomplete: Effect.fn("Commands.apikey.autocomplete")(function*(interaction) {
     const typed = interaction.options.getFocused().toLowerCase()

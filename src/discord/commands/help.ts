@@ -14,6 +14,7 @@ export const makeHelp = (groups: (help: SlashCommand) => ReadonlyArray<HelpGroup
     data,
     options: Schema.Struct({ command: Schema.optional(Schema.String) }),
     run: () => Effect.void,
+    acknowledge: "itself",
     render: (_, options) => {
       const all = groups(command)
       if (options.command === undefined) return { ...helpMessage(all), ephemeral: true }

@@ -7,7 +7,7 @@ import { AuditAction } from "../../control/AuditEvents.ts"
 import { AuditTrail } from "../../control/AuditTrail.ts"
 import { PlayHistory } from "../../control/PlayHistory.ts"
 import { auditMessage, historyMessage, historySavedText, maxHistorySearch } from "../HistoryRender.ts"
-import { actorOf, discordCall, type Reply } from "../Interaction.ts"
+import { actorOf, defer, deferUpdate, discordCall, type Reply } from "../Interaction.ts"
 import { type ComponentHandler, guildCommand, Position, slash } from "./Command.ts"
 import { answerLoad } from "./playback.ts"
 
@@ -34,15 +34,19 @@ export const history = slash({
     Schema.Struct({ subcommand: Schema.Literal("show"), search: Schema.optional(Search), page: Schema.optional(Position) }),
     Schema.Struct({ subcommand: Schema.Literal("save"), name: PlaylistName, scope: Schema.optional(PlaylistScope) })
   ]),
-  run: (_, actor, options) =>
+  run: (_, actor, options, interaction) =>
     Effect.gen(function*() {
       const history = yield* PlayHistory
       if (options.subcommand === "show") {
         return historyMessage(yield* history.page(actor, options.search ?? null, options.page ?? 1))
       }
+      // Saving is a change: acknowledged first, so an unanswered save was not made.
+      yield* defer(interaction)
       return { content: historySavedText(yield* history.save(actor, options.name, options.scope ?? "user")) }
     }),
-  render: (reply: Reply) => reply
+  render: (reply: Reply) => reply,
+  // The page is private and changes nothing (a public deferral would have to give way to it); `save` defers.
+  acknowledge: "itself"
 })
 
 /** The /history menu: queues the picked track again, as its picker. */
@@ -55,7 +59,7 @@ export const historyPick: ComponentHandler = {
     const history = yield* PlayHistory
     yield* answerLoad(
       interaction,
-      discordCall("deferUpdate", () => interaction.deferUpdate()).pipe(Effect.asVoid),
+      deferUpdate(interaction),
       (hooks) => history.replay(actorOf(interaction), id.value, { next: false, ...hooks })
     )
   })
@@ -85,6 +89,8 @@ export const audit = slash({
     Effect.flatMap(AuditTrail, (trail) =>
       trail.read(actor, { userId: options.user ?? null, action: options.action ?? null, page: options.page ?? 1 })),
   render: (shown, options) => auditMessage(shown, { user: options.user ?? null, action: options.action ?? null }),
+  // A private page that changes nothing.
+  acknowledge: "itself",
   autocomplete: Effect.fn("Commands.audit.autocomplete")(function*(interaction) {
     const typed = interaction.options.getFocused().toLowerCase()
     const choices = AuditAction.literals.filter((a) => a.includes(typed)).slice(0, 25).map((a) => ({ name: a, value: a }))

@@ -63,7 +63,9 @@ export const lyrics = slash({
       yield* answer(interaction, liveMessage(song, line))
       yield* (yield* LiveLyrics).follow(interaction, actor.guildId, current.entryId, song, line)
     }),
-  render: () => null
+  render: () => null,
+  // Lyrics change nothing; they are deferred only once there is something to look up.
+  acknowledge: "itself"
 })
 
 /** Kind refusals only the asker sees; lyrics everyone in the channel may read. */

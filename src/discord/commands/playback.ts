@@ -4,7 +4,9 @@ import { Clock, Effect, Schema } from "effect"
 import { ChannelId } from "../../../schema/Ids.ts"
 import { Control } from "../../control/Control.ts"
 import type { PlayProgress, PlayRequest } from "../../control/Play.ts"
-import { actorOf, type CachedInteraction, defer, discordCall, type DiscordApiFailure, respond } from "../Interaction.ts"
+import {
+  actorOf, type CachedInteraction, defer, deferUpdate, discordCall, type DiscordApiFailure, respond
+} from "../Interaction.ts"
 import { pickedLine, playSummary } from "../Render.ts"
 import { Attachment, type ComponentHandler, guildCommand, Query, slash } from "./Command.ts"
 
@@ -86,6 +88,8 @@ export const play = slash({
   run: (_, __, options, interaction) =>
     playAs(interaction, { _tag: "Query", query: options.query }, { next: options.next === true, acknowledge: defer(interaction) }),
   render: () => null,
+  // Control.play acknowledges once the request is allowed, before anything is queued.
+  acknowledge: "itself",
   autocomplete: Effect.fn("Commands.play.autocomplete")(function*(interaction) {
     const choices = yield* (yield* Control).suggest(interaction.options.getFocused())
     const options = choices.map((c) => ({ name: c.name, value: c.value }))
@@ -101,7 +105,8 @@ export const playfile = slash({
   options: Schema.Struct({ file: Attachment, next: Schema.optional(Schema.Boolean) }),
   run: (_, __, options, interaction) =>
     playAs(interaction, { _tag: "Upload", file: options.file }, { next: options.next === true, acknowledge: defer(interaction) }),
-  render: () => null
+  render: () => null,
+  acknowledge: "itself"
 })
 
 export const search = slash({
@@ -111,6 +116,8 @@ export const search = slash({
   options: Schema.Struct({ query: Query }),
   run: (control, actor, options, interaction) =>
     control.search(actor, options.query, defer(interaction, { ephemeral: true })),
+  // A search changes nothing; it is deferred once allowed, as the results may take a while.
+  acknowledge: "itself",
   render: (results, options) => {
     const menu = new StringSelectMenuBuilder()
       .setCustomId("search")
@@ -132,7 +139,7 @@ export const searchPick: ComponentHandler = {
     if (value === undefined) return
     const progress = yield* playAs(interaction, { _tag: "Pick", value }, {
       next: false,
-      acknowledge: discordCall("deferUpdate", () => interaction.deferUpdate()).pipe(Effect.asVoid)
+      acknowledge: deferUpdate(interaction)
     })
     // The menu and its answer are the picker's alone; the channel hears what was queued, as after /play.
     const line = pickedLine(interaction.user.id, progress)

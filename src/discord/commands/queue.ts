@@ -2,7 +2,7 @@
 import { Clock, Effect, Schema } from "effect"
 import { LoopMode } from "../../../schema/PlayerState.ts"
 import { Control } from "../../control/Control.ts"
-import { actorOf, discordCall, respond } from "../Interaction.ts"
+import { actorOf, deferUpdate, discordCall, respond } from "../Interaction.ts"
 import { NowPlaying } from "../NowPlaying.ts"
 import { queueMessage, skipText, trackLine } from "../Render.ts"
 import { type ComponentHandler, guildCommand, Position, slash } from "./Command.ts"
@@ -16,7 +16,8 @@ export const queue = slash({
     .toJSON(),
   options: Schema.Struct({ page: Schema.optional(Position) }),
   run: (control, actor) => withClock(control.view(actor.guildId)),
-  render: ([state, now], options) => queueMessage(state, options.page ?? 1, now)
+  render: ([state, now], options) => queueMessage(state, options.page ?? 1, now),
+  acknowledge: "itself"
 })
 
 /** The queue's page buttons: `queue:<page>` shows that page in place. */
@@ -34,7 +35,8 @@ export const nowplaying = slash({
   data: guildCommand("nowplaying", "Show what is playing").toJSON(),
   run: (_, actor) => NowPlaying.use((np) => np.message(actor.guildId)),
   // A snapshot: its buttons would go stale, the live ones are on the now-playing message.
-  render: (message) => ({ ...message, components: [] })
+  render: (message) => ({ ...message, components: [] }),
+  acknowledge: "itself"
 })
 
 export const remove = slash({
@@ -96,20 +98,28 @@ export const clear = slash({
   render: (reply) => ({ content: `Cleared ${plural(reply.count, "track")} from the queue.` })
 })
 
-/** The now-playing buttons: each asks the core what its command would, then shows the new state in place. */
+const pressActions = new Set(["previous", "toggle", "skip", "stop", "loop", "shuffle"])
+
+/**
+ * The now-playing buttons: each asks the core what its command would, then shows the new state in
+ * place. A press is acknowledged before it is applied, as a slash command is (see `SlashSpec`).
+ */
 export const nowPlayingButtons: ComponentHandler = {
   prefix: "np",
   run: Effect.fn("Commands.nowPlaying.button")(function*(interaction, args) {
     const control = yield* Control
     const actor = actorOf(interaction)
-    switch (args[0]) {
+    const action = args[0] ?? ""
+    if (action === "queue") {
+      const [state, now] = yield* withClock(control.view(actor.guildId))
+      return yield* respond(interaction, { ...queueMessage(state, 1, now), ephemeral: true })
+    }
+    if (!pressActions.has(action)) return
+    yield* deferUpdate(interaction)
+    switch (action) {
       case "previous":
         yield* control.previous(actor)
         break
-      case "queue": {
-        const [state, now] = yield* withClock(control.view(actor.guildId))
-        return yield* respond(interaction, { ...queueMessage(state, 1, now), ephemeral: true })
-      }
       case "toggle":
         yield* control.togglePause(actor)
         break
@@ -119,24 +129,22 @@ export const nowPlayingButtons: ComponentHandler = {
           return yield* respond(interaction, { content: skipText(outcome), ephemeral: true })
         }
         // The next track is not heard yet: the message shows it once it is (NowPlaying).
-        if (outcome.now !== null) return yield* discordCall("deferUpdate", () => interaction.deferUpdate())
+        if (outcome.now !== null) return
         break
       }
       case "stop":
         yield* control.stop(actor)
-        return yield* discordCall("update", () => interaction.update({ components: [] }))
+        return yield* respond(interaction, { components: [] })
       case "loop":
         yield* control.cycleLoop(actor)
         break
       case "shuffle":
         // The message shows nothing the new order changes: only the presser is told.
         return yield* respond(interaction, { ...shuffled(yield* control.shuffle(actor)), ephemeral: true })
-      default:
-        return
     }
     const nowPlaying = yield* NowPlaying
     const message = yield* nowPlaying.message(actor.guildId)
-    yield* discordCall("update", () => interaction.update(message))
+    yield* respond(interaction, message)
     yield* nowPlaying.touched(actor.guildId, interaction.message.id)
   })
 }

@@ -17,7 +17,8 @@ export const rate = slash({
   options: Schema.Struct({ rating: Rating }),
   run: (_, actor, options) => Effect.flatMap(Ratings, (ratings) => ratings.rate(actor, options.rating)),
   // A rating is the caller's own business: only they see the answer.
-  render: (given) => ({ content: ratedText(given), ephemeral: true })
+  render: (given) => ({ content: ratedText(given), ephemeral: true }),
+  acknowledge: "deferPrivately"
 })
 
 export const stats = slash({
@@ -38,7 +39,8 @@ export const stats = slash({
     defer(interaction).pipe(
       Effect.andThen(Effect.flatMap(Ratings, (ratings) => ratings.stats(actor, options.period ?? "week")))
     ),
-  render: statsMessage
+  render: statsMessage,
+  acknowledge: "itself"
 })
 
 /** `rate:up` and `rate:down`: rate the guild's current track, answered privately. */
@@ -47,6 +49,8 @@ export const rateButtons: ComponentHandler = {
   run: Effect.fn("Commands.rate.button")(function*(interaction, args) {
     const rating = Schema.decodeUnknownOption(Rating)(args[0])
     if (Option.isNone(rating)) return
+    // Answered after it is applied: a rating is keyed by user and track, so a second press after an
+    // unanswered one changes nothing.
     const given = yield* (yield* Ratings).rate(actorOf(interaction), rating.value)
     yield* respond(interaction, { content: ratedText(given), ephemeral: true })
   })

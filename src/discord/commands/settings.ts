@@ -215,5 +215,6 @@ export const settings = slash({
       djOnly: djOnlyChange(options.djonly, options.everyone),
       sponsorBlock: options.sponsorblock
     }),
-  render: (outcome) => ({ content: settingsText(outcome), ephemeral: true })
+  render: (outcome) => ({ content: settingsText(outcome), ephemeral: true }),
+  acknowledge: "deferPrivately"
 })
