@@ -4,6 +4,7 @@ import { makeApp } from "./App.ts"
 import { decodeConfig } from "./AppConfig.ts"
 import { readEnvironment } from "./config/Environment.ts"
 import { DiscordGateway } from "./gateway/DiscordGateway.ts"
+import { DatabaseStatus } from "./persistence/Database.ts"
 
 /** What the user reads when start-up fails: one line per problem, never a stack trace. */
 const explain = (error: unknown): ReadonlyArray<string> => {
@@ -43,11 +44,12 @@ const program = Effect.gen(function*() {
   const config = yield* decodeConfig(readEnvironment(), process.stdout.isTTY === true)
   yield* Effect.gen(function*() {
     const discord = yield* DiscordGateway
+    const database = yield* DatabaseStatus
     yield* Effect.logInfo("Reprise is up", {
       http: `http://${config.http.host}:${config.http.port}`,
       startupMs: Math.round(performance.now() - started)
     })
-    return yield* discord.fatal
+    return yield* Effect.raceFirst(discord.fatal, database.fatal)
   }).pipe(
     Effect.tapCause((cause) => Cause.hasInterruptsOnly(cause) ? Effect.void : Effect.logError("stopping", cause)),
     Effect.provide(makeApp(config))

@@ -140,7 +140,12 @@ export class Control extends Context.Service<Control, {
   /** Sets exactly these effects (none: every effect off). */
   readonly setEffects: (actor: Actor, effects: ReadonlyArray<EffectName>) => Sent<Cmd.SetEffects>
   readonly setEqualizer: (actor: Actor, preset: EqPreset) => Sent<Cmd.SetEqualizer>
-  readonly settings: (actor: Actor, change: SettingsChange) => Effect.Effect<SettingsOutcome, Refusal>
+  /** `onAccepted` runs once a change is allowed, before it is written (a write may take the database's whole time limit). */
+  readonly settings: <E = never>(
+    actor: Actor,
+    change: SettingsChange,
+    onAccepted?: Effect.Effect<void, E>
+  ) => Effect.Effect<SettingsOutcome, Refusal | E>
 }>()("reprise/control/Control") {
   /** Guilds may set limits up to `caps`. */
   static readonly make = (caps: ControlCaps) => Layer.effect(
@@ -218,7 +223,11 @@ export class Control extends Context.Service<Control, {
           : { _tag: "Skipped", byVote: true, skipped: vote.skipped, now: vote.now } satisfies SkipOutcome
       })
 
-      const settings = Effect.fn("Control.settings")(function*(actor: Actor, change: SettingsChange) {
+      const settings = Effect.fn("Control.settings")(function*<E>(
+        actor: Actor,
+        change: SettingsChange,
+        onAccepted?: Effect.Effect<void, E>
+      ) {
         const s = yield* authorize("settings", actor)
         const before: GuildSettingsView = {
           ...s.settings,
@@ -240,6 +249,7 @@ export class Control extends Context.Service<Control, {
         const saved = <A>(value: A | undefined, write: (value: A) => Effect.Effect<void, SqlError.SqlError>) =>
           value === undefined ? Effect.void : write(value).pipe(Effect.catch(unavailable))
         const { guildId } = actor
+        if (onAccepted !== undefined && Object.values(change).some((value) => value !== undefined)) yield* onAccepted
         yield* saved(change.djRole, (role) => repo.setDjRole(guildId, role))
         yield* saved(change.voteSkipRatio, (ratio) => repo.setVoteSkipRatio(guildId, ratio))
         yield* saved(change.autoplay, (on) => repo.setAutoplay(guildId, on))

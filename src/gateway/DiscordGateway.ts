@@ -54,8 +54,14 @@ export class DiscordGateway extends Context.Service<DiscordGateway, {
   /** Fails when the client can never connect (an invalid token); never succeeds. */
   readonly fatal: Effect.Effect<never, GatewayError>
 }>()("reprise/gateway/DiscordGateway") {
-  /** The client from its settings; `/api/ready` reports `discord` as not ready until the gateway session is up. */
-  static readonly layerConfig: Layer.Layer<DiscordGateway, never, Section.ConfigSections | Readiness> = Layer.effect(
+  /**
+   * The client from its settings, logged in once `before` completes (the program waits for its
+   * database: a command must not be taken before the guild's rules can be read); `/api/ready`
+   * reports `discord` as not ready until the gateway session is up.
+   */
+  static readonly layerConfigAfter = (
+    before: Effect.Effect<void>
+  ): Layer.Layer<DiscordGateway, never, Section.ConfigSections | Readiness> => Layer.effect(
     DiscordGateway,
     Effect.gen(function*() {
       const config = yield* Section.settingsOf(GatewaySettings.section)
@@ -104,7 +110,8 @@ export class DiscordGateway extends Context.Service<DiscordGateway, {
 
       const backoff = Backoff.backoff({ base: "1 second", max: config.loginBackoffMax })
 
-      yield* login.pipe(
+      yield* before.pipe(
+        Effect.andThen(login),
         Effect.tapError((error) =>
           error.reason._tag === "Unreachable"
             ? Effect.logWarning("cannot reach Discord; retrying", { reason: error.reason.detail })
@@ -129,4 +136,7 @@ export class DiscordGateway extends Context.Service<DiscordGateway, {
       })
     })
   )
+
+  /** Logged in at once. */
+  static readonly layerConfig = DiscordGateway.layerConfigAfter(Effect.void)
 }

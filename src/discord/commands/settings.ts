@@ -14,6 +14,7 @@ import {
 import { RoleId } from "../../../schema/Ids.ts"
 import { categoryText, SponsorCategory, sponsorCategories } from "../../../schema/Segments.ts"
 import type { SettingsOutcome } from "../../control/Control.ts"
+import { defer } from "../Interaction.ts"
 import { guildCommand, slash } from "./Command.ts"
 
 const percent = (ratio: number) => `${Math.round(ratio * 100)}%`
@@ -201,7 +202,7 @@ export const settings = slash({
     everyone: Schema.optional(DjAction),
     sponsorblock: Schema.optional(SponsorBlockOption)
   }),
-  run: (control, actor, options) =>
+  run: (control, actor, options, interaction) =>
     control.settings(actor, {
       djRole: options.nodj === true ? null : options.djrole,
       voteSkipRatio: options.voteskip,
@@ -214,6 +215,6 @@ export const settings = slash({
       allowDuplicates: options.duplicates,
       djOnly: djOnlyChange(options.djonly, options.everyone),
       sponsorBlock: options.sponsorblock
-    }),
+    }, defer(interaction, { ephemeral: true })),
   render: (outcome) => ({ content: settingsText(outcome), ephemeral: true })
 })
