@@ -74,6 +74,9 @@ export class DiscordGateway extends Context.Service<DiscordGateway, {
             intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildVoiceStates],
             rest: {
               retries: 1,
+              // discord.js waits 15 s for an answer by default: five times an interaction's whole window.
+              // A REST call still unanswered after 5 s is given up (its caller logs it) rather than held.
+              timeout: 5_000,
               ...Option.match(config.apiBase, { onNone: () => ({}), onSome: (api) => ({ api }) }),
               ...Option.match(config.cdnBase, { onNone: () => ({}), onSome: (cdn) => ({ cdn }) })
             }
