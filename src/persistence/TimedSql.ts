@@ -34,18 +34,22 @@ const timedOut = (limit: Duration.Duration, operation: string) =>
  */
 export const withinLimit = (operation: string) =>
 <A, R>(effect: Effect.Effect<A, SqlError.SqlError, R>): Effect.Effect<A, SqlError.SqlError, R> =>
-  Effect.gen(function*() {
-    const limit = Duration.fromInputUnsafe(yield* StatementTimeLimit)
-    const fiber = yield* Effect.forkDetach(effect)
-    const letGo = Effect.asVoid(Effect.forkDetach(Fiber.interrupt(fiber)))
-    return yield* Fiber.join(fiber).pipe(
-      Effect.timeoutOrElse({
-        duration: limit,
-        orElse: () => Effect.andThen(letGo, Effect.fail(timedOut(limit, operation)))
-      }),
-      Effect.onInterrupt(() => letGo)
-    )
-  })
+  // Forked and watched in one step, so that no interruption in between leaves a statement unwatched.
+  Effect.uninterruptibleMask((restore) =>
+    Effect.gen(function*() {
+      const limit = Duration.fromInputUnsafe(yield* StatementTimeLimit)
+      const fiber = yield* Effect.forkDetach(effect)
+      const letGo = Effect.asVoid(Effect.forkDetach(Fiber.interrupt(fiber)))
+      return yield* restore(
+        Fiber.join(fiber).pipe(
+          Effect.timeoutOrElse({
+            duration: limit,
+            orElse: () => Effect.andThen(letGo, Effect.fail(timedOut(limit, operation)))
+          })
+        )
+      ).pipe(Effect.onInterrupt(() => letGo))
+    })
+  )
 
 /** A connection whose every statement is within the limit (a stream's rows come at the reader's pace: no limit). */
 const limited = (connection: SqlConnection.Connection): SqlConnection.Connection => ({
