@@ -134,11 +134,7 @@ const preparedInBackground = (options: PoolOptions & { readonly migrationsDir?: 
  * database under DATA_DIR with a pool of one connection (all it can serve), prepared in the
  * background. Closing it closes the pool, then the embedded server.
  */
-export const layerConfig: Layer.Layer<
-  SqlClient.SqlClient | DatabaseStatus,
-  unknown,
-  Section.ConfigSections | Readiness
-> = Layer.unwrap(
+export const layerConfig = Layer.unwrap(
   Effect.gen(function*() {
     const config = yield* Section.settingsOf(section)
     return Option.match(config.url, {
