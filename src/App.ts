@@ -1,5 +1,5 @@
 import { NodeServices } from "@effect/platform-node"
-import { Layer } from "effect"
+import { Effect, Layer } from "effect"
 import * as AppConfig from "./AppConfig.ts"
 import { FfmpegPipeline } from "./audio/FfmpegPipeline.ts"
 import { ApiKeys } from "./control/ApiKeys.ts"
@@ -76,7 +76,15 @@ export const makeApp = (config: AppConfig.AppConfig) => {
   return HttpServer.layerConfig.pipe(
     Layer.provide(Sessions.layer(config.login).pipe(Layer.provide(SessionRepo.layerSql))),
     Layer.provideMerge(edge),
-    Layer.provideMerge(DiscordGateway.layerConfig),
+    // Discord waits for the database (HTTP does not): no command is taken before the rules can be read.
+    Layer.provideMerge(
+      Layer.unwrap(
+        Effect.gen(function*() {
+          const database = yield* Database.DatabaseStatus
+          return DiscordGateway.layerConfigAfter(database.ready)
+        })
+      )
+    ),
     // Both edges count against the same budgets; with REDIS_URL, shared by every process.
     Layer.provideMerge(RateLimits.layerConfig),
     Layer.provideMerge(Database.layerConfig),

@@ -5,6 +5,7 @@ import { decodeConfig } from "./AppConfig.ts"
 import { readEnvironment } from "./config/Environment.ts"
 import { DiscordGateway } from "./gateway/DiscordGateway.ts"
 import { Uncaught } from "./observability/Uncaught.ts"
+import { DatabaseStatus } from "./persistence/Database.ts"
 
 /** What the user reads when start-up fails: one line per problem, never a stack trace. */
 const explain = (error: unknown): ReadonlyArray<string> => {
@@ -46,11 +47,12 @@ const program = Effect.gen(function*() {
   yield* Effect.gen(function*() {
     const discord = yield* DiscordGateway
     const uncaught = yield* Uncaught
+    const database = yield* DatabaseStatus
     yield* Effect.logInfo("Reprise is up", {
       http: `http://${config.http.host}:${config.http.port}`,
       startupMs: Math.round(performance.now() - started)
     })
-    return yield* Effect.raceFirst(discord.fatal, uncaught.failure)
+    return yield* Effect.raceAllFirst([discord.fatal, uncaught.failure, database.fatal])
   }).pipe(
     Effect.tapCause((cause) => Cause.hasInterruptsOnly(cause) ? Effect.void : Effect.logError("stopping", cause)),
     Effect.provide(makeApp(config))

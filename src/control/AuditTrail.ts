@@ -59,7 +59,8 @@ export class AuditTrail extends Context.Service<AuditTrail, {
           }).pipe(stored({
             warning: "the audit log is unavailable",
             unavailable: new StoreReadUnavailable({ what: "The audit log" }),
-            timeout: "3 seconds"
+            // /audit answers without deferring: its read and the answer fit in Discord's 3 s.
+            timeout: "2 seconds"
           }))
           return { entries: found.entries, page, pages: Math.max(1, Math.ceil(found.total / auditPageSize)) }
         })

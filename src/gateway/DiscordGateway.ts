@@ -71,8 +71,14 @@ export class DiscordGateway extends Context.Service<DiscordGateway, {
   /** Fails when the client can never connect (an invalid token); never succeeds. */
   readonly fatal: Effect.Effect<never, GatewayError>
 }>()("reprise/gateway/DiscordGateway") {
-  /** The client from its settings; `/api/ready` reports `discord` as not ready until the gateway session is up. */
-  static readonly layerConfig: Layer.Layer<DiscordGateway, never, Section.ConfigSections | Readiness> = Layer.effect(
+  /**
+   * The client from its settings, logged in once `before` completes (the program waits for its
+   * database: a command must not be taken before the guild's rules can be read); `/api/ready`
+   * reports `discord` as not ready until the gateway session is up.
+   */
+  static readonly layerConfigAfter = (
+    before: Effect.Effect<void>
+  ): Layer.Layer<DiscordGateway, never, Section.ConfigSections | Readiness> => Layer.effect(
     DiscordGateway,
     Effect.gen(function*() {
       const config = yield* Section.settingsOf(GatewaySettings.section)
@@ -93,6 +99,9 @@ export class DiscordGateway extends Context.Service<DiscordGateway, {
               // No answer to an interaction is sent or retried once Discord would refuse it (see InteractionWindow).
               rejectOnRateLimit: rejectLate(deadline, Date.now),
               makeRequest: bounded(deadline, Date.now),
+              // discord.js waits 15 s for an answer by default: five times an interaction's whole window.
+              // A REST call still unanswered after 5 s is given up (its caller logs it) rather than held.
+              timeout: 5_000,
               ...Option.match(config.apiBase, { onNone: () => ({}), onSome: (api) => ({ api }) }),
               ...Option.match(config.cdnBase, { onNone: () => ({}), onSome: (cdn) => ({ cdn }) })
             }
@@ -128,7 +137,8 @@ export class DiscordGateway extends Context.Service<DiscordGateway, {
 
       const backoff = Backoff.backoff({ base: "1 second", max: config.loginBackoffMax })
 
-      yield* login.pipe(
+      yield* before.pipe(
+        Effect.andThen(login),
         Effect.tapError((error) =>
           error.reason._tag === "Unreachable"
             ? Effect.logWarning("cannot reach Discord; retrying", { reason: error.reason.detail })
@@ -153,4 +163,7 @@ export class DiscordGateway extends Context.Service<DiscordGateway, {
       })
     })
   )
+
+  /** Logged in at once. */
+  static readonly layerConfig = DiscordGateway.layerConfigAfter(Effect.void)
 }

@@ -111,11 +111,15 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
           Effect.tap((row) => Effect.map(Clock.currentTimeMillis, (now) => known.set(guildId, { row, until: now + keepFor }))),
           // Every command reads the settings: a database slow to answer must not hold one past Discord's 3 s.
           Effect.timeout("1500 millis"),
+          // A failed read is not asked again for a window either: a command reads several settings,
+          // and each waiting its 1.5 s on a database that does not answer would add up past 3 s.
           Effect.catch((error) =>
-            Effect.as(
-              Effect.logWarning("guild settings unavailable; using the last known ones", { guildId }, error),
-              known.get(guildId)?.row ?? null
-            )
+            Effect.gen(function*() {
+              yield* Effect.logWarning("guild settings unavailable; using the last known ones", { guildId }, error)
+              const row = known.get(guildId)?.row ?? null
+              known.set(guildId, { row, until: (yield* Clock.currentTimeMillis) + keepFor })
+              return row
+            })
           )
         )
       const fetchRow = (guildId: GuildId) =>

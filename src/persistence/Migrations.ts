@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { splitStatements } from "./SqlScript.ts"
+import { StatementTimeLimit } from "./TimedSql.ts"
 
 /** The project's `migrations/` folder. */
 export const defaultMigrationsDir = fileURLToPath(new URL("../../migrations", import.meta.url))
@@ -43,6 +44,8 @@ export const migrate = (directory: string = defaultMigrationsDir) =>
         ? Effect.logDebug("database schema is up to date")
         : Effect.logInfo("applied migrations", applied.map(([id, name]) => `${id}_${name}`))
     ),
+    // A migration may rewrite a large table: its statements get minutes, not the stores' seconds.
+    Effect.provideService(StatementTimeLimit, "10 minutes"),
     Effect.withSpan("Database.migrate")
   )
 

@@ -53,6 +53,8 @@ const serve = (env: Readonly<Record<string, string>>) =>
         Layer.provide(Logger.layer([]))
       )
     )
+    // The database is migrated in the background: the tests start once it is.
+    yield* Context.get(services, Database.DatabaseStatus).ready
     return { base: `http://127.0.0.1:${port}`, readiness: Context.get(services, Readiness) }
   })
 

@@ -201,7 +201,7 @@ export const settings = slash({
     everyone: Schema.optional(DjAction),
     sponsorblock: Schema.optional(SponsorBlockOption)
   }),
-  run: (control, actor, options) =>
+  run: (control, actor, options, interaction) =>
     control.settings(actor, {
       djRole: options.nodj === true ? null : options.djrole,
       voteSkipRatio: options.voteskip,
