@@ -13,7 +13,7 @@
 import { loadavg } from "node:os"
 import { type BenchSection, countFromEnv, type Figure, round, sleep } from "../Section.ts"
 import { BotSampler, cpuBetween } from "./BotProcess.ts"
-import { Fleet } from "./Fleet.ts"
+import { Fleet, START_PER_SECOND } from "./Fleet.ts"
 import { latePct, tallyFrames } from "./Frames.ts"
 import { breakdown, failures, summarise } from "./Outcomes.ts"
 
@@ -35,7 +35,7 @@ export const runLoadBench = async (options: { readonly guilds: number; readonly 
   try {
     const sampler = new BotSampler(fleet.harness.bot.process.pid!, http)
     const load = [loadavg()[0]!]
-    await fleet.startPlaying(5)
+    await fleet.startPlaying(START_PER_SECOND)
     // FFmpeg encodes ahead at full speed for its first seconds: let that pass before measuring.
     await sleep(5_000)
     fleet.assertAlive()
@@ -71,8 +71,10 @@ export const runLoadBench = async (options: { readonly guilds: number; readonly 
       heapMib: { start: first.heapMib, end: last.heapMib },
       ffmpegMax: Math.max(...during.map((s) => s.ffmpeg)),
       loadAverage: load,
+      unstarted: fleet.unstarted,
       byCommand: breakdown(fleet.outcomes),
-      failures: failures(fleet.outcomes)
+      failures: failures(fleet.outcomes),
+      botOutput: fleet.harness.bot.output().slice(-3_000)
     }
   } finally {
     await fleet.harness.stop()

@@ -21,9 +21,9 @@ import { loadavg } from "node:os"
 import type { Exit } from "../../test/support/nodeProcess.ts"
 import { type BenchSection, type Figure, round, sleep } from "../Section.ts"
 import { BotSampler, cpuBetween, leftOver, type ProcessSample, slopePer10Minutes } from "./BotProcess.ts"
-import { Fleet } from "./Fleet.ts"
+import { Fleet, START_PER_SECOND } from "./Fleet.ts"
 import { addTallies, latePct, noFrames, tallyFrames } from "./Frames.ts"
-import { summarise } from "./Outcomes.ts"
+import { breakdown, failures, summarise } from "./Outcomes.ts"
 
 const GUILDS = 50
 const INTERVAL_MS = 5_000
@@ -64,7 +64,7 @@ export const runSoakBench = async (options: { readonly minutes: number }) => {
   let stopped = false
   try {
     const load = [loadavg()[0]!]
-    await fleet.startPlaying(5)
+    await fleet.startPlaying(START_PER_SECOND)
     await sleep(5_000)
     fleet.assertAlive()
     fleet.discardRecords()
@@ -138,6 +138,10 @@ export const runSoakBench = async (options: { readonly minutes: number }) => {
       heapMibEnd: last.heapMib,
       stop,
       orphans: orphans.map((p) => `${p.comm} (${p.pid})`),
+      unstarted: fleet.unstarted,
+      byCommand: breakdown(fleet.outcomes),
+      failures: failures(fleet.outcomes),
+      botOutput: bot.output().slice(-3_000),
       loadAverage: load,
       windows
     }
