@@ -70,7 +70,7 @@ export class BotSampler {
       botTicks: cpuTicks(pid) ?? 0,
       childTicks: (reapedChildrenCpuTicks(pid) ?? 0) + live
     }
-    const heap = await fetch(this.#metricsUrl, { signal: AbortSignal.timeout(2_000) })
+    const heap = await fetch(this.#metricsUrl, { signal: AbortSignal.timeout(4_000) })
       .then((r) => r.text())
       .then((text) => metricValue(text, "nodejs_heap_used_bytes"), () => null)
     const sample = { ...base, heapMib: heap === null ? null : round(heap / 1024 / 1024) }

@@ -343,7 +343,7 @@ export class Fleet {
         this.assertAlive()
         this.catchUp()
         await this.send(guild, this.nextStep(guild))
-        await sleep(Math.min(until - performance.now(), meanIntervalMs * (0.5 + Math.random())))
+        await sleep(Math.max(0, Math.min(until - performance.now(), meanIntervalMs * (0.5 + Math.random()))))
       }
     }
     await Promise.all(this.guilds.map(loop))

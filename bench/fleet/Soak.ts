@@ -80,7 +80,7 @@ export const runSoakBench = async (options: { readonly minutes: number }) => {
     try {
       for (let from = start; from < end;) {
         const to = Math.min(end, from + windowMs)
-        await Promise.race([sleep(to - performance.now()), died])
+        await Promise.race([sleep(Math.max(0, to - performance.now())), died])
         fleet.assertAlive()
         fleet.catchUp()
         const packets = [...fake.udp.rtp.items]
