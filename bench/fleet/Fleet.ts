@@ -141,8 +141,9 @@ export class Fleet {
   readonly changes = new Map<string, Array<number>>()
   readonly #state: Array<GuildState>
   readonly #tracks: ReadonlyArray<string>
-  /** The latest now-playing message of each guild, and how far `messageEvents` has been read for it. */
+  /** The latest now-playing message of each guild (its buttons are pressed there). */
   readonly #nowPlaying = new Map<string, string>()
+  /** How far `messageEvents` has been read by `catchUp`. */
   #read = 0
 
   private constructor(harness: Harness, guilds: ReadonlyArray<FleetGuild>, tracks: ReadonlyArray<string>) {

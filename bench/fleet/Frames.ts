@@ -5,7 +5,8 @@
  * passed with nothing sent). Only frames that follow each other in the stream count: after a pause
  * or a stop the player sends silence frames, which ReceivedAudio leaves out, so the numbering jumps.
  * A gap just after a change the guild asked for (volume, effects, skip, resume, a new track) is
- * the change's own restart, which `audio.restart` measures; it is counted apart from pacing.
+ * the change's own restart, which `audio.restart` measures (or the gap between two tracks,
+ * `audio.gap`'s): it is counted apart from pacing.
  */
 import type { FakeDiscord } from "../../test/fake-discord/FakeDiscord.ts"
 import { opusFrames } from "../../test/fake-discord/ReceivedAudio.ts"
@@ -15,6 +16,11 @@ import { round } from "../Section.ts"
 export const LATE_GAP_MS = 40
 /** How long after a change its restart may take. */
 export const CHANGE_MARGIN_MS = 2_000
+/**
+ * A new track's now-playing edit reaches the fake shortly after its first frame (the player
+ * announces a track once it is heard): a change seen that way covers the second before it too.
+ */
+export const CHANGE_LEAD_MS = 1_000
 
 export interface FrameTally {
   readonly frames: number
@@ -76,7 +82,7 @@ export const tallyFrames = async (
       if (((frame.sequence - previous.sequence) & 0xffff) !== 1) continue
       const gap = frame.at - previous.at
       if (gap <= LATE_GAP_MS) continue
-      if (near.some((at) => frame.at >= at && frame.at <= at + CHANGE_MARGIN_MS)) {
+      if (near.some((at) => frame.at >= at - CHANGE_LEAD_MS && frame.at <= at + CHANGE_MARGIN_MS)) {
         changeGaps++
         maxChangeGapMs = Math.max(maxChangeGapMs, gap)
       } else {
