@@ -23,6 +23,9 @@ export const CHANGE_MARGIN_MS = 2_000
 export const CHANGE_LEAD_MS = 1_000
 
 export interface FrameTally {
+  /** RTP packets of a known stream, and those that did not decrypt (never expected). */
+  readonly packets: number
+  readonly decryptFailures: number
   readonly frames: number
   /** Gaps over LATE_GAP_MS in steady playback. */
   readonly late: number
@@ -34,10 +37,12 @@ export interface FrameTally {
 }
 
 export const noFrames: FrameTally = {
-  frames: 0, late: 0, maxLateMs: 0, changeGaps: 0, maxChangeGapMs: 0, guildsHeard: new Set()
+  packets: 0, decryptFailures: 0, frames: 0, late: 0, maxLateMs: 0, changeGaps: 0, maxChangeGapMs: 0, guildsHeard: new Set()
 }
 
 export const addTallies = (a: FrameTally, b: FrameTally): FrameTally => ({
+  packets: a.packets + b.packets,
+  decryptFailures: a.decryptFailures + b.decryptFailures,
   frames: a.frames + b.frames,
   late: a.late + b.late,
   maxLateMs: Math.max(a.maxLateMs, b.maxLateMs),
@@ -47,6 +52,10 @@ export const addTallies = (a: FrameTally, b: FrameTally): FrameTally => ({
 })
 
 export const latePct = (t: FrameTally): number => t.frames === 0 ? 100 : round(t.late / t.frames * 100, 3)
+
+/** Frames heard as a share of what `streamMs` of playing (summed over guilds) would send: 50 a second. */
+export const deliveredPct = (t: FrameTally, streamMs: number): number =>
+  streamMs <= 0 ? 0 : round(t.frames / (streamMs / 20) * 100, 1)
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve))
 
@@ -70,7 +79,7 @@ export const tallyFrames = async (
   for (const session of fake.voiceSessions) {
     const own = bySsrc.get(session.ssrc)
     if (own === undefined || session.mode === null || session.key === null) continue
-    const { frames } = opusFrames({ ...session, mode: session.mode, key: session.key, packets: own })
+    const { frames, decryptFailures } = opusFrames({ ...session, mode: session.mode, key: session.key, packets: own })
     const near = changes(session.guildId)
     let late = 0
     let maxLateMs = 0
@@ -91,6 +100,8 @@ export const tallyFrames = async (
       }
     }
     tally = addTallies(tally, {
+      packets: own.length,
+      decryptFailures,
       frames: frames.length,
       late,
       maxLateMs: round(maxLateMs),

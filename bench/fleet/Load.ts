@@ -14,7 +14,7 @@ import { loadavg } from "node:os"
 import { type BenchSection, countFromEnv, type Figure, round, sleep } from "../Section.ts"
 import { BotSampler, cpuBetween } from "./BotProcess.ts"
 import { Fleet, START_PER_SECOND } from "./Fleet.ts"
-import { latePct, tallyFrames } from "./Frames.ts"
+import { deliveredPct, latePct, tallyFrames } from "./Frames.ts"
 import { breakdown, failures, summarise } from "./Outcomes.ts"
 
 /** Seconds between one guild's commands, on average (100 guilds: 20 commands a second). */
@@ -68,7 +68,12 @@ export const runLoadBench = async (options: { readonly guilds: number; readonly 
       /** The playing guilds' first /play, /loop and two more /play, a few guilds a second. */
       starting: summarise(starting),
       steady: summarise(steady),
-      frames: { ...frames, guildsHeard: frames.guildsHeard.size, latePct: latePct(frames) },
+      frames: {
+        ...frames,
+        guildsHeard: frames.guildsHeard.size,
+        deliveredPct: deliveredPct(frames, playing * (to - from)),
+        latePct: latePct(frames)
+      },
       cpu: cpuBetween(first, last),
       rssMib: { start: first.rssMib, max: Math.max(...during.map((s) => s.rssMib)), end: last.rssMib },
       heapMib: { start: first.heapMib, end: last.heapMib },
@@ -104,6 +109,13 @@ const figures = (r: LoadResult): ReadonlyArray<Figure> => [
     value: r.frames.guildsHeard,
     target: `${r.playing}`,
     ok: r.frames.guildsHeard === r.playing
+  },
+  {
+    key: "frames_delivered_pct",
+    value: r.frames.deliveredPct,
+    unit: "%",
+    target: "≥ 90",
+    ok: r.frames.deliveredPct >= 90
   },
   { key: "late_frames_pct", value: r.frames.latePct, unit: "%", target: "< 1", ok: r.frames.latePct < 1 },
   { key: "late_frames.max_gap_ms", value: r.frames.maxLateMs, unit: "ms" },
