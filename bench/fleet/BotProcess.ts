@@ -4,7 +4,7 @@
  * and its `/metrics` for the V8 heap. The sampler also remembers every child it saw, so that after
  * the bot stops a left-over FFmpeg or yt-dlp can be named.
  */
-import { readdirSync } from "node:fs"
+import { readdirSync, readFileSync } from "node:fs"
 import {
   childProcesses, cpuTicks, type ProcessInfo, processGroup, processInfo, reapedChildrenCpuTicks, rssKib
 } from "../../test/support/audioProcesses.ts"
@@ -84,6 +84,24 @@ export const cpuBetween = (from: ProcessSample, to: ProcessSample) => {
   const seconds = (to.at - from.at) / 1000
   const pct = (ticks: number) => seconds <= 0 ? 0 : round(ticks / TICKS_PER_SECOND / seconds * 100)
   return { botPct: pct(to.botTicks - from.botTicks), childrenPct: pct(to.childTicks - from.childTicks) }
+}
+
+/**
+ * Datagrams the kernel dropped on the UDP socket bound to 127.0.0.1:`port` because its receive
+ * buffer was full (/proc/net/udp's last column): audio the bot sent that the fake never saw, which
+ * happens when the bench process itself cannot keep up.
+ */
+export const udpDrops = (port: number): number | null => {
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, "0")}`
+  const line = readFileSync("/proc/net/udp", "utf8").split("\n").find((l) => l.trim().split(/\s+/)[1] === local)
+  return line === undefined ? null : Number(line.trim().split(/\s+/).at(-1))
+}
+
+/** CPU of this process (the fake Discord and the driver) since `from`, as a percentage of one core. */
+export const ownCpuPct = (from: { readonly usage: NodeJS.CpuUsage; readonly at: number }): number => {
+  const used = process.cpuUsage(from.usage)
+  const ms = performance.now() - from.at
+  return ms <= 0 ? 0 : round((used.user + used.system) / 1000 / ms * 100)
 }
 
 /** Least-squares slope of `value` over time, in units per 10 minutes; null with fewer than two points. */

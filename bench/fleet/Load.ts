@@ -8,11 +8,12 @@
  * Figures: acknowledgement latency (the fake's `latencyMs`), time to the answer the user sees, error
  * rate (no acknowledgement, no answer within 5 s, or an error answer; seed 003's target < 3 %), late
  * frames in the playing guilds' audio (Frames.ts), and the bot's CPU, FFmpeg's CPU and the bot's
- * RSS and heap. `BENCH_LOAD_GUILDS` scales it down on a busy machine (half of them play).
+ * RSS and heap. The bench's own CPU and the datagrams its socket dropped say whether the fake kept
+ * up: if it did not, the audio figures are the bench's, not the bot's. `BENCH_LOAD_GUILDS` scales it down on a busy machine (half of them play).
  */
 import { loadavg } from "node:os"
 import { type BenchSection, countFromEnv, type Figure, round, sleep } from "../Section.ts"
-import { BotSampler, cpuBetween } from "./BotProcess.ts"
+import { BotSampler, cpuBetween, ownCpuPct, udpDrops } from "./BotProcess.ts"
 import { Fleet, START_PER_SECOND } from "./Fleet.ts"
 import { deliveredPct, latePct, tallyFrames } from "./Frames.ts"
 import { breakdown, failures, summarise } from "./Outcomes.ts"
@@ -42,6 +43,8 @@ export const runLoadBench = async (options: { readonly guilds: number; readonly 
     fleet.catchUp()
     const from = performance.now()
     const first = await sampler.sample()
+    const own = { usage: process.cpuUsage(), at: performance.now() }
+    const dropsBefore = udpDrops(fake.endpoints.udpPort) ?? 0
     const sampling = setInterval(() => void sampler.sample(), 1_000)
     try {
       await fleet.drive(from + options.seconds * 1000, INTERVAL_MS)
@@ -51,6 +54,8 @@ export const runLoadBench = async (options: { readonly guilds: number; readonly 
     fleet.assertAlive()
     const to = performance.now()
     const last = await sampler.sample()
+    const benchCpuPct = ownCpuPct(own)
+    const udpDropped = (udpDrops(fake.endpoints.udpPort) ?? 0) - dropsBefore
     load.push(loadavg()[0]!)
     fleet.catchUp()
     const window = fake.udp.rtp.items.filter((p) => p.at >= from && p.at < to)
@@ -74,7 +79,8 @@ export const runLoadBench = async (options: { readonly guilds: number; readonly 
         deliveredPct: deliveredPct(frames, playing * (to - from)),
         latePct: latePct(frames)
       },
-      cpu: cpuBetween(first, last),
+      cpu: { ...cpuBetween(first, last), benchPct: benchCpuPct },
+      udpDropped,
       rssMib: { start: first.rssMib, max: Math.max(...during.map((s) => s.rssMib)), end: last.rssMib },
       heapMib: { start: first.heapMib, end: last.heapMib },
       ffmpegMax: Math.max(...during.map((s) => s.ffmpeg)),
@@ -122,6 +128,8 @@ const figures = (r: LoadResult): ReadonlyArray<Figure> => [
   { key: "change_gaps", value: `${r.frames.changeGaps} (max ${r.frames.maxChangeGapMs} ms)` },
   { key: "cpu_pct.bot", value: r.cpu.botPct, unit: "% of a core" },
   { key: "cpu_pct.ffmpeg", value: r.cpu.childrenPct, unit: "% of a core" },
+  { key: "cpu_pct.bench", value: r.cpu.benchPct, unit: "% of a core" },
+  { key: "udp_dropped", value: r.udpDropped, target: "0 (else the fake lost audio)", ok: r.udpDropped === 0 },
   { key: "rss_mib.max", value: r.rssMib.max, unit: "MiB" },
   { key: "heap_mib.end", value: r.heapMib.end, unit: "MiB" },
   { key: "ffmpeg.max", value: r.ffmpegMax },

@@ -23,7 +23,9 @@
 import { loadavg } from "node:os"
 import type { Exit } from "../../test/support/nodeProcess.ts"
 import { type BenchSection, type Figure, round, sleep } from "../Section.ts"
-import { BotSampler, cpuBetween, leftOver, type ProcessSample, slopePer10Minutes } from "./BotProcess.ts"
+import {
+  BotSampler, cpuBetween, leftOver, ownCpuPct, type ProcessSample, slopePer10Minutes, udpDrops
+} from "./BotProcess.ts"
 import { Fleet, START_PER_SECOND } from "./Fleet.ts"
 import { addTallies, deliveredPct, latePct, noFrames, tallyFrames } from "./Frames.ts"
 import { breakdown, failures, summarise } from "./Outcomes.ts"
@@ -74,6 +76,8 @@ export const runSoakBench = async (options: { readonly minutes: number }) => {
     const start = performance.now()
     const end = start + durationMs
     await sampler.sample()
+    const own = { usage: process.cpuUsage(), at: performance.now() }
+    const dropsBefore = udpDrops(fake.endpoints.udpPort) ?? 0
     const sampling = setInterval(() => void sampler.sample(), SAMPLE_MS)
     const driving = fleet.drive(end, INTERVAL_MS)
     // A dead bot ends the run at once; otherwise this waits out the window.
@@ -113,6 +117,8 @@ export const runSoakBench = async (options: { readonly minutes: number }) => {
     }
     load.push(loadavg()[0]!)
     const last = await sampler.sample()
+    const benchCpuPct = ownCpuPct(own)
+    const udpDropped = (udpDrops(fake.endpoints.udpPort) ?? 0) - dropsBefore
     const measured = windows.filter((w) => w.measured)
     const floors = (pick: (w: (typeof windows)[number]) => number) =>
       measured.map((w, i) => ({ at: i * windowMs, value: pick(w) * MB_PER_MIB })).filter((p) => Number.isFinite(p.value))
@@ -148,6 +154,8 @@ export const runSoakBench = async (options: { readonly minutes: number }) => {
         latePct: latePct(frames),
         maxLateMs: frames.maxLateMs
       },
+      benchCpuPct,
+      udpDropped,
       rssMibEnd: last.rssMib,
       heapMibEnd: last.heapMib,
       stop,
@@ -213,6 +221,8 @@ const figures = (r: SoakResult): ReadonlyArray<Figure> => [
     ok: r.frames.deliveredPct >= 90
   },
   { key: "guilds_heard.min", value: r.guildsHeardMin, target: `${r.guilds}`, ok: r.guildsHeardMin === r.guilds },
+  { key: "udp_dropped", value: r.udpDropped, target: "0 (else the fake lost audio)", ok: r.udpDropped === 0 },
+  { key: "cpu_pct.bench", value: r.benchCpuPct, unit: "% of a core" },
   { key: "late_frames_pct", value: r.frames.latePct, unit: "%", target: "< 1", ok: r.frames.latePct < 1 },
   {
     key: "stop",
