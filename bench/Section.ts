@@ -52,7 +52,7 @@ export const DecimalCount = (minimum: number, maximum: number) =>
     )
   )
 
-/** An environment variable decoded with `DecimalCount`, or `fallback` when it is unset; a bad value throws, naming it. */
+/** An environment variable decoded with `DecimalCount`, or `fallback` when unset; a bad value throws, naming it. */
 export const countFromEnv = (name: string, fallback: number, minimum: number, maximum: number): number => {
   const text = process.env[name]
   if (text === undefined || text === "") return fallback

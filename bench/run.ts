@@ -125,7 +125,9 @@ const setPath = (target: Record<string, unknown>, key: string, value: unknown) =
 const Minutes = DecimalCount(1, 1_440)
 
 /** Section filters and `--minutes N` (or `--minutes=N`) from the command line. */
-const parseArguments = (args: ReadonlyArray<string>): { readonly filters: ReadonlyArray<string>; readonly options: BenchOptions } => {
+const parseArguments = (
+  args: ReadonlyArray<string>
+): { readonly filters: ReadonlyArray<string>; readonly options: BenchOptions } => {
   const filters: Array<string> = []
   let minutes: number | undefined
   for (let i = 0; i < args.length; i++) {

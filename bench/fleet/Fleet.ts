@@ -6,7 +6,8 @@
  * records how each was answered.
  *
  * An outcome is an error when the interaction got no acknowledgement within Discord's 3 s, no
- * answer within `ANSWER_MS` (a later one is timed, up to 15 s, but still an error), or an answer saying something went wrong on the bot's side. A
+ * answer within `ANSWER_MS` (a later one is timed, up to 15 s, but still an error), or an answer
+ * saying something went wrong on the bot's side. A
  * refusal ("Nothing is playing.") is an answer: users do send commands that do not apply.
  */
 import type { FakeDiscord } from "../../test/fake-discord/FakeDiscord.ts"
@@ -289,9 +290,8 @@ export class Fleet {
   discardRecords(): void {
     this.catchUp()
     const { world, udp } = this.fake
-    for (const journal of [world.messageEvents, world.responses, world.rest, world.gatewayOps, world.voiceOps, udp.rtp]) {
-      journal.discard()
-    }
+    const journals = [world.messageEvents, world.responses, world.rest, world.gatewayOps, world.voiceOps, udp.rtp]
+    for (const journal of journals) journal.discard()
     this.#read = 0
     const horizon = performance.now() - 60_000
     for (const [guild, times] of this.changes) this.changes.set(guild, times.filter((t) => t >= horizon))
@@ -311,16 +311,20 @@ export class Fleet {
     const starts = playing.map(async (guild, i) => {
       await sleep((i * 1000) / perSecond)
       const user = guild.owner
-      const play = (track: string): Step => ({ label: "/play", user, slash: { name: "play", options: { query: track } }, restartsAudio: true })
+      const play = (track: string, restartsAudio: boolean): Step =>
+        ({ label: "/play", user, slash: { name: "play", options: { query: track } }, restartsAudio })
       const first = this.#tracks[i % this.#tracks.length]!
-      const started = async () => (await this.send(guild, play(first))).error === null || await heard(guild)
+      const started = async () => (await this.send(guild, play(first, true))).error === null || await heard(guild)
       if (!await started() && !await started()) {
         this.unstarted.push(guild.index)
         return
       }
       this.#state[guild.index]!.queued = 1
-      await this.send(guild, { label: "/loop", user, slash: { name: "loop", options: { mode: "queue" } }, restartsAudio: false })
-      for (const k of [1, 2]) await this.send(guild, { ...play(this.#tracks[(i + k) % this.#tracks.length]!), restartsAudio: false })
+      const loop: Step = {
+        label: "/loop", user, slash: { name: "loop", options: { mode: "queue" } }, restartsAudio: false
+      }
+      await this.send(guild, loop)
+      for (const k of [1, 2]) await this.send(guild, play(this.#tracks[(i + k) % this.#tracks.length]!, false))
     })
     await Promise.all(starts)
   }

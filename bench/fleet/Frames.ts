@@ -37,7 +37,14 @@ export interface FrameTally {
 }
 
 export const noFrames: FrameTally = {
-  packets: 0, decryptFailures: 0, frames: 0, late: 0, maxLateMs: 0, changeGaps: 0, maxChangeGapMs: 0, guildsHeard: new Set()
+  packets: 0,
+  decryptFailures: 0,
+  frames: 0,
+  late: 0,
+  maxLateMs: 0,
+  changeGaps: 0,
+  maxChangeGapMs: 0,
+  guildsHeard: new Set()
 }
 
 export const addTallies = (a: FrameTally, b: FrameTally): FrameTally => ({

@@ -9,7 +9,8 @@
  * rate (no acknowledgement, no answer within 5 s, or an error answer; seed 003's target < 3 %), late
  * frames in the playing guilds' audio (Frames.ts), and the bot's CPU, FFmpeg's CPU and the bot's
  * RSS and heap. The bench's own CPU and the datagrams its socket dropped say whether the fake kept
- * up: if it did not, the audio figures are the bench's, not the bot's. `BENCH_LOAD_GUILDS` scales it down on a busy machine (half of them play).
+ * up: if it did not, the audio figures are the bench's, not the bot's. `BENCH_LOAD_GUILDS` scales
+ * it down on a busy machine (half of them play).
  */
 import { loadavg } from "node:os"
 import { type BenchSection, countFromEnv, type Figure, round, sleep } from "../Section.ts"
@@ -138,7 +139,8 @@ const figures = (r: LoadResult): ReadonlyArray<Figure> => [
 
 export const loadSection: BenchSection = {
   name: "load",
-  description: "100 guilds, 50 playing, a command every ~5 s each: ack and answer latency, errors, late frames, CPU, RSS",
+  description:
+    "100 guilds, 50 playing, a command every ~5 s each: ack and answer latency, errors, late frames, CPU, RSS",
   run: async () => {
     const r = await runLoadBench({
       guilds: countFromEnv("BENCH_LOAD_GUILDS", 100, 2, 200),

@@ -121,7 +121,8 @@ export const runSoakBench = async (options: { readonly minutes: number }) => {
     const udpDropped = (udpDrops(fake.endpoints.udpPort) ?? 0) - dropsBefore
     const measured = windows.filter((w) => w.measured)
     const floors = (pick: (w: (typeof windows)[number]) => number) =>
-      measured.map((w, i) => ({ at: i * windowMs, value: pick(w) * MB_PER_MIB })).filter((p) => Number.isFinite(p.value))
+      measured.map((w, i) => ({ at: i * windowMs, value: pick(w) * MB_PER_MIB }))
+        .filter((p) => Number.isFinite(p.value))
     const firstMeasured = measured[0]
     const lastMeasured = measured.at(-1)
     const stop = await stopBot(fleet)
@@ -193,7 +194,10 @@ const slopeFigure = (key: string, slope: number | null): Figure => ({
 })
 
 const figures = (r: SoakResult): ReadonlyArray<Figure> => [
-  { key: "run", value: `${r.minutes} min, ${r.guilds} guilds, warm-up ${r.warmUpSeconds} s, windows of ${r.windowSeconds} s` },
+  {
+    key: "run",
+    value: `${r.minutes} min, ${r.guilds} guilds, warm-up ${r.warmUpSeconds} s, windows of ${r.windowSeconds} s`
+  },
   { key: "commands", value: r.commands.commands },
   { key: "error_pct", value: r.commands.errorPct, unit: "%", target: "< 3", ok: r.commands.errorPct < 3 },
   { key: "ack_ms.p99", value: r.commands.ackMs.p99, unit: "ms", target: "< 3000", ok: r.commands.ackMs.p99 < 3000 },
