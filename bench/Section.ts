@@ -6,6 +6,7 @@
  * To add one, write a module exporting a `BenchSection` and list it in `bench/run.ts`.
  * Names are dotted (`audio.streams`); `npm run bench -- audio` runs every section under `audio`.
  */
+import { Schema, SchemaTransformation } from "effect"
 import { readFileSync } from "node:fs"
 
 export type FigureValue = number | string | boolean | null
@@ -25,10 +26,39 @@ export interface SectionResult {
   readonly details?: unknown
 }
 
+/** What the command line sets for the sections that read it (bench/run.ts decodes it). */
+export interface BenchOptions {
+  /** `--minutes N`: how long the soak runs. */
+  readonly minutes?: number | undefined
+}
+
 export interface BenchSection {
   readonly name: string
   readonly description: string
-  readonly run: () => Promise<SectionResult>
+  readonly run: (options?: BenchOptions) => Promise<SectionResult>
+}
+
+/**
+ * A count given as text (an argument, an environment variable): decimal digits only (no sign,
+ * exponent, fraction or hex) and within [minimum, maximum], so a typo cannot make an hour-long run.
+ */
+export const DecimalCount = (minimum: number, maximum: number) =>
+  Schema.String.check(Schema.isPattern(/^[0-9]{1,6}$/, { message: "must be a whole number in decimal digits" })).pipe(
+    Schema.decodeTo(
+      Schema.Number.check(
+        Schema.isBetween({ minimum, maximum }, { message: `must be between ${minimum} and ${maximum}` })
+      ),
+      SchemaTransformation.numberFromString
+    )
+  )
+
+/** An environment variable decoded with `DecimalCount`, or `fallback` when unset; a bad value throws, naming it. */
+export const countFromEnv = (name: string, fallback: number, minimum: number, maximum: number): number => {
+  const text = process.env[name]
+  if (text === undefined || text === "") return fallback
+  const decoded = Schema.decodeUnknownResult(DecimalCount(minimum, maximum))(text)
+  if (decoded._tag === "Success") return decoded.success
+  throw new Error(`${name}=${text}: ${String(decoded.failure)}`)
 }
 
 /** The p-th percentile (0–100) by nearest rank; NaN for no data. */

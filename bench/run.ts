@@ -2,12 +2,16 @@
  * Benchmark runner: `npm run bench` runs every section; `npm run bench -- audio` (or any dotted
  * prefix, e.g. `audio.ttfp`, several allowed) runs a subset. Prints a table and writes
  * `bench/results/latest.json`, merging over the previous file so a partial run keeps the other
- * sections' last figures (each section carries its own timestamp).
+ * sections' last figures (each section carries its own timestamp). `--minutes N` sets how long the
+ * soak runs (default 5; the issue's figure is `npm run bench -- soak --minutes 60`).
+ *
+ * A section that throws (the bot died under it) becomes a failed row, the other sections still
+ * run, and the runner exits non-zero.
  *
  * Adding a section: export a `BenchSection` (bench/Section.ts) and add it to `SECTIONS`.
  * Node runs this file directly: keep to erasable TypeScript (no enums, namespaces, parameter properties).
  */
-import { Effect } from "effect"
+import { Effect, Schema } from "effect"
 import { execFileSync } from "node:child_process"
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { cpus } from "node:os"
@@ -20,7 +24,9 @@ import { closeBenchSources } from "./audio/BenchAudio.ts"
 import { discordSection } from "./discord.ts"
 import { foundationSections } from "./FoundationSections.ts"
 import { resumeSection } from "./resume.ts"
-import type { BenchSection, Figure, SectionResult } from "./Section.ts"
+import { loadSection } from "./fleet/Load.ts"
+import { soakSection } from "./fleet/Soak.ts"
+import { type BenchOptions, type BenchSection, DecimalCount, type Figure, type SectionResult } from "./Section.ts"
 import { statsSection } from "./stats.ts"
 import { writerSection } from "./writer.ts"
 
@@ -62,7 +68,9 @@ const SECTIONS: ReadonlyArray<BenchSection> = [
   resumeSection,
   writerSection,
   statsSection,
-  apiSection
+  apiSection,
+  loadSection,
+  soakSection
 ]
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -113,10 +121,57 @@ const setPath = (target: Record<string, unknown>, key: string, value: unknown) =
   node[parts[parts.length - 1]!] = value
 }
 
+/** At most a day: a longer soak is a mistyped number. */
+const Minutes = DecimalCount(1, 1_440)
+
+/** Section filters and `--minutes N` (or `--minutes=N`) from the command line. */
+const parseArguments = (
+  args: ReadonlyArray<string>
+): { readonly filters: ReadonlyArray<string>; readonly options: BenchOptions } => {
+  const filters: Array<string> = []
+  let minutes: number | undefined
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!
+    if (arg !== "--minutes" && !arg.startsWith("--minutes=")) {
+      if (arg.startsWith("-")) throw new Error(`unknown option ${arg} (the one option is --minutes N)`)
+      filters.push(arg)
+      continue
+    }
+    const text = arg === "--minutes" ? args[++i] : arg.slice("--minutes=".length)
+    if (text === undefined) throw new Error("--minutes needs a number of minutes")
+    const decoded = Schema.decodeUnknownResult(Minutes)(text)
+    if (decoded._tag === "Failure") throw new Error(`--minutes ${text}: ${decoded.failure.message}`)
+    minutes = decoded.success
+  }
+  return { filters, options: { minutes } }
+}
+
+const runSection = async (section: BenchSection, options: BenchOptions): Promise<SectionResult> => {
+  try {
+    return await section.run(options)
+  } catch (error) {
+    process.exitCode = 1
+    const message = error instanceof Error ? error.message : String(error)
+    out(`  FAILED: ${message}`)
+    return {
+      figures: [{ key: "failed", value: message.split("\n")[0]!, target: "no failure", ok: false }],
+      details: { error: message }
+    }
+  }
+}
+
 const main = async () => {
-  const sections = selected(process.argv.slice(2))
+  let parsed: ReturnType<typeof parseArguments>
+  try {
+    parsed = parseArguments(process.argv.slice(2))
+  } catch (error) {
+    out(error instanceof Error ? error.message : String(error))
+    process.exitCode = 2
+    return
+  }
+  const sections = selected(parsed.filters)
   if (sections.length === 0) {
-    out(`no section matches ${process.argv.slice(2).join(" ")}; sections: ${SECTIONS.map((s) => s.name).join(", ")}`)
+    out(`no section matches ${parsed.filters.join(" ")}; sections: ${SECTIONS.map((s) => s.name).join(", ")}`)
     process.exitCode = 2
     return
   }
@@ -126,7 +181,7 @@ const main = async () => {
   for (const section of sections) {
     out(`\n▶ ${section.name}: ${section.description}`)
     const started = performance.now()
-    const result = await section.run()
+    const result = await runSection(section, parsed.options)
     const seconds = Math.round((performance.now() - started) / 100) / 10
     out(`  done in ${seconds} s`)
     results[section.name] = { ...result, at: new Date().toISOString(), seconds }

@@ -28,6 +28,14 @@ export class Journal<T> {
     }
   }
 
+  /**
+   * Forgets what is recorded so far, so a long run (the soak benchmark) keeps its memory flat.
+   * Waiters stay: they see every item pushed from now on.
+   */
+  discard(): void {
+    this.items.length = 0
+  }
+
   waitFor(predicate: (item: T) => boolean, label: string, timeoutMs = 10_000): Promise<T> {
     const found = this.items.find(predicate)
     if (found !== undefined) return Promise.resolve(found)

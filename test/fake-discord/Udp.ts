@@ -29,6 +29,10 @@ export class Udp {
   async start(): Promise<number> {
     this.#socket.on("message", (message, remote) => this.#receive(message, remote))
     await new Promise<void>((resolve) => this.#socket.bind(0, "127.0.0.1", resolve))
+    // The default buffer (~200 KB, a few hundred datagrams) overflows whenever this process is
+    // descheduled for a fraction of a second with dozens of streams coming in: the audio would be
+    // lost here, not by the bot. The kernel caps it at net.core.rmem_max.
+    this.#socket.setRecvBufferSize(4 * 1024 * 1024)
     return this.#socket.address().port
   }
 

@@ -16,7 +16,8 @@ export interface ProcessInfo {
   readonly pgrp: number
 }
 
-const readStat = (pid: number): ProcessInfo | undefined => {
+/** What /proc says of process `pid` (a zombie included), or undefined once it is gone. */
+export const processInfo = (pid: number): ProcessInfo | undefined => {
   let text: string
   try {
     text = readFileSync(`/proc/${pid}/stat`, "utf8")
@@ -35,7 +36,7 @@ const liveProcesses = (keep: (info: ProcessInfo) => boolean, comm: string | unde
   const out: Array<ProcessInfo> = []
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue
-    const info = readStat(Number(entry))
+    const info = processInfo(Number(entry))
     if (info === undefined || info.state === "Z" || !keep(info)) continue
     if (comm === undefined || info.comm === comm) out.push(info)
   }
@@ -105,13 +106,27 @@ export const pssKib = (pid: number): number | undefined => procNumber(pid, "smap
 /** Resident set size of a process in KiB, if readable. */
 export const rssKib = (pid: number): number | undefined => procNumber(pid, "status", /^VmRSS:\s+(\d+) kB/m)
 
-/** Process CPU time (user + system) in clock ticks (normally 1/100 s). */
-export const cpuTicks = (pid: number): number | undefined => {
+/** The fields of /proc/<pid>/stat after the command name (the first is the state), if readable. */
+const statFields = (pid: number): ReadonlyArray<string> | undefined => {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, "utf8")
-    const rest = text.slice(text.lastIndexOf(")") + 2).split(" ")
-    return Number(rest[11]) + Number(rest[12])
+    return text.slice(text.lastIndexOf(")") + 2).split(" ")
   } catch {
     return undefined
   }
+}
+
+/** Process CPU time (user + system) in clock ticks (normally 1/100 s). */
+export const cpuTicks = (pid: number): number | undefined => {
+  const rest = statFields(pid)
+  return rest === undefined ? undefined : Number(rest[11]) + Number(rest[12])
+}
+
+/**
+ * CPU time of the children a process has reaped (FFmpeg runs that ended), in clock ticks: with the
+ * live children's own `cpuTicks` it accounts for all the work a process had done for it.
+ */
+export const reapedChildrenCpuTicks = (pid: number): number | undefined => {
+  const rest = statFields(pid)
+  return rest === undefined ? undefined : Number(rest[13]) + Number(rest[14])
 }
