@@ -7,6 +7,7 @@ import * as Section from "../config/Section.ts"
 import { Readiness } from "../observability/Readiness.ts"
 import { AudioPipeline, type OpusPacket, PipelineError, type PipelineRequest } from "./AudioPipeline.ts"
 import { ffmpegProbe } from "./FfmpegBinary.ts"
+import { EgressProxy, proxiedEnv } from "../resilience/EgressProxy.ts"
 import { helperCommand, helperNotStarted } from "../resilience/HelperProcess.ts"
 import {
   DEFAULT_FFMPEG_OPTIONS,
@@ -174,7 +175,7 @@ export const makeFfmpegPipeline = (options: FfmpegPipelineOptions = DEFAULT_PIPE
     ) =>
       spawner.spawn(
         // SIGKILL: a SIGTERMed FFmpeg blocked on a full stdout pipe would not exit until it is read.
-        helperCommand(options.ffmpegPath, args, { ...io, stdout: "pipe", stderr: "pipe", killSignal: "SIGKILL" })
+        helperCommand(options.ffmpegPath, args, { ...io, ...proxiedEnv, stdout: "pipe", stderr: "pipe", killSignal: "SIGKILL" })
       ).pipe(Effect.mapError((cause) => notStarted(cause.message)))
 
     const warm = yield* WarmFfmpeg.make(
@@ -276,12 +277,13 @@ export const FfmpegPipeline = {
   layer,
   section,
 
-  /** From its section; readiness fails while FFMPEG_PATH leads nowhere. */
+  /** From its section, FFmpeg's network inputs through the egress proxy; readiness fails while FFMPEG_PATH leads nowhere. */
   layerConfig: Layer.unwrap(
     Effect.gen(function*() {
       const config = yield* Section.settingsOf(section)
+      const proxy = yield* EgressProxy
       return Layer.merge(
-        layer({ ffmpegPath: config.ffmpegPath, referenceGain: config.referenceGain }),
+        layer({ ffmpegPath: config.ffmpegPath, referenceGain: config.referenceGain, httpProxy: proxy.url }),
         Readiness.probe("ffmpeg", Effect.succeed(ffmpegProbe(config.ffmpegPath)))
       )
     })

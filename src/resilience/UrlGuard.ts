@@ -141,10 +141,10 @@ export const isPrivateAddress = (address: string): boolean => {
   return true
 }
 
-/** A host that resolves to an address of the machine's own networks. */
-export const privateRefusal = (host: string) =>
+/** A host that resolves to an address of the machine's own networks (none named: a redirect or a page led there). */
+export const privateRefusal = (host?: string | undefined) =>
   new Refused({
-    message: `Links to private, loopback, link-local or metadata addresses are refused (${host}). ` +
+    message: `Links to private, loopback, link-local or metadata addresses are refused (${host ?? "this one led to one"}). ` +
       "A self-hoster can allow LAN media servers with SOURCES_ALLOW_PRIVATE_NETWORK=true."
   })
 
