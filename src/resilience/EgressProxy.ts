@@ -62,6 +62,9 @@ const endToEnd = (raw: ReadonlyArray<string>): Array<string> => {
  */
 export const REFUSED_PRIVATE = "Refused: not a public address"
 
+/** The status text of a 502 for a host that could not be resolved or connected to, shown by yt-dlp likewise. */
+export const UNREACHABLE = "Unreachable: the host did not answer"
+
 /** Why a connection is not made; `status` is what the helper is answered. */
 interface Refusal {
   readonly status: 400 | 403 | 502
@@ -69,7 +72,7 @@ interface Refusal {
 }
 
 const statusText = (status: Refusal["status"]) =>
-  status === 403 ? REFUSED_PRIVATE : status === 400 ? "Bad Request" : "Bad Gateway"
+  status === 403 ? REFUSED_PRIVATE : status === 400 ? "Bad Request" : UNREACHABLE
 
 export class EgressProxy extends Context.Service<EgressProxy, {
   /** `http://127.0.0.1:PORT`: FFmpeg's and ffprobe's `-http_proxy`, yt-dlp's `--proxy`. */
