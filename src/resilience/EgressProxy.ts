@@ -84,31 +84,30 @@ export class EgressProxy extends Context.Service<EgressProxy, {
     const isPrivate = options.allowPrivateNetwork ? () => false : options.isPrivate ?? isPrivateAddress
     const runFork = Effect.runForkWith(yield* Effect.context<never>())
 
-    /** The one address to connect to for `hostname`: its first, when none of them is private. */
+    const notPublic: Refusal = { status: 403, reason: "the host resolves to an address that is not public" }
+
+    /** The one address to connect to for a name: its first, when none of them is private. */
     const addressOf = (hostname: string): Effect.Effect<string, Refusal> =>
       Effect.gen(function*() {
-        const addresses = isIP(hostname) !== 0 ? [hostname] : yield* lookup(hostname).pipe(
+        const addresses = yield* lookup(hostname).pipe(
           Effect.timeout(lookupTimeout),
           Effect.catch(() => Effect.fail<Refusal>({ status: 502, reason: "could not resolve the host" }))
         )
         if (addresses.length === 0) return yield* Effect.fail<Refusal>({ status: 502, reason: "the host has no address" })
-        if (addresses.some(isPrivate)) {
-          return yield* Effect.fail<Refusal>({ status: 403, reason: "the host resolves to an address that is not public" })
-        }
+        if (addresses.some(isPrivate)) return yield* Effect.fail(notPublic)
         return addresses[0]!
       })
 
     /** Checks `hostname`, then `go`es to its address; a refusal is logged (the host only, never a path) and answered. */
-    const checked = (hostname: string, port: number, go: (address: string) => void, refuse: (r: Refusal) => void) =>
-      runFork(addressOf(hostname).pipe(
-        Effect.matchEffect({
-          onSuccess: (address) => Effect.sync(() => go(address)),
-          onFailure: (r) =>
-            Effect.logWarning("the egress proxy refused a connection", { host: `${hostname}:${port}`, reason: r.reason }).pipe(
-              Effect.andThen(Effect.sync(() => refuse(r)))
-            )
-        })
-      ))
+    const checked = (hostname: string, port: number, go: (address: string) => void, refuse: (r: Refusal) => void) => {
+      const refused = (r: Refusal) =>
+        Effect.logWarning("the egress proxy refused a connection", { host: `${hostname}:${port}`, reason: r.reason }).pipe(
+          Effect.andThen(Effect.sync(() => refuse(r)))
+        )
+      // An address is decided at once: a seek in a file is a new request, and an Ogg seek takes a dozen.
+      if (isIP(hostname) !== 0) return isPrivate(hostname) ? runFork(refused(notPublic)) : go(hostname)
+      runFork(addressOf(hostname).pipe(Effect.matchEffect({ onSuccess: (address) => Effect.sync(() => go(address)), onFailure: refused })))
+    }
 
     // Connections to the same checked address are reused: an HLS stream asks for a segment every few seconds.
     const agent = new Agent({ keepAlive: true })
