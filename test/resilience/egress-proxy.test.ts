@@ -23,12 +23,24 @@ const mp3 = toneMp3()
 const sendMp3 = (res: import("node:http").ServerResponse) =>
   res.writeHead(200, { "content-type": "audio/mpeg", "content-length": mp3.length }).end(mp3)
 
-/** Plays `url` to its end through a proxy on `lookup`: how many packets came, or the pipeline's reason. */
-const play = (url: string, lookup: HostLookup) =>
+/** A second of Opus in Ogg, which the pipeline passes through at the source's level. */
+const opus = (() => {
+  const file = join(mkdtempSync(join(tmpdir(), "reprise-opus-")), "tone.ogg")
+  execFileSync("ffmpeg", ["-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-c:a", "libopus", file])
+  return readFileSync(file)
+})()
+
+/**
+ * Plays `url` to its end through a proxy on `lookup`: how many packets came, or the pipeline's
+ * reason. `passthrough`: an Ogg Opus file at the source's level, which Node reads itself.
+ */
+const play = (url: string, lookup: HostLookup, options: { readonly passthrough?: boolean; readonly startMs?: number } = {}) =>
   Effect.gen(function*() {
     const proxy = yield* EgressProxy.make({ allowPrivateNetwork: false, lookup, isPrivate: private2 })
-    return yield* AudioPipeline.use((p) => Stream.runCount(p.open(pipelineRequest(playable(url))))).pipe(
-      Effect.provide(FfmpegPipeline.layer({ httpProxy: proxy.url })),
+    const source = playable(url, options.passthrough === true ? "ogg-opus" : "unknown")
+    const request = pipelineRequest(source, { startMs: options.startMs ?? 0 })
+    return yield* AudioPipeline.use((p) => Stream.runCount(p.open(request))).pipe(
+      Effect.provide(FfmpegPipeline.layer({ httpProxy: proxy.url, ...(options.passthrough === true ? { referenceGain: 1 } : {}) })),
       Effect.mapError((e) => e.reason),
       Effect.exit
     )
@@ -122,6 +134,26 @@ describe("the egress proxy, for FFmpeg", () => {
         assert.isTrue(Exit.isFailure(exit), path)
       }
       assert.deepStrictEqual(outside.paths, ["/live.m3u8", "/raw.m3u8"])
+      assert.strictEqual(inside.connections(), 0)
+    }))
+
+  it.live("what Node reads itself goes through it too: a passed-through file and a seek's question about byte ranges", () =>
+    Effect.gen(function*() {
+      const inside = yield* serve("127.0.0.2", (_, res) => res.writeHead(200, { "content-type": "audio/ogg" }).end(opus))
+      const outside = yield* serve("127.0.0.1", (req, res) =>
+        req.url === "/tone.ogg"
+          ? res.writeHead(200, { "content-type": "audio/ogg", "content-length": opus.length }).end(opus)
+          : res.writeHead(302, { location: `${inside.base}/secret.ogg` }).end())
+      const names = answering(["127.0.0.1"])
+      const passed = yield* play(`http://public.test:${outside.port}/tone.ogg`, names.lookup, { passthrough: true })
+      assert.isTrue(Exit.isSuccess(passed), String(passed))
+      if (Exit.isSuccess(passed)) assert.isAtLeast(passed.value, 45)
+
+      const redirected = yield* play(`${outside.base}/moved.ogg`, names.lookup, { passthrough: true })
+      assert.isTrue(Exit.isFailure(redirected))
+      // From 0:00.5 FFmpeg seeks, after the bot has asked (a one-byte range) whether the server allows it.
+      yield* play(`${outside.base}/moved.ogg`, names.lookup, { startMs: 500 })
+      assert.deepStrictEqual(outside.paths.filter((p) => p === "/moved.ogg").length, 3)
       assert.strictEqual(inside.connections(), 0)
     }))
 })
