@@ -5,12 +5,11 @@ import { BlockList, isIP } from "node:net"
 /**
  * Server-side request forgery guard: a user-supplied URL may only be fetched when it is
  * http(s) and every address its host resolves to is public. Checked before anything (yt-dlp,
- * ffprobe, fetch) touches the URL.
+ * ffprobe, fetch) touches the URL, so a refusal says why at once.
  *
- * Residual risk, by design of the tools we drive: yt-dlp and FFmpeg follow HTTP redirects and
- * resolve the name again themselves, so a hostile DNS server could answer differently the second
- * time (rebinding). Direct URLs are therefore re-checked hop by hop (`followRedirects`) and
- * handed on as the final URL.
+ * A check before the fetch cannot hold by itself: yt-dlp and FFmpeg follow redirects and resolve
+ * the name again, so a server (or its DNS, rebinding) can send them elsewhere after it. They
+ * fetch through the egress proxy (EgressProxy.ts), which checks every connection as it is made.
  */
 
 /** The URL must not be fetched (scheme, credentials, a private address, no address); the text is shown to users. */
