@@ -6,7 +6,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Layer } from "effect"
 import { Images, sniffImage } from "../../src/http/Images.ts"
 import { Egress } from "../../src/resilience/Egress.ts"
-import type { HostLookup } from "../../src/resilience/UrlGuard.ts"
+import { type HostLookup, UrlGuard } from "../../src/resilience/UrlGuard.ts"
 import { answering, private2, serve } from "../support/networks.ts"
 import { solidPng } from "../support/png.ts"
 
@@ -31,6 +31,17 @@ describe("the egress guard", () => {
       assert.match(failureOf(exit), /private, loopback/)
       assert.isAtLeast(names.calls(), 2, "the name was looked up again to connect")
       assert.deepStrictEqual(inside.paths, [], "nothing reached the private address")
+    }))
+
+  it.live("the URL guard's own HEAD is checked where it connects: a name that turns private after its check is refused", () =>
+    Effect.gen(function*() {
+      const inside = yield* serve("127.0.0.2", (_, res) => res.end("secret"))
+      const names = answering(["127.0.0.1"], ["127.0.0.2"])
+      const guard = UrlGuard.make({ allowPrivateNetwork: false, lookup: names.lookup, isPrivate: private2 })
+      const exit = yield* Effect.exit(guard.followRedirects(`http://rebinding.test:${inside.port}/song.mp3`))
+      assert.match(failureOf(exit), /private, loopback/)
+      assert.isAtLeast(names.calls(), 2)
+      assert.strictEqual(inside.connections(), 0)
     }))
 
   it.live("checks every redirect: a public server that sends the fetch inside is refused", () =>
