@@ -67,7 +67,8 @@ export const makeApp = (config: AppConfig.AppConfig) => {
     Layer.provideMerge(Layer.merge(LiveLyrics.layer(), Lyrics.layerConfig)),
     Layer.provideMerge(Layer.merge(NowPlaying.layer(), core)),
     Layer.provideMerge(Layer.merge(players, GuildDirectory.layer)),
-    // The same stores as the players' (a layer is built once): the voice reads the 24/7 setting.
+    // The same stores as the players' (a layer is built once): the voice reads the 24/7 setting. The
+    // resolver's egress proxy is the players' too: FFmpeg fetches through the guard ffprobe and yt-dlp do.
     Layer.provideMerge(
       Layer.merge(Resolver.layerConfig.pipe(Layer.provide(NodeServices.layer)), DiscordVoice.layerConfig.pipe(Layer.provide(stores)))
     )

@@ -13,6 +13,11 @@ export interface FfmpegOptions {
   readonly referenceGain: number
   /** Opus bitrate in bits per second. */
   readonly bitrate: number
+  /**
+   * The bot's egress proxy (EgressProxy.ts), through which FFmpeg fetches every network input,
+   * its redirects and its HLS segments; none connects directly (tests of local files).
+   */
+  readonly httpProxy?: string | undefined
 }
 
 export const DEFAULT_FFMPEG_OPTIONS: FfmpegOptions = { referenceGain: DEFAULT_REFERENCE_GAIN, bitrate: 128_000 }
@@ -56,14 +61,25 @@ export type SeekMethod = "input" | "read-forward"
 
 const globalArgs = ["-hide_banner", "-nostdin", "-loglevel", "error", "-filter_threads", "1"]
 
+/**
+ * What a network input may open: http(s), TLS, and TCP under them (to the proxy), `httpproxy` for
+ * an https URL's CONNECT tunnel, `crypto` for encrypted HLS. HLS segments come over the same
+ * protocols (the demuxer opens http and nothing else), and no udp, rtp or rtmp is there to name.
+ */
+export const NETWORK_PROTOCOLS = "http,https,tcp,tls,httpproxy,crypto"
+
+/** `-http_proxy`, for FFmpeg and ffprobe alike; HLS passes it on to every segment it opens. */
+export const proxyArgs = (httpProxy: string | undefined): Array<string> =>
+  httpProxy === undefined ? [] : ["-http_proxy", httpProxy]
+
 /** One input: its protocol options, its seek, and `-i`. */
-const sourceArgs = (source: Playable, startMs: number, seek: SeekMethod): Array<string> => {
+const sourceArgs = (source: Playable, startMs: number, seek: SeekMethod, httpProxy: string | undefined): Array<string> => {
   const args: Array<string> = []
   if (isHttp(source.input)) {
     args.push(
-      // HLS (live streams) fetches segments over the same protocols; nothing else may be opened.
       "-protocol_whitelist",
-      "http,https,tcp,tls,crypto",
+      NETWORK_PROTOCOLS,
+      ...proxyArgs(httpProxy),
       // FFmpeg reconnects a resource it can seek in at the byte where it broke off.
       "-reconnect",
       "1",
@@ -92,10 +108,12 @@ const sourceArgs = (source: Playable, startMs: number, seek: SeekMethod): Array<
 }
 
 /** Everything up to and including `-i`, and for `read-forward` the `-ss` that follows it. */
-export const inputArgs = (source: Playable, startMs: number, seek: SeekMethod = "input"): Array<string> => [
-  ...globalArgs,
-  ...sourceArgs(source, startMs, seek)
-]
+export const inputArgs = (
+  source: Playable,
+  startMs: number,
+  seek: SeekMethod = "input",
+  httpProxy?: string | undefined
+): Array<string> => [...globalArgs, ...sourceArgs(source, startMs, seek, httpProxy)]
 
 /**
  * The whole filter graph for a request, or undefined when it would not change the sound.
@@ -172,7 +190,7 @@ export const transcodeArgs = (
 ): Array<string> => {
   const graph = filterGraph(request, options)
   return [
-    ...inputArgs(request.source, request.startMs, seek),
+    ...inputArgs(request.source, request.startMs, seek, options.httpProxy),
     "-map",
     "0:a:0",
     ...(graph === undefined ? [] : ["-af", graph]),
@@ -260,8 +278,8 @@ export const crossfadeArgs = (
   ].join(";")
   return [
     ...globalArgs,
-    ...sourceArgs(crossfade.source, seekMs, "input"),
-    ...sourceArgs(request.source, request.startMs, "input"),
+    ...sourceArgs(crossfade.source, seekMs, "input", options.httpProxy),
+    ...sourceArgs(request.source, request.startMs, "input", options.httpProxy),
     "-filter_complex",
     graph,
     "-map",
@@ -277,8 +295,12 @@ export const crossfadeArgs = (
  * `-copypriorss 0` drops the packets between the demuxer's seek point (a WebM cue, possibly seconds
  * earlier) and the requested position, which stream copy would otherwise keep.
  */
-export const remuxArgs = (request: PipelineRequest, seek: SeekMethod = "input"): Array<string> => [
-  ...inputArgs(request.source, request.startMs, seek),
+export const remuxArgs = (
+  request: PipelineRequest,
+  seek: SeekMethod = "input",
+  options: Pick<FfmpegOptions, "httpProxy"> = {}
+): Array<string> => [
+  ...inputArgs(request.source, request.startMs, seek, options.httpProxy),
   "-map",
   "0:a:0",
   "-c:a",

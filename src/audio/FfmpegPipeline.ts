@@ -7,7 +7,9 @@ import * as Section from "../config/Section.ts"
 import { Readiness } from "../observability/Readiness.ts"
 import { AudioPipeline, type OpusPacket, PipelineError, type PipelineRequest } from "./AudioPipeline.ts"
 import { ffmpegProbe } from "./FfmpegBinary.ts"
+import { EgressProxy, proxiedEnv } from "../resilience/EgressProxy.ts"
 import { helperCommand, helperNotStarted } from "../resilience/HelperProcess.ts"
+import { proxiedGet } from "../resilience/ProxiedGet.ts"
 import {
   DEFAULT_FFMPEG_OPTIONS,
   type FfmpegOptions,
@@ -78,12 +80,41 @@ const encoder = new TextEncoder()
 
 const errorText = (cause: unknown): string => cause instanceof Error ? cause.message : String(cause)
 
+/** An answer to a GET the bot makes itself: its status and its body, read or discarded. */
+interface Answer {
+  readonly status: number
+  readonly body: Stream.Stream<Uint8Array, PipelineError>
+  readonly discard: () => void
+}
+
+const stoppedSending = (cause: unknown) => new PipelineError({ reason: "the source stopped sending audio", detail: errorText(cause) })
+
+/** GETs a source's URL: through the egress proxy when there is one (ProxiedGet.ts), Node's fetch otherwise (tests). */
+const get = async (source: Playable, httpProxy: string | undefined, signal: AbortSignal, range?: string): Promise<Answer> => {
+  if (httpProxy !== undefined) {
+    const answer = await proxiedGet(httpProxy, source.input, { headers: source.httpHeaders, range, signal })
+    return {
+      status: answer.status,
+      body: NodeStream.fromReadable({ evaluate: () => answer.body, onError: stoppedSending }),
+      discard: () => answer.body.destroy()
+    }
+  }
+  const headers = range === undefined ? source.httpHeaders : { ...source.httpHeaders, Range: range }
+  const response = await fetch(source.input, { headers, signal, redirect: "follow" })
+  const body = response.body
+  return {
+    status: response.status,
+    body: body === null ? Stream.empty : Stream.fromReadableStream({ evaluate: () => body, onError: stoppedSending }),
+    discard: () => void body?.cancel()
+  }
+}
+
 /** The bytes of a passthrough source, read by Node. */
-const sourceBytes = (source: Playable, chunkBytes: number): Stream.Stream<Uint8Array, PipelineError> => {
+const sourceBytes = (source: Playable, chunkBytes: number, httpProxy: string | undefined): Stream.Stream<Uint8Array, PipelineError> => {
   if (isHttp(source.input)) {
     return Stream.unwrap(
       Effect.tryPromise({
-        try: (signal) => fetch(source.input, { headers: source.httpHeaders, signal, redirect: "follow" }),
+        try: (signal) => get(source, httpProxy, signal),
         catch: (cause) =>
           new PipelineError({
             reason: "could not reach the source",
@@ -100,17 +131,11 @@ const sourceBytes = (source: Playable, chunkBytes: number): Stream.Stream<Uint8A
               })
             )
         }),
-        Effect.flatMap((response) =>
-          response.ok && response.body !== null
-            ? Effect.succeed(
-              Stream.fromReadableStream({
-                evaluate: () => response.body!,
-                onError: (cause) =>
-                  new PipelineError({ reason: "the source stopped sending audio", detail: errorText(cause) })
-              })
-            )
-            : Effect.fail(httpFailure(response.status, source.input))
-        )
+        Effect.flatMap((answer) => {
+          if (answer.status >= 200 && answer.status < 300) return Effect.succeed(answer.body)
+          answer.discard()
+          return Effect.fail(httpFailure(answer.status, source.input))
+        })
       )
     )
   }
@@ -130,20 +155,16 @@ const sourceBytes = (source: Playable, chunkBytes: number): Stream.Stream<Uint8A
  * asked, so FFmpeg must read forward. Asked only when a run starts mid-track: from 0:00 it makes
  * no difference. A failed question leaves FFmpeg to seek as usual and report what is wrong.
  */
-const seekMethod = (source: Playable, startMs: number): Effect.Effect<SeekMethod> => {
+const seekMethod = (source: Playable, startMs: number, httpProxy: string | undefined): Effect.Effect<SeekMethod> => {
   // An HLS playlist is seeked by its segments, not by byte ranges of the playlist.
   if (startMs <= 0 || source.isLive || !isHttp(source.input) || /\.m3u8([?#]|$)/i.test(source.input)) {
     return Effect.succeed("input")
   }
   return Effect.tryPromise({
     try: async (signal) => {
-      const response = await fetch(source.input, {
-        headers: { ...source.httpHeaders, Range: "bytes=0-0" },
-        signal,
-        redirect: "follow"
-      })
-      await response.body?.cancel()
-      return response.status === 200 ? "read-forward" as const : "input" as const
+      const answer = await get(source, httpProxy, signal, "bytes=0-0")
+      answer.discard()
+      return answer.status === 200 ? "read-forward" as const : "input" as const
     },
     catch: errorText
   }).pipe(
@@ -160,8 +181,8 @@ const seekMethod = (source: Playable, startMs: number): Effect.Effect<SeekMethod
 }
 
 /** A crossfade seeks in the outgoing track (the incoming one starts at 0:00). */
-const seekOf = ({ crossfade, source, startMs }: PipelineRequest) =>
-  crossfade === undefined ? seekMethod(source, startMs) : seekMethod(crossfade.source, crossfade.startMs)
+const seekOf = ({ crossfade, source, startMs }: PipelineRequest, httpProxy: string | undefined) =>
+  crossfade === undefined ? seekMethod(source, startMs, httpProxy) : seekMethod(crossfade.source, crossfade.startMs, httpProxy)
 
 export const makeFfmpegPipeline = (options: FfmpegPipelineOptions = DEFAULT_PIPELINE_OPTIONS) =>
   Effect.gen(function*() {
@@ -174,7 +195,7 @@ export const makeFfmpegPipeline = (options: FfmpegPipelineOptions = DEFAULT_PIPE
     ) =>
       spawner.spawn(
         // SIGKILL: a SIGTERMed FFmpeg blocked on a full stdout pipe would not exit until it is read.
-        helperCommand(options.ffmpegPath, args, { ...io, stdout: "pipe", stderr: "pipe", killSignal: "SIGKILL" })
+        helperCommand(options.ffmpegPath, args, { ...io, ...proxiedEnv, stdout: "pipe", stderr: "pipe", killSignal: "SIGKILL" })
       ).pipe(Effect.mapError((cause) => notStarted(cause.message)))
 
     const warm = yield* WarmFfmpeg.make(
@@ -225,12 +246,12 @@ export const makeFfmpegPipeline = (options: FfmpegPipelineOptions = DEFAULT_PIPE
       }))
 
     const open = (request: PipelineRequest): Stream.Stream<OpusPacket, PipelineError> =>
-      Stream.unwrap(Effect.map(seekOf(request), (seek) => {
+      Stream.unwrap(Effect.map(seekOf(request, options.httpProxy), (seek) => {
         const chosen = plan(request, options, seek)
         switch (chosen._tag) {
           case "Passthrough":
             return demux(
-              sourceBytes(request.source, options.fileChunkBytes),
+              sourceBytes(request.source, options.fileChunkBytes, options.httpProxy),
               chosen.container === "webm" ? () => new WebmOpusDemuxer() : () => new OggOpusDemuxer(),
               "the file could not be decoded"
             )
@@ -276,12 +297,13 @@ export const FfmpegPipeline = {
   layer,
   section,
 
-  /** From its section; readiness fails while FFMPEG_PATH leads nowhere. */
+  /** From its section, FFmpeg's network inputs through the egress proxy; readiness fails while FFMPEG_PATH leads nowhere. */
   layerConfig: Layer.unwrap(
     Effect.gen(function*() {
       const config = yield* Section.settingsOf(section)
+      const proxy = yield* EgressProxy
       return Layer.merge(
-        layer({ ffmpegPath: config.ffmpegPath, referenceGain: config.referenceGain }),
+        layer({ ffmpegPath: config.ffmpegPath, referenceGain: config.referenceGain, httpProxy: proxy.url }),
         Readiness.probe("ffmpeg", Effect.succeed(ffmpegProbe(config.ffmpegPath)))
       )
     })

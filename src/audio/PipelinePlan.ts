@@ -56,7 +56,7 @@ export const plan = (
     if (request.startMs <= 0 || request.source.isLive) {
       return { _tag: "Passthrough", container: codec === "webm-opus" ? "webm" : "ogg" }
     }
-    return { _tag: "Remux", args: remuxArgs(request, seek) }
+    return { _tag: "Remux", args: remuxArgs(request, seek, options) }
   }
   return { _tag: "Transcode", args: transcodeArgs(request, options, seek) }
 }

@@ -9,12 +9,12 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { Context, Duration, Effect, Layer, Schema, Stream } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
-import type { LookupAddress, LookupOptions } from "node:dns"
-import { isIP } from "node:net"
 import {
+  hasPrivateAddressCause,
   type HostLookup,
   isPrivateAddress,
   privateRefusal,
+  publicOnlyLookup,
   Refused,
   systemLookup,
   TimedOut,
@@ -72,39 +72,6 @@ export interface EgressOptions {
   readonly allowPrivateNetwork: boolean
   readonly lookup?: HostLookup | undefined
   readonly isPrivate?: ((address: string) => boolean) | undefined
-}
-
-/** Raised inside the agent's lookup; found again in the cause of the failed request. */
-class PrivateAddress extends Error {
-  constructor(hostname: string) {
-    super(`${hostname} resolves to an address that is not public`)
-  }
-}
-
-const hasPrivateAddressCause = (error: unknown): boolean => {
-  for (let e = error; typeof e === "object" && e !== null; e = (e as { readonly cause?: unknown }).cause) {
-    if (e instanceof PrivateAddress) return true
-  }
-  return false
-}
-
-type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | Array<LookupAddress>, family?: number) => void
-
-/** A `lookup` for node:net that answers only public addresses: a name with any private one fails to connect. */
-export const publicOnlyLookup = (lookup: HostLookup, isPrivate: (address: string) => boolean) =>
-(hostname: string, options: LookupOptions, callback: LookupCallback): void => {
-  Effect.runPromise(lookup(hostname)).then(
-    (addresses) => {
-      if (addresses.length === 0 || addresses.some(isPrivate)) {
-        callback(Object.assign(new PrivateAddress(hostname), { code: "EREFUSED" }), [])
-      } else if (options.all === true) {
-        callback(null, addresses.map((address) => ({ address, family: isIP(address) })))
-      } else {
-        callback(null, addresses[0]!, isIP(addresses[0]!))
-      }
-    },
-    (error: unknown) => callback(Object.assign(new Error(String(error)), { code: "ENOTFOUND" }), [])
-  )
 }
 
 export class Egress extends Context.Service<Egress, {

@@ -1,16 +1,18 @@
 import { Context, Duration, Effect, Layer, Schema } from "effect"
+import type { LookupAddress, LookupOptions } from "node:dns"
 import { lookup as dnsLookup } from "node:dns/promises"
+import { type IncomingHttpHeaders, request as httpRequest } from "node:http"
+import { request as httpsRequest } from "node:https"
 import { BlockList, isIP } from "node:net"
 
 /**
  * Server-side request forgery guard: a user-supplied URL may only be fetched when it is
  * http(s) and every address its host resolves to is public. Checked before anything (yt-dlp,
- * ffprobe, fetch) touches the URL.
+ * ffprobe, fetch) touches the URL, so a refusal says why at once.
  *
- * Residual risk, by design of the tools we drive: yt-dlp and FFmpeg follow HTTP redirects and
- * resolve the name again themselves, so a hostile DNS server could answer differently the second
- * time (rebinding). Direct URLs are therefore re-checked hop by hop (`followRedirects`) and
- * handed on as the final URL.
+ * A check before the fetch cannot hold by itself: yt-dlp and FFmpeg follow redirects and resolve
+ * the name again, so a server (or its DNS, rebinding) can send them elsewhere after it. They
+ * fetch through the egress proxy (EgressProxy.ts), which checks every connection as it is made.
  */
 
 /** The URL must not be fetched (scheme, credentials, a private address, no address); the text is shown to users. */
@@ -141,14 +143,73 @@ export const isPrivateAddress = (address: string): boolean => {
   return true
 }
 
-/** A host that resolves to an address of the machine's own networks. */
-export const privateRefusal = (host: string) =>
+/** A host that resolves to an address of the machine's own networks (none named: a redirect or a page led there). */
+export const privateRefusal = (host?: string | undefined) =>
   new Refused({
-    message: `Links to private, loopback, link-local or metadata addresses are refused (${host}). ` +
+    message: `Links to private, loopback, link-local or metadata addresses are refused (${host ?? "this one led to one"}). ` +
       "A self-hoster can allow LAN media servers with SOURCES_ALLOW_PRIVATE_NETWORK=true."
   })
 
+/** Raised inside the agent's lookup; found again in the cause of the failed request. */
+class PrivateAddress extends Error {
+  constructor(hostname: string) {
+    super(`${hostname} resolves to an address that is not public`)
+  }
+}
+
+export const hasPrivateAddressCause = (error: unknown): boolean => {
+  for (let e = error; typeof e === "object" && e !== null; e = (e as { readonly cause?: unknown }).cause) {
+    if (e instanceof PrivateAddress) return true
+  }
+  return false
+}
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | Array<LookupAddress>, family?: number) => void
+
+/** A `lookup` for node:net that answers only public addresses: a name with any private one fails to connect. */
+export const publicOnlyLookup = (lookup: HostLookup, isPrivate: (address: string) => boolean) =>
+(hostname: string, options: LookupOptions, callback: LookupCallback): void => {
+  Effect.runPromise(lookup(hostname)).then(
+    (addresses) => {
+      if (addresses.length === 0 || addresses.some(isPrivate)) {
+        callback(Object.assign(new PrivateAddress(hostname), { code: "EREFUSED" }), [])
+      } else if (options.all === true) {
+        callback(null, addresses.map((address) => ({ address, family: isIP(address) })))
+      } else {
+        callback(null, addresses[0]!, isIP(addresses[0]!))
+      }
+    },
+    (error: unknown) => callback(Object.assign(new Error(String(error)), { code: "ENOTFOUND" }), [])
+  )
+}
+
 const refuse = (message: string) => Effect.fail(new UrlGuardError({ reason: new Refused({ message }) }))
+
+/**
+ * One request of `followRedirects`, its answer's status and headers, the body left unread. Node's
+ * own request with `lookup` (when given) choosing the address, so the check holds at the connection.
+ */
+const askHeaders = (url: URL, method: "HEAD" | "GET", signal: AbortSignal, lookup: ReturnType<typeof publicOnlyLookup> | undefined) =>
+  new Promise<{ readonly status: number; readonly headers: IncomingHttpHeaders }>((resolve, reject) => {
+    const req = (url.protocol === "https:" ? httpsRequest : httpRequest)(url, {
+      method,
+      signal,
+      headers: method === "GET" ? { range: "bytes=0-0" } : {},
+      ...(lookup === undefined ? {} : { lookup })
+    })
+    req.once("response", (answer) => {
+      answer.destroy()
+      resolve({ status: answer.statusCode ?? 0, headers: answer.headers })
+    })
+    req.once("error", reject)
+    req.end()
+  })
+
+/** A header's one value (the first of several). */
+const headerOf = (headers: IncomingHttpHeaders, name: string): string | null => {
+  const value = headers[name]
+  return value === undefined ? null : Array.isArray(value) ? value[0] ?? null : value
+}
 
 /** Where `followRedirects` ended: the last, checked URL and what its server said about it. */
 export interface FollowedUrl {
@@ -183,6 +244,8 @@ export class UrlGuard extends Context.Service<UrlGuard, {
     const lookup = options.lookup ?? systemLookup
     const lookupTimeout = options.lookupTimeout ?? "5 seconds"
     const isPrivate = options.isPrivate ?? isPrivateAddress
+    // A name checked public may answer private when it is connected to (DNS rebinding): checked again there.
+    const connectLookup = options.allowPrivateNetwork ? undefined : publicOnlyLookup(lookup, isPrivate)
 
     const check = Effect.fn("UrlGuard.check")(function*(input: string) {
       const url = URL.parse(input)
@@ -215,20 +278,12 @@ export class UrlGuard extends Context.Service<UrlGuard, {
           const target = url
           const request = (method: "HEAD" | "GET") =>
             Effect.tryPromise({
-              try: async (signal) => {
-                const r = await fetch(target, {
-                  method,
-                  redirect: "manual",
-                  signal,
-                  headers: method === "GET" ? { range: "bytes=0-0" } : {}
-                })
-                // Only the headers matter; do not download the body.
-                await r.body?.cancel()
-                return r
-              },
+              try: (signal) => askHeaders(target, method, signal, connectLookup),
               catch: (cause) =>
                 new UrlGuardError({
-                  reason: new Unreachable({ message: `Could not reach ${target.host}: ${String(cause)}`, host: target.host })
+                  reason: hasPrivateAddressCause(cause)
+                    ? privateRefusal(target.hostname)
+                    : new Unreachable({ message: `Could not reach ${target.host}: ${String(cause)}`, host: target.host })
                 })
             }).pipe(
               Effect.timeout(timeout),
@@ -245,17 +300,17 @@ export class UrlGuard extends Context.Service<UrlGuard, {
           const head = yield* request("HEAD")
           // Some servers refuse HEAD; a one-byte ranged GET tells the same.
           const response = head.status === 405 || head.status === 501 ? yield* request("GET") : head
-          const location = response.headers.get("location")
+          const location = headerOf(response.headers, "location")
           if (response.status >= 300 && response.status < 400 && location !== null) {
             url = yield* check(new URL(location, target).href)
             continue
           }
-          const range = /\/(\d+)$/.exec(response.headers.get("content-range") ?? "")
-          const length = Number(range?.[1] ?? response.headers.get("content-length"))
+          const range = /\/(\d+)$/.exec(headerOf(response.headers, "content-range") ?? "")
+          const length = Number(range?.[1] ?? headerOf(response.headers, "content-length"))
           return {
             url,
             status: response.status,
-            contentType: response.headers.get("content-type"),
+            contentType: headerOf(response.headers, "content-type"),
             contentLength: Number.isFinite(length) && length > 0 ? length : null
           } satisfies FollowedUrl
         }

@@ -1,6 +1,7 @@
 import { Duration, Effect, Schema, Stream } from "effect"
 import type { ChildProcessSpawner } from "effect/process"
-import { headersArg } from "../audio/FfmpegArgs.ts"
+import { headersArg, NETWORK_PROTOCOLS, proxyArgs } from "../audio/FfmpegArgs.ts"
+import { proxiedEnv } from "../resilience/EgressProxy.ts"
 import { helperCommand, helperNotStarted } from "../resilience/HelperProcess.ts"
 import { Failed, NotFound, type ResolveError, resolveError, timeoutError, Transient } from "./ResolveError.ts"
 
@@ -59,6 +60,8 @@ export interface ProbeOptions {
   readonly ffprobePath?: string | undefined
   /** HTTP headers the URL needs (a stream URL's user agent or cookies). */
   readonly headers?: Readonly<Record<string, string>> | undefined
+  /** The egress proxy a network input is fetched through (EgressProxy.ts). */
+  readonly httpProxy?: string | undefined
 }
 
 const inputOptions = (options: ProbeOptions, timeout: Duration.Duration): Array<string> => {
@@ -67,7 +70,8 @@ const inputOptions = (options: ProbeOptions, timeout: Duration.Duration): Array<
     "-v",
     "error",
     "-protocol_whitelist",
-    options.network ? "http,https,tcp,tls,crypto,hls" : "file",
+    options.network ? NETWORK_PROTOCOLS : "file",
+    ...(options.network ? proxyArgs(options.httpProxy) : []),
     ...(options.network ? ["-rw_timeout", String(Math.round(Duration.toMillis(timeout) * 1000))] : []),
     ...(options.network && headers !== "" ? ["-headers", headers] : []),
     "-select_streams",
@@ -92,7 +96,7 @@ export const probe = (
       "-show_format",
       "-show_streams",
       inputName(input, options)
-    ], { stdin: "ignore", killSignal: "SIGKILL" }))
+    ], { stdin: "ignore", killSignal: "SIGKILL", ...proxiedEnv }))
     const [stdout, stderr, code] = yield* Effect.all([
       Stream.mkString(Stream.decodeText(handle.stdout)),
       Stream.mkString(Stream.decodeText(handle.stderr)),
@@ -110,6 +114,9 @@ export const probe = (
         const detail = stderr.trim().slice(-500)
         return /Server returned 5\d\d|Connection refused|Connection reset|timed out/i.test(detail)
           ? fail(new Transient({ message: "The file's server had a temporary problem; please try again.", detail }))
+          : /403 Forbidden/.test(detail)
+          // FFmpeg does not say which: the file's server or the egress proxy, for an address that is not public.
+          ? fail(new NotFound({ message: "The file was refused (HTTP 403): its server refused it, or it led to a private address.", detail }))
           : fail(new NotFound({ message: "That file could not be read as audio.", detail }))
       }
       return decodeProbe(stdout).pipe(
@@ -172,7 +179,7 @@ export const measureDuration = (
         "-of",
         "csv=p=0",
         inputName(input, options)
-      ], { stdin: "ignore", killSignal: "SIGKILL" }))
+      ], { stdin: "ignore", killSignal: "SIGKILL", ...proxiedEnv }))
       // Only the last line matters; an hour of 20 ms packets is 180,000 of them.
       const [last, code] = yield* Effect.all([
         handle.stdout.pipe(

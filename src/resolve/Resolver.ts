@@ -6,6 +6,7 @@ import { Track } from "../../schema/Track.ts"
 import { isHttp } from "../audio/FfmpegArgs.ts"
 import type { Playable } from "../audio/Playable.ts"
 import { Egress } from "../resilience/Egress.ts"
+import { EgressProxy } from "../resilience/EgressProxy.ts"
 import * as TtlCache from "../resilience/TtlCache.ts"
 import { type HostLookup, UrlGuard } from "../resilience/UrlGuard.ts"
 import * as AudioCache from "./AudioCache.ts"
@@ -72,7 +73,7 @@ export class Resolver extends Context.Service<Resolver, {
   /** The audio file cache's hits and misses (plays of cacheable tracks), fills, evictions and size. */
   readonly audioCacheStats: Effect.Effect<AudioCache.AudioCacheStats>
 }>()("reprise/resolve/Resolver") {
-  /** Needs YtDlp, UrlGuard, Egress and a ChildProcessSpawner. */
+  /** Needs YtDlp, UrlGuard, Egress, EgressProxy and a ChildProcessSpawner. */
   static readonly make = Effect.fnUntraced(function*(settings: ResolverSettings, options?: {
     readonly fetch?: typeof globalThis.fetch | undefined
     /** Where played tracks' audio is kept (up to AUDIO_CACHE_MAX_BYTES); none keeps nothing. */
@@ -83,12 +84,14 @@ export class Resolver extends Context.Service<Resolver, {
     const primePlayable = (id: string, p: Playable) => Effect.suspend(() => primeRef(id, p))
 
     const spawner = yield* ChildProcessSpawner.ChildProcessSpawner
+    const httpProxy = (yield* EgressProxy).url
     const sources = yield* makeSources({
       settings,
       ytdlp: yield* YtDlp,
       spawner,
       urls: safeUrls(yield* UrlGuard),
       guard: yield* makeSourceGuard(settings),
+      httpProxy,
       primePlayable,
       fetch: options?.fetch
     })
@@ -267,6 +270,7 @@ export class Resolver extends Context.Service<Resolver, {
         timeout: settings.httpTimeout,
         network: isHttp(source.input),
         headers: source.httpHeaders,
+        httpProxy,
         // Reading a remote file through is a download of it: a podcast episode can take a while.
         readThroughTimeout: "3 minutes"
       })
@@ -285,19 +289,23 @@ export class Resolver extends Context.Service<Resolver, {
     })
   })
 
-  /** Explicit settings; needs a ChildProcessSpawner (NodeServices.layer). */
+  /**
+   * Explicit settings; needs a ChildProcessSpawner (NodeServices.layer). Gives the egress proxy its
+   * helpers fetch through as well, for the players' FFmpeg: one guard for every connection.
+   * `lookup` and `isPrivate` stand in for DNS and for the line between public and private in tests.
+   */
   static readonly layer = (settings: ResolverSettings, options?: {
     readonly lookup?: HostLookup | undefined
+    readonly isPrivate?: ((address: string) => boolean) | undefined
     readonly fetch?: typeof globalThis.fetch | undefined
     readonly audioCacheDir?: string | undefined
-  }) =>
-    Layer.effect(Resolver, Resolver.make(settings, { fetch: options?.fetch, audioCacheDir: options?.audioCacheDir })).pipe(
-      Layer.provide(Layer.mergeAll(
-        YtDlp.layer(settings.ytdlp),
-        UrlGuard.layer({ allowPrivateNetwork: settings.allowPrivateNetwork, lookup: options?.lookup }),
-        Egress.layer({ allowPrivateNetwork: settings.allowPrivateNetwork, lookup: options?.lookup })
-      ))
+  }) => {
+    const network = { allowPrivateNetwork: settings.allowPrivateNetwork, lookup: options?.lookup, isPrivate: options?.isPrivate }
+    return Layer.effect(Resolver, Resolver.make(settings, { fetch: options?.fetch, audioCacheDir: options?.audioCacheDir })).pipe(
+      Layer.provide(Layer.mergeAll(YtDlp.layerProxied(settings.ytdlp), UrlGuard.layer(network), Egress.layer(network))),
+      Layer.provideMerge(EgressProxy.layer(network))
     )
+  }
 
   /** Settings from the application configuration; needs a ChildProcessSpawner (NodeServices.layer). */
   static readonly layerConfig = Layer.unwrap(

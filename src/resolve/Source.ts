@@ -61,6 +61,8 @@ export interface SourceDeps {
   readonly spawner: ChildProcessSpawner.ChildProcessSpawner["Service"]
   readonly urls: SafeUrls
   readonly guard: SourceGuard
+  /** The egress proxy (EgressProxy.ts) ffprobe fetches network inputs through; none in tests of files. */
+  readonly httpProxy: string | undefined
   /** Keeps a stream URL that came with the metadata, so `playable` need not ask for it again. */
   readonly primePlayable: (id: string, playable: Playable) => Effect.Effect<void>
   /** Injected for tests; the global fetch otherwise. */

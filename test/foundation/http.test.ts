@@ -11,6 +11,7 @@ import { Ratings } from "../../src/control/Ratings.ts"
 import { GuildDirectory } from "../../src/gateway/GuildDirectory.ts"
 import { Lyrics } from "../../src/lyrics/Lyrics.ts"
 import { PlayerRegistry } from "../../src/player/PlayerRegistry.ts"
+import { EgressProxy } from "../../src/resilience/EgressProxy.ts"
 import { RateLimits } from "../../src/resilience/RateLimits.ts"
 import { FfmpegPipeline } from "../../src/audio/FfmpegPipeline.ts"
 import * as HttpServer from "../../src/http/HttpServer.ts"
@@ -47,7 +48,11 @@ const serve = (env: Readonly<Record<string, string>>) =>
       false
     )
     const services = yield* Layer.build(
-      Layer.mergeAll(HttpServer.layerConfig.pipe(Layer.provide(unusedCore)), FfmpegPipeline.layerConfig, Database.layerConfig).pipe(
+      Layer.mergeAll(
+        HttpServer.layerConfig.pipe(Layer.provide(unusedCore)),
+        FfmpegPipeline.layerConfig.pipe(Layer.provide(EgressProxy.layer({ allowPrivateNetwork: false }))),
+        Database.layerConfig
+      ).pipe(
         Layer.provideMerge(Readiness.layer),
         Layer.provideMerge(AppConfig.layer(config)),
         Layer.provide(Logger.layer([]))

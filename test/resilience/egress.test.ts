@@ -1,49 +1,14 @@
 /**
- * The egress guard and the image proxy on real sockets. Two loopback addresses stand for two
- * networks: 127.0.0.1 is "the internet" here and 127.0.0.2 "the machine's own network", which the
- * guard is told is private; a server on each records what reached it.
+ * The egress guard and the image proxy on real sockets, on the two networks of
+ * test/support/networks.ts.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Layer } from "effect"
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
-import type { AddressInfo } from "node:net"
 import { Images, sniffImage } from "../../src/http/Images.ts"
 import { Egress } from "../../src/resilience/Egress.ts"
-import type { HostLookup } from "../../src/resilience/UrlGuard.ts"
+import { type HostLookup, UrlGuard } from "../../src/resilience/UrlGuard.ts"
+import { answering, private2, serve } from "../support/networks.ts"
 import { solidPng } from "../support/png.ts"
-
-interface Served {
-  readonly base: string
-  readonly port: number
-  readonly paths: Array<string>
-}
-
-const serve = (host: string, handler: (req: IncomingMessage, res: ServerResponse) => void) =>
-  Effect.acquireRelease(
-    Effect.promise(() =>
-      new Promise<Served & { readonly close: () => void }>((resolve) => {
-        const paths: Array<string> = []
-        const server = createServer((req, res) => {
-          paths.push(req.url ?? "")
-          handler(req, res)
-        })
-        server.listen(0, host, () => {
-          const port = (server.address() as AddressInfo).port
-          resolve({ base: `http://${host}:${port}`, port, paths, close: () => server.close() })
-        })
-      })
-    ),
-    (s) => Effect.sync(s.close)
-  )
-
-const private2 = (address: string) => address === "127.0.0.2"
-
-/** Answers `answers` in turn for every name, the last one from then on. */
-const answering = (...answers: ReadonlyArray<ReadonlyArray<string>>) => {
-  let calls = 0
-  const lookup: HostLookup = () => Effect.succeed(answers[Math.min(calls++, answers.length - 1)]!)
-  return { lookup, calls: () => calls }
-}
 
 const png = solidPng(4, 4, [200, 10, 10])
 const limits = { maxBytes: 1024, timeout: "5 seconds" } as const
@@ -66,6 +31,17 @@ describe("the egress guard", () => {
       assert.match(failureOf(exit), /private, loopback/)
       assert.isAtLeast(names.calls(), 2, "the name was looked up again to connect")
       assert.deepStrictEqual(inside.paths, [], "nothing reached the private address")
+    }))
+
+  it.live("the URL guard's own HEAD is checked where it connects: a name that turns private after its check is refused", () =>
+    Effect.gen(function*() {
+      const inside = yield* serve("127.0.0.2", (_, res) => res.end("secret"))
+      const names = answering(["127.0.0.1"], ["127.0.0.2"])
+      const guard = UrlGuard.make({ allowPrivateNetwork: false, lookup: names.lookup, isPrivate: private2 })
+      const exit = yield* Effect.exit(guard.followRedirects(`http://rebinding.test:${inside.port}/song.mp3`))
+      assert.match(failureOf(exit), /private, loopback/)
+      assert.isAtLeast(names.calls(), 2)
+      assert.strictEqual(inside.connections(), 0)
     }))
 
   it.live("checks every redirect: a public server that sends the fetch inside is refused", () =>

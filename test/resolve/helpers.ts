@@ -66,6 +66,7 @@ export const makeTestSources = (s: ResolverSettings) =>
       spawner: yield* ChildProcessSpawner.ChildProcessSpawner,
       urls: safeUrls(UrlGuard.make({ allowPrivateNetwork: s.allowPrivateNetwork })),
       guard: yield* makeSourceGuard(s),
+      httpProxy: undefined,
       primePlayable: () => Effect.void
     })
   }).pipe(Effect.provide(NodeServices.layer))

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Option } from "effect"
 import { readFileSync } from "node:fs"
+import { REFUSED_PRIVATE, UNREACHABLE } from "../../src/resilience/EgressProxy.ts"
 import { ytdlpArgs } from "../../src/resolve/ytdlp/YtDlp.ts"
 import { classifyStderr, parseEntry, playlistOf, toPlayable, toTrackInfo, unsmuggled } from "../../src/resolve/ytdlp/YtDlpJson.ts"
 import { claimQuery } from "../../src/resolve/Source.ts"
@@ -159,6 +160,12 @@ describe("yt-dlp stderr", () => {
     assert.isTrue(refused.retryable)
     assert.strictEqual(refused.message, "Could not reach music.example:8443; please try again.")
     assert.strictEqual(classifyStderr("ERROR: Unsupported URL: https://x.example/", { cookiesSet: false, site: "YouTube" }).reason._tag, "Unsupported")
+    // What the egress proxy answers, as yt-dlp shows it.
+    const inside = classifyStderr(`ERROR: [generic] Unable to download webpage: HTTP Error 403: ${REFUSED_PRIVATE}`, { cookiesSet: false, site: "x" })
+    assert.strictEqual(inside.reason._tag, "UnsafeUrl")
+    assert.isFalse(inside.retryable)
+    const away = classifyStderr(`ERROR: [generic] Unable to download webpage: HTTP Error 502: ${UNREACHABLE}`, { cookiesSet: false, site: "a.example" })
+    assert.strictEqual(away.message, "Could not reach a.example; please try again.")
   })
 })
 
@@ -176,6 +183,19 @@ describe("yt-dlp arguments", () => {
     assert.strictEqual(args[args.indexOf("--js-runtimes") + 1], `node:${process.execPath}`)
     const old = ytdlpArgs({ ...base, jsRuntime: "node" }, { mode: "lines", target: "x", version: "2023.03.04", timeout: Duration.seconds(10) })
     assert.notInclude([...old], "--js-runtimes")
+  })
+
+  it("go through the egress proxy, whatever proxy the operator's own arguments name", () => {
+    const args = ytdlpArgs({ ...base, extraArgs: ["--proxy", "http://elsewhere.example:3128"] }, {
+      mode: "full",
+      target: "https://x.example/",
+      version: null,
+      timeout: Duration.seconds(10),
+      proxy: "http://127.0.0.1:4000"
+    })
+    // yt-dlp takes the last of a repeated option.
+    assert.strictEqual(args[args.lastIndexOf("--proxy") + 1], "http://127.0.0.1:4000")
+    assert.isBelow(args.lastIndexOf("--proxy"), args.indexOf("--"))
   })
 })
 

@@ -60,7 +60,7 @@ export interface AttachmentSource extends Source {
   readonly resolveStored: (upload: StoredUpload) => Effect.Effect<ResolvedInfo, ResolveError>
 }
 
-export const make = (deps: Pick<SourceDeps, "spawner" | "urls" | "settings" | "primePlayable">): AttachmentSource => {
+export const make = (deps: Pick<SourceDeps, "spawner" | "urls" | "settings" | "primePlayable" | "httpProxy">): AttachmentSource => {
   const { settings } = deps
   const reject = (message: string) => Effect.fail(resolveError("attachment", new Rejected({ message })))
 
@@ -69,7 +69,12 @@ export const make = (deps: Pick<SourceDeps, "spawner" | "urls" | "settings" | "p
     const refused = uploadRefusal(a, settings.attachmentMaxBytes)
     if (refused !== null) return yield* reject(refused)
     const url = yield* deps.urls.check("attachment", a.url)
-    const info = yield* probe(deps.spawner, url.href, { source: "attachment", timeout: settings.httpTimeout, network: true })
+    const info = yield* probe(deps.spawner, url.href, {
+      source: "attachment",
+      timeout: settings.httpTimeout,
+      network: true,
+      httpProxy: deps.httpProxy
+    })
     const track: TrackInfo = {
       id: `attachment:${a.id ?? url.pathname}`,
       kind: "attachment",
@@ -96,7 +101,12 @@ export const make = (deps: Pick<SourceDeps, "spawner" | "urls" | "settings" | "p
     if (expiresAt !== null && expiresAt <= now) {
       return yield* resolveError("attachment", new NotFound({ message: "That upload's link has expired; upload it again." }))
     }
-    const info = yield* probe(deps.spawner, url.href, { source: "attachment", timeout: settings.httpTimeout, network: true })
+    const info = yield* probe(deps.spawner, url.href, {
+      source: "attachment",
+      timeout: settings.httpTimeout,
+      network: true,
+      httpProxy: deps.httpProxy
+    })
     return { input: url.href, httpHeaders: {}, codec: info.codec, expiresAt, isLive: false } satisfies Playable
   })
 

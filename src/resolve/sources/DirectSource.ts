@@ -8,10 +8,15 @@ import { NotFound, resolveError, Transient } from "../ResolveError.ts"
 import { type ClaimAnswer, pass, type Source, type SourceDeps, take } from "../Source.ts"
 
 /** Links to audio files and HLS playlists, probed and played by FFmpeg itself. */
-export const make = (deps: Pick<SourceDeps, "spawner" | "urls" | "guard" | "settings" | "primePlayable">): Source => {
+export const make = (deps: Pick<SourceDeps, "spawner" | "urls" | "guard" | "settings" | "primePlayable" | "httpProxy">): Source => {
   const { settings } = deps
   const probeUrl = (url: URL) =>
-    probe(deps.spawner, url.href, { source: "direct", timeout: settings.httpTimeout, network: true }).pipe(
+    probe(deps.spawner, url.href, {
+      source: "direct",
+      timeout: settings.httpTimeout,
+      network: true,
+      httpProxy: deps.httpProxy
+    }).pipe(
       deps.guard.run({ source: "direct", key: `http:${url.host}`, label: url.host })
     )
 

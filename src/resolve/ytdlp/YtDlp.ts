@@ -1,6 +1,7 @@
 import { Context, Duration, Effect, Fiber, Layer, Metric, Stream } from "effect"
 import { ChildProcessSpawner } from "effect/process"
 import { Busy, Failed, type ResolveError, resolveError, timeoutError } from "../ResolveError.ts"
+import { EgressProxy } from "../../resilience/EgressProxy.ts"
 import { helperCommand, helperNotStarted } from "../../resilience/HelperProcess.ts"
 import * as ProcessPool from "../../resilience/ProcessPool.ts"
 import type { ResolverSettings } from "../ResolveSettings.ts"
@@ -47,6 +48,8 @@ export const ytdlpArgs = (
     readonly noPlaylist?: boolean | undefined
     readonly playlistEnd?: number | undefined
     readonly timeout: Duration.Duration
+    /** The egress proxy (EgressProxy.ts) every page, redirect and API call goes through. */
+    readonly proxy?: string | undefined
   }
 ): ReadonlyArray<string> => {
   const runtime = settings.jsRuntime === "" || options.version === null || options.version < JS_RUNTIMES_SINCE
@@ -65,6 +68,8 @@ export const ytdlpArgs = (
     ...(settings.cookies === null ? [] : ["--cookies", settings.cookies]),
     ...runtime,
     ...settings.extraArgs,
+    // After the operator's own arguments, so none of them can take yt-dlp around the egress proxy.
+    ...(options.proxy === undefined ? [] : ["--proxy", options.proxy]),
     ...mode,
     ...(options.noPlaylist === true ? ["--no-playlist"] : []),
     ...(options.playlistEnd === undefined ? [] : ["--playlist-end", String(options.playlistEnd)]),
@@ -90,7 +95,8 @@ export class YtDlp extends Context.Service<YtDlp, {
   /** `yt-dlp --version`, asked once; null when it cannot be run. */
   readonly version: Effect.Effect<string | null>
 }>()("reprise/resolve/YtDlp") {
-  static readonly make = Effect.fnUntraced(function*(settings: ResolverSettings["ytdlp"]) {
+  /** `proxy`: the egress proxy's URL; none lets yt-dlp connect directly (tests of the stand-in). */
+  static readonly make = Effect.fnUntraced(function*(settings: ResolverSettings["ytdlp"], proxy?: string | undefined) {
     const spawner = yield* ChildProcessSpawner.ChildProcessSpawner
     const pool = yield* ProcessPool.make({
       name: "ytdlp",
@@ -159,7 +165,8 @@ export class YtDlp extends Context.Service<YtDlp, {
         version: v,
         noPlaylist: options.noPlaylist,
         playlistEnd: options.playlistEnd,
-        timeout
+        timeout,
+        proxy
       })
       const entries: Array<YtDlpEntry> = []
       let json = ""
@@ -205,5 +212,12 @@ export class YtDlp extends Context.Service<YtDlp, {
   })
 
   /** Needs a `ChildProcessSpawner` (NodeServices.layer). */
-  static readonly layer = (settings: ResolverSettings["ytdlp"]) => Layer.effect(YtDlp, YtDlp.make(settings))
+  static readonly layer = (settings: ResolverSettings["ytdlp"], proxy?: string | undefined) =>
+    Layer.effect(YtDlp, YtDlp.make(settings, proxy))
+
+  /** Every run through the egress proxy; needs it and a `ChildProcessSpawner`. */
+  static readonly layerProxied = (settings: ResolverSettings["ytdlp"]) =>
+    Layer.effect(YtDlp, Effect.gen(function*() {
+      return yield* YtDlp.make(settings, (yield* EgressProxy).url)
+    }))
 }

@@ -2,7 +2,9 @@ import { Effect, Option, Schema } from "effect"
 import type { Chapter } from "../../../schema/Segments.ts"
 import type { Playable } from "../../audio/Playable.ts"
 import type { PlaylistInfo, TrackInfo } from "../Resolution.ts"
-import { BotCheck, Failed, NotFound, type ResolveError, resolveError, Transient, Unsupported } from "../ResolveError.ts"
+import { REFUSED_PRIVATE, UNREACHABLE } from "../../resilience/EgressProxy.ts"
+import { privateRefusal } from "../../resilience/UrlGuard.ts"
+import { BotCheck, Failed, NotFound, type ResolveError, resolveError, Transient, UnsafeUrl, Unsupported } from "../ResolveError.ts"
 
 const OptString = Schema.optional(Schema.NullOr(Schema.String))
 const OptNumber = Schema.optional(Schema.NullOr(Schema.Number))
@@ -239,6 +241,9 @@ export const classifyStderr = (
       })
     )
   }
+  // The egress proxy refused where the page (or a redirect of it) led.
+  if (detail.includes(REFUSED_PRIVATE)) return fail(new UnsafeUrl({ message: privateRefusal().message }))
+  if (detail.includes(UNREACHABLE)) return fail(new Transient({ message: `Could not reach ${options.site}; please try again.`, detail }))
   if (/HTTP Error (5\d\d|429)/.test(detail)) {
     return fail(new Transient({ message: `${options.site} had a temporary problem; please try again.`, detail }))
   }
