@@ -45,6 +45,10 @@ export interface ResolverSettings {
   readonly allowPrivateNetwork: boolean
   readonly maxPlaylistSize: number
   readonly playlistBatchSize: number
+  /** The longest track played (a guild may set a lower limit); longer ones are refused before they play. */
+  readonly maxTrackDuration: Duration.Duration
+  /** The largest file played from a link; a server's Content-Length over it is refused before anything is downloaded. */
+  readonly maxTrackSizeBytes: number
   readonly attachmentMaxBytes: number
   readonly queryMaxLength: number
   readonly autocompleteTimeout: Duration.Duration
@@ -98,6 +102,8 @@ export const section = Section.make({
     MUSIC_DIR: Schema.optionalKey(Schema.NonEmptyString),
     MAX_PLAYLIST_SIZE: Integer(1, maxGuildLimit).pipe(withDefault("1000")),
     PLAYLIST_BATCH_SIZE: Integer(1, 1000).pipe(withDefault("50")),
+    MAX_TRACK_DURATION: DurationText("1 day").pipe(withDefault("3 hours")),
+    MAX_TRACK_SIZE: Integer(1024 ** 2, 16 * 1024 ** 3).pipe(withDefault(String(512 * 1024 ** 2))),
     ATTACHMENT_MAX_BYTES: Integer(1, 1024 ** 3).pipe(withDefault(String(25 * 1024 * 1024))),
     QUERY_MAX_LENGTH: Integer(1, 6000).pipe(withDefault("200")),
     AUTOCOMPLETE_TIMEOUT: DurationText("3 seconds").pipe(withDefault("2 seconds")),
@@ -137,6 +143,8 @@ export const section = Section.make({
     allowPrivateNetwork: e.SOURCES_ALLOW_PRIVATE_NETWORK,
     maxPlaylistSize: e.MAX_PLAYLIST_SIZE,
     playlistBatchSize: e.PLAYLIST_BATCH_SIZE,
+    maxTrackDuration: e.MAX_TRACK_DURATION,
+    maxTrackSizeBytes: e.MAX_TRACK_SIZE,
     attachmentMaxBytes: e.ATTACHMENT_MAX_BYTES,
     queryMaxLength: e.QUERY_MAX_LENGTH,
     autocompleteTimeout: e.AUTOCOMPLETE_TIMEOUT,

@@ -130,6 +130,7 @@ describe("the application core, without Discord", () => {
         djActions: ["volume", "effects", "stop", "clear"],
         maxQueueLength: null,
         maxPlaylistSize: null,
+        maxTrackMinutes: null,
         allowDuplicates: true,
         autoplay: false,
         stay: false,

@@ -149,6 +149,8 @@ describe("option parsing and rendering", () => {
       added: lead === null ? 0 : 1,
       queued: [],
       skipped: lead === null ? 1 : 0,
+      tooLong: 0,
+      trackLimitMs: 10_800_000,
       batch: { tracks: [], playlist: null, loaded: 1, expected: 1 },
       done: true,
       start: null,

@@ -44,11 +44,11 @@ onBothDatabases({
     assert.deepStrictEqual(yield* repo.limits(guild), defaultLimits)
 
     yield* repo.setLimits(guild, { maxQueueLength: 3, allowDuplicates: false })
-    assert.deepStrictEqual(yield* repo.limits(guild), { maxQueueLength: 3, maxPlaylistSize: null, allowDuplicates: false })
+    assert.deepStrictEqual(yield* repo.limits(guild), { maxQueueLength: 3, maxPlaylistSize: null, maxTrackMinutes: null, allowDuplicates: false })
     yield* repo.setLimits(other, { maxPlaylistSize: 25 })
-    assert.deepStrictEqual(yield* repo.limits(other), { maxQueueLength: null, maxPlaylistSize: 25, allowDuplicates: true })
+    assert.deepStrictEqual(yield* repo.limits(other), { maxQueueLength: null, maxPlaylistSize: 25, maxTrackMinutes: null, allowDuplicates: true })
     yield* repo.setLimits(guild, { maxQueueLength: null })
-    assert.deepStrictEqual(yield* repo.limits(guild), { maxQueueLength: null, maxPlaylistSize: null, allowDuplicates: false })
+    assert.deepStrictEqual(yield* repo.limits(guild), { maxQueueLength: null, maxPlaylistSize: null, maxTrackMinutes: null, allowDuplicates: false })
     assert.strictEqual((yield* repo.limits(other)).maxPlaylistSize, 25, "one guild's rules never leak into another's")
 
     yield* repo.setDjActions(guild, ["skip", "seek"])
