@@ -50,6 +50,10 @@ onBothDatabases({
     yield* repo.setLimits(guild, { maxQueueLength: null })
     assert.deepStrictEqual(yield* repo.limits(guild), { maxQueueLength: null, maxPlaylistSize: null, maxTrackMinutes: null, allowDuplicates: false })
     assert.strictEqual((yield* repo.limits(other)).maxPlaylistSize, 25, "one guild's rules never leak into another's")
+    yield* repo.setLimits(guild, { maxTrackMinutes: 90 })
+    assert.deepStrictEqual(yield* repo.limits(guild), { maxQueueLength: null, maxPlaylistSize: null, maxTrackMinutes: 90, allowDuplicates: false })
+    yield* repo.setLimits(guild, { maxTrackMinutes: null })
+    assert.isNull((yield* repo.limits(guild)).maxTrackMinutes)
 
     yield* repo.setDjActions(guild, ["skip", "seek"])
     assert.deepStrictEqual((yield* repo.access(guild)).djActions, ["skip", "seek"])
