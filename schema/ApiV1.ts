@@ -4,7 +4,7 @@
  */
 import { Schema } from "effect"
 import { EffectName, EqPreset, Volume } from "./Effects.ts"
-import { CrossfadeSeconds, DjOnly, DjOnlyChange, GuildLimit, TrackMinutes } from "./GuildRules.ts"
+import { CrossfadeSeconds, DjOnly, DjOnlyChange, GuildLimit, maxTrackMinutes, TrackMinutes } from "./GuildRules.ts"
 import { ChannelId, RoleId, UserId } from "./Ids.ts"
 import { LoopMode } from "./PlayerState.ts"
 import { PlaylistName, PlaylistScope } from "./Playlist.ts"
@@ -148,7 +148,8 @@ export const Suggestions = Schema.Array(Schema.Struct({
 }))
 
 export const Move = Schema.Struct({ from: Position, to: Position })
-export const Seek = Schema.Struct({ positionMs: Millis })
+/** No track plays past a day (the most MAX_TRACK_DURATION allows), so no seek past one is asked of the player. */
+export const Seek = Schema.Struct({ positionMs: Millis.check(Schema.isLessThanOrEqualTo(maxTrackMinutes * 60_000)) })
 export const SetVolume = Schema.Struct({ level: Volume })
 export const SetEffects = Schema.Struct({ effects: Schema.Array(EffectName).check(Schema.isMaxLength(32)) })
 export const SetEqualizer = Schema.Struct({ preset: EqPreset })

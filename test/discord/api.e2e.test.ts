@@ -198,6 +198,7 @@ describe("Reprise's HTTP API against the fake Discord", () => {
     assert.strictEqual((await call("POST", `${guild()}/player/resume`)).body.paused, false)
     const sought = await call("POST", `${guild()}/player/seek`, { positionMs: 30_000 })
     assert.isAtLeast(sought.body.current.positionMs, 30_000)
+    assertProblem(await call("POST", `${guild()}/player/seek`, { positionMs: 86_400_001 }), 400, /payload\.positionMs/)
     const skipped = await call("POST", `${guild()}/player/skip`)
     assert.notStrictEqual(skipped.body.current?.url, h.files.url("/a440.ogg"))
     assert.strictEqual((await call("POST", `${guild()}/player/previous`)).body.current.url, h.files.url("/a440.ogg"))
