@@ -67,6 +67,8 @@ const benchSettings: ResolverSettings = {
   allowPrivateNetwork: true,
   maxPlaylistSize: 1000,
   playlistBatchSize: 50,
+  maxTrackDuration: Duration.hours(3),
+  maxTrackSizeBytes: 512 * 1024 ** 2,
   attachmentMaxBytes: 25 * 1024 * 1024,
   queryMaxLength: 200,
   autocompleteTimeout: Duration.seconds(2),

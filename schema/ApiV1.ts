@@ -4,7 +4,7 @@
  */
 import { Schema } from "effect"
 import { EffectName, EqPreset, Volume } from "./Effects.ts"
-import { CrossfadeSeconds, DjOnly, DjOnlyChange, GuildLimit } from "./GuildRules.ts"
+import { CrossfadeSeconds, DjOnly, DjOnlyChange, GuildLimit, maxTrackMinutes, TrackMinutes } from "./GuildRules.ts"
 import { ChannelId, RoleId, UserId } from "./Ids.ts"
 import { LoopMode } from "./PlayerState.ts"
 import { PlaylistName, PlaylistScope } from "./Playlist.ts"
@@ -148,7 +148,8 @@ export const Suggestions = Schema.Array(Schema.Struct({
 }))
 
 export const Move = Schema.Struct({ from: Position, to: Position })
-export const Seek = Schema.Struct({ positionMs: Millis })
+/** No track plays past a day (the most MAX_TRACK_DURATION allows), so no seek past one is asked of the player. */
+export const Seek = Schema.Struct({ positionMs: Millis.check(Schema.isLessThanOrEqualTo(maxTrackMinutes * 60_000)) })
 export const SetVolume = Schema.Struct({ level: Volume })
 export const SetEffects = Schema.Struct({ effects: Schema.Array(EffectName).check(Schema.isMaxLength(32)) })
 export const SetEqualizer = Schema.Struct({ preset: EqPreset })
@@ -168,6 +169,8 @@ export const SettingsView = Schema.Struct({
   maxQueueLength: Schema.NullOr(Schema.Int),
   /** The guild's limit on a playlist's tracks; null: the bot's own cap (MAX_PLAYLIST_SIZE) alone. */
   maxPlaylistSize: Schema.NullOr(Schema.Int),
+  /** The guild's limit on a track's length, in minutes; null: the bot's own (MAX_TRACK_DURATION) alone. */
+  maxTrackMinutes: Schema.NullOr(Schema.Int),
   /** Whether a track already queued may be queued again. */
   allowDuplicates: Schema.Boolean,
   /** Each action group, and whether only DJs may take it. */
@@ -193,6 +196,8 @@ export const SettingsPatch = Schema.Struct({
   /** A limit from 1 to 10000, under the bot's own cap; null for the cap alone. */
   maxQueueLength: Schema.optionalKey(Schema.NullOr(GuildLimit)),
   maxPlaylistSize: Schema.optionalKey(Schema.NullOr(GuildLimit)),
+  /** Minutes from 1 to 1440, under the bot's own MAX_TRACK_DURATION; null for that alone. */
+  maxTrackMinutes: Schema.optionalKey(Schema.NullOr(TrackMinutes)),
   allowDuplicates: Schema.optionalKey(Schema.Boolean),
   /** The action groups to change: true keeps one for DJs, false opens it to everyone. */
   djOnly: Schema.optionalKey(DjOnlyChange),

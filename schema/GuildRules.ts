@@ -1,6 +1,6 @@
 /**
  * The rules a guild sets for its music: which actions only DJs may take, how long its queue
- * and playlists may grow, and how long tracks crossfade. Shared by the store, the core and every edge that shows or sets them.
+ * and playlists may grow, how long a track may be, and how long tracks crossfade. Shared by the store, the core and every edge that shows or sets them.
  */
 import { Schema, Struct } from "effect"
 
@@ -73,3 +73,19 @@ export const CrossfadeSeconds = Schema.Int.check(
     { message: `must be a whole number of seconds from 0 to ${maxCrossfadeSeconds}` }
   )
 )
+
+/** Longest track limit a guild may set, in minutes (a day); the bot's own MAX_TRACK_DURATION may be lower. */
+export const maxTrackMinutes = 24 * 60
+
+/** A guild's limit on a track's length, in whole minutes: null leaves only the bot's own. */
+export const TrackMinutes = Schema.Int.check(
+  Schema.isBetween({ minimum: 1, maximum: maxTrackMinutes }, { message: `must be a whole number of minutes from 1 to ${maxTrackMinutes}` })
+)
+
+/** The longest track a guild plays: the bot's limit, or the guild's own when that is lower. */
+export const trackLimitMs = (botLimitMs: number, guildMinutes: number | null): number =>
+  guildMinutes === null ? botLimitMs : Math.min(botLimitMs, guildMinutes * 60_000)
+
+/** Whether a track is longer than the limit; a live stream or a track of unknown length is not (it has no length to compare). */
+export const longerThan = (track: { readonly durationMs: number | null; readonly live?: boolean | undefined }, limitMs: number): boolean =>
+  track.live !== true && track.durationMs !== null && track.durationMs > limitMs

@@ -2,7 +2,7 @@ import { NodeChildProcessSpawner, NodeFileSystem, NodePath, NodeStream } from "@
 import { Duration, Effect, Exit, Fiber, Layer, Option, Schema, Stream } from "effect"
 import { type ChildProcess, ChildProcessSpawner } from "effect/process"
 import { createReadStream } from "node:fs"
-import { withDefault } from "../config/Fields.ts"
+import { Decimal, withDefault } from "../config/Fields.ts"
 import * as Section from "../config/Section.ts"
 import { Readiness } from "../observability/Readiness.ts"
 import { AudioPipeline, type OpusPacket, PipelineError, type PipelineRequest } from "./AudioPipeline.ts"
@@ -285,9 +285,7 @@ const layer = (options: Partial<FfmpegPipelineOptions> = {}): Layer.Layer<AudioP
 const section = Section.make({
   fields: {
     FFMPEG_PATH: Schema.NonEmptyString.pipe(withDefault("ffmpeg")),
-    VOLUME_REFERENCE_GAIN: Schema.NumberFromString.check(
-      Schema.isBetween({ minimum: 0.05, maximum: 1 }, { message: "must be a number between 0.05 and 1" })
-    ).pipe(withDefault("0.25"))
+    VOLUME_REFERENCE_GAIN: Decimal(0.05, 1).pipe(withDefault("0.25"))
   },
   build: (e) => ({ ffmpegPath: e.FFMPEG_PATH, referenceGain: e.VOLUME_REFERENCE_GAIN })
 })

@@ -4,7 +4,7 @@
  * handlers today, the HTTP API and others later — calls these and only renders the answers.
  * Authorization is decided here, once, by the pure rules in Authorization.ts.
  */
-import { Context, Effect, Layer, Option } from "effect"
+import { Context, Duration, Effect, Layer, Option } from "effect"
 import type { SqlError } from "effect/sql"
 import type { EqPreset, EffectName, Volume } from "../../schema/Effects.ts"
 import { applyDjOnly, type DjOnlyChange } from "../../schema/GuildRules.ts"
@@ -67,6 +67,8 @@ export interface SettingsChange {
   readonly maxQueueLength?: number | null | undefined
   /** The guild's limit on a playlist's tracks, or null for the bot's cap alone (MAX_PLAYLIST_SIZE). */
   readonly maxPlaylistSize?: number | null | undefined
+  /** The guild's limit on a track's length in minutes, or null for the bot's alone (MAX_TRACK_DURATION). */
+  readonly maxTrackMinutes?: number | null | undefined
   readonly allowDuplicates?: boolean | undefined
   /** Action groups to keep for DJs (true) or open to everyone (false); those left out stay. */
   readonly djOnly?: DjOnlyChange | undefined
@@ -93,10 +95,12 @@ export interface SettingsOutcome {
 export interface ControlCaps {
   readonly maxQueueLength: number
   readonly maxPlaylistSize: number
+  /** The longest track played, in ms. */
+  readonly maxTrackDurationMs: number
 }
 
-/** MAX_QUEUE_LENGTH's and MAX_PLAYLIST_SIZE's defaults. */
-export const defaultCaps: ControlCaps = { maxQueueLength: 1000, maxPlaylistSize: 1000 }
+/** MAX_QUEUE_LENGTH's, MAX_PLAYLIST_SIZE's and MAX_TRACK_DURATION's defaults. */
+export const defaultCaps: ControlCaps = { maxQueueLength: 1000, maxPlaylistSize: 1000, maxTrackDurationMs: 3 * 3_600_000 }
 
 type Sent<C extends Cmd.UserCommand> = Effect.Effect<ReplyOf<C>, FailureOf<C> | Refusal>
 
@@ -160,7 +164,7 @@ export class Control extends Context.Service<Control, {
             return event === null ? Effect.void : audit.record(actor, event.action, event.detail)
           })
         )
-      const play = makePlay({ send, registry, resolver, settings: repo })
+      const play = makePlay({ send, registry, resolver, settings: repo, maxTrackDurationMs: caps.maxTrackDurationMs })
 
       /** Everything the rules look at for this caller's guild. */
       const situation = Effect.fn("Control.situation")(function*(actor: Actor) {
@@ -229,10 +233,11 @@ export class Control extends Context.Service<Control, {
           sponsorBlock: yield* repo.sponsorBlock(actor.guildId),
           crossfade: yield* repo.crossfade(actor.guildId)
         }
-        const over = (what: "queue" | "playlist", limit: number | null | undefined, cap: number) =>
+        const over = (what: LimitAboveCap["what"], limit: number | null | undefined, cap: number) =>
           limit !== undefined && limit !== null && limit > cap ? refusal(new LimitAboveCap({ what, cap })) : Effect.void
         yield* over("queue", change.maxQueueLength, caps.maxQueueLength)
         yield* over("playlist", change.maxPlaylistSize, caps.maxPlaylistSize)
+        yield* over("track", change.maxTrackMinutes, Math.floor(caps.maxTrackDurationMs / 60_000))
         const unavailable = (error: SqlError.SqlError) =>
           Effect.logWarning("could not save a guild setting", { guildId: actor.guildId }, error).pipe(
             Effect.andThen(Effect.fail(refusal(new StoreUnavailable({ what: "settings" }))))
@@ -250,6 +255,7 @@ export class Control extends Context.Service<Control, {
         const limits: Partial<GuildLimits> = {
           ...(change.maxQueueLength === undefined ? {} : { maxQueueLength: change.maxQueueLength }),
           ...(change.maxPlaylistSize === undefined ? {} : { maxPlaylistSize: change.maxPlaylistSize }),
+          ...(change.maxTrackMinutes === undefined ? {} : { maxTrackMinutes: change.maxTrackMinutes }),
           ...(change.allowDuplicates === undefined ? {} : { allowDuplicates: change.allowDuplicates })
         }
         yield* saved(Object.keys(limits).length === 0 ? undefined : limits, (l) => repo.setLimits(guildId, l))
@@ -263,6 +269,7 @@ export class Control extends Context.Service<Control, {
           djActions,
           maxQueueLength: change.maxQueueLength === undefined ? before.maxQueueLength : change.maxQueueLength,
           maxPlaylistSize: change.maxPlaylistSize === undefined ? before.maxPlaylistSize : change.maxPlaylistSize,
+          maxTrackMinutes: change.maxTrackMinutes === undefined ? before.maxTrackMinutes : change.maxTrackMinutes,
           allowDuplicates: change.allowDuplicates ?? before.allowDuplicates,
           autoplay: change.autoplay ?? before.autoplay,
           stay: change.stay ?? before.stay,
@@ -330,12 +337,16 @@ export class Control extends Context.Service<Control, {
   /** With the default caps. */
   static readonly layer = Control.make(defaultCaps)
 
-  /** With the caps of the configuration: MAX_QUEUE_LENGTH and MAX_PLAYLIST_SIZE. */
+  /** With the caps of the configuration: MAX_QUEUE_LENGTH, MAX_PLAYLIST_SIZE and MAX_TRACK_DURATION. */
   static readonly layerConfig = Layer.unwrap(
     Effect.gen(function*() {
       const player = yield* Section.settingsOf(PlayerRegistry.section)
       const sources = yield* Section.settingsOf(resolveSection)
-      return Control.make({ maxQueueLength: player.maxQueueSize, maxPlaylistSize: sources.maxPlaylistSize })
+      return Control.make({
+        maxQueueLength: player.maxQueueSize,
+        maxPlaylistSize: sources.maxPlaylistSize,
+        maxTrackDurationMs: Duration.toMillis(sources.maxTrackDuration)
+      })
     })
   )
 }

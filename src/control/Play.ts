@@ -4,6 +4,7 @@
  * read), and report how far the loading got after every batch.
  */
 import { Clock, Effect, Fiber, Stream } from "effect"
+import { longerThan, trackLimitMs } from "../../schema/GuildRules.ts"
 import type { ChannelId } from "../../schema/Ids.ts"
 import type * as Cmd from "../../schema/PlayerCommand.ts"
 import { Connect, Enqueue, Resume } from "../../schema/PlayerCommand.ts"
@@ -18,7 +19,7 @@ import type { GuildSettingsRepo } from "../persistence/GuildSettingsRepo.ts"
 import type { FailureOf } from "../player/GuildPlayer.ts"
 import type { PlayerRegistry } from "../player/PlayerRegistry.ts"
 import type { Actor } from "./Actor.ts"
-import { NothingFound, NotInVoice, refusal } from "./Refusal.ts"
+import { NothingFound, NotInVoice, refusal, TrackTooLong } from "./Refusal.ts"
 import { awaitStart, type Start } from "./Start.ts"
 
 /**
@@ -55,6 +56,9 @@ export interface PlayProgress {
   readonly queued: ReadonlyArray<{ readonly position: number; readonly track: Track }>
   /** Tracks left out as already queued. */
   readonly skipped: number
+  /** Tracks left out as longer than the guild plays, and that limit in ms. */
+  readonly tooLong: number
+  readonly trackLimitMs: number
   /** Whether the first track, when it started at once, is heard yet; null when it was queued behind others. */
   readonly start: Start | null
   /** How long until the first track, queued behind others, starts; null when it started or a length before it is unknown. */
@@ -81,6 +85,8 @@ export const makePlay = (deps: {
   readonly registry: PlayerRegistry["Service"]
   readonly resolver: Resolver["Service"]
   readonly settings: GuildSettingsRepo["Service"]
+  /** MAX_TRACK_DURATION, in ms: the guild's own limit may only be lower. */
+  readonly maxTrackDurationMs: number
 }) =>
   Effect.fn("Control.play")(function*<E>(actor: Actor, request: PlayRequest<E>) {
     const { registry, resolver } = deps
@@ -89,6 +95,9 @@ export const makePlay = (deps: {
     if (channelId === null) return yield* refusal(new NotInVoice())
     if (request.onAccepted !== undefined) yield* request.onAccepted
     const limits = yield* deps.settings.limits(guildId)
+    const limitMs = trackLimitMs(deps.maxTrackDurationMs, limits.maxTrackMinutes)
+    // The first track left out for its length: when nothing else is queued, the refusal names it.
+    const tooLong: { first: Track | null; count: number } = { first: null, count: 0 }
     const batches = yield* Effect.gen(function*() {
       switch (request.source._tag) {
         case "Query": {
@@ -114,8 +123,12 @@ export const makePlay = (deps: {
     let nextPosition = 1
     const queueBatch = (progress: PlayProgress | null, batch: ResolvedBatch) =>
       Effect.gen(function*() {
-        const [first, ...rest] = batch.tracks
-        if (first === undefined) return progress
+        // Refused before anything plays: a 2 GiB file read as a 37-hour track never reaches FFmpeg.
+        const long = batch.tracks.filter((track) => longerThan(track, limitMs))
+        tooLong.count += long.length
+        tooLong.first ??= long[0] ?? null
+        const [first, ...rest] = long.length === 0 ? batch.tracks : batch.tracks.filter((track) => !longerThan(track, limitMs))
+        if (first === undefined) return progress === null ? progress : { ...progress, tooLong: tooLong.count, batch }
         if (progress === null) yield* Fiber.join(joining)
         const position = !request.next ? "end" as const : progress === null ? "next" as const : nextPosition
         const enqueue = deps.send(
@@ -146,6 +159,8 @@ export const makePlay = (deps: {
             added: reply.added.length,
             queued,
             skipped,
+            tooLong: tooLong.count,
+            trackLimitMs: limitMs,
             start,
             startsInMs: reply.position === 0 ? null : startsInMs(state, yield* Clock.currentTimeMillis, reply.position - 1),
             batch,
@@ -158,6 +173,7 @@ export const makePlay = (deps: {
             added: progress.added + reply.added.length,
             queued: [...progress.queued, ...queued],
             skipped: progress.skipped + skipped,
+            tooLong: tooLong.count,
             batch
           }
         }
@@ -168,6 +184,10 @@ export const makePlay = (deps: {
     const progress = yield* Stream.runFoldEffect(batches, (): PlayProgress | null => null, queueBatch)
     if (progress === null) {
       yield* Fiber.interrupt(joining)
+      if (tooLong.first !== null && tooLong.first.durationMs !== null) {
+        const { title, durationMs } = tooLong.first
+        return yield* refusal(new TrackTooLong({ title, durationMs, limitMs }))
+      }
       return yield* refusal(new NothingFound({ query: null }))
     }
     return { ...progress, done: true }

@@ -1,5 +1,6 @@
 import { Schema } from "effect"
 import { ChannelId } from "../../schema/Ids.ts"
+import { formatMs } from "../../schema/PlayerError.ts"
 import { PlaylistScope } from "../../schema/Playlist.ts"
 
 const channel = (id: string) => `<#${id}>`
@@ -137,12 +138,24 @@ export class PlaylistTooLong extends Schema.TaggedClass<PlaylistTooLong>()("Play
 
 /** A guild's limit above what the bot allows any guild (MAX_QUEUE_LENGTH, MAX_PLAYLIST_SIZE). */
 export class LimitAboveCap extends Schema.TaggedClass<LimitAboveCap>()("LimitAboveCap", {
-  what: Schema.Literals(["queue", "playlist"]),
+  what: Schema.Literals(["queue", "playlist", "track"]),
   cap: Schema.Int
 }) {
   get message() {
+    if (this.what === "track") return `A track here plays at most ${this.cap} minutes (the bot's own limit); pick ${this.cap} or fewer.`
     const holds = this.what === "queue" ? "A queue here holds" : "A playlist here holds"
     return `${holds} at most ${this.cap} tracks (the bot's own limit); pick ${this.cap} or fewer.`
+  }
+}
+
+/** A track longer than the guild plays (the bot's MAX_TRACK_DURATION, or the guild's own lower limit). */
+export class TrackTooLong extends Schema.TaggedClass<TrackTooLong>()("TrackTooLong", {
+  title: Schema.String,
+  durationMs: Schema.Int,
+  limitMs: Schema.Int
+}) {
+  get message() {
+    return `That track is ${formatMs(this.durationMs)} long; this server plays tracks up to ${formatMs(this.limitMs)}.`
   }
 }
 
@@ -246,6 +259,7 @@ export const RefusalReason = Schema.Union([
   BadPlaylistFile,
   PlaylistTooLong,
   LimitAboveCap,
+  TrackTooLong,
   PlaylistEmpty,
   NothingToSave,
   NoSuchPlaylistTrack,

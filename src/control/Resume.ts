@@ -20,7 +20,7 @@ import { Writer } from "../persistence/Writer.ts"
 import { PlayerRegistry } from "../player/PlayerRegistry.ts"
 
 export const section = Section.make({
-  fields: { RESUME_MAX_AGE: DurationText.pipe(withDefault("1 hour")) },
+  fields: { RESUME_MAX_AGE: DurationText("30 days").pipe(withDefault("1 hour")) },
   build: (e) => ({ maxAge: e.RESUME_MAX_AGE })
 })
 

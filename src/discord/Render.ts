@@ -134,6 +134,9 @@ export const playSummary = (progress: PlayProgress): string => {
   const more = progress.added <= 1 ? "" : failed ? `; queued ${progress.added - 1} more` : ` and ${progress.added - 1} more`
   const from = batch.playlist === null ? "" : ` from **${batch.playlist.title}**`
   const skipped = progress.skipped > 0 ? ` (${progress.skipped} already queued, left out)` : ""
+  const long = progress.tooLong > 0
+    ? ` (${plural(progress.tooLong, "track")} longer than ${formatMs(progress.trackLimitMs)}, left out)`
+    : ""
   const loading = progress.done || batch.playlist === null
     ? ""
     : ` — loading ${batch.loaded}${batch.expected === null ? "" : `/${batch.expected}`}…`
@@ -145,7 +148,7 @@ export const playSummary = (progress: PlayProgress): string => {
   const instead = batch.substitution === undefined
     ? ""
     : `\n(From ${batch.substitution.to} instead: ${batch.substitution.from} isn't available right now.)`
-  return `${head}${more}${from}${where}${skipped}${loading}${instead}`
+  return `${head}${more}${from}${where}${skipped}${long}${loading}${instead}`
 }
 
 /** The channel's line about a /search pick, whose menu and answer only the picker sees; null when nothing was added. */

@@ -25,7 +25,7 @@ export const section = Section.make({
     DISCORD_API_BASE: Schema.optionalKey(HttpUrl),
     DISCORD_CDN_BASE: Schema.optionalKey(HttpUrl),
     DISCORD_GUILD_ID: Schema.optionalKey(GuildIdSchema),
-    DISCORD_LOGIN_BACKOFF_MAX: DurationText.pipe(withDefault("1 minute"))
+    DISCORD_LOGIN_BACKOFF_MAX: DurationText("1 hour").pipe(withDefault("1 minute"))
   },
   secrets: ["DISCORD_TOKEN"],
   missing: { DISCORD_TOKEN: missingToken },

@@ -68,6 +68,7 @@ const settingsView = (settings: GuildSettingsView): SettingsView => ({
   crossfade: settings.crossfade,
   maxQueueLength: settings.maxQueueLength,
   maxPlaylistSize: settings.maxPlaylistSize,
+  maxTrackMinutes: settings.maxTrackMinutes,
   allowDuplicates: settings.allowDuplicates,
   djOnly: djOnlyOf(settings.djActions),
   sponsorBlock: settings.sponsorBlock
@@ -234,6 +235,7 @@ export const GuildHandlers = HttpApiBuilder.group(RepriseApi, "guilds", (handler
               crossfade: payload.crossfade,
               maxQueueLength: payload.maxQueueLength,
               maxPlaylistSize: payload.maxPlaylistSize,
+              maxTrackMinutes: payload.maxTrackMinutes,
               allowDuplicates: payload.allowDuplicates,
               djOnly: payload.djOnly,
               sponsorBlock: payload.sponsorBlock

@@ -37,7 +37,7 @@ export const section = Section.make({
       Schema.RedactedFromValue(Schema.NonEmptyString, { label: "DISCORD_CLIENT_SECRET" })
     ),
     PUBLIC_URL: HttpUrl.pipe(withDefault("http://127.0.0.1:8080")),
-    SESSION_TTL: DurationText.pipe(withDefault("7 days"))
+    SESSION_TTL: DurationText("365 days").pipe(withDefault("7 days"))
   },
   secrets: ["DISCORD_CLIENT_SECRET"],
   build: (e): LoginSettings => {

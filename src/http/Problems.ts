@@ -147,6 +147,7 @@ export const problemOf = (error: ControlError): ControlProblem => {
           // The file is the request's body: what is wrong with it is the caller's to fix.
           return new BadRequest({ detail: reason.message })
         case "LimitAboveCap":
+        case "TrackTooLong":
           return new Unprocessable({ detail: reason.message })
         case "NothingFound":
         case "PlaylistNotFound":

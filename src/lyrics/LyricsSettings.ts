@@ -14,7 +14,7 @@ export interface LyricsSettings {
 export const section = Section.make({
   fields: {
     LYRICS_API_BASE: HttpUrl.pipe(withDefault("https://lrclib.net")),
-    LYRICS_TIMEOUT: DurationText.pipe(withDefault("5 seconds"))
+    LYRICS_TIMEOUT: DurationText("1 minute").pipe(withDefault("5 seconds"))
   },
   build: (e): LyricsSettings => ({ apiBase: e.LYRICS_API_BASE.replace(/\/+$/, ""), timeout: e.LYRICS_TIMEOUT })
 })

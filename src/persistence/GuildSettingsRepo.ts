@@ -24,11 +24,13 @@ export const defaultAccessSettings: GuildAccessSettings = {
 export interface GuildLimits {
   readonly maxQueueLength: number | null
   readonly maxPlaylistSize: number | null
+  /** The longest track the guild plays, in minutes; null leaves only the bot's MAX_TRACK_DURATION. */
+  readonly maxTrackMinutes: number | null
   /** Whether a track already queued may be queued again. */
   readonly allowDuplicates: boolean
 }
 
-export const defaultLimits: GuildLimits = { maxQueueLength: null, maxPlaylistSize: null, allowDuplicates: true }
+export const defaultLimits: GuildLimits = { maxQueueLength: null, maxPlaylistSize: null, maxTrackMinutes: null, allowDuplicates: true }
 
 // A name this version does not know (written by a newer one) is left out, not a failed read.
 const knownOnly = <
@@ -50,6 +52,7 @@ const Row = Schema.Struct({
   allow_duplicates: Schema.Boolean,
   max_queue_length: Schema.NullOr(Schema.Number),
   max_playlist_size: Schema.NullOr(Schema.Number),
+  max_track_minutes: Schema.NullOr(Schema.Number),
   dj_actions: knownOnly(DjAction),
   sponsorblock_categories: knownOnly(SponsorCategory),
   autoplay: Schema.Boolean,
@@ -104,7 +107,7 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
       const keepFor = 5_000
       // The ratio is a `real`: through numeric it reads back as written (0.6, not 0.6000000238).
       const queryRow = (guildId: GuildId) =>
-        sql`SELECT dj_role_id, vote_skip_ratio::numeric::float8 AS vote_skip_ratio, allow_duplicates, max_queue_length, max_playlist_size, autoplay,
+        sql`SELECT dj_role_id, vote_skip_ratio::numeric::float8 AS vote_skip_ratio, allow_duplicates, max_queue_length, max_playlist_size, max_track_minutes, autoplay,
           stay_connected, repost_now_playing, dj_actions, sponsorblock_categories, crossfade_seconds FROM guild_settings WHERE guild_id = ${guildId}`.pipe(
           Effect.flatMap(decodeRows),
           Effect.map((rows) => rows[0] ?? null),
@@ -153,6 +156,7 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
         (row): GuildLimits => ({
           maxQueueLength: row.max_queue_length,
           maxPlaylistSize: row.max_playlist_size,
+          maxTrackMinutes: row.max_track_minutes,
           allowDuplicates: row.allow_duplicates
         }),
         defaultLimits
@@ -194,6 +198,7 @@ export class GuildSettingsRepo extends Context.Service<GuildSettingsRepo, {
         const columns = {
           ...(change.maxQueueLength === undefined ? {} : { max_queue_length: change.maxQueueLength }),
           ...(change.maxPlaylistSize === undefined ? {} : { max_playlist_size: change.maxPlaylistSize }),
+          ...(change.maxTrackMinutes === undefined ? {} : { max_track_minutes: change.maxTrackMinutes }),
           ...(change.allowDuplicates === undefined ? {} : { allow_duplicates: change.allowDuplicates })
         }
         if (Object.keys(columns).length === 0) return

@@ -1,4 +1,4 @@
-import { Context, Deferred, Effect, FiberMap, Layer, PubSub, RcMap, Schema, Scope, Stream, type Duration } from "effect"
+import { Context, Deferred, Effect, FiberMap, Layer, PubSub, RcMap, Scope, Stream, type Duration } from "effect"
 import { maxGuildLimit } from "../../schema/GuildRules.ts"
 import type { ChannelId, GuildId } from "../../schema/Ids.ts"
 import type { UserCommand } from "../../schema/PlayerCommand.ts"
@@ -10,7 +10,7 @@ import { initialPlayerState, type PlayerState } from "../../schema/PlayerState.t
 import type { AudioPipeline } from "../audio/AudioPipeline.ts"
 import type { Resolver } from "../resolve/Resolver.ts"
 import { VoiceOutput } from "../voice/VoiceOutput.ts"
-import { Count, DurationText, withDefault } from "../config/Fields.ts"
+import { DurationText, Integer, withDefault } from "../config/Fields.ts"
 import * as Section from "../config/Section.ts"
 import { GuildSettingsRepo } from "../persistence/GuildSettingsRepo.ts"
 import { SponsorBlock } from "../sponsorblock/SponsorBlock.ts"
@@ -171,8 +171,8 @@ export class PlayerRegistry extends Context.Service<PlayerRegistry, {
    */
   static readonly section = Section.make({
     fields: {
-      PLAYER_IDLE_TIMEOUT: DurationText.pipe(withDefault("5 minutes")),
-      MAX_QUEUE_LENGTH: Count(1).check(Schema.isLessThanOrEqualTo(maxGuildLimit, { message: `must be ${maxGuildLimit} or less` })).pipe(withDefault("1000"))
+      PLAYER_IDLE_TIMEOUT: DurationText("1 day").pipe(withDefault("5 minutes")),
+      MAX_QUEUE_LENGTH: Integer(1, maxGuildLimit).pipe(withDefault("1000"))
     },
     build: (e) => ({ idleWindow: e.PLAYER_IDLE_TIMEOUT, maxQueueSize: e.MAX_QUEUE_LENGTH })
   })

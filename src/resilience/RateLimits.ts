@@ -53,7 +53,7 @@ export const section = Section.make({
     RATE_LIMIT_API_USER: BudgetText.pipe(withDefault("60 per minute")),
     RATE_LIMIT_API_GUILD: BudgetText.pipe(withDefault("300 per minute")),
     REDIS_URL: Schema.optionalKey(Schema.RedactedFromValue(RedisUrl, { label: "REDIS_URL" })),
-    REDIS_TIMEOUT: DurationText.pipe(withDefault("150 millis"))
+    REDIS_TIMEOUT: DurationText("10 seconds").pipe(withDefault("150 millis"))
   },
   secrets: ["REDIS_URL"],
   build: (e): RateLimitSettings => ({

@@ -136,6 +136,8 @@ const PENDING_LINKS = 1000
 export interface AudioCacheOptions {
   readonly dir: string
   readonly maxBytes: number
+  /** The largest one track's file may be (MAX_TRACK_SIZE): a download past it stops there, and is no entry. */
+  readonly entryMaxBytes?: number | undefined
   /** For one download, redirects included. */
   readonly downloadTimeout: Duration.Input
   readonly probeTimeout: Duration.Input
@@ -306,7 +308,7 @@ export const make = Effect.fnUntraced(function*(
         (file) =>
           deps.egress.download(
             source.input,
-            { maxBytes: options.maxBytes, timeout: options.downloadTimeout, headers: source.httpHeaders, acceptsType: audioType },
+            { maxBytes: Math.min(options.maxBytes, options.entryMaxBytes ?? options.maxBytes), timeout: options.downloadTimeout, headers: source.httpHeaders, acceptsType: audioType },
             (chunk) => fs("writing the file", () => file.write(chunk)).pipe(Effect.asVoid)
           ),
         (file) => Effect.promise(() => file.close())

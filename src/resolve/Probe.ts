@@ -9,6 +9,8 @@ const Tags = Schema.optional(Schema.Record(Schema.String, Schema.String))
 const ProbeStream = Schema.Struct({
   codec_type: Schema.optional(Schema.String),
   codec_name: Schema.optional(Schema.String),
+  sample_rate: Schema.optional(Schema.String),
+  channels: Schema.optional(Schema.Number),
   tags: Tags
 })
 const ProbeJson = Schema.Struct({
@@ -126,6 +128,11 @@ export const probe = (
     Effect.flatMap((json) => {
       const audio = json.streams?.find((s) => s.codec_type === "audio")
       if (audio === undefined) return fail(new NotFound({ message: "That file has no audio." }))
+      // Noise named .mp3 has frame syncs enough for ffprobe to call it MP3, with no sample rate and
+      // no channels: FFmpeg would fail on its first frame, after the bot had joined to play it.
+      if (audio.sample_rate === "0" || audio.channels === 0) {
+        return fail(new NotFound({ message: "That file could not be read as audio.", detail: "an audio stream of no sample rate or no channels" }))
+      }
       const formatName = json.format?.format_name ?? "unknown"
       const audioCodec = audio.codec_name ?? "unknown"
       const seconds = Number(json.format?.duration)

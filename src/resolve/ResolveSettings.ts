@@ -1,7 +1,8 @@
 import { type Duration, Option, type Redacted, Schema } from "effect"
 import { existsSync } from "node:fs"
 import { createRequire } from "node:module"
-import { Count, DurationText, Flag, HttpUrl, withDefault } from "../config/Fields.ts"
+import { maxGuildLimit } from "../../schema/GuildRules.ts"
+import { DurationText, Flag, HttpUrl, Integer, withDefault } from "../config/Fields.ts"
 import * as Section from "../config/Section.ts"
 
 /** Settings of track resolution, read once at start-up from the configuration. */
@@ -44,6 +45,10 @@ export interface ResolverSettings {
   readonly allowPrivateNetwork: boolean
   readonly maxPlaylistSize: number
   readonly playlistBatchSize: number
+  /** The longest track played (a guild may set a lower limit); longer ones are refused before they play. */
+  readonly maxTrackDuration: Duration.Duration
+  /** The largest file played from a link; a server's Content-Length over it is refused before anything is downloaded. */
+  readonly maxTrackSizeBytes: number
   readonly attachmentMaxBytes: number
   readonly queryMaxLength: number
   readonly autocompleteTimeout: Duration.Duration
@@ -70,37 +75,39 @@ export const section = Section.make({
   fields: {
     YTDLP_PATH: Schema.optionalKey(Schema.NonEmptyString),
     YTDLP_COOKIES: Schema.optionalKey(Schema.NonEmptyString),
-    YTDLP_CONCURRENCY: Count(1).pipe(withDefault("3")),
-    YTDLP_QUEUE_TIMEOUT: DurationText.pipe(withDefault("20 seconds")),
-    YTDLP_MAX_QUEUE: Count(0).pipe(withDefault("100")),
-    YTDLP_TIMEOUT: DurationText.pipe(withDefault("30 seconds")),
+    YTDLP_CONCURRENCY: Integer(1, 64).pipe(withDefault("3")),
+    YTDLP_QUEUE_TIMEOUT: DurationText("10 minutes").pipe(withDefault("20 seconds")),
+    YTDLP_MAX_QUEUE: Integer(0, 10_000).pipe(withDefault("100")),
+    YTDLP_TIMEOUT: DurationText("10 minutes").pipe(withDefault("30 seconds")),
     YTDLP_JS_RUNTIME: Schema.NonEmptyString.pipe(withDefault("node")),
     YTDLP_EXTRA_ARGS: Schema.optionalKey(Schema.String),
     YTDLP_SEARCH_PREFIX: Schema.NonEmptyString.pipe(withDefault("ytsearch")),
     FALLBACK_SEARCH_PREFIX: Schema.NonEmptyString.pipe(withDefault("scsearch")),
-    FALLBACK_MATCH_TOLERANCE: DurationText.pipe(withDefault("5 seconds")),
-    RESOLVE_RETRIES: Count(0).pipe(withDefault("2")),
-    RESOLVE_RETRY_BASE: DurationText.pipe(withDefault("500 millis")),
-    BREAKER_FAILURES: Count(1).pipe(withDefault("5")),
-    BREAKER_OPEN_DURATION: DurationText.pipe(withDefault("30 seconds")),
-    RESOLVE_CACHE_CAPACITY: Count(1).pipe(withDefault("1000")),
-    RESOLVE_CACHE_TTL: DurationText.pipe(withDefault("1 hour")),
+    FALLBACK_MATCH_TOLERANCE: DurationText("10 minutes").pipe(withDefault("5 seconds")),
+    RESOLVE_RETRIES: Integer(0, 10).pipe(withDefault("2")),
+    RESOLVE_RETRY_BASE: DurationText("1 minute").pipe(withDefault("500 millis")),
+    BREAKER_FAILURES: Integer(1, 1000).pipe(withDefault("5")),
+    BREAKER_OPEN_DURATION: DurationText("1 hour").pipe(withDefault("30 seconds")),
+    RESOLVE_CACHE_CAPACITY: Integer(1, 1_000_000).pipe(withDefault("1000")),
+    RESOLVE_CACHE_TTL: DurationText("7 days").pipe(withDefault("1 hour")),
     SPOTIFY_CLIENT_ID: Schema.optionalKey(Schema.NonEmptyString),
     SPOTIFY_CLIENT_SECRET: Schema.optionalKey(
       Schema.RedactedFromValue(Schema.NonEmptyString, { label: "SPOTIFY_CLIENT_SECRET" })
     ),
     SPOTIFY_API_BASE: HttpUrl.pipe(withDefault("https://api.spotify.com/v1")),
     SPOTIFY_ACCOUNTS_BASE: HttpUrl.pipe(withDefault("https://accounts.spotify.com")),
-    SPOTIFY_MATCH_TOLERANCE: DurationText.pipe(withDefault("5 seconds")),
-    SOURCES_HTTP_TIMEOUT: DurationText.pipe(withDefault("10 seconds")),
+    SPOTIFY_MATCH_TOLERANCE: DurationText("10 minutes").pipe(withDefault("5 seconds")),
+    SOURCES_HTTP_TIMEOUT: DurationText("10 minutes").pipe(withDefault("10 seconds")),
     SOURCES_ALLOW_PRIVATE_NETWORK: Flag.pipe(withDefault("false")),
     MUSIC_DIR: Schema.optionalKey(Schema.NonEmptyString),
-    MAX_PLAYLIST_SIZE: Count(1).pipe(withDefault("1000")),
-    PLAYLIST_BATCH_SIZE: Count(1).pipe(withDefault("50")),
-    ATTACHMENT_MAX_BYTES: Count(1).pipe(withDefault(String(25 * 1024 * 1024))),
-    QUERY_MAX_LENGTH: Count(1).pipe(withDefault("200")),
-    AUTOCOMPLETE_TIMEOUT: DurationText.pipe(withDefault("2 seconds")),
-    AUDIO_CACHE_MAX_BYTES: Count(0).pipe(withDefault(String(2 * 1024 ** 3)))
+    MAX_PLAYLIST_SIZE: Integer(1, maxGuildLimit).pipe(withDefault("1000")),
+    PLAYLIST_BATCH_SIZE: Integer(1, 1000).pipe(withDefault("50")),
+    MAX_TRACK_DURATION: DurationText("1 day").pipe(withDefault("3 hours")),
+    MAX_TRACK_SIZE: Integer(1024 ** 2, 16 * 1024 ** 3).pipe(withDefault(String(512 * 1024 ** 2))),
+    ATTACHMENT_MAX_BYTES: Integer(1, 1024 ** 3).pipe(withDefault(String(25 * 1024 * 1024))),
+    QUERY_MAX_LENGTH: Integer(1, 6000).pipe(withDefault("200")),
+    AUTOCOMPLETE_TIMEOUT: DurationText("3 seconds").pipe(withDefault("2 seconds")),
+    AUDIO_CACHE_MAX_BYTES: Integer(0, 1024 ** 4).pipe(withDefault(String(2 * 1024 ** 3)))
   },
   secrets: ["SPOTIFY_CLIENT_SECRET"],
   build: (e): ResolverSettings => ({
@@ -136,6 +143,8 @@ export const section = Section.make({
     allowPrivateNetwork: e.SOURCES_ALLOW_PRIVATE_NETWORK,
     maxPlaylistSize: e.MAX_PLAYLIST_SIZE,
     playlistBatchSize: e.PLAYLIST_BATCH_SIZE,
+    maxTrackDuration: e.MAX_TRACK_DURATION,
+    maxTrackSizeBytes: e.MAX_TRACK_SIZE,
     attachmentMaxBytes: e.ATTACHMENT_MAX_BYTES,
     queryMaxLength: e.QUERY_MAX_LENGTH,
     autocompleteTimeout: e.AUTOCOMPLETE_TIMEOUT,

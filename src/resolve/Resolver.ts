@@ -99,6 +99,7 @@ export class Resolver extends Context.Service<Resolver, {
     const audio = options?.audioCacheDir === undefined ? AudioCache.off : yield* AudioCache.make({
       dir: options.audioCacheDir,
       maxBytes: settings.audioCacheMaxBytes,
+      entryMaxBytes: settings.maxTrackSizeBytes,
       // A whole file, at the pace the site sends it: an hour of podcast on a slow link.
       downloadTimeout: "30 minutes",
       probeTimeout: settings.httpTimeout

@@ -14,7 +14,7 @@ export interface SponsorBlockSettings {
 export const section = Section.make({
   fields: {
     SPONSORBLOCK_API_BASE: HttpUrl.pipe(withDefault("https://sponsor.ajay.app")),
-    SPONSORBLOCK_TIMEOUT: DurationText.pipe(withDefault("2 seconds"))
+    SPONSORBLOCK_TIMEOUT: DurationText("1 minute").pipe(withDefault("2 seconds"))
   },
   build: (e): SponsorBlockSettings => ({
     apiBase: e.SPONSORBLOCK_API_BASE.replace(/\/+$/, ""),

@@ -306,7 +306,7 @@ const make = Effect.fnUntraced(function*(options: DiscordVoiceOptions) {
 
 /** VOICE_ALONE_TIMEOUT: how long the bot stays in a voice channel nobody else is in. */
 const section = Section.make({
-  fields: { VOICE_ALONE_TIMEOUT: DurationText.pipe(withDefault("2 minutes")) },
+  fields: { VOICE_ALONE_TIMEOUT: DurationText("1 day").pipe(withDefault("2 minutes")) },
   build: (e): DiscordVoiceOptions => ({ aloneTimeout: e.VOICE_ALONE_TIMEOUT })
 })
 

@@ -32,27 +32,33 @@ const members = () =>
     [dave, { userId: dave, roleIds: [], manager: true, voiceChannelId: music }]
   ])
 
-/** Every query is one track named after it; "nothing" finds nothing. */
+const fileTrack = (name: string, durationMs: number, requester: UserId) =>
+  new Track({
+    id: `file:${name}`,
+    kind: "file",
+    location: `/m/${name}-${durationMs}.flac`,
+    title: name,
+    author: null,
+    durationMs,
+    artworkUrl: null,
+    requester
+  })
+
+/** A playlist of a 10-minute, a 4-hour and a 1-minute track. */
+const mixed = [["ten", 600_000], ["four-hours", 14_400_000], ["one", 60_000]] as const
+
+/** Every query is one 10-minute track named after it; "nothing" finds nothing; "mixed" is a playlist of `mixed`. */
 const resolver = Layer.mock(Resolver, {
   resolveStream: (query, requester) =>
     Stream.make({
       tracks: query === "nothing"
         ? []
-        : [
-          new Track({
-            id: `file:${query}`,
-            kind: "file",
-            location: `/m/${query}-600000.flac`,
-            title: query,
-            author: null,
-            durationMs: 600_000,
-            artworkUrl: null,
-            requester
-          })
-        ],
-      playlist: null,
-      loaded: 1,
-      expected: 1
+        : query === "mixed"
+        ? mixed.map(([name, ms]) => fileTrack(name, ms, requester))
+        : [fileTrack(query, 600_000, requester)],
+      playlist: query === "mixed" ? { id: "mixed", title: "Mixed", url: null, totalCount: 3, truncated: false } : null,
+      loaded: query === "mixed" ? 3 : 1,
+      expected: query === "mixed" ? 3 : 1
     }),
   autocomplete: (query) => Effect.succeed(query === "nothing" ? [] : [{ name: query, value: query }])
 })
@@ -130,6 +136,7 @@ describe("the application core, without Discord", () => {
         djActions: ["volume", "effects", "stop", "clear"],
         maxQueueLength: null,
         maxPlaylistSize: null,
+        maxTrackMinutes: null,
         allowDuplicates: true,
         autoplay: false,
         stay: false,
@@ -177,6 +184,32 @@ describe("the application core, without Discord", () => {
       const faded = yield* control.settings(owner, { crossfade: 4 })
       assert.deepStrictEqual([faded.before.crossfade, faded.after.crossfade], [0, 4])
       assert.strictEqual((yield* control.settings(owner, {})).before.crossfade, 4)
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("a track longer than the bot's limit or the guild's lower one is refused, naming the limit; a playlist leaves it out", () => {
+    const { layer } = setup()
+    return Effect.gen(function*() {
+      const control = yield* Control
+      const owner = yield* as(dave)
+      // The bot's own limit (MAX_TRACK_DURATION, 3 hours by default): the 4-hour track is left out, the others play.
+      const loaded = yield* play(owner, "mixed")
+      assert.deepStrictEqual(loaded.queued.map((q) => q.track.title), ["ten", "one"])
+      assert.deepStrictEqual([loaded.tooLong, loaded.trackLimitMs], [1, 10_800_000])
+
+      const above = yield* control.settings(owner, { maxTrackMinutes: 181 }).pipe(Effect.flip)
+      assert.strictEqual(above.message, "A track here plays at most 180 minutes (the bot's own limit); pick 180 or fewer.")
+      const set = yield* control.settings(owner, { maxTrackMinutes: 5 })
+      assert.deepStrictEqual([set.before.maxTrackMinutes, set.after.maxTrackMinutes], [null, 5])
+      const refused = yield* play(owner, "long").pipe(Effect.flip)
+      assert.strictEqual(refused._tag, "Refusal")
+      assert.strictEqual(refused.message, "That track is 10:00 long; this server plays tracks up to 5:00.")
+      assert.notInclude((yield* control.view(guild)).queue.upcoming.map((e) => e.track.title), "long")
+      const again = yield* play(owner, "mixed")
+      assert.deepStrictEqual([again.queued.map((q) => q.track.title), again.tooLong], [["one"], 2])
+
+      yield* control.settings(owner, { maxTrackMinutes: null })
+      assert.strictEqual((yield* play(owner, "long")).queued[0]?.track.title, "long", "no limit of the guild's own: the bot's applies")
     }).pipe(Effect.provide(layer))
   })
 

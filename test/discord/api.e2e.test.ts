@@ -198,6 +198,7 @@ describe("Reprise's HTTP API against the fake Discord", () => {
     assert.strictEqual((await call("POST", `${guild()}/player/resume`)).body.paused, false)
     const sought = await call("POST", `${guild()}/player/seek`, { positionMs: 30_000 })
     assert.isAtLeast(sought.body.current.positionMs, 30_000)
+    assertProblem(await call("POST", `${guild()}/player/seek`, { positionMs: 86_400_001 }), 400, /payload\.positionMs/)
     const skipped = await call("POST", `${guild()}/player/skip`)
     assert.notStrictEqual(skipped.body.current?.url, h.files.url("/a440.ogg"))
     assert.strictEqual((await call("POST", `${guild()}/player/previous`)).body.current.url, h.files.url("/a440.ogg"))
@@ -246,6 +247,7 @@ describe("Reprise's HTTP API against the fake Discord", () => {
       crossfade: 0,
       maxQueueLength: null,
       maxPlaylistSize: null,
+      maxTrackMinutes: null,
       allowDuplicates: true,
       djOnly: { pause: false, seek: false, skip: false, queue: false, loop: false, volume: true, effects: true, stop: true, clear: true },
       sponsorBlock: ["music_offtopic"]
@@ -267,6 +269,11 @@ describe("Reprise's HTTP API against the fake Discord", () => {
     assert.strictEqual(reposting.body.repost, true)
     assert.strictEqual((await call("GET", `${guild()}/settings`)).body.repost, true)
     assertProblem(await call("PATCH", `${guild()}/settings`, { crossfade: 13 }), 400, /payload\.crossfade/)
+    assertProblem(await call("PATCH", `${guild()}/settings`, { maxTrackMinutes: 0 }), 400, /payload\.maxTrackMinutes/)
+    assertProblem(await call("PATCH", `${guild()}/settings`, { maxTrackMinutes: 181 }), 422, /at most 180 minutes/)
+    assert.deepInclude((await call("PATCH", `${guild()}/settings`, { maxTrackMinutes: 90 })).body, { maxTrackMinutes: 90 })
+    await command(h.fake, ids.alice, "settings", {}, /Tracks: at most 1:30:00 long/)
+    await command(h.fake, ids.alice, "settings", { tracklimit: 0 }, /Tracks: no length limit of this server's own/)
     assert.deepInclude((await call("PATCH", `${guild()}/settings`, { crossfade: 3 })).body, { crossfade: 3 })
     await command(h.fake, ids.alice, "settings", {}, /Crossfade: 3 s between tracks/)
     await command(h.fake, ids.alice, "settings", { crossfade: 0 }, /Crossfade is off/)

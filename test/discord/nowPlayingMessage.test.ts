@@ -142,6 +142,8 @@ describe("queue times", () => {
       added: 1,
       queued: [],
       skipped: 0,
+      tooLong: 0,
+      trackLimitMs: 10_800_000,
       start: null,
       startsInMs: startsIn,
       batch: { tracks: [lead], playlist: null, loaded: 1, expected: 1 },

@@ -106,6 +106,10 @@ describe("Reprise against the fake Discord: playback", () => {
     const bad = await command(fake, ids.alice, "seek", { position: "soon" })
     assert.ok(bad.answer.message.flags & 64, "a bad position is answered privately")
     assert.match(bad.text, /position/)
+    // A 400-digit position is a bad option like any other, answered kindly, never an internal error.
+    const huge = await command(fake, ids.alice, "seek", { position: "9".repeat(400) })
+    assert.ok(huge.answer.message.flags & 64)
+    assert.match(huge.text, /`position` isn't valid: use minutes and seconds like 1:23, or a number of seconds, up to 24:00:00/)
   }, 30_000)
 
   it("/play queues the next tone, /queue pages, and /skip moves on to it", async () => {

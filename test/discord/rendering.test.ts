@@ -37,6 +37,12 @@ describe("option parsing and rendering", () => {
     assert.isNull(parsePosition("1:75"))
     assert.isNull(parsePosition("soon"))
     assert.isNull(parsePosition("-3"))
+    // Bounded before it is read: a 400-digit value once became Infinity and an internal error.
+    assert.isNull(parsePosition("9".repeat(400)))
+    assert.isNull(parsePosition(`1:${"0".repeat(300)}1`))
+    assert.isNull(parsePosition("1e9"))
+    assert.strictEqual(parsePosition("24:00:00"), 86_400_000)
+    assert.isNull(parsePosition("24:00:01"), "no track plays past a day")
   })
 
   it("shows the chapter playing in now playing, when the track has chapters", () => {
@@ -149,6 +155,8 @@ describe("option parsing and rendering", () => {
       added: lead === null ? 0 : 1,
       queued: [],
       skipped: lead === null ? 1 : 0,
+      tooLong: 0,
+      trackLimitMs: 10_800_000,
       batch: { tracks: [], playlist: null, loaded: 1, expected: 1 },
       done: true,
       start: null,

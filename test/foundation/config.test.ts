@@ -97,12 +97,58 @@ describe("configuration", () => {
           "YTDLP_CONCURRENCY"
         ]
       )
-      assert.strictEqual(byKey.get("YTDLP_CONCURRENCY"), "YTDLP_CONCURRENCY must be 1 or more")
-      assert.strictEqual(byKey.get("VOLUME_REFERENCE_GAIN"), "VOLUME_REFERENCE_GAIN must be a number between 0.05 and 1")
-      assert.strictEqual(byKey.get("HTTP_PORT"), "HTTP_PORT must be a port number between 0 and 65535")
+      assert.strictEqual(byKey.get("YTDLP_CONCURRENCY"), "YTDLP_CONCURRENCY must be an integer from 1 to 64, got 0")
+      assert.strictEqual(byKey.get("VOLUME_REFERENCE_GAIN"), "VOLUME_REFERENCE_GAIN must be a number from 0.05 to 1, got 2")
+      assert.strictEqual(byKey.get("HTTP_PORT"), "HTTP_PORT must be an integer from 0 to 65535, got 99999")
       assert.strictEqual(byKey.get("DATABASE_URL"), "DATABASE_URL must be a postgres:// or postgresql:// URL")
       assert.match(byKey.get("LOG_LEVEL")!, /"trace" \| "debug" \| "info"/)
       assert.notInclude(error.message, "hunter2", "a secret's value is never echoed back")
+    }))
+
+  it.effect("reads numbers only as decimal digits, within a range the error names", () =>
+    Effect.gen(function*() {
+      const refused = (env: Record<string, string>) =>
+        Effect.map(Effect.flip(decodeConfig({ DISCORD_TOKEN: token, ...env }, false)), (error) => error.problems)
+      // Each was once read as some other number: 0x1F90 as 8080, 8e3 as 8000, 1e9 processes.
+      for (const value of ["0x1F90", "8e3", "-1", "1.5", "+80", " 80", "Infinity", "9".repeat(400)]) {
+        assert.deepStrictEqual(
+          yield* refused({ HTTP_PORT: value }),
+          [`HTTP_PORT must be an integer from 0 to 65535, got ${value.length > 40 ? `${value.slice(0, 40)}…` : value}`]
+        )
+      }
+      assert.deepStrictEqual(yield* refused({ YTDLP_CONCURRENCY: "1e9" }), [
+        "YTDLP_CONCURRENCY must be an integer from 1 to 64, got 1e9"
+      ])
+      assert.deepStrictEqual(yield* refused({ YTDLP_CONCURRENCY: "65", RESOLVE_RETRIES: "1000000" }), [
+        "YTDLP_CONCURRENCY must be an integer from 1 to 64, got 65",
+        "RESOLVE_RETRIES must be an integer from 0 to 10, got 1000000"
+      ])
+      assert.deepStrictEqual(yield* refused({ MAX_QUEUE_LENGTH: "10001", AUDIO_CACHE_MAX_BYTES: "1e12" }), [
+        "MAX_QUEUE_LENGTH must be an integer from 1 to 10000, got 10001",
+        "AUDIO_CACHE_MAX_BYTES must be an integer from 0 to 1099511627776, got 1e12"
+      ])
+      assert.deepStrictEqual(yield* refused({ VOLUME_REFERENCE_GAIN: "5e-1" }), [
+        "VOLUME_REFERENCE_GAIN must be a number from 0.05 to 1, got 5e-1"
+      ])
+      // The bounds themselves are accepted, written plainly.
+      const edges = yield* decodeConfig({ DISCORD_TOKEN: token, HTTP_PORT: "65535", YTDLP_CONCURRENCY: "64", RESOLVE_RETRIES: "0" }, false)
+      assert.strictEqual(edges.http.port, 65535)
+      assert.strictEqual(edges.sources.ytdlp.concurrency, 64)
+      assert.strictEqual(edges.sources.retry.times, 0)
+    }))
+
+  it.effect("bounds every duration, naming the longest it takes", () =>
+    Effect.gen(function*() {
+      for (const value of ["Infinity", "99999999999999999999 hours", "0 seconds", "-5 seconds", "soon"]) {
+        const error = yield* Effect.flip(decodeConfig({ DISCORD_TOKEN: token, YTDLP_TIMEOUT: value }, false))
+        assert.deepStrictEqual(error.problems, [
+          `YTDLP_TIMEOUT must be a duration from 1 millisecond to 10 minutes such as "30 seconds" or "5 minutes", got ${value}`
+        ])
+      }
+      const error = yield* Effect.flip(decodeConfig({ DISCORD_TOKEN: token, RATE_LIMIT_COMMANDS: "1000000000 per second" }, false))
+      assert.match(error.problems[0]!, /^RATE_LIMIT_COMMANDS must be a budget .*a count from 1 to 1000000/)
+      const config = yield* decodeConfig({ DISCORD_TOKEN: token, YTDLP_TIMEOUT: "10 minutes" }, false)
+      assert.strictEqual(Duration.toMillis(config.sources.ytdlp.timeout), 600_000)
     }))
 
   it.effect("never shows the token when the configuration is printed, logged or serialised", () =>

@@ -17,7 +17,11 @@ const t = (name: string) => track(name, { location: `/m/${name}-100.flac`, durat
 /** "Related" tracks in a fixed order; the source skips whatever the player says it played recently. */
 const catalogue = [t("a"), t("b"), t("c")]
 
-const setup = (enabledGuilds: ReadonlyArray<GuildId>) => {
+const setup = (enabledGuilds: ReadonlyArray<GuildId>, options: {
+  readonly catalogue?: ReadonlyArray<Track>
+  readonly trackLimitMs?: number
+} = {}) => {
+  const related = options.catalogue ?? catalogue
   const fake = makeFakeAudio()
   const asked: Array<ReadonlyArray<string>> = []
   const registry = PlayerRegistry.layer().pipe(Layer.provide(fake.layer))
@@ -27,8 +31,9 @@ const setup = (enabledGuilds: ReadonlyArray<GuildId>) => {
     related: (_after: Track, recentIds: ReadonlyArray<string>) =>
       Effect.sync(() => {
         asked.push(recentIds)
-        return Option.fromUndefinedOr(catalogue.find((candidate) => !recentIds.includes(candidate.id)))
-      })
+        return Option.fromUndefinedOr(related.find((candidate) => !recentIds.includes(candidate.id)))
+      }),
+    ...(options.trackLimitMs === undefined ? {} : { trackLimitMs: () => Effect.succeed(options.trackLimitMs!) })
   }
   return { asked, layer: Layer.effectDiscard(Effect.forkScoped(autoplay(sources))).pipe(Layer.provideMerge(registry)) }
 }
@@ -68,6 +73,25 @@ describe("autoplay", () => {
       yield* advance("20 millis")
       assert.deepStrictEqual(asked.map((ids) => [...ids].sort()), [["file:a"]], "asked once, right after the skip")
       assert.deepStrictEqual(yield* titles(registry, guildA), ["a", "b"])
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("passes over a related track longer than the guild plays, and says it found nothing after a few", () => {
+    const long = (name: string) => track(name, { location: `/m/${name}-900.flac`, durationMs: 900 })
+    const { asked, layer } = setup([guildA], {
+      catalogue: [long("x"), t("b"), long("y"), long("z"), long("w")],
+      trackLimitMs: 500
+    })
+    return Effect.gen(function*() {
+      const registry = yield* PlayerRegistry
+      const events = yield* registry.subscribe
+      yield* registry.send(guildA, new Cmd.Enqueue({ tracks: [t("a")], position: "end", requester: user }))
+      for (let i = 0; i < 6; i++) yield* advance("200 millis")
+      assert.deepStrictEqual(yield* titles(registry, guildA), ["a", "b"], "x, y, z and w are never queued")
+      // After b: y, z and w are each passed over, and the third lookup is the last.
+      assert.lengthOf(asked, 5)
+      const said = (yield* PubSub.takeAll(events)).filter((e) => e._tag === "AutoplayFoundNothing")
+      assert.deepStrictEqual(said.map((e) => e.after), ["b"])
     }).pipe(Effect.provide(layer))
   })
 

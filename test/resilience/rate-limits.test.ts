@@ -116,8 +116,8 @@ describe("rate-limit configuration", () => {
     assert.isTrue(Result.isFailure(decoded))
     if (!Result.isFailure(decoded)) return
     assert.deepStrictEqual(decoded.failure, [
-      "RATE_LIMIT_COMMANDS must be a budget such as \"10 per 20 seconds\" or \"120 per minute\" (a count of 1 or more)",
-      "RATE_LIMIT_API_KEY must be a budget such as \"10 per 20 seconds\" or \"120 per minute\" (a count of 1 or more)",
+      "RATE_LIMIT_COMMANDS must be a budget such as \"10 per 20 seconds\" or \"120 per minute\" (a count from 1 to 1000000, a window of a day at most)",
+      "RATE_LIMIT_API_KEY must be a budget such as \"10 per 20 seconds\" or \"120 per minute\" (a count from 1 to 1000000, a window of a day at most)",
       "REDIS_URL must be a redis:// or rediss:// URL"
     ])
   })

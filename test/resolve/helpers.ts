@@ -50,6 +50,8 @@ export const settings = (over: {
   allowPrivateNetwork: over.allowPrivateNetwork ?? true,
   maxPlaylistSize: over.maxPlaylistSize ?? 1000,
   playlistBatchSize: over.playlistBatchSize ?? 50,
+  maxTrackDuration: over.maxTrackDuration ?? Duration.hours(3),
+  maxTrackSizeBytes: over.maxTrackSizeBytes ?? 512 * 1024 ** 2,
   attachmentMaxBytes: over.attachmentMaxBytes ?? 25 * 1024 * 1024,
   queryMaxLength: over.queryMaxLength ?? 200,
   autocompleteTimeout: over.autocompleteTimeout ?? Duration.seconds(2),

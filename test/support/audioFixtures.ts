@@ -134,3 +134,22 @@ export const generateCorruptFile = async (dir: string, name = "corrupt.mp3"): Pr
   await writeFile(path, bytes)
   return path
 }
+
+/**
+ * Noise named as audio: `length` bytes of xorshift noise. Long enough (300 kB), ffprobe finds MP3
+ * frame syncs in it and calls it an MP3 stream, with no sample rate and no channels; FFmpeg then
+ * fails to decode a single frame ("Header missing").
+ */
+export const noiseBytes = (length = 300_000, seed = 1): Uint8Array => {
+  const bytes = new Uint8Array(length)
+  let x = Math.imul(seed, 2654435761) >>> 0
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13
+    x >>>= 0
+    x ^= x >>> 17
+    x ^= x << 5
+    x >>>= 0
+    bytes[i] = x & 255
+  }
+  return bytes
+}

@@ -1,5 +1,6 @@
 /** Moving through playback: /pause, /resume, /skip, /skipto, /previous, /seek, /stop, /leave. */
 import { Schema } from "effect"
+import { maxTrackMinutes } from "../../../schema/GuildRules.ts"
 import { formatMs } from "../../../schema/PlayerError.ts"
 import { skipText, trackLine } from "../Render.ts"
 import { guildCommand, Position, slash } from "./Command.ts"
@@ -42,27 +43,34 @@ export const previous = slash({
   render: (reply) => ({ content: `Back to ${trackLine(reply.now.track)}` })
 })
 
-/** "1:23", "1:02:03" or plain seconds ("83", "83.5") to milliseconds. */
+/** No track plays longer than a day (MAX_TRACK_DURATION's most), so no position past it means anything. */
+const maxPositionMs = maxTrackMinutes * 60_000
+
+/**
+ * "1:23", "1:02:03" or plain seconds ("83", "83.5") to milliseconds; null past a day. Each part's
+ * digits are bounded before they are read, so a 400-digit value is a bad option, not Infinity.
+ */
 export const parsePosition = (text: string): number | null => {
   const trimmed = text.trim()
-  if (!/^(\d+:){0,2}\d+(\.\d+)?$/.test(trimmed)) return null
+  if (!/^(\d{1,5}:){0,2}\d{1,5}(\.\d{1,3})?$/.test(trimmed)) return null
   const parts = trimmed.split(":").map(Number)
   if (parts.slice(1).some((p) => p >= 60)) return null
   const seconds = parts.reduce((total, part) => total * 60 + part, 0)
-  return Math.round(seconds * 1000)
+  const ms = Math.round(seconds * 1000)
+  return ms <= maxPositionMs ? ms : null
 }
 
 const SeekOptions = Schema.Struct({
   position: Schema.String.check(
     Schema.makeFilter((text: string) => parsePosition(text) !== null, {
-      message: "use minutes and seconds like 1:23, or a number of seconds"
+      message: `use minutes and seconds like 1:23, or a number of seconds, up to ${formatMs(maxPositionMs)}`
     })
   )
 })
 
 export const seek = slash({
   data: guildCommand("seek", "Jump to a time in the current track")
-    .addStringOption((o) => o.setName("position").setDescription("Like 1:23, or seconds").setRequired(true))
+    .addStringOption((o) => o.setName("position").setDescription("Like 1:23, or seconds").setRequired(true).setMaxLength(16))
     .toJSON(),
   options: SeekOptions,
   run: (control, actor, options) => control.seek(actor, parsePosition(options.position) ?? 0),

@@ -1,6 +1,6 @@
 /**
  * /settings [djrole] [nodj] [voteskip] [autoplay] [stay] [repost] [crossfade] [queuelimit] [playlistlimit]
- * [duplicates] [djonly] [everyone] [sponsorblock]: Manage Server, or the DJ role once there is one.
+ * [tracklimit] [duplicates] [djonly] [everyone] [sponsorblock]: Manage Server, or the DJ role once there is one.
  */
 import { Schema, SchemaTransformation } from "effect"
 import {
@@ -9,9 +9,11 @@ import {
   djActions,
   type DjOnlyChange,
   maxCrossfadeSeconds,
-  maxGuildLimit
+  maxGuildLimit,
+  maxTrackMinutes
 } from "../../../schema/GuildRules.ts"
 import { RoleId } from "../../../schema/Ids.ts"
+import { formatMs } from "../../../schema/PlayerError.ts"
 import { categoryText, SponsorCategory, sponsorCategories } from "../../../schema/Segments.ts"
 import type { SettingsOutcome } from "../../control/Control.ts"
 import { guildCommand, slash } from "./Command.ts"
@@ -41,6 +43,10 @@ const limitText = (what: string, limit: number | null) =>
 const limitOption = (value: number | undefined) => value === undefined ? undefined : value === 0 ? null : value
 
 const GuildLimitOption = Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: maxGuildLimit }))
+const TrackLimitOption = Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: maxTrackMinutes }))
+
+const trackLimitText = (minutes: number | null) =>
+  minutes === null ? "Tracks: no length limit of this server's own" : `Tracks: at most ${formatMs(minutes * 60_000)} long`
 
 const words = (text: string) => text.toLowerCase().split(/[\s,]+/).filter((w) => w !== "")
 const isOff = (text: string) => ["off", "none"].includes(text.trim().toLowerCase())
@@ -96,6 +102,7 @@ const settingsText = ({ applied, before }: SettingsOutcome): string => {
   }
   if (applied.maxQueueLength !== undefined) changes.push(`${limitText("Queue", applied.maxQueueLength)}.`)
   if (applied.maxPlaylistSize !== undefined) changes.push(`${limitText("Playlists", applied.maxPlaylistSize)}.`)
+  if (applied.maxTrackMinutes !== undefined) changes.push(`${trackLimitText(applied.maxTrackMinutes)}.`)
   if (applied.allowDuplicates !== undefined) {
     changes.push(
       applied.allowDuplicates
@@ -127,6 +134,7 @@ const settingsText = ({ applied, before }: SettingsOutcome): string => {
     crossfadeText(before.crossfade),
     limitText("Queue", before.maxQueueLength),
     limitText("Playlists", before.maxPlaylistSize),
+    trackLimitText(before.maxTrackMinutes),
     `Duplicates in the queue: ${before.allowDuplicates ? "allowed" : "refused"}`,
     `Only DJs may: ${kept.length === 0 ? "nothing (they still skip without a vote)" : kept.join("; ")}`,
     `SponsorBlock skips: ${before.sponsorBlock.length === 0 ? "nothing (off)" : skippedText(before.sponsorBlock)}`
@@ -172,6 +180,10 @@ export const settings = slash({
       o.setName("playlistlimit").setDescription("Most tracks a playlist may hold or load (0: no limit of this server's own)")
         .setMinValue(0).setMaxValue(maxGuildLimit)
     )
+    .addIntegerOption((o) =>
+      o.setName("tracklimit").setDescription("Longest track played, in minutes (0: no limit of this server's own)")
+        .setMinValue(0).setMaxValue(maxTrackMinutes)
+    )
     .addBooleanOption((o) =>
       o.setName("duplicates").setDescription("Whether a track already in the queue may be queued again")
     )
@@ -196,6 +208,7 @@ export const settings = slash({
     crossfade: Schema.optional(CrossfadeSeconds),
     queuelimit: Schema.optional(GuildLimitOption),
     playlistlimit: Schema.optional(GuildLimitOption),
+    tracklimit: Schema.optional(TrackLimitOption),
     duplicates: Schema.optional(Schema.Boolean),
     djonly: Schema.optional(DjAction),
     everyone: Schema.optional(DjAction),
@@ -211,6 +224,7 @@ export const settings = slash({
       crossfade: options.crossfade,
       maxQueueLength: limitOption(options.queuelimit),
       maxPlaylistSize: limitOption(options.playlistlimit),
+      maxTrackMinutes: limitOption(options.tracklimit),
       allowDuplicates: options.duplicates,
       djOnly: djOnlyChange(options.djonly, options.everyone),
       sponsorBlock: options.sponsorblock

@@ -27,6 +27,7 @@ export const settingsSection = (base, { el, api, attempt }) => {
   const limit = (id) => el("input", { id, type: "number", min: 1, max: 10000, step: 1, placeholder: "no limit" })
   const queueLimit = limit("max-queue-length")
   const playlistLimit = limit("max-playlist-size")
+  const trackLimit = el("input", { id: "max-track-minutes", type: "number", min: 1, max: 1440, step: 1, placeholder: "no limit" })
   const duplicates = el("input", { id: "allow-duplicates", type: "checkbox" })
   const djOnly = Object.fromEntries(groups.map(([name]) => [name, el("input", { id: `dj-only-${name}`, type: "checkbox" })]))
   const status = el("span", { class: "muted", role: "status" })
@@ -44,6 +45,7 @@ export const settingsSection = (base, { el, api, attempt }) => {
     for (const [name, box] of Object.entries(skips)) box.checked = settings.sponsorBlock.includes(name)
     queueLimit.value = settings.maxQueueLength === null ? "" : String(settings.maxQueueLength)
     playlistLimit.value = settings.maxPlaylistSize === null ? "" : String(settings.maxPlaylistSize)
+    trackLimit.value = settings.maxTrackMinutes === null ? "" : String(settings.maxTrackMinutes)
     duplicates.checked = settings.allowDuplicates
     for (const [name, box] of Object.entries(djOnly)) box.checked = settings.djOnly[name]
   }
@@ -60,6 +62,7 @@ export const settingsSection = (base, { el, api, attempt }) => {
         sponsorBlock: Object.entries(skips).filter(([, box]) => box.checked).map(([name]) => name),
         maxQueueLength: limitValue(queueLimit),
         maxPlaylistSize: limitValue(playlistLimit),
+        maxTrackMinutes: limitValue(trackLimit),
         allowDuplicates: duplicates.checked,
         djOnly: Object.fromEntries(Object.entries(djOnly).map(([name, box]) => [name, box.checked]))
       }))
@@ -74,6 +77,7 @@ export const settingsSection = (base, { el, api, attempt }) => {
   el("fieldset", {}, el("legend", {}, "Skip in YouTube videos (SponsorBlock)"),
     ...sponsorCategories.map(([name, text]) => el("label", {}, skips[name], ` ${text}`))),
   el("label", {}, "Most tracks in the queue ", queueLimit), el("label", {}, "Most tracks in a playlist ", playlistLimit),
+  el("label", {}, "Longest track (minutes) ", trackLimit),
   el("label", {}, duplicates, " A track already queued may be queued again"),
   el("fieldset", {}, el("legend", {}, "Only DJs may"), ...groups.map(([name, text]) => el("label", {}, djOnly[name], ` ${text}`))),
   el("button", { type: "submit" }, "Save settings"), status)

@@ -25,7 +25,7 @@ const attachmentExpiry = (url: string): number | null => {
   return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : null
 }
 
-const mb = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`
+export const mb = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`
 
 /** A file uploaded to the bot itself (the HTTP API, the dashboard) and kept on its disk. */
 export interface StoredUpload {

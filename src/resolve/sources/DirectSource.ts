@@ -4,8 +4,9 @@ import { AUDIO_EXTENSIONS, fileTitle } from "../AudioFiles.ts"
 import { probe } from "../Probe.ts"
 import { type Query, urlOf } from "../Query.ts"
 import type { ResolvedInfo, TrackInfo } from "../Resolution.ts"
-import { NotFound, resolveError, Transient } from "../ResolveError.ts"
+import { NotFound, Rejected, resolveError, Transient } from "../ResolveError.ts"
 import { type ClaimAnswer, pass, type Source, type SourceDeps, take } from "../Source.ts"
+import { mb } from "./AttachmentSource.ts"
 
 /** Links to audio files and HLS playlists, probed and played by FFmpeg itself. */
 export const make = (deps: Pick<SourceDeps, "spawner" | "urls" | "guard" | "settings" | "primePlayable" | "httpProxy">): Source => {
@@ -31,7 +32,16 @@ export const make = (deps: Pick<SourceDeps, "spawner" | "urls" | "guard" | "sett
           : new NotFound({ message: `The file could not be fetched (HTTP ${head.status}).` })
       )
     }
+    // Refused before FFmpeg reads a byte: what the server says a file weighs, or what ffprobe learnt from its GET.
+    const tooLarge = (bytes: number | null) =>
+      bytes !== null && bytes > settings.maxTrackSizeBytes
+        ? resolveError("direct", new Rejected({ message: `That file is ${mb(bytes)}; files up to ${mb(settings.maxTrackSizeBytes)} can be played.` }))
+        : null
+    const declared = tooLarge(head.contentLength)
+    if (declared !== null) return yield* declared
     const info = yield* probeUrl(head.url)
+    const probed = tooLarge(info.sizeBytes)
+    if (probed !== null) return yield* probed
     // No length and no size either: a stream without an end, as internet radio sends. A file served
     // in chunks without a size looks the same and is taken for one too (it would take an endless
     // download to tell them apart).
