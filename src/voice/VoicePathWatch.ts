@@ -1,0 +1,158 @@
+/**
+ * Watches one @discordjs/voice connection's paths to its voice server (VoicePath.ts judges them):
+ * counts the probes the library sends and the answers that come back, while the connection is
+ * ready. The library itself only notices a voice WebSocket after three missed heartbeats (some
+ * 40 s at Discord's interval) and never notices a UDP path that went quiet.
+ */
+import {
+  type Networking,
+  NetworkingStatusCode,
+  type VoiceConnection,
+  VoiceConnectionStatus,
+  type VoiceUDPSocket,
+  type VoiceWebSocket
+} from "@discordjs/voice"
+import { Effect, Schema } from "effect"
+import { countReconnect, countSilence } from "./VoiceMetrics.ts"
+import {
+  changesOf,
+  freshPath,
+  owedFor,
+  type PathChange,
+  type PathState,
+  type PathThresholds,
+  stepPath,
+  type VoicePathKind
+} from "./VoicePath.ts"
+
+/** Voice gateway op 6, the server's answer to a heartbeat. */
+const isHeartbeatAck = Schema.is(Schema.Struct({ op: Schema.Literal(6) }))
+
+/**
+ * A number the library keeps in a private field, or undefined once a version no longer has it:
+ * then that path counts no probe and is never judged, rather than judged wrongly.
+ */
+const privateNumber = (target: object, field: string): number | undefined => {
+  const value: unknown = Reflect.get(target, field)
+  return typeof value === "number" ? value : undefined
+}
+
+export interface PathEvent {
+  readonly path: VoicePathKind
+  readonly change: PathChange
+  /** How long an answer had been owed when the change was seen (for "recovered": until it came). */
+  readonly owedMs: number
+}
+
+interface Counts {
+  sent: number
+  answered: number
+}
+
+export class VoicePathWatch {
+  #networking: Networking | null = null
+  #udp: VoiceUDPSocket | null = null
+  #ws: VoiceWebSocket | null = null
+  /** The keepalive counter and the time of the latest heartbeat, as last seen: a change is a probe sent. */
+  #keepalive: number | undefined
+  #heartbeat: number | undefined
+  readonly #counts: Record<VoicePathKind, Counts> = { udp: { sent: 0, answered: 0 }, ws: { sent: 0, answered: 0 } }
+  #paths: Record<VoicePathKind, PathState> | null = null
+  // A deafened bot is sent nothing but keepalive echoes on a ready connection: any datagram is an answer.
+  readonly #onDatagram = () => void this.#counts.udp.answered++
+  readonly #onPacket = (packet: unknown) => {
+    if (isHeartbeatAck(packet)) this.#counts.ws.answered++
+  }
+
+  /** Looks at the connection at `now` (ms); the changes since the last look, if it is ready. */
+  check(connection: VoiceConnection, now: number, thresholds: PathThresholds): ReadonlyArray<PathEvent> {
+    const { state } = connection
+    if (state.status !== VoiceConnectionStatus.Ready) return []
+    const { networking } = state
+    const net = networking.state
+    // While it resumes, answers still owed stay owed: the new WebSocket carries on the same path.
+    if (net.code !== NetworkingStatusCode.Ready) return []
+    if (networking !== this.#networking) this.#restart(networking)
+    if (net.udp !== this.#udp) {
+      this.#udp?.off("message", this.#onDatagram)
+      this.#udp = net.udp.on("message", this.#onDatagram)
+      this.#keepalive = privateNumber(net.udp, "keepAliveCounter")
+    }
+    if (net.ws !== this.#ws) {
+      this.#ws?.off("packet", this.#onPacket)
+      this.#ws = net.ws.on("packet", this.#onPacket)
+      this.#heartbeat = privateNumber(net.ws, "lastHeartbeatSend")
+    }
+    const keepalive = privateNumber(net.udp, "keepAliveCounter")
+    if (keepalive !== undefined && keepalive !== this.#keepalive) this.#counts.udp.sent++
+    this.#keepalive = keepalive
+    const heartbeat = privateNumber(net.ws, "lastHeartbeatSend")
+    // 0 until the first heartbeat of a new WebSocket.
+    if (heartbeat !== undefined && heartbeat !== 0 && heartbeat !== this.#heartbeat) this.#counts.ws.sent++
+    this.#heartbeat = heartbeat
+    const before = this.#paths ?? { udp: freshPath(this.#counts.udp), ws: freshPath(this.#counts.ws) }
+    const after = {
+      udp: stepPath(before.udp, this.#counts.udp, now, thresholds),
+      ws: stepPath(before.ws, this.#counts.ws, now, thresholds)
+    }
+    this.#paths = after
+    return (["udp", "ws"] as const).flatMap((path) =>
+      changesOf(before[path].health, after[path].health).map((change) => ({
+        path,
+        change,
+        owedMs: change === "recovered" ? owedFor(before[path], now) : owedFor(after[path], now)
+      }))
+    )
+  }
+
+  /** Stops listening to the library's sockets. */
+  dispose(): void {
+    this.#udp?.off("message", this.#onDatagram)
+    this.#ws?.off("packet", this.#onPacket)
+    this.#udp = null
+    this.#ws = null
+  }
+
+  /** A new networking (a join, a reconnect) is a new server connection: nothing is owed, nothing known. */
+  #restart(networking: Networking): void {
+    this.dispose()
+    this.#networking = networking
+    this.#counts.udp = { sent: 0, answered: 0 }
+    this.#counts.ws = { sent: 0, answered: 0 }
+    this.#paths = null
+  }
+}
+
+/**
+ * Makes the connection again in the same channel: Discord is asked to rejoin it (it may answer
+ * with another voice server) and, without waiting for that, a new WebSocket and UDP socket go to
+ * the current one. It is then Connecting, under the watchdog of any reconnect, and the player
+ * pauses until it is ready: the track goes on from where it was when the connection went.
+ */
+const reconnect = (connection: VoiceConnection): void => {
+  const { channelId } = connection.joinConfig
+  if (channelId === null) return
+  connection.rejoin({ channelId, selfDeaf: true, selfMute: false })
+  connection.configureNetworking()
+}
+
+/** Logs and counts a change of a connection's paths, and reconnects it when one died. */
+export const reportPathEvent = (connection: VoiceConnection, { path, change, owedMs }: PathEvent): Effect.Effect<void> => {
+  const fields = { path, unansweredMs: Math.round(owedMs) }
+  switch (change) {
+    case "silent":
+      return Effect.logWarning("voice server stopped answering", fields).pipe(Effect.andThen(countSilence(path)))
+    case "recovered":
+      return Effect.logInfo("voice server answers again", fields)
+    case "dead":
+      // Both paths may die in the same look: the first one reconnects.
+      return Effect.suspend(() =>
+        connection.state.status !== VoiceConnectionStatus.Ready
+          ? Effect.void
+          : Effect.logWarning("voice server not answering: reconnecting", fields).pipe(
+            Effect.andThen(countReconnect(path)),
+            Effect.andThen(Effect.sync(() => reconnect(connection)))
+          )
+      )
+  }
+}
