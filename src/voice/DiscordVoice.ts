@@ -137,6 +137,7 @@ const make = Effect.fnUntraced(function*(options: DiscordVoiceOptions) {
       runFork(Effect.logWarning("audio player error", { error: error.message }).pipe(logsOf(guildId)))
     )
     connection.on("stateChange", (from: VoiceConnectionState, to: VoiceConnectionState) => {
+      if ("networking" in to) session.paths.follow(to.networking)
       if (from.status === to.status) return
       runFork(Effect.logDebug("voice connection", { from: from.status, to: to.status }).pipe(logsOf(guildId)))
       if (to.status === VoiceConnectionStatus.Ready) {

@@ -1,10 +1,10 @@
 import { type Effect, Metric } from "effect"
 import type { VoicePathKind } from "./VoicePath.ts"
 
-const silences = Metric.counter("voice_path_silences_total", {
+const silences = Metric.counter("reprise_voice_path_silences_total", {
   description: "Times a voice server stopped answering keepalives (udp) or heartbeats (ws) for VOICE_PATH_WARNING"
 })
-const reconnects = Metric.counter("voice_path_reconnects_total", {
+const reconnects = Metric.counter("reprise_voice_path_reconnects_total", {
   description: "Reconnects of a voice connection whose server had not answered for VOICE_PATH_TIMEOUT, by path"
 })
 

@@ -6,11 +6,12 @@
  */
 import {
   type Networking,
+  type NetworkingState,
   NetworkingStatusCode,
   type VoiceConnection,
   VoiceConnectionStatus,
-  type VoiceUDPSocket,
-  type VoiceWebSocket
+  VoiceUDPSocket,
+  VoiceWebSocket
 } from "@discordjs/voice"
 import { Effect, Schema } from "effect"
 import { countReconnect, countSilence } from "./VoiceMetrics.ts"
@@ -49,6 +50,13 @@ interface Counts {
   answered: number
 }
 
+const zero = (): Counts => ({ sent: 0, answered: 0 })
+
+/**
+ * One connection's watch. It follows each networking the connection makes from its start, so the
+ * keepalive sent as the UDP socket opens is counted, with its echo: a server that echoes is known
+ * to from the first second, not five seconds later.
+ */
 export class VoicePathWatch {
   #networking: Networking | null = null
   #udp: VoiceUDPSocket | null = null
@@ -56,33 +64,35 @@ export class VoicePathWatch {
   /** The keepalive counter and the time of the latest heartbeat, as last seen: a change is a probe sent. */
   #keepalive: number | undefined
   #heartbeat: number | undefined
-  readonly #counts: Record<VoicePathKind, Counts> = { udp: { sent: 0, answered: 0 }, ws: { sent: 0, answered: 0 } }
-  #paths: Record<VoicePathKind, PathState> | null = null
-  // A deafened bot is sent nothing but keepalive echoes on a ready connection: any datagram is an answer.
+  readonly #counts: Record<VoicePathKind, Counts> = { udp: zero(), ws: zero() }
+  #paths: Record<VoicePathKind, PathState> = { udp: freshPath(zero()), ws: freshPath(zero()) }
+  // A deafened bot is sent nothing but keepalive echoes once connected: any datagram is an answer.
   readonly #onDatagram = () => void this.#counts.udp.answered++
   readonly #onPacket = (packet: unknown) => {
     if (isHeartbeatAck(packet)) this.#counts.ws.answered++
+  }
+  readonly #onNetworkingState = (_: NetworkingState, next: NetworkingState) => this.#attach(next)
+
+  /** Starts on the connection's networking, if it is a new one (a join, a reconnect, another server). */
+  follow(networking: Networking): void {
+    if (networking === this.#networking) return
+    this.dispose()
+    this.#networking = networking.on("stateChange", this.#onNetworkingState)
+    this.#counts.udp = zero()
+    this.#counts.ws = zero()
+    this.#paths = { udp: freshPath(zero()), ws: freshPath(zero()) }
+    this.#attach(networking.state)
   }
 
   /** Looks at the connection at `now` (ms); the changes since the last look, if it is ready. */
   check(connection: VoiceConnection, now: number, thresholds: PathThresholds): ReadonlyArray<PathEvent> {
     const { state } = connection
     if (state.status !== VoiceConnectionStatus.Ready) return []
-    const { networking } = state
-    const net = networking.state
+    this.follow(state.networking)
+    const net = state.networking.state
     // While it resumes, answers still owed stay owed: the new WebSocket carries on the same path.
     if (net.code !== NetworkingStatusCode.Ready) return []
-    if (networking !== this.#networking) this.#restart(networking)
-    if (net.udp !== this.#udp) {
-      this.#udp?.off("message", this.#onDatagram)
-      this.#udp = net.udp.on("message", this.#onDatagram)
-      this.#keepalive = privateNumber(net.udp, "keepAliveCounter")
-    }
-    if (net.ws !== this.#ws) {
-      this.#ws?.off("packet", this.#onPacket)
-      this.#ws = net.ws.on("packet", this.#onPacket)
-      this.#heartbeat = privateNumber(net.ws, "lastHeartbeatSend")
-    }
+    this.#attach(net)
     const keepalive = privateNumber(net.udp, "keepAliveCounter")
     if (keepalive !== undefined && keepalive !== this.#keepalive) this.#counts.udp.sent++
     this.#keepalive = keepalive
@@ -90,7 +100,7 @@ export class VoicePathWatch {
     // 0 until the first heartbeat of a new WebSocket.
     if (heartbeat !== undefined && heartbeat !== 0 && heartbeat !== this.#heartbeat) this.#counts.ws.sent++
     this.#heartbeat = heartbeat
-    const before = this.#paths ?? { udp: freshPath(this.#counts.udp), ws: freshPath(this.#counts.ws) }
+    const before = this.#paths
     const after = {
       udp: stepPath(before.udp, this.#counts.udp, now, thresholds),
       ws: stepPath(before.ws, this.#counts.ws, now, thresholds)
@@ -105,21 +115,30 @@ export class VoicePathWatch {
     )
   }
 
-  /** Stops listening to the library's sockets. */
+  /** Stops listening to the library's networking and sockets. */
   dispose(): void {
+    this.#networking?.off("stateChange", this.#onNetworkingState)
     this.#udp?.off("message", this.#onDatagram)
     this.#ws?.off("packet", this.#onPacket)
+    this.#networking = null
     this.#udp = null
     this.#ws = null
   }
 
-  /** A new networking (a join, a reconnect) is a new server connection: nothing is owed, nothing known. */
-  #restart(networking: Networking): void {
-    this.dispose()
-    this.#networking = networking
-    this.#counts.udp = { sent: 0, answered: 0 }
-    this.#counts.ws = { sent: 0, answered: 0 }
-    this.#paths = null
+  /** Listens to the sockets of a networking state, where they are new. */
+  #attach(state: NetworkingState): void {
+    const udp: unknown = Reflect.get(state, "udp")
+    const ws: unknown = Reflect.get(state, "ws")
+    if (udp instanceof VoiceUDPSocket && udp !== this.#udp) {
+      this.#udp?.off("message", this.#onDatagram)
+      this.#udp = udp.on("message", this.#onDatagram)
+      this.#keepalive = privateNumber(udp, "keepAliveCounter")
+    }
+    if (ws instanceof VoiceWebSocket && ws !== this.#ws) {
+      this.#ws?.off("packet", this.#onPacket)
+      this.#ws = ws.on("packet", this.#onPacket)
+      this.#heartbeat = privateNumber(ws, "lastHeartbeatSend")
+    }
   }
 }
 
