@@ -59,8 +59,8 @@ export interface DiscordVoiceOptions {
   readonly pathTimeout?: Duration.Input | undefined
 }
 
-/** How often the paths are looked at: the precision of the silences measured, for a few field reads. */
-const pathCheckInterval = "500 millis"
+/** How often the paths are looked at (ms): the precision of the silences measured, for a few field reads. */
+const pathCheckInterval = 500
 
 interface Session {
   readonly guildId: GuildId
@@ -158,8 +158,13 @@ const make = Effect.fnUntraced(function*(options: DiscordVoiceOptions) {
     })
   }
 
+  let lastLook: number | null = null
   const checkPaths = Effect.gen(function*() {
+    // After the event loop stalled, answers that came meanwhile may still be unread: a timer's turn reads them.
+    const woke = yield* Clock.currentTimeMillis
+    if (lastLook !== null && woke - lastLook > 2 * pathCheckInterval) yield* Effect.sleep(1)
     const now = yield* Clock.currentTimeMillis
+    lastLook = now
     for (const session of sessions.values()) {
       if (session.ending !== null) continue
       for (const event of session.paths.check(session.connection, now, pathThresholds)) {

@@ -55,7 +55,7 @@ const zero = (): Counts => ({ sent: 0, answered: 0 })
 /**
  * One connection's watch. It follows each networking the connection makes from its start, so the
  * keepalive sent as the UDP socket opens is counted, with its echo: a server that echoes is known
- * to from the first second, not five seconds later.
+ * as one from the first second, not five seconds later.
  */
 export class VoicePathWatch {
   #networking: Networking | null = null
@@ -146,12 +146,12 @@ export class VoicePathWatch {
  * Makes the connection again in the same channel: Discord is asked to rejoin it (it may answer
  * with another voice server) and, without waiting for that, a new WebSocket and UDP socket go to
  * the current one. It is then Connecting, under the watchdog of any reconnect, and the player
- * pauses until it is ready: the track goes on from where it was when the connection went.
+ * pauses until it is ready; the track goes on from there (what was sent into the silence is lost).
  */
 const reconnect = (connection: VoiceConnection): void => {
-  const { channelId } = connection.joinConfig
+  const { channelId, selfDeaf, selfMute } = connection.joinConfig
   if (channelId === null) return
-  connection.rejoin({ channelId, selfDeaf: true, selfMute: false })
+  connection.rejoin({ channelId, selfDeaf, selfMute })
   connection.configureNetworking()
 }
 
