@@ -12,8 +12,9 @@ describe("Reprise against the fake Discord: a voice server that stops answering"
   const h = blockHarness({
     // Heartbeats every second, so that withheld ACKs show within the test.
     fake: { voiceHeartbeatIntervalMs: 1000 },
+    // Below the default 8 s for a shorter test, still above the library's 5 s between keepalives.
     env: { DISCORD_GUILD_ID: ids.guild, VOICE_PATH_TIMEOUT: "6 seconds" },
-    tones: { "/a440.ogg": [440, 120] }
+    tones: { "/a440.ogg": [440, 60] }
   })
 
   const counter = async (name: string, path: string): Promise<number> => {
