@@ -1,8 +1,9 @@
 /**
  * Voice through @discordjs/voice: one VoiceConnection and one AudioPlayer per guild. Joining
  * goes through the guild's adapter from discord.js; DAVE stays at the library default.
- * The connection is watched so that it reconnects when it drops, follows when moved, stops
- * cleanly when kicked, and leaves after a while when nobody else is in the channel.
+ * The connection is watched so that it reconnects when it drops or its server stops answering,
+ * follows when moved, stops cleanly when kicked, and leaves after a while when nobody else is in
+ * the channel.
  */
 import {
   type AudioPlayer,
@@ -21,7 +22,7 @@ import {
   VoiceConnectionStatus
 } from "@discordjs/voice"
 import { Events, type VoiceState } from "discord.js"
-import { Deferred, Duration, Effect, Exit, FiberMap, FiberSet, Layer, PubSub, Stream } from "effect"
+import { Clock, Deferred, Duration, Effect, Exit, FiberMap, FiberSet, Layer, PubSub, Schedule, Stream } from "effect"
 import { ChannelId, GuildId } from "../../schema/Ids.ts"
 import type { OpusPacket } from "../audio/AudioPipeline.ts"
 import { DurationText, withDefault } from "../config/Fields.ts"
@@ -29,6 +30,7 @@ import * as Section from "../config/Section.ts"
 import { DiscordGateway } from "../gateway/DiscordGateway.ts"
 import { GuildSettingsRepo } from "../persistence/GuildSettingsRepo.ts"
 import { PacketReadable } from "./PacketReadable.ts"
+import { reportPathEvent, VoicePathWatch } from "./VoicePathWatch.ts"
 import {
   ConnectFailed,
   Interrupted,
@@ -51,7 +53,14 @@ export interface DiscordVoiceOptions {
   readonly moveGrace?: Duration.Input | undefined
   /** Whether a guild is in 24/7 mode: then nobody listening is no reason to leave. Default: never. */
   readonly stayConnected?: ((guildId: GuildId) => Effect.Effect<boolean>) | undefined
+  /** How long a UDP keepalive or a voice heartbeat may go unanswered before it is logged. Default 3 s. */
+  readonly pathWarning?: Duration.Input | undefined
+  /** How long one may go unanswered before the connection is made again. Default 8 s. */
+  readonly pathTimeout?: Duration.Input | undefined
 }
+
+/** How often the paths are looked at (ms): the precision of the silences measured, for a few field reads. */
+const pathCheckInterval = 500
 
 interface Session {
   readonly guildId: GuildId
@@ -61,6 +70,7 @@ interface Session {
   ending: VoiceLeaveReason | "requested" | null
   /** Whether it was Ready once: reconnect watchdogs only apply after the first join succeeded. */
   established: boolean
+  readonly paths: VoicePathWatch
 }
 
 const logsOf = (guildId: GuildId) => Effect.annotateLogs({ guildId })
@@ -74,6 +84,10 @@ const make = Effect.fnUntraced(function*(options: DiscordVoiceOptions) {
   const moveGrace = Duration.toMillis(Duration.fromInputUnsafe(options.moveGrace ?? "5 seconds"))
   const aloneTimeout = Duration.fromInputUnsafe(options.aloneTimeout)
   const stayConnected = options.stayConnected ?? (() => Effect.succeed(false))
+  const pathThresholds = {
+    warnAfterMs: Duration.toMillis(Duration.fromInputUnsafe(options.pathWarning ?? "3 seconds")),
+    deadAfterMs: Duration.toMillis(Duration.fromInputUnsafe(options.pathTimeout ?? "8 seconds"))
+  }
   const sessions = new Map<GuildId, Session>()
   const left = yield* PubSub.unbounded<VoiceLeft>()
   const aloneTimers = yield* FiberMap.make<GuildId>()
@@ -87,6 +101,7 @@ const make = Effect.fnUntraced(function*(options: DiscordVoiceOptions) {
 
   const onDestroyed = (session: Session) => {
     if (sessions.get(session.guildId) === session) sessions.delete(session.guildId)
+    session.paths.dispose()
     // Ends a play() in progress: its resource goes idle and it reports why.
     session.player.stop(true)
     runFork(FiberMap.remove(aloneTimers, session.guildId))
@@ -122,6 +137,7 @@ const make = Effect.fnUntraced(function*(options: DiscordVoiceOptions) {
       runFork(Effect.logWarning("audio player error", { error: error.message }).pipe(logsOf(guildId)))
     )
     connection.on("stateChange", (from: VoiceConnectionState, to: VoiceConnectionState) => {
+      if ("networking" in to) session.paths.follow(to.networking)
       if (from.status === to.status) return
       runFork(Effect.logDebug("voice connection", { from: from.status, to: to.status }).pipe(logsOf(guildId)))
       if (to.status === VoiceConnectionStatus.Ready) {
@@ -141,6 +157,22 @@ const make = Effect.fnUntraced(function*(options: DiscordVoiceOptions) {
       }
     })
   }
+
+  let lastLook: number | null = null
+  const checkPaths = Effect.gen(function*() {
+    // After the event loop stalled, answers that came meanwhile may still be unread: a timer's turn reads them.
+    const woke = yield* Clock.currentTimeMillis
+    if (lastLook !== null && woke - lastLook > 2 * pathCheckInterval) yield* Effect.sleep(1)
+    const now = yield* Clock.currentTimeMillis
+    lastLook = now
+    for (const session of sessions.values()) {
+      if (session.ending !== null) continue
+      for (const event of session.paths.check(session.connection, now, pathThresholds)) {
+        yield* reportPathEvent(session.connection, event).pipe(logsOf(session.guildId))
+      }
+    }
+  }).pipe(Effect.catchDefect((defect) => Effect.logWarning("could not check the voice paths", defect)))
+  yield* checkPaths.pipe(Effect.repeat(Schedule.spaced(pathCheckInterval)), Effect.forkScoped)
 
   const humansWithBot = (guildId: GuildId): number | null => {
     const session = sessions.get(guildId)
@@ -207,7 +239,7 @@ const make = Effect.fnUntraced(function*(options: DiscordVoiceOptions) {
       const player = createAudioPlayer({
         behaviors: { noSubscriber: NoSubscriberBehavior.Pause, maxMissedFrames: 250 }
       })
-      session = { guildId, connection, player, ending: null, established: false }
+      session = { guildId, connection, player, ending: null, established: false, paths: new VoicePathWatch() }
       sessions.set(guildId, session)
       watch(session)
       connection.subscribe(player)
@@ -304,10 +336,24 @@ const make = Effect.fnUntraced(function*(options: DiscordVoiceOptions) {
   return VoiceOutput.of({ join, leave, play, channelOf, left: PubSub.subscribe(left) })
 })
 
-/** VOICE_ALONE_TIMEOUT: how long the bot stays in a voice channel nobody else is in. */
+/**
+ * VOICE_ALONE_TIMEOUT: how long the bot stays in a voice channel nobody else is in.
+ * VOICE_PATH_WARNING, VOICE_PATH_TIMEOUT: how long the voice server may leave a UDP keepalive or
+ * a voice heartbeat unanswered before it is logged, and before the connection is made again. A
+ * heartbeat goes over TCP and is answered within a round trip; keepalives go every 5 s over UDP,
+ * where one can be lost: at 8 s the next keepalive, sent 5 s later, is unanswered too.
+ */
 const section = Section.make({
-  fields: { VOICE_ALONE_TIMEOUT: DurationText("1 day").pipe(withDefault("2 minutes")) },
-  build: (e): DiscordVoiceOptions => ({ aloneTimeout: e.VOICE_ALONE_TIMEOUT })
+  fields: {
+    VOICE_ALONE_TIMEOUT: DurationText("1 day").pipe(withDefault("2 minutes")),
+    VOICE_PATH_WARNING: DurationText("1 minute").pipe(withDefault("3 seconds")),
+    VOICE_PATH_TIMEOUT: DurationText("5 minutes").pipe(withDefault("8 seconds"))
+  },
+  build: (e): DiscordVoiceOptions => ({
+    aloneTimeout: e.VOICE_ALONE_TIMEOUT,
+    pathWarning: e.VOICE_PATH_WARNING,
+    pathTimeout: e.VOICE_PATH_TIMEOUT
+  })
 })
 
 /**

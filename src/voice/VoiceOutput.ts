@@ -68,7 +68,8 @@ export class VoiceLeft extends Schema.TaggedClass<VoiceLeft>()("VoiceLeft", {
 /**
  * A guild's voice connection and where its audio goes. The guild's player is its only user:
  * it joins, plays, and leaves when it is torn down; `left` tells the player registry when a
- * connection ended on its own (kicked, alone too long, lost for good).
+ * connection ended on its own (kicked, alone too long, lost for good). A connection that drops, or
+ * whose server stops answering, is made again without the player: `play` waits, then goes on.
  *
  * `play` sends the packets in real time, one every 20 ms, and completes after the last one;
  * interrupting it stops the sound at once. Packets are pulled from the stream at the pace they

@@ -17,7 +17,7 @@ import { defaultScenario, type Scenario } from "./Scenario.ts"
 import {
   World, type InteractionResponse, type JsonObject, type MessageEvent, type OpRecord, type RestCall
 } from "./State.ts"
-import { Udp, type RtpPacket } from "./Udp.ts"
+import { Udp, type RtpPacket, type UdpFault } from "./Udp.ts"
 import { VoiceGateway, type VoiceSession } from "./VoiceGateway.ts"
 
 export interface FakeDiscordOptions {
@@ -72,7 +72,7 @@ const always = (): boolean => true
  */
 export class FakeDiscord {
   readonly world: World
-  readonly udp = new Udp()
+  readonly udp = new Udp((ssrc) => this.#voice.guildOf(ssrc))
   readonly #attachments = new Attachments(() => this.endpoints.apiBase.replace(/\/api$/, ""))
   readonly #rest: Rest
   readonly #gateway: Gateway
@@ -315,6 +315,16 @@ export class FakeDiscord {
    */
   closeVoice(guildId: string, code: number | "terminate"): void {
     this.#voice.disconnect(guildId, code)
+  }
+
+  /** Black-holes the guild's voice UDP, or only stops echoing its keepalives; the function returned lifts it. */
+  failVoiceUdp(guildId: string, fault: UdpFault = "all"): () => void {
+    return this.udp.fail(guildId, fault)
+  }
+
+  /** Stops answering the guild's voice heartbeats; the function returned lifts it. */
+  withholdVoiceAcks(guildId: string): () => void {
+    return this.#voice.withholdAcks(guildId)
   }
 
   // Waiters

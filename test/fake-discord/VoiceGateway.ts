@@ -43,6 +43,8 @@ export class VoiceGateway {
   readonly #options: VoiceGatewayOptions
   readonly #https: Server
   readonly #server: WebSocketServer
+  /** Guilds whose heartbeats go unanswered (a fault). */
+  readonly #unacked = new Set<string>()
   #nextSsrc = 1000
 
   constructor(world: World, options: VoiceGatewayOptions) {
@@ -90,6 +92,17 @@ export class VoiceGateway {
     else socket.close(code)
   }
 
+  /** Until the returned function is called, the guild's voice heartbeats get no ACK (its sessions' now and later). */
+  withholdAcks(guildId: string): () => void {
+    this.#unacked.add(guildId)
+    return () => void this.#unacked.delete(guildId)
+  }
+
+  /** The guild of a session's SSRC. */
+  guildOf(ssrc: number): string | undefined {
+    return this.sessions.find((s) => s.ssrc === ssrc)?.guildId
+  }
+
   #connect(socket: WebSocket): void {
     let session: VoiceSession | undefined
     socket.send(JSON.stringify({ op: op.hello, d: { heartbeat_interval: this.#options.heartbeatIntervalMs } }))
@@ -122,6 +135,7 @@ export class VoiceGateway {
         case op.selectProtocol:
           return this.#selectProtocol(socket, session, data)
         case op.heartbeat:
+          if (guildId !== null && this.#unacked.has(guildId)) return
           return socket.send(JSON.stringify({ op: op.heartbeatAck, d: { t: data["t"] } }))
         case op.resume:
           session = this.#authenticate(data, true)
