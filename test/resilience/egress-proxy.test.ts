@@ -16,7 +16,7 @@ import { FfmpegPipeline } from "../../src/audio/FfmpegPipeline.ts"
 import { EgressProxy } from "../../src/resilience/EgressProxy.ts"
 import { type HostLookup, UrlGuard } from "../../src/resilience/UrlGuard.ts"
 import { pipelineRequest, playable } from "../support/audioPipeline.ts"
-import { answering, private2, serve } from "../support/networks.ts"
+import { answering, headOnlyHonest, private2, serve } from "../support/networks.ts"
 import { toneMp3 } from "../resolve/helpers.ts"
 
 const mp3 = toneMp3()
@@ -93,10 +93,7 @@ describe("the egress proxy, for FFmpeg", () => {
   it.live("a server that answers HEAD but redirects the GET inside: FFmpeg gets nothing from there", () =>
     Effect.gen(function*() {
       const inside = yield* serve("127.0.0.2", (_, res) => sendMp3(res))
-      const outside = yield* serve("127.0.0.1", (req, res) =>
-        req.method === "HEAD"
-          ? res.writeHead(200, { "content-type": "audio/mpeg", "content-length": mp3.length }).end()
-          : res.writeHead(302, { location: `${inside.base}/secret.mp3` }).end())
+      const outside = yield* serve("127.0.0.1", headOnlyHonest(mp3, `${inside.base}/secret.mp3`))
       const exit = yield* play(`${outside.base}/song.mp3`, answering(["127.0.0.1"]).lookup)
       assert.deepStrictEqual(exit, Exit.fail("the source refused access (HTTP 403); its link may have expired"))
       assert.include(outside.paths, "/song.mp3")

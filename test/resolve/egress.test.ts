@@ -16,7 +16,7 @@ import type { ResolveError } from "../../src/resolve/ResolveError.ts"
 import { Resolver } from "../../src/resolve/Resolver.ts"
 import { UserId } from "../../schema/Ids.ts"
 import { pipelineRequest } from "../support/audioPipeline.ts"
-import { answering, private2, serve } from "../support/networks.ts"
+import { answering, headOnlyHonest, private2, serve } from "../support/networks.ts"
 import { settings, toneMp3 } from "./helpers.ts"
 
 const mp3 = toneMp3()
@@ -51,10 +51,7 @@ describe("no request forgery through the helpers", () => {
   it.live("a server that answers HEAD 200 but redirects the GET inside is refused at resolution", () =>
     Effect.gen(function*() {
       const inside = yield* serve("127.0.0.2", (_, res) => sendMp3(res))
-      const outside = yield* serve("127.0.0.1", (req, res) =>
-        req.method === "HEAD"
-          ? res.writeHead(200, { "content-type": "audio/mpeg", "content-length": mp3.length }).end()
-          : res.writeHead(302, { location: `${inside.base}/secret.mp3` }).end())
+      const outside = yield* serve("127.0.0.1", headOnlyHonest(mp3, `${inside.base}/secret.mp3`))
       const exit = yield* Effect.exit(Resolver.use((r) => r.resolve(`${outside.base}/song.mp3`, requester)))
       assert.match(messageOf(exit), /refused \(HTTP 403\).*private address/)
       assert.include(outside.paths, "/song.mp3", "the HEAD and the GET reached the public server")

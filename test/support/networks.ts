@@ -45,6 +45,12 @@ export const serve = (host: string, handler: (req: IncomingMessage, res: ServerR
     (s) => Effect.sync(s.close)
   )
 
+/** A server that answers HEAD as `mp3` would, but redirects every GET to `location`. */
+export const headOnlyHonest = (mp3: Uint8Array, location: string) => (req: IncomingMessage, res: ServerResponse) =>
+  req.method === "HEAD"
+    ? res.writeHead(200, { "content-type": "audio/mpeg", "content-length": mp3.length }).end()
+    : res.writeHead(302, { location }).end()
+
 export const private2 = (address: string) => address === "127.0.0.2"
 
 /** Answers `answers` in turn for every name, the last one from then on. */
