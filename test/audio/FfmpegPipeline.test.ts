@@ -240,6 +240,8 @@ layer(FfmpegPipeline.layer(), { timeout: "60 seconds", excludeTestServices: true
           Stream.runCollect(Stream.take(p.open(pipelineRequest(playable(files.longWav))), 10))
         )
         assert.strictEqual(packets.length, 10)
+        // A spare started as this one was taken is busy loading for a moment before it waits on its stdin.
+        for (let i = 0; i < 30 && workingFfmpeg().length > 0; i++) yield* Effect.sleep("100 millis")
         assert.deepStrictEqual(workingFfmpeg(), [], "nothing but the spare waiting for the next local file")
       }))
 
